@@ -1,0 +1,71 @@
+//! Response shapes dropshot does not have.
+
+use dropshot::{ApiEndpointResponse, Body, HttpError, HttpResponse, HttpResponseContent, HttpResponseOk};
+use http::{Response, StatusCode};
+
+use super::ApiError;
+
+/// 200 with a body, or 204 with none (a list that may be empty).
+pub enum OkOrNoContent<T> {
+    Ok(T),
+    NoContent,
+}
+
+impl<T: HttpResponseContent + Send + Sync + 'static> HttpResponse for OkOrNoContent<T> {
+    fn to_result(self) -> Result<Response<Body>, HttpError> {
+        match self {
+            Self::Ok(body) => HttpResponseOk(body).to_result(),
+            Self::NoContent => Ok(Response::builder().status(StatusCode::NO_CONTENT).body(Body::empty())?),
+        }
+    }
+
+    /// Dropshot documents one success status; the contract's 204 beside it is proved at run time.
+    fn response_metadata() -> ApiEndpointResponse {
+        HttpResponseOk::<T>::response_metadata()
+    }
+
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Ok(_) => StatusCode::OK,
+            Self::NoContent => StatusCode::NO_CONTENT,
+        }
+    }
+}
+
+/// A success, or an error whose documented response carries headers (DUPLICATE_AUTHORISATION_REQUEST's
+/// `Location`). Dropshot's error path cannot add headers, so such errors travel on the response side.
+pub enum WithErrorHeaders<T> {
+    Success(T),
+    Error(ApiError),
+}
+
+impl<T> WithErrorHeaders<T> {
+    /// Routes errors that carry headers into the response; others stay errors.
+    pub fn from_result(result: Result<T, ApiError>) -> Result<Self, ApiError> {
+        match result {
+            Ok(success) => Ok(Self::Success(success)),
+            Err(error) if error.has_headers() => Ok(Self::Error(error)),
+            Err(error) => Err(error),
+        }
+    }
+}
+
+impl<T: HttpResponse> HttpResponse for WithErrorHeaders<T> {
+    fn to_result(self) -> Result<Response<Body>, HttpError> {
+        match self {
+            Self::Success(success) => success.to_result(),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+
+    fn response_metadata() -> ApiEndpointResponse {
+        T::response_metadata()
+    }
+
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Success(success) => success.status_code(),
+            Self::Error(error) => error.status(),
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! Everything the domain can refuse, in its own words. `crate::api::error` maps each to its HTTP status,
+//! code and message, in one table.
+
+use super::invitation_id::InvitationId;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    /// A body or path the contract's shapes do not allow (bad JSON, a malformed invitation id).
+    #[error("the request is malformed")]
+    BadRequest,
+    #[error("the service is not supported")]
+    ServiceNotSupported,
+    #[error("the client type is not supported")]
+    ClientTypeNotSupported,
+    #[error("the client identifier is malformed")]
+    ClientIdFormatInvalid,
+    #[error("the client identifier type does not fit the service")]
+    ClientIdDoesNotMatchService,
+    #[error("the postcode is malformed")]
+    PostcodeFormatInvalid,
+    #[error("the VAT registration date is malformed")]
+    VatRegDateFormatInvalid,
+    #[error("the agent type is not supported")]
+    AgentTypeNotSupported,
+
+    #[error("no valid bearer token")]
+    Unauthorized,
+    #[error("the caller is not an agent")]
+    NotAnAgent,
+    #[error("the agent has no agent services account")]
+    AgentNotSubscribed,
+    #[error("the agent acts for another agency")]
+    NoPermissionOnAgency,
+
+    #[error("an identical request is being processed")]
+    AlreadyBeingProcessed,
+    #[error("a pending request {existing} already exists")]
+    DuplicateAuthorisationRequest { existing: InvitationId },
+    #[error("no client record matches")]
+    ClientRegistrationNotFound,
+    #[error("the postcode does not match the client's record")]
+    PostcodeDoesNotMatch,
+    #[error("the VAT registration date does not match the client's record")]
+    VatRegDateDoesNotMatch,
+    #[error("the VAT client is insolvent")]
+    VatClientInsolvent,
+    #[error("the agent is already authorised")]
+    AlreadyAuthorised,
+
+    #[error("no such invitation")]
+    InvitationNotFound,
+    /// Cancelling a request the client has answered, or that has expired.
+    #[error("the invitation cannot be cancelled in its state")]
+    InvitationNotCancellable,
+    /// Answering a request that is no longer pending.
+    #[error("the invitation cannot be answered in its state")]
+    InvitationNotPending,
+    #[error("no active relationship")]
+    RelationshipNotFound,
+    #[error("no relationship to end")]
+    NoRelationship,
+
+    #[error("a service name is not supported for this kind of user")]
+    ServiceNameNotSupported,
+
+    /// A fault inside the server (the store, a bug). Never the caller's mistake.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<diesel::result::Error> for DomainError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Internal(format!("database: {error}"))
+    }
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for DomainError {
+    fn from(error: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        Self::Internal(format!("database pool: {error}"))
+    }
+}

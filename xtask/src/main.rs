@@ -1,0 +1,189 @@
+//! `cargo xtask` — the project's one front door.
+//!
+//! - `cargo xtask serve`: run the server locally against a private PostgreSQL cluster and print a ready-made agent
+//!   and client to try it with.
+//! - `cargo xtask test`: run every test against a fresh private PostgreSQL cluster, then the OpenAPI round-trip check.
+//! - `cargo xtask openapi generate | check`: regenerate the server's API traits from `openapi/`, or check that they
+//!   still match.
+//!
+//! With `DATABASE_URL` set, `serve` and `test` use that server instead of starting their own.
+
+mod openapi;
+mod postgres;
+mod serve;
+mod test;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "The project's front door: serve, test and check the OpenAPI contracts"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server locally (PostgreSQL included) and print a ready agent and client to try it with
+    Serve(serve::ServeArgs),
+    /// Run every test against a fresh private PostgreSQL, then the OpenAPI round-trip check
+    Test(test::TestArgs),
+    /// Work with the OpenAPI contracts under openapi/
+    Openapi {
+        #[command(subcommand)]
+        command: OpenapiCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OpenapiCommand {
+    /// Regenerate the server's API traits and types from openapi/*.yaml
+    Generate,
+    /// Check that the server's API descriptions still match openapi/*.yaml
+    Check,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let root = workspace_root();
+    let result = match cli.command {
+        Command::Serve(args) => {
+            interrupt::install();
+            serve::run(&root, &args)
+        }
+        Command::Test(args) => {
+            interrupt::install();
+            test::run(&root, &args)
+        }
+        Command::Openapi { command } => match command {
+            OpenapiCommand::Generate => openapi::generate(&root),
+            OpenapiCommand::Check => openapi::check(&root),
+        },
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            if interrupt::received() {
+                eprintln!("xtask: interrupted ({error:#})");
+                ExitCode::from(130)
+            } else {
+                eprintln!("error: {error:#}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+/// The workspace root: the parent of this crate's directory.
+fn workspace_root() -> PathBuf {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
+}
+
+/// The cargo that runs us (cargo sets `CARGO` for `cargo run`), else `cargo` from PATH.
+fn cargo() -> std::ffi::OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// `DATABASE_URL` from the environment, if set and not empty.
+fn database_url_from_env() -> Option<String> {
+    std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+}
+
+/// The URL with any password replaced by `***`, for printing.
+fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return url.to_string();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+/// Ctrl-C (SIGINT), SIGTERM and SIGHUP handling for the long-running commands.
+///
+/// While `serve` or `test` runs, these signals do not kill xtask: they are recorded here, so that xtask can forward
+/// them to the server, wait for it, and stop PostgreSQL before it exits.
+mod interrupt {
+    use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
+
+    static LAST_SIGNAL: AtomicI32 = AtomicI32::new(0);
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+
+    extern "C" fn record(signal: libc::c_int) {
+        // Only async-signal-safe work here: two atomic stores.
+        LAST_SIGNAL.store(signal, Ordering::SeqCst);
+        COUNT.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn install() {
+        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            // SAFETY: `record` is async-signal-safe, and the sigaction struct is fully initialised (zeroed, then the
+            // handler and an empty mask set) before it is passed to the kernel.
+            unsafe {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = record as extern "C" fn(libc::c_int) as libc::sighandler_t;
+                action.sa_flags = libc::SA_RESTART;
+                libc::sigemptyset(&mut action.sa_mask);
+                libc::sigaction(signal, &action, std::ptr::null_mut());
+            }
+        }
+    }
+
+    /// How many signals have arrived so far.
+    pub fn count() -> usize {
+        COUNT.load(Ordering::SeqCst)
+    }
+
+    /// Whether any signal has arrived.
+    pub fn received() -> bool {
+        count() > 0
+    }
+
+    /// The last signal that arrived (SIGINT if none did).
+    pub fn last_signal() -> libc::c_int {
+        match LAST_SIGNAL.load(Ordering::SeqCst) {
+            0 => libc::SIGINT,
+            signal => signal,
+        }
+    }
+
+    /// An error if a signal has arrived, to stop at the next step boundary.
+    pub fn check() -> anyhow::Result<()> {
+        if received() {
+            anyhow::bail!("stopped by a signal");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn redacts_passwords_only() {
+        assert_eq!(
+            redact_url("postgres://user:secret@host:5432/db"),
+            "postgres://user:***@host:5432/db"
+        );
+        assert_eq!(
+            redact_url("postgres://postgres@127.0.0.1:5432/postgres"),
+            "postgres://postgres@127.0.0.1:5432/postgres"
+        );
+        assert_eq!(redact_url("not a url"), "not a url");
+    }
+}

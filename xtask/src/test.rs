@@ -1,0 +1,211 @@
+//! `cargo xtask test`: every test against a fresh private PostgreSQL, then the OpenAPI round-trip check.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+
+use crate::postgres::{Cluster, Purpose, StartOptions};
+
+#[derive(clap::Args)]
+pub struct TestArgs {
+    /// If PostgreSQL is missing, install it with apt-get (root on Debian/Ubuntu; automatic when CI=true)
+    #[arg(long)]
+    install: bool,
+    /// Extra arguments for `cargo test`, e.g. `cargo xtask test -- invitation` to run only matching tests, or
+    /// `cargo xtask test -- -- --nocapture`
+    #[arg(last = true, value_name = "CARGO_TEST_ARGS")]
+    cargo_test_args: Vec<String>,
+}
+
+/// Test counts summed over every `test result:` line of `cargo test`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Counts {
+    passed: u64,
+    failed: u64,
+    ignored: u64,
+    /// How many `test result:` lines were seen.
+    suites: u64,
+}
+
+impl Counts {
+    /// Adds a libtest summary line: `test result: ok. 12 passed; 0 failed; 1 ignored; 0 measured; ...`.
+    fn add_line(&mut self, line: &str) {
+        let Some(rest) = line.trim().strip_prefix("test result: ") else {
+            return;
+        };
+        self.suites += 1;
+        for part in rest.split(['.', ';']) {
+            let mut words = part.split_whitespace();
+            let (Some(number), Some(label)) = (words.next(), words.next()) else {
+                continue;
+            };
+            let Ok(number) = number.parse::<u64>() else {
+                continue;
+            };
+            match label {
+                "passed" => self.passed += number,
+                "failed" => self.failed += number,
+                "ignored" => self.ignored += number,
+                _ => {}
+            }
+        }
+    }
+}
+
+pub fn run(root: &Path, args: &TestArgs) -> Result<()> {
+    let started = Instant::now();
+    let mut counts = Counts::default();
+
+    let outcome = run_steps(root, args, &mut counts);
+
+    let elapsed = format_duration(started.elapsed());
+    match outcome {
+        Ok(()) => {
+            println!(
+                "==> all passed in {elapsed}: cargo test ({} tests in {} suites, {} ignored) and the openapi check",
+                counts.passed, counts.suites, counts.ignored
+            );
+            // The plain closing line: the openapi check counts as one more passing test.
+            println!(
+                "xtask: {} passed, 0 failed, {} skipped",
+                counts.passed + 1,
+                counts.ignored
+            );
+            Ok(())
+        }
+        Err(error) => {
+            if counts.suites > 0 {
+                println!(
+                    "xtask: {} passed, {} failed, {} skipped",
+                    counts.passed, counts.failed, counts.ignored
+                );
+            }
+            Err(error.context(format!("cargo xtask test FAILED after {elapsed}")))
+        }
+    }
+}
+
+/// The steps, in order, stopping at the first failure. The cluster (if any) is stopped when this returns, whether
+/// it succeeded or not, before the summary is printed.
+fn run_steps(root: &Path, args: &TestArgs, counts: &mut Counts) -> Result<()> {
+    let (cluster, database_url) = match crate::database_url_from_env() {
+        Some(url) => {
+            println!(
+                "==> using DATABASE_URL from the environment: {}",
+                crate::redact_url(&url)
+            );
+            (None, url)
+        }
+        None => {
+            let cluster = Cluster::start(
+                &root.join("target/postgres/test"),
+                Purpose::Test,
+                &StartOptions {
+                    port: None,
+                    install: args.install,
+                },
+            )?;
+            let url = cluster.admin_url();
+            (Some(cluster), url)
+        }
+    };
+    crate::interrupt::check()?;
+
+    let result = cargo_test(root, &database_url, &args.cargo_test_args, counts).and_then(|()| {
+        crate::interrupt::check()?;
+        println!("==> cargo xtask openapi check");
+        crate::openapi::check(root).context("the openapi check failed")
+    });
+
+    let stopped = match cluster {
+        Some(cluster) => cluster.stop(),
+        None => Ok(()),
+    };
+    result?;
+    stopped
+}
+
+fn cargo_test(
+    root: &Path,
+    database_url: &str,
+    extra: &[String],
+    counts: &mut Counts,
+) -> Result<()> {
+    let mut args = vec!["test", "--workspace", "--all-targets"];
+    args.extend(extra.iter().map(String::as_str));
+    println!("==> cargo {}", args.join(" "));
+    println!("    DATABASE_URL={}", crate::redact_url(database_url));
+    let mut child = Command::new(crate::cargo())
+        .args(&args)
+        .current_dir(root)
+        .env("DATABASE_URL", database_url)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("could not run cargo test")?;
+
+    // Stream the tests' output as it comes, noting the result lines.
+    if let Some(stdout) = child.stdout.take() {
+        let mut out = std::io::stdout().lock();
+        for line in BufReader::new(stdout).split(b'\n') {
+            let line = line.context("could not read cargo test's output")?;
+            let _ = out.write_all(&line);
+            let _ = out.write_all(b"\n");
+            let _ = out.flush();
+            counts.add_line(&String::from_utf8_lossy(&line));
+        }
+    }
+    let status = child.wait().context("could not wait for cargo test")?;
+    if status.success() {
+        Ok(())
+    } else if counts.failed > 0 {
+        Err(anyhow!(
+            "{} test(s) failed (cargo test: {status})",
+            counts.failed
+        ))
+    } else {
+        bail!("cargo test failed ({status}); see its output above")
+    }
+}
+
+fn format_duration(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    if seconds >= 60 {
+        format!("{}m{:02}s", seconds / 60, seconds % 60)
+    } else {
+        format!("{:.1}s", duration.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_libtest_result_lines() {
+        let mut counts = Counts::default();
+        counts.add_line("test result: ok. 12 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s");
+        counts.add_line("test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 measured; 5 filtered out; finished in 1.50s");
+        counts.add_line("running 5 tests");
+        counts.add_line("test invitations::create ... ok");
+        assert_eq!(
+            counts,
+            Counts {
+                passed: 15,
+                failed: 2,
+                ignored: 1,
+                suites: 2
+            }
+        );
+    }
+
+    #[test]
+    fn formats_durations() {
+        assert_eq!(format_duration(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(format_duration(Duration::from_secs(62)), "1m02s");
+    }
+}
