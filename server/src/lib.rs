@@ -1,4 +1,9 @@
 //! Agent authorisation: HMRC's agent/client authorisation APIs, contract first, on PostgreSQL.
+//!
+//! Data flows one way: `api` (generated from `openapi/`) → `handlers` → `domain` → `store`.
 
 pub mod api;
 pub mod domain;
+pub mod handlers;
+pub mod server;
+pub mod store;

@@ -1,1 +1,110 @@
-fn main() {}
+//! `agent-auth-server`: serve the APIs, or print the API description the contracts are checked against.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use agent_auth_server::domain::clock::SystemClock;
+use agent_auth_server::server::{self, Settings};
+use agent_auth_server::store;
+
+#[derive(Parser)]
+#[command(name = "agent-auth-server", version, about = "HMRC agent authorisation APIs on PostgreSQL")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// PostgreSQL URL; the database is created if missing and migrated at start.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
+    /// Address to listen on.
+    #[arg(long, env = "BIND_ADDRESS", default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// Base URL clients reach this server at, used in client action links (default: http://BIND).
+    #[arg(long, env = "PUBLIC_BASE_URL")]
+    public_base_url: Option<String>,
+    /// Days until a pending authorisation request expires.
+    #[arg(long, env = "INVITATION_LIFETIME_DAYS", default_value_t = 21)]
+    invitation_lifetime_days: i64,
+    /// Hours a sandbox bearer token stays valid.
+    #[arg(long, env = "TOKEN_LIFETIME_HOURS", default_value_t = 24 * 30)]
+    token_lifetime_hours: i64,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "REQUEST_BODY_LIMIT", default_value_t = 64 * 1024)]
+    request_body_limit: usize,
+    /// Database connections in the pool.
+    #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 16)]
+    pool_size: usize,
+    /// Seconds between expiry sweeps (0 turns the sweep off).
+    #[arg(long, env = "EXPIRY_SWEEP_SECONDS", default_value_t = 60)]
+    expiry_sweep_seconds: u64,
+    /// Log as JSON lines instead of text.
+    #[arg(long, env = "LOG_JSON")]
+    log_json: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the server's API description (OpenAPI JSON), as `cargo xtask openapi check` reads it.
+    Openapi,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if let Some(Command::Openapi) = cli.command {
+        println!("{}", serde_json::to_string_pretty(&agent_auth_server::api::stub_description()?)?);
+        return Ok(());
+    }
+    init_logging(cli.log_json);
+    let database_url = cli.database_url.clone().context("DATABASE_URL is not set (or pass --database-url)")?;
+    store::create_database_if_missing(&database_url).await?;
+    store::migrate(&database_url).await?;
+    let settings = Settings {
+        database_url,
+        bind_address: cli.bind,
+        public_base_url: cli.public_base_url,
+        invitation_lifetime_days: cli.invitation_lifetime_days,
+        token_lifetime: chrono::Duration::hours(cli.token_lifetime_hours),
+        request_body_limit: cli.request_body_limit,
+        pool_size: cli.pool_size,
+        expiry_sweep_interval: (cli.expiry_sweep_seconds > 0).then(|| Duration::from_secs(cli.expiry_sweep_seconds)),
+    };
+    let running = server::start(settings, Arc::new(SystemClock)).await.map_err(|error| {
+        if format!("{error:#}").contains("Address already in use") {
+            error.context(format!("{} is taken: stop what uses it, or pass --bind / BIND_ADDRESS", cli.bind))
+        } else {
+            error
+        }
+    })?;
+    tracing::info!(url = %running.base_url(), "serving");
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing requests in flight");
+    running.shutdown().await
+}
+
+fn init_logging(json: bool) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json { builder.json().init() } else { builder.init() }
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing the SIGTERM handler");
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}

@@ -410,7 +410,7 @@ impl Cluster {
                 libc::LOCK_EX,
                 &format!(
                     "another `cargo xtask test` is using {}; waiting for it to finish",
-                    dir.display()
+                    display_relative(&dir)
                 ),
             )?,
             // Shared: several `cargo xtask serve` may use one cluster; the last to leave stops it.
@@ -452,7 +452,7 @@ impl Cluster {
                     self.stopped = false;
                     println!(
                         "==> PostgreSQL is already running in {} (port {}); using it",
-                        dir.display(),
+                        display_relative(&dir),
                         self.port
                     );
                     return Ok(());

@@ -97,11 +97,11 @@ pub fn run(root: &Path, args: &ServeArgs) -> Result<()> {
 
     let status = server.wait_for_exit_or_signal()?;
     let stopped_by_us = server.signalled;
-    finish(cluster)?;
     if stopped_by_us || status.success() {
         println!("==> {SERVER_BIN} stopped");
-        Ok(())
+        finish(cluster)
     } else {
+        finish(cluster)?;
         Err(anyhow!(
             "{SERVER_BIN} exited on its own ({status}); see its output above"
         ))
@@ -456,14 +456,12 @@ fn shell_quote(text: &str) -> String {
 fn print_welcome(base_url: &str, database_url: &str, users: &SandboxUsers) {
     let agent = &users.agent;
     let client = &users.client;
-    let invitation = json!({
-        "service": ["MTD-IT"],
-        "clientType": "personal",
-        "clientIdType": "ni",
-        "clientId": client.nino,
-        "knownFact": client.postcode,
-        "agentType": "main",
-    });
+    // Written out by hand to keep the fields in the documented order.
+    let invitation = format!(
+        r#"{{"service":["MTD-IT"],"clientType":"personal","clientIdType":"ni","clientId":{},"knownFact":{},"agentType":"main"}}"#,
+        Value::from(client.nino.as_str()),
+        Value::from(client.postcode.as_str()),
+    );
     let rule = "─".repeat(78);
     println!();
     println!("{rule}");
@@ -498,7 +496,7 @@ fn print_welcome(base_url: &str, database_url: &str, users: &SandboxUsers) {
          -d {}",
         agent.arn,
         shell_quote(&format!("Authorization: Bearer {}", agent.token)),
-        shell_quote(&invitation.to_string())
+        shell_quote(&invitation)
     );
     println!();
     println!("  Then accept it, with the invitation id from the end of the Location header:");

@@ -77,7 +77,7 @@ pub fn run(root: &Path, args: &TestArgs) -> Result<()> {
             Ok(())
         }
         Err(error) => {
-            if counts.suites > 0 {
+            if counts.suites > 0 && !crate::interrupt::received() {
                 println!(
                     "xtask: {} passed, {} failed, {} skipped",
                     counts.passed, counts.failed, counts.ignored

@@ -1,6 +1,6 @@
 //! Response shapes dropshot does not have.
 
-use dropshot::{ApiEndpointResponse, Body, HttpError, HttpResponse, HttpResponseContent, HttpResponseOk};
+use dropshot::{ApiEndpointResponse, Body, HttpError, HttpResponse, HttpResponseOk};
 use http::{Response, StatusCode};
 
 use super::ApiError;
@@ -11,7 +11,7 @@ pub enum OkOrNoContent<T> {
     NoContent,
 }
 
-impl<T: HttpResponseContent + Send + Sync + 'static> HttpResponse for OkOrNoContent<T> {
+impl<T: serde::Serialize + schemars::JsonSchema + Send + Sync + 'static> HttpResponse for OkOrNoContent<T> {
     fn to_result(self) -> Result<Response<Body>, HttpError> {
         match self {
             Self::Ok(body) => HttpResponseOk(body).to_result(),

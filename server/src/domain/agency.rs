@@ -4,6 +4,8 @@
 use rand::Rng;
 
 use super::invitation_id::ALPHABET;
+use super::{Authorisations, DomainError};
+use crate::store::agencies::{self, Agency};
 
 /// Lower-cases, turns each run of whitespace into one '-', then drops every character outside `[a-z0-9-]`
 /// (in that order, as HMRC does: "Bob & Co" becomes "bob--co"). The result may be empty.
@@ -31,6 +33,14 @@ pub fn generate_uid(rng: &mut impl Rng) -> String {
     (0..8)
         .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
         .collect()
+}
+
+impl Authorisations {
+    /// The agency behind an ARN, for its client action link.
+    pub async fn agency(&self, arn: &str) -> Result<Option<Agency>, DomainError> {
+        let mut conn = self.connection().await?;
+        Ok(agencies::find(&mut conn, arn).await?)
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,55 @@
-//! The rules of agent authorisation, independent of HTTP.
+//! The rules of agent authorisation, independent of HTTP. [`Authorisations`] is the entry point; its
+//! operations are split by resource (invitations, relationships, tokens, test users), each in its own file.
 
 pub mod agency;
+pub mod auth;
+pub mod clients;
+pub mod clock;
 mod error;
 pub mod identifiers;
+pub mod invitation;
 pub mod invitation_id;
+pub mod invitations;
+pub mod principal;
+pub mod relationships;
+pub mod request;
+pub mod service;
+pub mod test_users;
+
+use std::sync::Arc;
 
 pub use error::DomainError;
+
+use crate::store::Store;
+use clock::Clock;
+
+/// How long things last.
+#[derive(Debug, Clone, Copy)]
+pub struct Lifetimes {
+    /// Days from creation until a pending request expires.
+    pub invitation_days: i64,
+    /// How long a sandbox bearer token stays valid.
+    pub token: chrono::Duration,
+}
+
+/// The domain's operations, over a store and a clock.
+#[derive(Clone)]
+pub struct Authorisations {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    lifetimes: Lifetimes,
+}
+
+impl Authorisations {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, lifetimes: Lifetimes) -> Self {
+        Self { store, clock, lifetimes }
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    async fn connection(&self) -> Result<crate::store::Connection, DomainError> {
+        Ok(self.store.connection().await?)
+    }
+}

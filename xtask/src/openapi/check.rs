@@ -18,43 +18,42 @@ use super::generate;
 
 pub fn run(root: &Path, contracts: &[Contract]) -> Result<()> {
     let mut problems = stale_files(root, contracts)?;
-    let stubs = server_stub_descriptions(root)?;
+    let stub = server_stub_description(root)?;
+    let mut owned = BTreeSet::new();
     for contract in contracts {
         let contract_json = serde_json::to_value(&contract.document)?;
-        match stubs.get(&contract.module) {
-            Some(stub) => problems.extend(
-                compare(&contract_json, stub)
-                    .into_iter()
-                    .map(|problem| format!("{}: {problem}", contract.file.display())),
-            ),
-            None => problems.push(format!(
-                "{}: the server has no API generated from it",
-                contract.file.display()
-            )),
+        let ids = Operations::of(&contract_json).0.into_keys().collect::<BTreeSet<_>>();
+        let problems_here = compare(&contract_json, &only_operations(&stub, &ids));
+        problems.extend(problems_here.into_iter().map(|p| format!("{}: {p}", contract.file.display())));
+        owned.extend(ids);
+    }
+    for (id, op) in Operations::of(&stub).0 {
+        if !owned.contains(&id) {
+            problems.push(format!("operation `{id}` ({} {}) is served but no contract under openapi/ describes it", op.method, op.path));
         }
     }
-    for module in stubs
-        .keys()
-        .filter(|module| !contracts.iter().any(|c| &c.module == *module))
-    {
-        problems.push(format!(
-            "the server serves API `{module}`, which no contract under openapi/ describes"
-        ));
-    }
     if problems.is_empty() {
-        println!(
-            "openapi check: {} contracts and the server agree",
-            contracts.len()
-        );
+        println!("openapi check: the server and {} contracts agree", contracts.len());
         return Ok(());
     }
     for problem in &problems {
         eprintln!("  - {problem}");
     }
-    bail!(
-        "openapi check found {} difference(s) between the contracts and the server",
-        problems.len()
-    )
+    bail!("openapi check found {} difference(s) between the contracts and the server", problems.len())
+}
+
+/// The stub description restricted to the operations named (components kept for `$ref`s).
+fn only_operations(stub: &Value, ids: &BTreeSet<String>) -> Value {
+    let mut stub = stub.clone();
+    if let Some(paths) = stub.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut() {
+            if let Some(item) = item.as_object_mut() {
+                item.retain(|_, operation| operation["operationId"].as_str().is_some_and(|id| ids.contains(id)));
+            }
+        }
+        paths.retain(|_, item| item.as_object().is_some_and(|item| !item.is_empty()));
+    }
+    stub
 }
 
 fn stale_files(root: &Path, contracts: &[Contract]) -> Result<Vec<String>> {
@@ -89,27 +88,18 @@ fn stale_files(root: &Path, contracts: &[Contract]) -> Result<Vec<String>> {
     Ok(problems)
 }
 
-/// The stub descriptions the compiled server renders, by generated module name.
-fn server_stub_descriptions(root: &Path) -> Result<BTreeMap<String, Value>> {
+/// The stub description of the compiled server's API.
+fn server_stub_description(root: &Path) -> Result<Value> {
     let output = Command::new(env!("CARGO"))
         .current_dir(root)
-        .args([
-            "run",
-            "--quiet",
-            "--package",
-            "agent-auth-server",
-            "--bin",
-            "agent-auth-server",
-            "--",
-            "openapi",
-        ])
+        .args(["run", "--quiet", "--package", "agent-auth-server", "--bin", "agent-auth-server", "--", "openapi"])
         .stderr(std::process::Stdio::inherit())
         .output()
-        .context("running the server to render its API descriptions")?;
+        .context("running the server to render its API description")?;
     if !output.status.success() {
-        bail!("the server did not build or could not render its API descriptions");
+        bail!("the server did not build or could not render its API description");
     }
-    serde_json::from_slice(&output.stdout).context("the server's API descriptions are not JSON")
+    serde_json::from_slice(&output.stdout).context("the server's API description is not JSON")
 }
 
 /// Differences between a contract and a stub description, as sentences.
@@ -317,9 +307,14 @@ impl OperationRef<'_> {
             .collect()
     }
 
-    /// Dropshot documents one error schema under 4XX and 5XX.
+    /// Dropshot documents one error schema under 4XX and 5XX, through `#/components/responses/...`.
     fn error_schema(&self, schemas: &Components) -> Value {
-        schemas.shape(&self.operation["responses"]["4XX"]["content"]["application/json"]["schema"])
+        let mut response = &self.operation["responses"]["4XX"];
+        if let Some(reference) = response["$ref"].as_str() {
+            let name = reference.rsplit('/').next().unwrap_or_default();
+            response = &schemas.0["components"]["responses"][name];
+        }
+        schemas.shape(&response["content"]["application/json"]["schema"])
     }
 }
 

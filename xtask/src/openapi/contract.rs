@@ -15,17 +15,6 @@ pub struct Contract {
 }
 
 impl Contract {
-    /// The generated dropshot trait's name, from `info.x-rust-trait`.
-    pub fn trait_name(&self) -> Result<String> {
-        self.document
-            .info
-            .extensions
-            .get("x-rust-trait")
-            .and_then(|value| value.as_str())
-            .map(str::to_owned)
-            .with_context(|| format!("{}: info.x-rust-trait is missing", self.file.display()))
-    }
-
     /// Resolves a schema reference of the form `#/components/schemas/Name`.
     pub fn schema<'a>(&'a self, schema: &'a ReferenceOr<Schema>) -> Result<&'a Schema> {
         match schema {

@@ -12,7 +12,7 @@ use openapiv3::{
     Operation, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind, StatusCode,
     Type,
 };
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::contract::{Contract, schema_ref_name};
@@ -25,16 +25,37 @@ pub fn render_all(contracts: &[Contract]) -> Result<Vec<(PathBuf, String)>> {
     let dir = Path::new(GENERATED_DIR);
     let mut files = Vec::new();
     let mut modules = Vec::new();
+    let mut methods = Vec::new();
+    let mut operation_ids = std::collections::BTreeMap::new();
     for contract in contracts {
-        let text = render(contract)
-            .with_context(|| format!("generating code for {}", contract.file.display()))?;
+        let context = || format!("generating code for {}", contract.file.display());
+        let (text, contract_methods) = render(contract).with_context(context)?;
+        for (path, method, operation) in operations(contract)? {
+            let id = operation.operation_id.clone().unwrap_or_default();
+            if let Some(other) = operation_ids.insert(id.clone(), contract.file.clone()) {
+                bail!("operationId {id} ({method} {path}) is used by {} too: ids must be unique across contracts", other.display());
+            }
+        }
         files.push((dir.join(format!("{}.rs", contract.module)), text));
-        modules.push(format!("pub mod {};\n", contract.module));
+        let module = format_ident!("{}", contract.module);
+        modules.push(quote! { pub mod #module; });
+        methods.extend(contract_methods);
     }
-    files.push((
-        dir.join("mod.rs"),
-        format!("{}\n{}", header("openapi/*.yaml"), modules.concat()),
-    ));
+    let sources: Vec<String> = contracts.iter().map(|c| format!(" - `{}`", c.file.display())).collect();
+    let tokens = quote! {
+        #(#modules)*
+
+        /// The server's API: every operation of every contract, one dropshot trait (one server serves them
+        /// all). Generated from:
+        #(#[doc = #sources])*
+        #[dropshot::api_description]
+        pub trait ServerApi {
+            type Context;
+            #(#methods)*
+        }
+    };
+    let file: syn::File = syn::parse2(tokens).context("generated code does not parse")?;
+    files.push((dir.join("mod.rs"), format!("{}\n{}", header("openapi/*.yaml"), prettyplease::unparse(&file))));
     Ok(files)
 }
 
@@ -59,9 +80,9 @@ fn header(source: &str) -> String {
     )
 }
 
-fn render(contract: &Contract) -> Result<String> {
+/// One contract's module (its types and parameter structs) and its trait methods.
+fn render(contract: &Contract) -> Result<(String, Vec<TokenStream>)> {
     let types = render_types(contract)?;
-    let trait_ident = format_ident!("{}", contract.trait_name()?);
     let mut items = Vec::new();
     let mut methods = Vec::new();
     let mut uses_location = false;
@@ -83,30 +104,19 @@ fn render(contract: &Contract) -> Result<String> {
     }
     let title = &contract.document.info.title;
     let version = &contract.document.info.version;
-    let doc = format!(
-        " {title} {version}: the operations of `{}`.",
-        contract.file.display()
-    );
+    let doc = format!(" {title} {version}: the types of `{}`.", contract.file.display());
     let tokens = quote! {
+        #![doc = #doc]
+
         pub mod types {
             #types
         }
 
         #(#items)*
-
-        #[doc = #doc]
-        #[dropshot::api_description]
-        pub trait #trait_ident {
-            type Context;
-            #(#methods)*
-        }
     };
     let file: syn::File = syn::parse2(tokens).context("generated code does not parse")?;
-    Ok(format!(
-        "{}\n{}",
-        header(&contract.file.display().to_string()),
-        prettyplease::unparse(&file)
-    ))
+    let text = format!("{}\n{}", header(&contract.file.display().to_string()), prettyplease::unparse(&file));
+    Ok((text, methods))
 }
 
 /// The contract's component schemas as Rust types. Date-time strings become `crate::api::Timestamp`,
@@ -195,6 +205,7 @@ impl EndpointCode {
         let context = || format!("operation {operation_id} ({method} {path})");
         let name = format_ident!("{operation_id}");
         let pascal = pascal_case(operation_id);
+        let module = format_ident!("{}", contract.module);
         let mut items = Vec::new();
         let mut args = Vec::new();
 
@@ -210,6 +221,7 @@ impl EndpointCode {
                 {
                     let (major, minor) =
                         accept_version(contract, &parameter_data.format).with_context(context)?;
+                    let (major, minor) = (Literal::u8_unsuffixed(major), Literal::u8_unsuffixed(minor));
                     args.push(quote! { accept: crate::api::Accept<#major, #minor> });
                 }
                 Parameter::Path { parameter_data, .. } => {
@@ -240,7 +252,7 @@ impl EndpointCode {
                 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
                 pub struct #ident { #(#fields)* }
             });
-            args.push(quote! { #arg: dropshot::#extractor<#ident> });
+            args.push(quote! { #arg: dropshot::#extractor<#module::#ident> });
         }
         if let Some(body) = &operation.request_body {
             let ReferenceOr::Item(body) = body else {
@@ -251,11 +263,11 @@ impl EndpointCode {
                 .get("application/json")
                 .and_then(|media| media.schema.as_ref())
                 .with_context(|| format!("{}: request body must be application/json", context()))?;
-            let ty = type_of(schema).with_context(context)?;
+            let ty = type_of(&module, schema).with_context(context)?;
             args.push(quote! { body: dropshot::TypedBody<#ty> });
         }
 
-        let (response, uses_location) = response_type(operation).with_context(context)?;
+        let (response, uses_location) = response_type(&module, operation).with_context(context)?;
         let summary = operation.summary.as_deref().unwrap_or(operation_id);
         let docs: Vec<String> = std::iter::once(summary)
             .chain(operation.description.as_deref().map(|_| ""))
@@ -348,7 +360,7 @@ fn accept_version(contract: &Contract, format: &ParameterSchemaOrContent) -> Res
 }
 
 /// The dropshot response type for the operation's success responses, and whether it carries `Location`.
-fn response_type(operation: &Operation) -> Result<(TokenStream, bool)> {
+fn response_type(module: &Ident, operation: &Operation) -> Result<(TokenStream, bool)> {
     let mut successes = Vec::new();
     for (status, response) in &operation.responses.responses {
         let StatusCode::Code(code @ 200..=299) = *status else {
@@ -362,7 +374,7 @@ fn response_type(operation: &Operation) -> Result<(TokenStream, bool)> {
             .get("application/json")
             .and_then(|media| media.schema.as_ref())
         {
-            Some(schema) => Some(type_of(schema)?),
+            Some(schema) => Some(type_of(module, schema)?),
             None if response.content.is_empty() => None,
             None => bail!("{code}: only application/json content is supported"),
         };
@@ -393,7 +405,7 @@ fn response_type(operation: &Operation) -> Result<(TokenStream, bool)> {
     };
     let (response, uses_location) = match response {
         (ty, true) => (
-            quote!(dropshot::HttpResponseHeaders<#ty, LocationHeader>),
+            quote!(dropshot::HttpResponseHeaders<#ty, #module::LocationHeader>),
             true,
         ),
         (ty, false) => (ty, false),
@@ -417,11 +429,11 @@ fn response_type(operation: &Operation) -> Result<(TokenStream, bool)> {
     })
 }
 
-fn type_of(schema: &ReferenceOr<Schema>) -> Result<TokenStream> {
+fn type_of(module: &Ident, schema: &ReferenceOr<Schema>) -> Result<TokenStream> {
     match schema {
         ReferenceOr::Reference { reference } => {
             let ident = format_ident!("{}", schema_ref_name(reference)?);
-            Ok(quote!(types::#ident))
+            Ok(quote!(#module::types::#ident))
         }
         ReferenceOr::Item(_) => bail!("request and response bodies must $ref a component schema"),
     }

@@ -2,3 +2,189 @@
 
 pub mod agent_authorisation_v2;
 pub mod sandbox;
+/// The server's API: every operation of every contract, one dropshot trait (one server serves them
+/// all). Generated from:
+/// - `openapi/agent-authorisation-v2.yaml`
+/// - `openapi/sandbox.yaml`
+#[dropshot::api_description]
+pub trait ServerApi {
+    type Context;
+    /// List the authorisation requests of the last 30 days
+    ///
+    /// Returns every authorisation request this agent created in the last 30 days, newest first, whatever
+    /// its status. Answers 204 with no body when there are none.
+    #[endpoint{method = GET,
+    path = "/agents/{arn}/invitations",
+    tags = ["Invitations"]}]
+    async fn list_invitations(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        accept: crate::api::Accept<2, 0>,
+        path: dropshot::Path<agent_authorisation_v2::ListInvitationsPath>,
+    ) -> ::std::result::Result<
+        crate::api::OkOrNoContent<agent_authorisation_v2::types::InvitationList>,
+        crate::api::ApiError,
+    >;
+    /// Create an authorisation request
+    ///
+    /// Creates a new authorisation request for the client and service given. The request is Pending and
+    /// expires after 21 days. The answer is 204 with a `Location` header naming the new request; read it
+    /// to get the client action link to send to the client.
+    #[endpoint{method = POST,
+    path = "/agents/{arn}/invitations",
+    tags = ["Invitations"]}]
+    async fn create_invitation(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        accept: crate::api::Accept<2, 0>,
+        path: dropshot::Path<agent_authorisation_v2::CreateInvitationPath>,
+        body: dropshot::TypedBody<agent_authorisation_v2::types::CreateInvitationRequest>,
+    ) -> ::std::result::Result<
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseHeaders<
+                dropshot::HttpResponseUpdatedNoContent,
+                agent_authorisation_v2::LocationHeader,
+            >,
+        >,
+        crate::api::ApiError,
+    >;
+    /// Get an authorisation request
+    ///
+    /// Returns one authorisation request of this agent. A pending request carries its expiry date and client
+    /// action link; a request the client or agent has acted on carries the time it was last updated. A pending
+    /// request past its expiry date reads as Expired.
+    #[endpoint{method = GET,
+    path = "/agents/{arn}/invitations/{invitationId}",
+    tags = ["Invitations"]}]
+    async fn get_invitation(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        accept: crate::api::Accept<2, 0>,
+        path: dropshot::Path<agent_authorisation_v2::GetInvitationPath>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseOk<agent_authorisation_v2::types::Invitation>,
+        crate::api::ApiError,
+    >;
+    /// Cancel a pending authorisation request
+    ///
+    /// Cancels a pending authorisation request of this agent; its status becomes Cancelled. A request the
+    /// client has already answered, or that has expired, cannot be cancelled.
+    #[endpoint{method = DELETE,
+    path = "/agents/{arn}/invitations/{invitationId}",
+    tags = ["Invitations"]}]
+    async fn cancel_invitation(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        accept: crate::api::Accept<2, 0>,
+        path: dropshot::Path<agent_authorisation_v2::CancelInvitationPath>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::ApiError,
+    >;
+    /// Check whether the agent is authorised for a client
+    ///
+    /// Checks whether the agent has an active relationship with the client for the service. The request is
+    /// validated, and the known fact checked against the client's record, as when creating an authorisation
+    /// request. 204 means the relationship is active; 404 RELATIONSHIP_NOT_FOUND means it is not.
+    #[endpoint{method = POST,
+    path = "/agents/{arn}/relationships",
+    tags = ["Relationships"]}]
+    async fn check_relationship(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        accept: crate::api::Accept<2, 0>,
+        path: dropshot::Path<agent_authorisation_v2::CheckRelationshipPath>,
+        body: dropshot::TypedBody<
+            agent_authorisation_v2::types::CheckRelationshipRequest,
+        >,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::ApiError,
+    >;
+    /// End a relationship with a client
+    ///
+    /// Ends the agent's active relationship with the client for the service; the authorisation request that
+    /// created it becomes Deauthorised. For MTD-IT, `agentType` selects the main or supporting relationship;
+    /// without it, whichever MTD-IT relationship the agent holds is ended. 403 NO_RELATIONSHIP when there is
+    /// none.
+    #[endpoint{method = PUT,
+    path = "/agents/{arn}/deauthorise-client",
+    tags = ["Relationships"]}]
+    async fn deauthorise_client(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        accept: crate::api::Accept<2, 0>,
+        path: dropshot::Path<agent_authorisation_v2::DeauthoriseClientPath>,
+        body: dropshot::TypedBody<
+            agent_authorisation_v2::types::DeauthoriseClientRequest,
+        >,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::ApiError,
+    >;
+    /// Create a test agent
+    ///
+    /// Creates a test user with the Agent affinity group and returns its credentials and bearer token.
+    #[endpoint{method = POST,
+    path = "/create-test-user/agents",
+    tags = ["Test users"]}]
+    async fn create_test_agent(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        body: dropshot::TypedBody<sandbox::types::CreateTestUserRequest>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseCreated<sandbox::types::TestAgent>,
+        crate::api::ApiError,
+    >;
+    /// Create a test individual
+    ///
+    /// Creates a test user with the Individual affinity group, with a client record for each service asked
+    /// for, and returns its credentials, identifiers, known facts and bearer token.
+    #[endpoint{method = POST,
+    path = "/create-test-user/individuals",
+    tags = ["Test users"]}]
+    async fn create_test_individual(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        body: dropshot::TypedBody<sandbox::types::CreateTestUserRequest>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseCreated<sandbox::types::TestIndividual>,
+        crate::api::ApiError,
+    >;
+    /// Create a test organisation
+    ///
+    /// Creates a test user with the Organisation affinity group, with a client record for each service asked
+    /// for, and returns its credentials, identifiers, known facts and bearer token.
+    #[endpoint{method = POST,
+    path = "/create-test-user/organisations",
+    tags = ["Test users"]}]
+    async fn create_test_organisation(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        body: dropshot::TypedBody<sandbox::types::CreateTestOrganisationRequest>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseCreated<sandbox::types::TestOrganisation>,
+        crate::api::ApiError,
+    >;
+    /// Accept an authorisation request as the client
+    ///
+    /// Accepts a Pending authorisation request as its client would. The relationship is created by the domain
+    /// rules: the request becomes Accepted (or Partialauth for an MTD-IT client without an MTDITID), and for
+    /// every service except MTD-IT supporting the client's other agent for that service loses its relationship.
+    /// Accepting a request that is already Accepted (or Partialauth) is idempotent: 204 again, nothing changes.
+    #[endpoint{method = PUT,
+    path = "/agent-authorisation-test-support/invitations/{invitationId}",
+    tags = ["Test support"]}]
+    async fn accept_invitation(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: dropshot::Path<sandbox::AcceptInvitationPath>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::ApiError,
+    >;
+    /// Reject an authorisation request as the client
+    ///
+    /// Rejects a Pending authorisation request as its client would; it becomes Rejected. Rejecting a request
+    /// that is already Rejected is idempotent: 204 again, nothing changes.
+    #[endpoint{method = DELETE,
+    path = "/agent-authorisation-test-support/invitations/{invitationId}",
+    tags = ["Test support"]}]
+    async fn reject_invitation(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: dropshot::Path<sandbox::RejectInvitationPath>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::ApiError,
+    >;
+}

@@ -1,0 +1,160 @@
+//! An invitation (authorisation request) and its lifecycle (DOMAIN.md §7).
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+
+use super::invitation_id::InvitationId;
+use super::service::{AgentType, Service};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Pending,
+    Accepted,
+    Partialauth,
+    Rejected,
+    Cancelled,
+    Expired,
+    Deauthorised,
+}
+
+impl Status {
+    pub const ALL: [Status; 7] = [
+        Status::Pending,
+        Status::Accepted,
+        Status::Partialauth,
+        Status::Rejected,
+        Status::Cancelled,
+        Status::Expired,
+        Status::Deauthorised,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "Pending",
+            Status::Accepted => "Accepted",
+            Status::Partialauth => "Partialauth",
+            Status::Rejected => "Rejected",
+            Status::Cancelled => "Cancelled",
+            Status::Expired => "Expired",
+            Status::Deauthorised => "Deauthorised",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == text)
+    }
+}
+
+/// Who ended a relationship.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndedBy {
+    Agent,
+    Client,
+    Hmrc,
+}
+
+impl EndedBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndedBy::Agent => "Agent",
+            EndedBy::Client => "Client",
+            EndedBy::Hmrc => "HMRC",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invitation {
+    pub id: InvitationId,
+    pub arn: String,
+    pub service: Service,
+    pub client_type: Option<String>,
+    pub client_id_type: String,
+    pub client_id: String,
+    pub supplied_client_id_type: String,
+    pub supplied_client_id: String,
+    /// The status as stored; read it through [`Invitation::status_at`].
+    pub stored_status: Status,
+    pub relationship_ended_by: Option<String>,
+    pub expires_on: NaiveDate,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Invitation {
+    /// The instant the request stops being answerable: the start (00:00 UTC) of its expiry day.
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        self.expires_on.and_time(NaiveTime::MIN).and_utc()
+    }
+
+    /// The status as it reads now: a pending request past its expiry reads Expired at once, whether or
+    /// not the sweep has persisted it yet.
+    pub fn status_at(&self, now: DateTime<Utc>) -> Status {
+        if self.stored_status == Status::Pending && now >= self.expires_at() {
+            Status::Expired
+        } else {
+            self.stored_status
+        }
+    }
+
+    /// When the request last changed, as it reads now.
+    pub fn updated_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        if self.stored_status == Status::Pending && now >= self.expires_at() {
+            self.expires_at()
+        } else {
+            self.updated_at
+        }
+    }
+
+    pub fn agent_type(&self) -> Option<AgentType> {
+        AgentType::of(self.service)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone};
+
+    fn pending(created_at: DateTime<Utc>) -> Invitation {
+        Invitation {
+            id: InvitationId::parse("CS5AK7O8FPC43").unwrap(),
+            arn: "TARN0000001".into(),
+            service: Service::MtdVat,
+            client_type: Some("business".into()),
+            client_id_type: "vrn".into(),
+            client_id: "101747696".into(),
+            supplied_client_id_type: "vrn".into(),
+            supplied_client_id: "101747696".into(),
+            stored_status: Status::Pending,
+            relationship_ended_by: None,
+            expires_on: (created_at + Duration::days(21)).date_naive(),
+            created_at,
+            updated_at: created_at,
+        }
+    }
+
+    #[test]
+    fn a_pending_request_reads_expired_from_the_start_of_its_expiry_day() {
+        let created = Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap();
+        let invitation = pending(created);
+        assert_eq!(invitation.expires_at(), Utc.with_ymd_and_hms(2026, 3, 23, 0, 0, 0).unwrap());
+        let just_before = invitation.expires_at() - Duration::milliseconds(1);
+        assert_eq!(invitation.status_at(just_before), Status::Pending);
+        assert_eq!(invitation.status_at(invitation.expires_at()), Status::Expired);
+        assert_eq!(invitation.updated_at(created + Duration::days(30)), invitation.expires_at());
+    }
+
+    #[test]
+    fn only_pending_requests_expire() {
+        let created = Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap();
+        let accepted = Invitation { stored_status: Status::Accepted, ..pending(created) };
+        assert_eq!(accepted.status_at(created + Duration::days(100)), Status::Accepted);
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        for status in Status::ALL {
+            assert_eq!(Status::parse(status.as_str()), Some(status));
+        }
+    }
+}

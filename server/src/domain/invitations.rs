@@ -1,0 +1,184 @@
+//! Creating, reading, cancelling and answering invitations (DOMAIN.md §6–7).
+
+use chrono::{DateTime, Duration, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+
+use super::clients::{ClientRecord, relationship_client_ids};
+use super::identifiers::Arn;
+use super::invitation::{Invitation, Status};
+use super::invitation_id::InvitationId;
+use super::request::ValidRequest;
+use super::service::Service;
+use super::{Authorisations, DomainError};
+use crate::store::{invitations, locks, relationships};
+
+/// How far back the agent's list reaches.
+const LIST_DAYS: i64 = 30;
+/// Invitation ids hash the creation millisecond; on a collision the next millisecond is tried.
+const ID_ATTEMPTS: i64 = 16;
+
+impl Authorisations {
+    /// Creates a pending request, checking in the documented order (DOMAIN.md §6, steps 5–9).
+    pub async fn create_invitation(&self, arn: &Arn, request: &ValidRequest) -> Result<InvitationId, DomainError> {
+        let now = self.now();
+        let expires_on = now.date_naive() + Duration::days(self.lifetimes.invitation_days);
+        let mut conn = self.connection().await?;
+        conn.transaction(async |conn| {
+                let service = request.service;
+                let supplied = request.client.value();
+                // Identical requests in flight, in any server process, meet at this lock.
+                let lock = format!("create-invitation|{arn}|{}|{supplied}", service.group());
+                if !locks::try_lock(conn, &lock).await? {
+                    return Err(DomainError::AlreadyBeingProcessed);
+                }
+                let record = ClientRecord::find(conn, &request.client).await?;
+                let (client_id_type, client_id) = match &record {
+                    Some(record) => record.client_id(),
+                    None => (request.client.id_type(), supplied),
+                };
+                invitations::expire_pending(conn, arn.as_str(), service.group(), client_id, now.date_naive()).await?;
+                if let Some(existing) = invitations::find_pending(conn, arn.as_str(), service.group(), client_id).await? {
+                    return Err(DomainError::DuplicateAuthorisationRequest { existing: existing.id });
+                }
+                let record = record.as_ref().ok_or(DomainError::ClientRegistrationNotFound)?;
+                record.check(request.known_fact.as_ref())?;
+                let client_ids = relationship_client_ids(Some(record), &request.client);
+                if relationships::is_active(conn, arn.as_str(), &[service.id()], &client_ids).await? {
+                    return Err(DomainError::AlreadyAuthorised);
+                }
+                let mut invitation = Invitation {
+                    id: InvitationId::generate(service.invitation_prefix(), arn.as_str(), supplied, service.id(), now),
+                    arn: arn.as_str().to_owned(),
+                    service,
+                    client_type: request.client_type.map(|t| t.as_str().to_owned()),
+                    client_id_type: client_id_type.to_owned(),
+                    client_id: client_id.to_owned(),
+                    supplied_client_id_type: request.client.id_type().to_owned(),
+                    supplied_client_id: supplied.to_owned(),
+                    stored_status: Status::Pending,
+                    relationship_ended_by: None,
+                    expires_on,
+                    created_at: now,
+                    updated_at: now,
+                };
+                insert_with_unique_id(conn, &mut invitation).await?;
+                Ok(invitation.id)
+        })
+        .await
+    }
+
+    /// One of the agent's requests. Another agency's is refused, not hidden (as HMRC documents).
+    pub async fn agent_invitation(&self, arn: &Arn, id: &InvitationId, services: &[Service]) -> Result<Invitation, DomainError> {
+        let mut conn = self.connection().await?;
+        let invitation = invitations::find(&mut conn, id).await?;
+        let invitation = invitation.filter(|i| services.contains(&i.service)).ok_or(DomainError::InvitationNotFound)?;
+        if invitation.arn != arn.as_str() {
+            return Err(DomainError::NoPermissionOnAgency);
+        }
+        Ok(invitation)
+    }
+
+    /// The agent's requests of the last 30 days for the services given, newest first.
+    pub async fn recent_agent_invitations(&self, arn: &Arn, services: &[Service]) -> Result<Vec<Invitation>, DomainError> {
+        let since = self.now() - Duration::days(LIST_DAYS);
+        let ids: Vec<&str> = services.iter().map(|s| s.id()).collect();
+        let mut conn = self.connection().await?;
+        Ok(invitations::list_for_agent(&mut conn, arn.as_str(), &ids, since).await?)
+    }
+
+    /// Cancels a pending request: ownership is checked before status, so another agency learns nothing.
+    pub async fn cancel_invitation(&self, arn: &Arn, id: &InvitationId, services: &[Service]) -> Result<(), DomainError> {
+        let now = self.now();
+        let mut conn = self.connection().await?;
+        conn.transaction(async |conn| {
+                let invitation = invitations::find_for_update(conn, id).await?;
+                let invitation = invitation.filter(|i| services.contains(&i.service)).ok_or(DomainError::InvitationNotFound)?;
+                if invitation.arn != arn.as_str() {
+                    return Err(DomainError::NoPermissionOnAgency);
+                }
+                if invitation.status_at(now) != Status::Pending {
+                    return Err(DomainError::InvitationNotCancellable);
+                }
+                invitations::set_status(conn, id, Status::Cancelled, now).await?;
+                Ok(())
+        })
+        .await
+    }
+
+    /// Accepts as the client: the relationship starts in the same transaction. An MTD-IT client without
+    /// an MTDITID gives a partial authorisation. Accepting an accepted request again changes nothing.
+    pub async fn accept_invitation(&self, id: &InvitationId) -> Result<(), DomainError> {
+        self.answer(id, Answer::Accept).await
+    }
+
+    /// Rejects as the client. Rejecting a rejected request again changes nothing.
+    pub async fn reject_invitation(&self, id: &InvitationId) -> Result<(), DomainError> {
+        self.answer(id, Answer::Reject).await
+    }
+
+    async fn answer(&self, id: &InvitationId, answer: Answer) -> Result<(), DomainError> {
+        let now = self.now();
+        let mut conn = self.connection().await?;
+        conn.transaction(async |conn| {
+                let invitation = invitations::find_for_update(conn, id).await?.ok_or(DomainError::InvitationNotFound)?;
+                match (invitation.status_at(now), answer) {
+                    (Status::Pending, _) => {}
+                    (Status::Accepted | Status::Partialauth, Answer::Accept) | (Status::Rejected, Answer::Reject) => {
+                        return Ok(());
+                    }
+                    _ => return Err(DomainError::InvitationNotPending),
+                }
+                let status = match answer {
+                    Answer::Reject => Status::Rejected,
+                    Answer::Accept => {
+                        let partial = invitation.service.is_income_tax() && invitation.client_id_type == "ni";
+                        Self::start_relationship(conn, &invitation, partial, now).await?;
+                        if partial { Status::Partialauth } else { Status::Accepted }
+                    }
+                };
+                invitations::set_status(conn, id, status, now).await?;
+                Ok(())
+        })
+        .await
+    }
+
+    /// Persists the expiry of pending requests past their date, in batches that each commit on their
+    /// own and skip rows other transactions hold. Answers how many changed.
+    pub async fn sweep_expired(&self, batch: i64) -> Result<usize, DomainError> {
+        let today = self.now().date_naive();
+        let mut conn = self.connection().await?;
+        let mut total = 0;
+        loop {
+            let changed = invitations::expire_batch(&mut conn, today, batch).await?;
+            total += changed;
+            if changed < batch as usize {
+                return Ok(total);
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Answer {
+    Accept,
+    Reject,
+}
+
+/// Inserts, moving the id's millisecond on when another request already has the same id. A conflict
+/// with the one-pending index (a race the lock did not cover) is a duplicate, never an error.
+async fn insert_with_unique_id(conn: &mut AsyncPgConnection, invitation: &mut Invitation) -> Result<(), DomainError> {
+    for attempt in 0..ID_ATTEMPTS {
+        if invitations::insert_if_absent(conn, invitation).await? {
+            return Ok(());
+        }
+        let group = invitation.service.group();
+        if let Some(existing) = invitations::find_pending(conn, &invitation.arn, group, &invitation.client_id).await? {
+            return Err(DomainError::DuplicateAuthorisationRequest { existing: existing.id });
+        }
+        let at: DateTime<Utc> = invitation.created_at + Duration::milliseconds(attempt + 1);
+        let service = invitation.service;
+        invitation.id =
+            InvitationId::generate(service.invitation_prefix(), &invitation.arn, &invitation.supplied_client_id, service.id(), at);
+    }
+    Err(DomainError::Internal("no free invitation id after several attempts".into()))
+}

@@ -1,0 +1,103 @@
+//! Who is calling: a principal with an affinity group and enrolments (DOMAIN.md §10).
+
+use super::DomainError;
+use super::identifiers::Arn;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AffinityGroup {
+    Agent,
+    Individual,
+    Organisation,
+}
+
+impl AffinityGroup {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AffinityGroup::Agent => "Agent",
+            AffinityGroup::Individual => "Individual",
+            AffinityGroup::Organisation => "Organisation",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "Agent" => Some(AffinityGroup::Agent),
+            "Individual" => Some(AffinityGroup::Individual),
+            "Organisation" => Some(AffinityGroup::Organisation),
+            _ => None,
+        }
+    }
+}
+
+/// One enrolment: a service key and the identifier it carries, e.g. HMRC-MTD-VAT / VRN / 101747696.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enrolment {
+    pub key: String,
+    pub identifier_name: String,
+    pub identifier_value: String,
+}
+
+pub const AGENT_ENROLMENT: &str = "HMRC-AS-AGENT";
+
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub id: i64,
+    pub affinity_group: AffinityGroup,
+    pub enrolments: Vec<Enrolment>,
+}
+
+impl Principal {
+    /// The caller as an agent of the agency in the path, or the documented refusal.
+    pub fn agent_for(&self, path_arn: &str) -> Result<Arn, DomainError> {
+        if self.affinity_group != AffinityGroup::Agent {
+            return Err(DomainError::NotAnAgent);
+        }
+        let arn = self
+            .enrolments
+            .iter()
+            .find(|enrolment| enrolment.key == AGENT_ENROLMENT)
+            .and_then(|enrolment| Arn::parse(&enrolment.identifier_value))
+            .ok_or(DomainError::AgentNotSubscribed)?;
+        // The path's ARN is compared, not format-checked (DOMAIN.md §4).
+        if arn.as_str() != path_arn {
+            return Err(DomainError::NoPermissionOnAgency);
+        }
+        Ok(arn)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(affinity_group: AffinityGroup, enrolments: &[(&str, &str, &str)]) -> Principal {
+        Principal {
+            id: 1,
+            affinity_group,
+            enrolments: enrolments
+                .iter()
+                .map(|(key, name, value)| Enrolment {
+                    key: key.to_string(),
+                    identifier_name: name.to_string(),
+                    identifier_value: value.to_string(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn agents_act_only_for_their_own_agency() {
+        let agent = principal(AffinityGroup::Agent, &[(AGENT_ENROLMENT, "AgentReferenceNumber", "TARN0000001")]);
+        assert_eq!(agent.agent_for("TARN0000001").unwrap().as_str(), "TARN0000001");
+        assert!(matches!(agent.agent_for("DARN0002185"), Err(DomainError::NoPermissionOnAgency)));
+        assert!(matches!(agent.agent_for("anything at all"), Err(DomainError::NoPermissionOnAgency)));
+    }
+
+    #[test]
+    fn non_agents_and_unsubscribed_agents_are_refused() {
+        let individual = principal(AffinityGroup::Individual, &[("HMRC-NI", "NINO", "AB123456C")]);
+        assert!(matches!(individual.agent_for("TARN0000001"), Err(DomainError::NotAnAgent)));
+        let unsubscribed = principal(AffinityGroup::Agent, &[]);
+        assert!(matches!(unsubscribed.agent_for("TARN0000001"), Err(DomainError::AgentNotSubscribed)));
+    }
+}

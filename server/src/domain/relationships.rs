@@ -1,0 +1,87 @@
+//! Relationships: starting one when a client accepts, checking, and ending (DOMAIN.md §7).
+
+use chrono::{DateTime, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+
+use super::clients::{ClientRecord, relationship_client_ids};
+use super::identifiers::Arn;
+use super::invitation::{EndedBy, Invitation};
+use super::request::ValidRequest;
+use super::service::Service;
+use super::{Authorisations, DomainError};
+use crate::store::relationships::{Ending, NewRelationship};
+use crate::store::{invitations, locks, relationships};
+
+impl Authorisations {
+    /// Whether the agent is authorised: the request is checked against the client's record first, as
+    /// for a create; then an active (or, for MTD-IT, partial) relationship answers yes.
+    pub async fn check_relationship(&self, arn: &Arn, request: &ValidRequest) -> Result<(), DomainError> {
+        let mut conn = self.connection().await?;
+        let record = ClientRecord::find(&mut conn, &request.client).await?.ok_or(DomainError::ClientRegistrationNotFound)?;
+        record.check(request.known_fact.as_ref())?;
+        let client_ids = relationship_client_ids(Some(&record), &request.client);
+        if relationships::is_active(&mut conn, arn.as_str(), &[request.service.id()], &client_ids).await? {
+            Ok(())
+        } else {
+            Err(DomainError::RelationshipNotFound)
+        }
+    }
+
+    /// Ends the agent's relationship with the client; the request that created it reads Deauthorised.
+    /// `services` lists the services whose relationship may be ended (main and supporting, when the
+    /// agent did not say which).
+    pub async fn deauthorise(&self, arn: &Arn, request: &ValidRequest, services: &[Service]) -> Result<(), DomainError> {
+        let now = self.now();
+        let mut conn = self.connection().await?;
+        conn.transaction(async |conn| {
+                let record = ClientRecord::find(conn, &request.client).await?;
+                let client_ids = relationship_client_ids(record.as_ref(), &request.client);
+                let services: Vec<&str> = services.iter().map(|s| s.id()).collect();
+                let which = Ending { arn: Some(arn.as_str()), except_arn: None, services: &services, client_ids: &client_ids };
+                let ended = relationships::end(conn, &which, EndedBy::Agent, now).await?;
+                if ended.is_empty() {
+                    return Err(DomainError::NoRelationship);
+                }
+                let invitation_ids: Vec<String> = ended.into_iter().flatten().collect();
+                invitations::set_deauthorised(conn, &invitation_ids, EndedBy::Agent, now).await?;
+                Ok(())
+        })
+        .await
+    }
+
+    /// Starts the relationship an accepted request grants, inside the accepting transaction. One agent
+    /// per client and service, except supporting MTD-IT agents; an agent holds main or supporting for a
+    /// client, not both. Relationships so displaced end as the client's doing.
+    pub(super) async fn start_relationship(
+        conn: &mut AsyncPgConnection,
+        invitation: &Invitation,
+        partial: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        let service = invitation.service;
+        let client_id = invitation.client_id.as_str();
+        // Two acceptances for one client and service wait for each other here.
+        locks::lock(conn, &format!("client-relationships|{}|{client_id}", service.group())).await?;
+        let mut ended = Vec::new();
+        if !service.allows_several_agents() {
+            let others = Ending { arn: None, except_arn: Some(&invitation.arn), services: &[service.id()], client_ids: &[client_id] };
+            ended.extend(relationships::end(conn, &others, EndedBy::Client, now).await?);
+        }
+        if let Some(counterpart) = service.income_tax_counterpart() {
+            let own = Ending { arn: Some(&invitation.arn), except_arn: None, services: &[counterpart.id()], client_ids: &[client_id] };
+            ended.extend(relationships::end(conn, &own, EndedBy::Client, now).await?);
+        }
+        let ended: Vec<String> = ended.into_iter().flatten().collect();
+        invitations::set_deauthorised(conn, &ended, EndedBy::Client, now).await?;
+        let relationship = NewRelationship {
+            arn: &invitation.arn,
+            service: service.id(),
+            client_id,
+            partial,
+            invitation_id: Some(invitation.id.as_str()),
+            started_at: now,
+        };
+        relationships::insert_if_absent(conn, &relationship).await?;
+        Ok(())
+    }
+}

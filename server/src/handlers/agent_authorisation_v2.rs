@@ -1,0 +1,204 @@
+//! Agent Authorisation API 2.0 (`openapi/agent-authorisation-v2.yaml`).
+
+use dropshot::{HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, Path, RequestContext, TypedBody};
+
+use super::ApiContext;
+use crate::api::generated::agent_authorisation_v2::types::{self, ServiceList};
+use crate::api::generated::agent_authorisation_v2::{
+    CancelInvitationPath, CheckRelationshipPath, CreateInvitationPath, DeauthoriseClientPath, GetInvitationPath,
+    ListInvitationsPath, LocationHeader,
+};
+use crate::api::{Accept, ApiError, OkOrNoContent, Timestamp, WithErrorHeaders};
+use crate::domain::DomainError;
+use crate::domain::invitation::{Invitation, Status};
+use crate::domain::invitation_id::InvitationId;
+use crate::domain::request::{PublicRequest, ValidRequest, public_service_name};
+use crate::domain::service::Service;
+
+/// The services this API shows: a request for another service is not found here.
+const SERVICES: [Service; 3] = [Service::MtdIt, Service::MtdItSupp, Service::MtdVat];
+
+type Created = HttpResponseHeaders<HttpResponseUpdatedNoContent, LocationHeader>;
+
+pub async fn list_invitations(
+    rqctx: RequestContext<ApiContext>,
+    _accept: Accept<2, 0>,
+    path: Path<ListInvitationsPath>,
+) -> Result<OkOrNoContent<types::InvitationList>, ApiError> {
+    let ctx = rqctx.context();
+    let arn = ctx.agent(&rqctx, &path.into_inner().arn).await?;
+    let invitations = ctx.authorisations.recent_agent_invitations(&arn, &SERVICES).await?;
+    if invitations.is_empty() {
+        return Ok(OkOrNoContent::NoContent);
+    }
+    let views = InvitationViews::new(ctx, arn.as_str()).await?;
+    Ok(OkOrNoContent::Ok(types::InvitationList(invitations.iter().map(|i| views.view(i)).collect())))
+}
+
+pub async fn create_invitation(
+    rqctx: RequestContext<ApiContext>,
+    _accept: Accept<2, 0>,
+    path: Path<CreateInvitationPath>,
+    body: TypedBody<types::CreateInvitationRequest>,
+) -> Result<WithErrorHeaders<Created>, ApiError> {
+    let ctx = rqctx.context();
+    let path_arn = path.into_inner().arn;
+    let result = async {
+        let arn = ctx.agent(&rqctx, &path_arn).await?;
+        let body = body.into_inner();
+        let request = PublicRequest {
+            service: service_name(&body.service),
+            agent_type: body.agent_type.as_deref(),
+            client_type: Some(&body.client_type),
+            client_id_type: &body.client_id_type,
+            client_id: &body.client_id,
+            known_fact: Some(&body.known_fact),
+        }
+        .validate()?;
+        let id = ctx.authorisations.create_invitation(&arn, &request).await?;
+        Ok(HttpResponseHeaders::new(
+            HttpResponseUpdatedNoContent(),
+            LocationHeader { location: location(arn.as_str(), &id) },
+        ))
+    }
+    .await
+    .map_err(|error| match error {
+        DomainError::DuplicateAuthorisationRequest { ref existing } => {
+            let location = location(&path_arn, existing);
+            ApiError::from(error).with_location(location)
+        }
+        other => ApiError::from(other),
+    });
+    WithErrorHeaders::from_result(result)
+}
+
+pub async fn get_invitation(
+    rqctx: RequestContext<ApiContext>,
+    _accept: Accept<2, 0>,
+    path: Path<GetInvitationPath>,
+) -> Result<HttpResponseOk<types::Invitation>, ApiError> {
+    let ctx = rqctx.context();
+    let path = path.into_inner();
+    let id = InvitationId::parse(&path.invitation_id).ok_or(DomainError::BadRequest)?;
+    let arn = ctx.agent(&rqctx, &path.arn).await?;
+    let invitation = ctx.authorisations.agent_invitation(&arn, &id, &SERVICES).await?;
+    let views = InvitationViews::new(ctx, arn.as_str()).await?;
+    Ok(HttpResponseOk(views.view(&invitation)))
+}
+
+pub async fn cancel_invitation(
+    rqctx: RequestContext<ApiContext>,
+    _accept: Accept<2, 0>,
+    path: Path<CancelInvitationPath>,
+) -> Result<HttpResponseUpdatedNoContent, ApiError> {
+    let ctx = rqctx.context();
+    let path = path.into_inner();
+    let id = InvitationId::parse(&path.invitation_id).ok_or(DomainError::BadRequest)?;
+    let arn = ctx.agent(&rqctx, &path.arn).await?;
+    ctx.authorisations.cancel_invitation(&arn, &id, &SERVICES).await?;
+    Ok(HttpResponseUpdatedNoContent())
+}
+
+pub async fn check_relationship(
+    rqctx: RequestContext<ApiContext>,
+    _accept: Accept<2, 0>,
+    path: Path<CheckRelationshipPath>,
+    body: TypedBody<types::CheckRelationshipRequest>,
+) -> Result<HttpResponseUpdatedNoContent, ApiError> {
+    let ctx = rqctx.context();
+    let arn = ctx.agent(&rqctx, &path.into_inner().arn).await?;
+    let body = body.into_inner();
+    let request = PublicRequest {
+        service: service_name(&body.service),
+        agent_type: body.agent_type.as_deref(),
+        client_type: None,
+        client_id_type: &body.client_id_type,
+        client_id: &body.client_id,
+        known_fact: Some(&body.known_fact),
+    }
+    .validate()?;
+    ctx.authorisations.check_relationship(&arn, &request).await?;
+    Ok(HttpResponseUpdatedNoContent())
+}
+
+pub async fn deauthorise_client(
+    rqctx: RequestContext<ApiContext>,
+    _accept: Accept<2, 0>,
+    path: Path<DeauthoriseClientPath>,
+    body: TypedBody<types::DeauthoriseClientRequest>,
+) -> Result<HttpResponseUpdatedNoContent, ApiError> {
+    let ctx = rqctx.context();
+    let arn = ctx.agent(&rqctx, &path.into_inner().arn).await?;
+    let body = body.into_inner();
+    let request = PublicRequest {
+        service: service_name(&body.service),
+        agent_type: body.agent_type.as_deref(),
+        client_type: Some(&body.client_type),
+        client_id_type: &body.client_id_type,
+        client_id: &body.client_id,
+        known_fact: None,
+    }
+    .validate()?;
+    ctx.authorisations.deauthorise(&arn, &request, &deauthorisable(&request, body.agent_type.is_some())).await?;
+    Ok(HttpResponseUpdatedNoContent())
+}
+
+/// Without an agent type, deauthorising MTD-IT ends whichever of main or supporting the agent holds.
+fn deauthorisable(request: &ValidRequest, agent_type_given: bool) -> Vec<Service> {
+    match request.service.income_tax_counterpart() {
+        Some(counterpart) if !agent_type_given => vec![request.service, counterpart],
+        _ => vec![request.service],
+    }
+}
+
+fn service_name(service: &ServiceList) -> &str {
+    match service {
+        ServiceList::String(name) => name,
+        ServiceList::Array([name]) => name,
+    }
+}
+
+fn location(arn: &str, id: &InvitationId) -> String {
+    format!("/agents/{arn}/invitations/{id}")
+}
+
+/// Shapes invitations of one agency as this API shows them (DOMAIN.md §8).
+struct InvitationViews {
+    now: chrono::DateTime<chrono::Utc>,
+    /// `{base}/appoint-someone-to-deal-with-HMRC-for-you/{uid}/{name}`
+    link_prefix: String,
+}
+
+impl InvitationViews {
+    async fn new(ctx: &ApiContext, arn: &str) -> Result<Self, DomainError> {
+        let agency = ctx.authorisations.agency(arn).await?;
+        let link_prefix = match agency {
+            Some(agency) => format!(
+                "{}/appoint-someone-to-deal-with-HMRC-for-you/{}/{}",
+                ctx.base_url(),
+                agency.uid,
+                crate::domain::agency::normalise_agency_name(&agency.name)
+            ),
+            None => format!("{}/appoint-someone-to-deal-with-HMRC-for-you", ctx.base_url()),
+        };
+        Ok(Self { now: ctx.authorisations.now(), link_prefix })
+    }
+
+    fn view(&self, invitation: &Invitation) -> types::Invitation {
+        let status = invitation.status_at(self.now);
+        let pending = status == Status::Pending;
+        let journey = if invitation.service.is_income_tax() { "income-tax" } else { "vat" };
+        types::Invitation {
+            links: types::Links { self_: types::Link { href: location(&invitation.arn, &invitation.id) } },
+            invitation_id: invitation.id.to_string(),
+            created: Timestamp(invitation.created_at),
+            updated: (!pending).then(|| Timestamp(invitation.updated_at(self.now))),
+            expires_on: pending.then(|| Timestamp(invitation.expires_at())),
+            arn: invitation.arn.clone(),
+            service: public_service_name(invitation.service).into_iter().map(str::to_owned).collect(),
+            status: status.as_str().to_owned(),
+            client_action_url: pending.then(|| format!("{}/{journey}", self.link_prefix)),
+            agent_type: invitation.agent_type().map(|t| t.as_str().to_owned()),
+        }
+    }
+}

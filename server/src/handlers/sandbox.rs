@@ -1,0 +1,100 @@
+//! The sandbox (`openapi/sandbox.yaml`): test users and answering as the client would.
+
+use dropshot::{HttpResponseCreated, HttpResponseUpdatedNoContent, Path, RequestContext, TypedBody};
+
+use super::ApiContext;
+use crate::api::ApiError;
+use crate::api::generated::sandbox::types;
+use crate::api::generated::sandbox::{AcceptInvitationPath, RejectInvitationPath};
+use crate::domain::DomainError;
+use crate::domain::invitation_id::InvitationId;
+use crate::domain::test_users::{Address, TestUser, TestUserKind};
+
+pub async fn create_test_agent(
+    rqctx: RequestContext<ApiContext>,
+    body: TypedBody<types::CreateTestUserRequest>,
+) -> Result<HttpResponseCreated<types::TestAgent>, ApiError> {
+    let names = body.into_inner().service_names;
+    let user = rqctx.context().authorisations.create_test_user(TestUserKind::Agent, &names, false).await?;
+    Ok(HttpResponseCreated(types::TestAgent {
+        agent_services_account_number: user.arn.as_ref().map(ToString::to_string),
+        agency_name: user.agency_name.clone().unwrap_or_else(|| user.full_name.clone()),
+        access_token: user.access_token,
+        email_address: user.email,
+        password: user.password,
+        user_full_name: user.full_name,
+        user_id: user.user_id,
+    }))
+}
+
+pub async fn create_test_individual(
+    rqctx: RequestContext<ApiContext>,
+    body: TypedBody<types::CreateTestUserRequest>,
+) -> Result<HttpResponseCreated<types::TestIndividual>, ApiError> {
+    let names = body.into_inner().service_names;
+    let user = rqctx.context().authorisations.create_test_user(TestUserKind::Individual, &names, false).await?;
+    Ok(HttpResponseCreated(types::TestIndividual {
+        individual_details: types::IndividualDetails {
+            address: address(&user.address),
+            date_of_birth: user.date_of_birth,
+            first_name: user.first_name.clone(),
+            last_name: user.last_name.clone(),
+        },
+        mtd_it_id: user.mtditid.as_ref().map(ToString::to_string),
+        nino: user.nino.as_ref().map(ToString::to_string),
+        sa_utr: user.sa_utr.as_ref().map(ToString::to_string),
+        vat_registration_date: user.vat_registration_date,
+        vrn: user.vrn.as_ref().map(ToString::to_string),
+        access_token: user.access_token,
+        email_address: user.email,
+        password: user.password,
+        user_full_name: user.full_name,
+        user_id: user.user_id,
+    }))
+}
+
+pub async fn create_test_organisation(
+    rqctx: RequestContext<ApiContext>,
+    body: TypedBody<types::CreateTestOrganisationRequest>,
+) -> Result<HttpResponseCreated<types::TestOrganisation>, ApiError> {
+    let body = body.into_inner();
+    let insolvent = body.insolvent.unwrap_or(false);
+    let authorisations = &rqctx.context().authorisations;
+    let user: TestUser =
+        authorisations.create_test_user(TestUserKind::Organisation, &body.service_names, insolvent).await?;
+    Ok(HttpResponseCreated(types::TestOrganisation {
+        organisation_details: types::OrganisationDetails {
+            address: address(&user.address),
+            name: user.organisation_name.clone().unwrap_or_else(|| user.full_name.clone()),
+        },
+        vat_registration_date: user.vat_registration_date,
+        vrn: user.vrn.as_ref().map(ToString::to_string),
+        access_token: user.access_token,
+        email_address: user.email,
+        password: user.password,
+        user_full_name: user.full_name,
+        user_id: user.user_id,
+    }))
+}
+
+pub async fn accept_invitation(
+    rqctx: RequestContext<ApiContext>,
+    path: Path<AcceptInvitationPath>,
+) -> Result<HttpResponseUpdatedNoContent, ApiError> {
+    let id = InvitationId::parse(&path.into_inner().invitation_id).ok_or(DomainError::BadRequest)?;
+    rqctx.context().authorisations.accept_invitation(&id).await?;
+    Ok(HttpResponseUpdatedNoContent())
+}
+
+pub async fn reject_invitation(
+    rqctx: RequestContext<ApiContext>,
+    path: Path<RejectInvitationPath>,
+) -> Result<HttpResponseUpdatedNoContent, ApiError> {
+    let id = InvitationId::parse(&path.into_inner().invitation_id).ok_or(DomainError::BadRequest)?;
+    rqctx.context().authorisations.reject_invitation(&id).await?;
+    Ok(HttpResponseUpdatedNoContent())
+}
+
+fn address(address: &Address) -> types::Address {
+    types::Address { line1: address.line1.clone(), line2: address.line2.clone(), postcode: address.postcode.clone() }
+}

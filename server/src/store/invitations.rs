@@ -1,0 +1,217 @@
+//! Invitations: insert, find, list, and status changes.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use super::schema::invitations;
+use crate::domain::invitation::{EndedBy, Invitation, Status};
+use crate::domain::invitation_id::InvitationId;
+use crate::domain::service::Service;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = invitations)]
+struct InvitationRow {
+    invitation_id: String,
+    arn: String,
+    service: String,
+    service_group: String,
+    client_type: Option<String>,
+    client_id_type: String,
+    client_id: String,
+    supplied_client_id_type: String,
+    supplied_client_id: String,
+    status: String,
+    relationship_ended_by: Option<String>,
+    expires_on: NaiveDate,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<&Invitation> for InvitationRow {
+    fn from(invitation: &Invitation) -> Self {
+        Self {
+            invitation_id: invitation.id.as_str().to_owned(),
+            arn: invitation.arn.clone(),
+            service: invitation.service.id().to_owned(),
+            service_group: invitation.service.group().to_owned(),
+            client_type: invitation.client_type.clone(),
+            client_id_type: invitation.client_id_type.clone(),
+            client_id: invitation.client_id.clone(),
+            supplied_client_id_type: invitation.supplied_client_id_type.clone(),
+            supplied_client_id: invitation.supplied_client_id.clone(),
+            status: invitation.stored_status.as_str().to_owned(),
+            relationship_ended_by: invitation.relationship_ended_by.clone(),
+            expires_on: invitation.expires_on,
+            created_at: invitation.created_at,
+            updated_at: invitation.updated_at,
+        }
+    }
+}
+
+impl TryFrom<InvitationRow> for Invitation {
+    type Error = diesel::result::Error;
+
+    fn try_from(row: InvitationRow) -> QueryResult<Self> {
+        let corrupt = |what: &str| diesel::result::Error::DeserializationError(format!("invitation {}: bad {what}", row.invitation_id).into());
+        Ok(Invitation {
+            id: InvitationId::parse(&row.invitation_id).ok_or_else(|| corrupt("id"))?,
+            service: Service::from_id(&row.service).ok_or_else(|| corrupt("service"))?,
+            stored_status: Status::parse(&row.status).ok_or_else(|| corrupt("status"))?,
+            arn: row.arn,
+            client_type: row.client_type,
+            client_id_type: row.client_id_type,
+            client_id: row.client_id,
+            supplied_client_id_type: row.supplied_client_id_type,
+            supplied_client_id: row.supplied_client_id,
+            relationship_ended_by: row.relationship_ended_by,
+            expires_on: row.expires_on,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+fn convert(rows: Vec<InvitationRow>) -> QueryResult<Vec<Invitation>> {
+    rows.into_iter().map(Invitation::try_from).collect()
+}
+
+/// Inserts unless a unique constraint (the id, or one pending request per agent, client and service
+/// group) forbids it; answers whether the row went in.
+pub async fn insert_if_absent(conn: &mut AsyncPgConnection, invitation: &Invitation) -> QueryResult<bool> {
+    let inserted = diesel::insert_into(invitations::table)
+        .values(InvitationRow::from(invitation))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(inserted == 1)
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: &InvitationId) -> QueryResult<Option<Invitation>> {
+    let row = invitations::table.find(id.as_str()).select(InvitationRow::as_select()).first(conn).await.optional()?;
+    row.map(Invitation::try_from).transpose()
+}
+
+/// Like [`find`], holding the row until the transaction ends.
+pub async fn find_for_update(conn: &mut AsyncPgConnection, id: &InvitationId) -> QueryResult<Option<Invitation>> {
+    let row = invitations::table
+        .find(id.as_str())
+        .select(InvitationRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    row.map(Invitation::try_from).transpose()
+}
+
+/// The stored pending request for this agent, client and service group, if any.
+pub async fn find_pending(
+    conn: &mut AsyncPgConnection,
+    arn: &str,
+    service_group: &str,
+    client_id: &str,
+) -> QueryResult<Option<Invitation>> {
+    let row = invitations::table
+        .filter(invitations::arn.eq(arn))
+        .filter(invitations::service_group.eq(service_group))
+        .filter(invitations::client_id.eq(client_id))
+        .filter(invitations::status.eq(Status::Pending.as_str()))
+        .select(InvitationRow::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    row.map(Invitation::try_from).transpose()
+}
+
+/// The agent's requests created at or after `since` whose service is one of `services`, newest first.
+pub async fn list_for_agent(
+    conn: &mut AsyncPgConnection,
+    arn: &str,
+    services: &[&str],
+    since: DateTime<Utc>,
+) -> QueryResult<Vec<Invitation>> {
+    let rows = invitations::table
+        .filter(invitations::arn.eq(arn))
+        .filter(invitations::service.eq_any(services))
+        .filter(invitations::created_at.ge(since))
+        .order((invitations::created_at.desc(), invitations::invitation_id.desc()))
+        .select(InvitationRow::as_select())
+        .load(conn)
+        .await?;
+    convert(rows)
+}
+
+pub async fn set_status(
+    conn: &mut AsyncPgConnection,
+    id: &InvitationId,
+    status: Status,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(invitations::table.find(id.as_str()))
+        .set((invitations::status.eq(status.as_str()), invitations::updated_at.eq(now)))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Marks the requests whose relationships ended as Deauthorised, naming who ended them.
+pub async fn set_deauthorised(
+    conn: &mut AsyncPgConnection,
+    ids: &[String],
+    ended_by: EndedBy,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(invitations::table.filter(invitations::invitation_id.eq_any(ids)))
+        .set((
+            invitations::status.eq(Status::Deauthorised.as_str()),
+            invitations::relationship_ended_by.eq(ended_by.as_str()),
+            invitations::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Persists expiry for this agent, client and service group: a stale pending row must not block a new
+/// request through the one-pending index.
+pub async fn expire_pending(
+    conn: &mut AsyncPgConnection,
+    arn: &str,
+    service_group: &str,
+    client_id: &str,
+    today: NaiveDate,
+) -> QueryResult<()> {
+    diesel::update(
+        invitations::table
+            .filter(invitations::arn.eq(arn))
+            .filter(invitations::service_group.eq(service_group))
+            .filter(invitations::client_id.eq(client_id))
+            .filter(invitations::status.eq(Status::Pending.as_str()))
+            .filter(invitations::expires_on.le(today)),
+    )
+    .set((
+        invitations::status.eq(Status::Expired.as_str()),
+        invitations::updated_at.eq(diesel::dsl::sql::<diesel::sql_types::Timestamptz>(
+            "(expires_on::timestamp AT TIME ZONE 'UTC')",
+        )),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Persists expiry for at most `batch` pending requests whose expiry day has begun, skipping rows
+/// other transactions hold; answers how many it changed. Walks the partial expiry index.
+pub async fn expire_batch(conn: &mut AsyncPgConnection, today: NaiveDate, batch: i64) -> QueryResult<usize> {
+    diesel::sql_query(
+        "UPDATE invitations SET status = 'Expired', updated_at = (expires_on::timestamp AT TIME ZONE 'UTC') \
+         WHERE invitation_id IN ( \
+             SELECT invitation_id FROM invitations \
+             WHERE status = 'Pending' AND expires_on <= $1 \
+             ORDER BY expires_on LIMIT $2 FOR UPDATE SKIP LOCKED)",
+    )
+    .bind::<diesel::sql_types::Date, _>(today)
+    .bind::<diesel::sql_types::BigInt, _>(batch)
+    .execute(conn)
+    .await
+}

@@ -1,0 +1,126 @@
+//! PostgreSQL through Diesel (diesel-async, deadpool). One module per resource; every function takes a
+//! connection so the domain decides what shares a transaction.
+
+pub mod agencies;
+pub mod clients;
+pub mod invitations;
+pub mod locks;
+pub mod principals;
+pub mod relationships;
+mod schema;
+
+use anyhow::Context;
+use diesel::ConnectionError;
+use diesel_async::AsyncPgConnection;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
+
+pub type Connection = Object<AsyncPgConnection>;
+
+/// The connection pool.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool<AsyncPgConnection>,
+}
+
+impl Store {
+    pub fn new(database_url: &str, pool_size: usize) -> anyhow::Result<Self> {
+        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+        let pool = Pool::builder(manager).max_size(pool_size).build().context("building the pool")?;
+        Ok(Self { pool })
+    }
+
+    pub async fn connection(&self) -> Result<Connection, diesel_async::pooled_connection::deadpool::PoolError> {
+        self.pool.get().await
+    }
+}
+
+/// Runs the embedded migrations on an existing database.
+pub async fn migrate(database_url: &str) -> anyhow::Result<()> {
+    use diesel::Connection;
+    use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+    let url = database_url.to_owned();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let mut connection = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
+            .with_context(|| format!("connecting to {}", redact(&url)))?;
+        connection.run_pending_migrations(MIGRATIONS).map_err(|error| anyhow::anyhow!("migrating: {error}"))?;
+        Ok(())
+    })
+    .await?
+}
+
+/// Creates the database the URL names if it does not exist, connecting to the server's `postgres`
+/// database to do so.
+pub async fn create_database_if_missing(database_url: &str) -> anyhow::Result<()> {
+    use diesel::QueryableByName;
+    use diesel::sql_types::Bool;
+    use diesel_async::{AsyncConnection, RunQueryDsl};
+
+    match AsyncPgConnection::establish(database_url).await {
+        Ok(_) => return Ok(()),
+        Err(ConnectionError::BadConnection(message)) if message.contains("does not exist") => {}
+        Err(error) => return Err(error).with_context(|| format!("connecting to {}", redact(database_url))),
+    }
+    let (server_url, name) = split_database(database_url).context("DATABASE_URL names no database")?;
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        anyhow::bail!("database name {name:?}: use letters, digits and underscores");
+    }
+    let mut admin = AsyncPgConnection::establish(&format!("{server_url}/postgres"))
+        .await
+        .with_context(|| format!("connecting to {server_url}/postgres to create database {name}"))?;
+    #[derive(QueryableByName)]
+    struct Exists {
+        #[diesel(sql_type = Bool)]
+        exists: bool,
+    }
+    let exists: Exists = diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
+        .bind::<diesel::sql_types::Text, _>(name)
+        .get_result(&mut admin)
+        .await?;
+    if !exists.exists {
+        diesel::sql_query(format!("CREATE DATABASE \"{name}\"")).execute(&mut admin).await?;
+        tracing::info!(database = name, "created database");
+    }
+    Ok(())
+}
+
+/// `postgres://user@host:port/name?params` → (`postgres://user@host:port`, `name`).
+fn split_database(url: &str) -> Option<(&str, &str)> {
+    let without_query = url.split('?').next()?;
+    let (server, name) = without_query.rsplit_once('/')?;
+    (!name.is_empty() && server.contains("://") && !server.ends_with('/')).then_some((server, name))
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_split_and_redact() {
+        assert_eq!(
+            split_database("postgres://postgres@127.0.0.1:5432/agent_auth"),
+            Some(("postgres://postgres@127.0.0.1:5432", "agent_auth"))
+        );
+        assert_eq!(split_database("postgres://h:1/db?sslmode=disable"), Some(("postgres://h:1", "db")));
+        assert_eq!(split_database("postgres://h:1/"), None);
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+    }
+}

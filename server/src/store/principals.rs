@@ -1,0 +1,77 @@
+//! Principals (sandbox users), their enrolments and their bearer tokens.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use super::schema::{access_tokens, enrolments, principals};
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = principals)]
+pub struct NewPrincipal<'a> {
+    pub user_id: &'a str,
+    pub password_hash: &'a str,
+    pub affinity_group: &'a str,
+    pub full_name: &'a str,
+    pub email: &'a str,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = enrolments)]
+pub struct EnrolmentRow {
+    pub principal_id: i64,
+    pub enrolment_key: String,
+    pub identifier_name: String,
+    pub identifier_value: String,
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, principal: &NewPrincipal<'_>) -> QueryResult<i64> {
+    diesel::insert_into(principals::table).values(principal).returning(principals::id).get_result(conn).await
+}
+
+pub async fn insert_enrolments(conn: &mut AsyncPgConnection, rows: &[EnrolmentRow]) -> QueryResult<()> {
+    diesel::insert_into(enrolments::table).values(rows).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn insert_token(
+    conn: &mut AsyncPgConnection,
+    token_hash: &[u8],
+    principal_id: i64,
+    expires_at: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::insert_into(access_tokens::table)
+        .values((
+            access_tokens::token_hash.eq(token_hash),
+            access_tokens::principal_id.eq(principal_id),
+            access_tokens::expires_at.eq(expires_at),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The principal a token names, if the token exists and has not expired at `now`:
+/// its id, affinity group and enrolments.
+pub async fn by_token(
+    conn: &mut AsyncPgConnection,
+    token_hash: &[u8],
+    now: DateTime<Utc>,
+) -> QueryResult<Option<(i64, String, Vec<EnrolmentRow>)>> {
+    let found: Option<(i64, String)> = access_tokens::table
+        .inner_join(principals::table)
+        .filter(access_tokens::token_hash.eq(token_hash))
+        .filter(access_tokens::expires_at.gt(now))
+        .select((principals::id, principals::affinity_group))
+        .first(conn)
+        .await
+        .optional()?;
+    let Some((id, affinity_group)) = found else { return Ok(None) };
+    let rows = enrolments::table
+        .filter(enrolments::principal_id.eq(id))
+        .select(EnrolmentRow::as_select())
+        .load(conn)
+        .await?;
+    Ok(Some((id, affinity_group, rows)))
+}

@@ -1,0 +1,78 @@
+//! Agent-client relationships: active while `ended_at` is null; ended rows stay.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use super::schema::relationships;
+use crate::domain::invitation::EndedBy;
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = relationships)]
+pub struct NewRelationship<'a> {
+    pub arn: &'a str,
+    pub service: &'a str,
+    pub client_id: &'a str,
+    pub partial: bool,
+    pub invitation_id: Option<&'a str>,
+    pub started_at: DateTime<Utc>,
+}
+
+/// Inserts the relationship unless this agent already has it active.
+pub async fn insert_if_absent(conn: &mut AsyncPgConnection, relationship: &NewRelationship<'_>) -> QueryResult<bool> {
+    let inserted =
+        diesel::insert_into(relationships::table).values(relationship).on_conflict_do_nothing().execute(conn).await?;
+    Ok(inserted == 1)
+}
+
+/// Whether the agent has an active relationship for any of the services with any of the client ids.
+pub async fn is_active(
+    conn: &mut AsyncPgConnection,
+    arn: &str,
+    services: &[&str],
+    client_ids: &[&str],
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        relationships::table
+            .filter(relationships::arn.eq(arn))
+            .filter(relationships::service.eq_any(services))
+            .filter(relationships::client_id.eq_any(client_ids))
+            .filter(relationships::ended_at.is_null()),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// Which relationships to end.
+pub struct Ending<'a> {
+    /// Only this agent's, or (`None`) every agent's but `except_arn`'s.
+    pub arn: Option<&'a str>,
+    pub except_arn: Option<&'a str>,
+    pub services: &'a [&'a str],
+    pub client_ids: &'a [&'a str],
+}
+
+/// Ends the active relationships selected; answers the ids of the invitations that created them.
+pub async fn end(
+    conn: &mut AsyncPgConnection,
+    which: &Ending<'_>,
+    ended_by: EndedBy,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<Option<String>>> {
+    let mut query = diesel::update(relationships::table)
+        .filter(relationships::service.eq_any(which.services))
+        .filter(relationships::client_id.eq_any(which.client_ids))
+        .filter(relationships::ended_at.is_null())
+        .into_boxed();
+    if let Some(arn) = which.arn {
+        query = query.filter(relationships::arn.eq(arn));
+    }
+    if let Some(arn) = which.except_arn {
+        query = query.filter(relationships::arn.ne(arn));
+    }
+    query
+        .set((relationships::ended_at.eq(now), relationships::ended_by.eq(ended_by.as_str())))
+        .returning(relationships::invitation_id)
+        .get_results(conn)
+        .await
+}

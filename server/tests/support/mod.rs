@@ -1,0 +1,639 @@
+//! Shared helpers of the integration tests: a server on its own migrated database with a manual clock, sandbox
+//! users, request builders, request bodies, and assertions against the contracts' documented examples.
+#![allow(dead_code)]
+
+pub mod contract;
+pub mod db;
+pub mod raw;
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use agent_auth_server::domain::clock::{Clock, ManualClock};
+use agent_auth_server::domain::invitation_id::InvitationId;
+use agent_auth_server::server::{self, RunningServer, Settings};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, LOCATION};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+
+pub use db::TestDatabase;
+
+/// The media type of the Agent Authorisation API v2.0.
+pub const V2_ACCEPT: &str = "application/vnd.hmrc.2.0+json";
+
+/// The alphabet of invitation ids and client action link uids (DOMAIN §5).
+pub const ID_ALPHABET: &str = "ABCDEFGHJKLMNOPRSTUWXYZ123456789";
+
+/// A NINO and a VRN that are well formed but that no test user has (the sandbox never generates these).
+pub const UNREGISTERED_NINO: &str = "ZY999999D";
+pub const UNREGISTERED_VRN: &str = "999999999";
+
+/// The instant every test server's clock starts at.
+pub fn start_instant() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap()
+}
+
+/// A server (or several, on one database) with a manual clock.
+pub struct TestApp {
+    // Declared before `db`: servers are dropped before their database is.
+    servers: Vec<RunningServer>,
+    pub base_url: String,
+    pub clock: Arc<ManualClock>,
+    pub client: reqwest::Client,
+    configure: fn(&mut Settings),
+    pub db: TestDatabase,
+}
+
+impl TestApp {
+    /// A server with the default settings on a fresh database.
+    pub async fn start() -> TestApp {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A server whose settings `configure` adjusts, on a fresh database.
+    pub async fn start_with(configure: fn(&mut Settings)) -> TestApp {
+        let db = TestDatabase::create().await;
+        let clock = Arc::new(ManualClock::new(start_instant()));
+        let server = start_server(&db.url, &clock, configure).await;
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a reqwest client");
+        TestApp {
+            base_url: server.base_url().trim_end_matches('/').to_string(),
+            servers: vec![server],
+            clock,
+            client,
+            configure,
+            db,
+        }
+    }
+
+    /// Starts one more server (its own pool) on the same database and clock; returns its base URL.
+    pub async fn start_another_server(&mut self) -> String {
+        let server = start_server(&self.db.url, &self.clock, self.configure).await;
+        let url = server.base_url().trim_end_matches('/').to_string();
+        self.servers.push(server);
+        url
+    }
+
+    /// The first server's address, for raw requests.
+    pub fn addr(&self) -> SocketAddr {
+        self.servers[0].local_addr()
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// A request with no `Accept` or `Authorization` header of ours (reqwest still adds `Accept: */*`).
+    pub fn bare(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    /// A v2 request: `Accept: application/vnd.hmrc.2.0+json` and `Authorization: Bearer {token}`.
+    pub fn v2(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
+        self.bare(method, path)
+            .header(ACCEPT, V2_ACCEPT)
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+    }
+
+    // ---- the sandbox ----
+
+    async fn create_user(&self, kind: &str, body: Value) -> Value {
+        let response = self
+            .bare(Method::POST, &format!("/create-test-user/{kind}"))
+            .json(&body)
+            .send()
+            .await
+            .expect("create test user");
+        let (status, text) = (response.status(), response.text().await.unwrap_or_default());
+        assert_eq!(status, StatusCode::CREATED, "POST /create-test-user/{kind} {body}: {text}");
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("test user body is not JSON ({e}): {text}"))
+    }
+
+    /// A subscribed agent (`agent-services`).
+    pub async fn create_agent(&self) -> Agent {
+        let body = self.create_user("agents", json!({"serviceNames": ["agent-services"]})).await;
+        Agent {
+            arn: string_field(&body, "agentServicesAccountNumber"),
+            token: string_field(&body, "accessToken"),
+            agency_name: string_field(&body, "agencyName"),
+            body,
+        }
+    }
+
+    /// An agent without an agent services account. Its `arn` is a valid ARN that is not its own.
+    pub async fn create_unsubscribed_agent(&self) -> Agent {
+        let body = self.create_user("agents", json!({"serviceNames": []})).await;
+        assert!(
+            body.get("agentServicesAccountNumber").is_none(),
+            "an agent without agent-services has no ARN: {body}"
+        );
+        Agent {
+            arn: "TARN0000001".to_string(),
+            token: string_field(&body, "accessToken"),
+            agency_name: string_field(&body, "agencyName"),
+            body,
+        }
+    }
+
+    async fn create_individual(&self, services: &[&str]) -> Individual {
+        let body = self.create_user("individuals", json!({"serviceNames": services})).await;
+        Individual {
+            nino: string_field(&body, "nino"),
+            mtd_it_id: body["mtdItId"].as_str().map(str::to_string),
+            postcode: body
+                .pointer("/individualDetails/address/postcode")
+                .and_then(Value::as_str)
+                .unwrap_or_else(|| panic!("no individualDetails.address.postcode in {body}"))
+                .to_string(),
+            token: string_field(&body, "accessToken"),
+            body,
+        }
+    }
+
+    /// An individual signed up to MTD Income Tax (NINO, MTDITID, postcode).
+    pub async fn create_itsa_client(&self) -> Individual {
+        let client = self
+            .create_individual(&["national-insurance", "mtd-income-tax"])
+            .await;
+        assert!(client.mtd_it_id.is_some(), "no mtdItId in {}", client.body);
+        client
+    }
+
+    /// An "alternative ITSA" individual: a NINO but no MTDITID.
+    pub async fn create_alt_itsa_client(&self) -> Individual {
+        let client = self.create_individual(&["national-insurance"]).await;
+        assert!(client.mtd_it_id.is_none(), "unexpected mtdItId in {}", client.body);
+        client
+    }
+
+    async fn create_organisation(&self, body: Value) -> Organisation {
+        let body = self.create_user("organisations", body).await;
+        Organisation {
+            vrn: string_field(&body, "vrn"),
+            vat_registration_date: string_field(&body, "vatRegistrationDate"),
+            token: string_field(&body, "accessToken"),
+            body,
+        }
+    }
+
+    /// An organisation signed up to MTD VAT (VRN, VAT registration date).
+    pub async fn create_vat_client(&self) -> Organisation {
+        self.create_organisation(json!({"serviceNames": ["mtd-vat"]})).await
+    }
+
+    /// An insolvent VAT customer.
+    pub async fn create_insolvent_vat_client(&self) -> Organisation {
+        self.create_organisation(json!({"serviceNames": ["mtd-vat"], "insolvent": true}))
+            .await
+    }
+
+    /// PUT /agent-authorisation-test-support/invitations/{id}: the client accepts.
+    pub async fn accept(&self, id: &str) -> Response {
+        self.bare(Method::PUT, &format!("/agent-authorisation-test-support/invitations/{id}"))
+            .send()
+            .await
+            .expect("accept")
+    }
+
+    /// DELETE /agent-authorisation-test-support/invitations/{id}: the client rejects.
+    pub async fn reject(&self, id: &str) -> Response {
+        self.bare(Method::DELETE, &format!("/agent-authorisation-test-support/invitations/{id}"))
+            .send()
+            .await
+            .expect("reject")
+    }
+
+    /// Accepts and asserts the 204.
+    pub async fn accept_ok(&self, id: &str) {
+        assert_no_content(self.accept(id).await).await;
+    }
+
+    // ---- the Agent Authorisation API v2.0 ----
+
+    pub async fn create_invitation(&self, agent: &Agent, body: &Value) -> Response {
+        self.v2(Method::POST, &invitations_path(&agent.arn), &agent.token)
+            .json(body)
+            .send()
+            .await
+            .expect("create invitation")
+    }
+
+    /// Creates an invitation, asserts 204 and a well-formed Location, and returns the invitation id.
+    pub async fn create_invitation_ok(&self, agent: &Agent, body: &Value) -> String {
+        let response = self.create_invitation(agent, body).await;
+        let headers = assert_no_content(response).await;
+        let location = location(&headers);
+        let id = location
+            .rsplit('/')
+            .next()
+            .expect("a Location with an id")
+            .to_string();
+        assert_eq!(location, invitation_path(&agent.arn, &id), "Location of a created invitation");
+        assert!(InvitationId::parse(&id).is_some(), "not a valid invitation id: {id}");
+        id
+    }
+
+    pub async fn get_invitation(&self, agent: &Agent, id: &str) -> Response {
+        self.v2(Method::GET, &invitation_path(&agent.arn, id), &agent.token)
+            .send()
+            .await
+            .expect("get invitation")
+    }
+
+    /// GETs an invitation, asserts 200, and returns its body.
+    pub async fn invitation(&self, agent: &Agent, id: &str) -> Value {
+        let response = self.get_invitation(agent, id).await;
+        assert_json(response, StatusCode::OK).await
+    }
+
+    /// The status of an invitation as GET reads it.
+    pub async fn invitation_status(&self, agent: &Agent, id: &str) -> String {
+        string_field(&self.invitation(agent, id).await, "status")
+    }
+
+    pub async fn list_invitations(&self, agent: &Agent) -> Response {
+        self.v2(Method::GET, &invitations_path(&agent.arn), &agent.token)
+            .send()
+            .await
+            .expect("list invitations")
+    }
+
+    /// Lists invitations, asserting 200, and returns the array.
+    pub async fn invitation_list(&self, agent: &Agent) -> Vec<Value> {
+        let body = assert_json(self.list_invitations(agent).await, StatusCode::OK).await;
+        body.as_array()
+            .unwrap_or_else(|| panic!("the list is not an array: {body}"))
+            .clone()
+    }
+
+    pub async fn cancel_invitation(&self, agent: &Agent, id: &str) -> Response {
+        self.v2(Method::DELETE, &invitation_path(&agent.arn, id), &agent.token)
+            .send()
+            .await
+            .expect("cancel invitation")
+    }
+
+    pub async fn check_relationship(&self, agent: &Agent, body: &Value) -> Response {
+        self.v2(Method::POST, &format!("/agents/{}/relationships", agent.arn), &agent.token)
+            .json(body)
+            .send()
+            .await
+            .expect("check relationship")
+    }
+
+    pub async fn deauthorise(&self, agent: &Agent, body: &Value) -> Response {
+        self.v2(Method::PUT, &format!("/agents/{}/deauthorise-client", agent.arn), &agent.token)
+            .json(body)
+            .send()
+            .await
+            .expect("deauthorise")
+    }
+}
+
+async fn start_server(database_url: &str, clock: &Arc<ManualClock>, configure: fn(&mut Settings)) -> RunningServer {
+    let mut settings = Settings::new(database_url);
+    settings.bind_address = "127.0.0.1:0".parse().unwrap();
+    settings.expiry_sweep_interval = None;
+    configure(&mut settings);
+    let clock: Arc<dyn Clock> = clock.clone();
+    server::start(settings, clock)
+        .await
+        .unwrap_or_else(|e| panic!("the server did not start: {e:#}"))
+}
+
+/// A sandbox agent.
+#[derive(Debug, Clone)]
+pub struct Agent {
+    pub arn: String,
+    pub token: String,
+    pub agency_name: String,
+    /// The whole Create Test User answer.
+    pub body: Value,
+}
+
+impl Agent {
+    /// The same principal, asking about another agent's ARN in the path.
+    pub fn with_path_arn(&self, arn: &str) -> Agent {
+        Agent {
+            arn: arn.to_string(),
+            ..self.clone()
+        }
+    }
+}
+
+/// A sandbox individual.
+#[derive(Debug, Clone)]
+pub struct Individual {
+    pub nino: String,
+    pub mtd_it_id: Option<String>,
+    pub postcode: String,
+    pub token: String,
+    pub body: Value,
+}
+
+/// A sandbox organisation.
+#[derive(Debug, Clone)]
+pub struct Organisation {
+    pub vrn: String,
+    pub vat_registration_date: String,
+    pub token: String,
+    pub body: Value,
+}
+
+// ---- paths and bodies ----
+
+pub fn invitations_path(arn: &str) -> String {
+    format!("/agents/{arn}/invitations")
+}
+
+pub fn invitation_path(arn: &str, id: &str) -> String {
+    format!("/agents/{arn}/invitations/{id}")
+}
+
+/// A create body for MTD-IT, main agent (no agentType: main is the default).
+pub fn itsa_main(client: &Individual) -> Value {
+    json!({
+        "service": ["MTD-IT"],
+        "clientType": "personal",
+        "clientIdType": "ni",
+        "clientId": client.nino,
+        "knownFact": client.postcode,
+    })
+}
+
+/// A create body for MTD-IT, supporting agent.
+pub fn itsa_supporting(client: &Individual) -> Value {
+    with(itsa_main(client), "agentType", json!("supporting"))
+}
+
+/// A create body for MTD-VAT (clientType business).
+pub fn vat(client: &Organisation) -> Value {
+    json!({
+        "service": ["MTD-VAT"],
+        "clientType": "business",
+        "clientIdType": "vrn",
+        "clientId": client.vrn,
+        "knownFact": client.vat_registration_date,
+    })
+}
+
+/// The check-relationship body matching a create body (no clientType).
+pub fn check_body(create_body: &Value) -> Value {
+    without(create_body.clone(), "clientType")
+}
+
+/// The deauthorise body matching a create body (no knownFact).
+pub fn deauth_body(create_body: &Value) -> Value {
+    without(create_body.clone(), "knownFact")
+}
+
+/// `value` with `key` set.
+pub fn with(mut value: Value, key: &str, field: Value) -> Value {
+    value
+        .as_object_mut()
+        .expect("a JSON object")
+        .insert(key.to_string(), field);
+    value
+}
+
+/// `value` without `key`.
+pub fn without(mut value: Value, key: &str) -> Value {
+    value.as_object_mut().expect("a JSON object").remove(key);
+    value
+}
+
+/// A valid postcode other than `postcode`.
+pub fn other_postcode(postcode: &str) -> &'static str {
+    let normal = |p: &str| p.replace(' ', "").to_uppercase();
+    ["SW1A 1AA", "EH1 1YZ"]
+        .into_iter()
+        .find(|candidate| normal(candidate) != normal(postcode))
+        .unwrap()
+}
+
+/// The day after `date` (yyyy-MM-dd).
+pub fn day_after(date: &str) -> String {
+    let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap_or_else(|e| panic!("{date:?}: {e}"));
+    (date + Duration::days(1)).format("%Y-%m-%d").to_string()
+}
+
+/// A well-formed invitation id (valid check characters) that no test created.
+pub fn unknown_invitation_id() -> String {
+    InvitationId::generate('A', "TARN0000001", "AB123456C", "HMRC-MTD-IT", Utc::now()).to_string()
+}
+
+/// `id` with its last (check) character changed: 13 alphabet characters whose check fails.
+pub fn with_wrong_check(id: &str) -> String {
+    let (head, last) = id.split_at(id.len() - 1);
+    let replacement = if last == "A" { "B" } else { "A" };
+    let wrong = format!("{head}{replacement}");
+    assert!(InvitationId::parse(&wrong).is_none(), "{wrong} still passes its check");
+    wrong
+}
+
+/// The agency name as it appears in a client action link (DOMAIN §8): lower case, whitespace runs to '-', other
+/// characters outside `[a-z0-9-]` dropped.
+pub fn normalised_agency_name(name: &str) -> String {
+    let lower = name.to_lowercase();
+    let mut out = String::new();
+    let mut chars = lower.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_whitespace() {
+            while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                chars.next();
+            }
+            out.push('-');
+        } else if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' {
+            out.push(c);
+        }
+    }
+    out
+}
+
+// ---- reading answers ----
+
+pub fn string_field(body: &Value, field: &str) -> String {
+    body[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("no string {field:?} in {body}"))
+        .to_string()
+}
+
+pub fn location(headers: &HeaderMap) -> String {
+    headers
+        .get(LOCATION)
+        .unwrap_or_else(|| panic!("no Location header in {headers:?}"))
+        .to_str()
+        .expect("an ASCII Location")
+        .to_string()
+}
+
+/// The invitation id at the end of a Location.
+pub fn id_from_location(headers: &HeaderMap) -> String {
+    location(headers)
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+fn describe(response: &Response) -> String {
+    format!("{} {}", response.status(), response.url().path())
+}
+
+/// Asserts the exact status and the exact body `{code, message}` of the contract's example `example` of
+/// `operation` (e.g. `("create_invitation", "SERVICE_NOT_SUPPORTED")`); returns the headers.
+pub async fn assert_error(response: Response, operation: &str, example: &str) -> HeaderMap {
+    let (status, expected) = contract::error(operation, example);
+    let what = describe(&response);
+    let headers = response.headers().clone();
+    let actual_status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    let body: Value = serde_json::from_str(&text).unwrap_or(Value::String(text.clone()));
+    assert_eq!(
+        (actual_status, &body),
+        (status, &expected),
+        "{operation}/{example}: expected {status} {expected}, got {what} {text}"
+    );
+    headers
+}
+
+/// Asserts the exact status and returns the headers and the body text.
+pub async fn assert_status(response: Response, status: StatusCode) -> (HeaderMap, String) {
+    let what = describe(&response);
+    let headers = response.headers().clone();
+    let actual = response.status();
+    let text = response.text().await.unwrap_or_default();
+    assert_eq!(actual, status, "expected {status}, got {what}: {text}");
+    (headers, text)
+}
+
+/// Asserts 204 with an empty body; returns the headers.
+pub async fn assert_no_content(response: Response) -> HeaderMap {
+    let (headers, text) = assert_status(response, StatusCode::NO_CONTENT).await;
+    assert!(text.is_empty(), "a 204 with a body: {text}");
+    headers
+}
+
+/// Asserts the status and a JSON body; returns it.
+pub async fn assert_json(response: Response, status: StatusCode) -> Value {
+    let (_, text) = assert_status(response, status).await;
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// Asserts an RFC 3339 UTC time with exactly three fraction digits (`2019-01-21T14:27:44.620Z`) and returns it.
+pub fn assert_timestamp(value: &Value, field: &str) -> DateTime<Utc> {
+    let text = value[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("no string {field:?} in {value}"));
+    let parsed = DateTime::parse_from_rfc3339(text)
+        .unwrap_or_else(|e| panic!("{field} {text:?} is not RFC 3339: {e}"))
+        .with_timezone(&Utc);
+    assert_eq!(
+        parsed.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        text,
+        "{field} is not UTC with milliseconds"
+    );
+    parsed
+}
+
+/// The keys of a JSON object.
+pub fn keys(value: &Value) -> BTreeSet<String> {
+    value
+        .as_object()
+        .unwrap_or_else(|| panic!("not a JSON object: {value}"))
+        .keys()
+        .cloned()
+        .collect()
+}
+
+pub fn key_set(names: &[&str]) -> BTreeSet<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+/// What a Pending invitation must look like (DOMAIN §8) for this agent, id, service and agent type (MTD-IT
+/// only). Returns the client action link.
+pub fn assert_pending(app: &TestApp, body: &Value, agent: &Agent, id: &str, service: &str, agent_type: Option<&str>) -> String {
+    let mut expected_keys = vec![
+        "_links",
+        "invitationId",
+        "created",
+        "expiresOn",
+        "arn",
+        "service",
+        "status",
+        "clientActionUrl",
+    ];
+    if agent_type.is_some() {
+        expected_keys.push("agentType");
+    }
+    assert_eq!(keys(body), key_set(&expected_keys), "keys of a Pending invitation: {body}");
+    assert_eq!(body["_links"], json!({"self": {"href": invitation_path(&agent.arn, id)}}));
+    assert_eq!(body["invitationId"], id);
+    assert_eq!(body["arn"], agent.arn.as_str());
+    assert_eq!(body["service"], json!([service]));
+    assert_eq!(body["status"], "Pending");
+    if let Some(agent_type) = agent_type {
+        assert_eq!(body["agentType"], agent_type);
+    }
+    let created = assert_timestamp(body, "created");
+    let expires = assert_timestamp(body, "expiresOn");
+    let expected_expiry = (created.date_naive() + Duration::days(21))
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc();
+    assert_eq!(expires, expected_expiry, "expiresOn is midnight UTC starting created date + 21 days");
+
+    let link = string_field(body, "clientActionUrl");
+    let prefix = format!("{}/appoint-someone-to-deal-with-HMRC-for-you/", app.base_url);
+    let rest = link
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("clientActionUrl {link} does not start with {prefix}"));
+    let parts: Vec<&str> = rest.split('/').collect();
+    assert_eq!(parts.len(), 3, "clientActionUrl {link}");
+    assert_eq!(parts[0].len(), 8, "uid of {link}");
+    assert!(parts[0].chars().all(|c| ID_ALPHABET.contains(c)), "uid of {link}");
+    assert_eq!(parts[1], normalised_agency_name(&agent.agency_name), "agency name in {link}");
+    let suffix = if service == "MTD-VAT" { "vat" } else { "income-tax" };
+    assert_eq!(parts[2], suffix, "service in {link}");
+    link
+}
+
+/// What an invitation that is not Pending must look like (DOMAIN §8): `updated`, no expiry, no link.
+pub fn assert_not_pending(body: &Value, agent: &Agent, id: &str, service: &str, agent_type: Option<&str>, status: &str) {
+    let mut expected_keys = vec![
+        "_links",
+        "invitationId",
+        "created",
+        "updated",
+        "arn",
+        "service",
+        "status",
+    ];
+    if agent_type.is_some() {
+        expected_keys.push("agentType");
+    }
+    assert_eq!(keys(body), key_set(&expected_keys), "keys of a {status} invitation: {body}");
+    assert_eq!(body["_links"], json!({"self": {"href": invitation_path(&agent.arn, id)}}));
+    assert_eq!(body["invitationId"], id);
+    assert_eq!(body["arn"], agent.arn.as_str());
+    assert_eq!(body["service"], json!([service]));
+    assert_eq!(body["status"], status, "{body}");
+    if let Some(agent_type) = agent_type {
+        assert_eq!(body["agentType"], agent_type);
+    }
+    let created = assert_timestamp(body, "created");
+    let updated = assert_timestamp(body, "updated");
+    assert!(updated >= created, "updated {updated} before created {created}");
+}
