@@ -5,5 +5,6 @@
 pub mod api;
 pub mod domain;
 pub mod handlers;
+mod logging;
 pub mod server;
 pub mod store;

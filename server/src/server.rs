@@ -11,6 +11,7 @@ use crate::api::generated::server_api_mod;
 use crate::domain::clock::Clock;
 use crate::domain::{Authorisations, Lifetimes};
 use crate::handlers::{ApiContext, Server};
+use crate::logging::dropshot_logger;
 use crate::store::Store;
 
 /// How the server runs.
@@ -114,9 +115,4 @@ async fn sweep_expired(authorisations: Authorisations, interval: Duration) {
             Err(error) => tracing::warn!(%error, "expiry sweep failed; will retry"),
         }
     }
-}
-
-/// Dropshot logs through slog; this hands its records to `tracing`.
-fn dropshot_logger() -> slog::Logger {
-    slog::Logger::root(tracing_slog::TracingSlogDrain, slog::o!())
 }

@@ -61,7 +61,7 @@ pub async fn create_database_if_missing(database_url: &str) -> anyhow::Result<()
 
     match AsyncPgConnection::establish(database_url).await {
         Ok(_) => return Ok(()),
-        Err(ConnectionError::BadConnection(message)) if message.contains("does not exist") => {}
+        Err(error) if is_missing_database(&error) => {}
         Err(error) => return Err(error).with_context(|| format!("connecting to {}", redact(database_url))),
     }
     let (server_url, name) = split_database(database_url).context("DATABASE_URL names no database")?;
@@ -85,6 +85,10 @@ pub async fn create_database_if_missing(database_url: &str) -> anyhow::Result<()
         tracing::info!(database = name, "created database");
     }
     Ok(())
+}
+
+fn is_missing_database(error: &ConnectionError) -> bool {
+    error.to_string().contains("does not exist")
 }
 
 /// `postgres://user@host:port/name?params` → (`postgres://user@host:port`, `name`).

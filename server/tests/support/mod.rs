@@ -637,3 +637,15 @@ pub fn assert_not_pending(body: &Value, agent: &Agent, id: &str, service: &str, 
     let updated = assert_timestamp(body, "updated");
     assert!(updated >= created, "updated {updated} before created {created}");
 }
+
+/// [`assert_error`] for a raw response.
+pub fn assert_raw_error(response: &raw::RawResponse, operation: &str, example: &str) {
+    let (status, expected) = contract::error(operation, example);
+    assert_eq!(
+        (response.status, response.json()),
+        (status.as_u16(), Some(expected.clone())),
+        "{operation}/{example}: expected {status} {expected}, got {} {}",
+        response.status,
+        response.body_text()
+    );
+}

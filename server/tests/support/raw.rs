@@ -54,12 +54,30 @@ pub fn request(method: &str, path: &str, headers: &[(&str, &[u8])], body: Option
 
 /// Sends the bytes and reads the whole answer (the request says `Connection: close`).
 pub async fn send(addr: SocketAddr, request: Vec<u8>) -> RawResponse {
-    tokio::task::spawn_blocking(move || send_blocking(addr, &request))
-        .await
-        .expect("the raw request thread panicked")
+    let (response, bytes) = exchange(addr, request).await;
+    response.unwrap_or_else(|| {
+        panic!(
+            "not an HTTP response from {addr}: {:?}",
+            String::from_utf8_lossy(&bytes)
+        )
+    })
 }
 
-fn send_blocking(addr: SocketAddr, request: &[u8]) -> RawResponse {
+/// Like [`send`], but the server may also close the connection without a (parseable) answer: `None`.
+pub async fn try_send(addr: SocketAddr, request: Vec<u8>) -> Option<RawResponse> {
+    exchange(addr, request).await.0
+}
+
+async fn exchange(addr: SocketAddr, request: Vec<u8>) -> (Option<RawResponse>, Vec<u8>) {
+    tokio::task::spawn_blocking(move || {
+        let bytes = exchange_blocking(addr, &request);
+        (parse(&bytes), bytes)
+    })
+    .await
+    .expect("the raw request thread panicked")
+}
+
+fn exchange_blocking(addr: SocketAddr, request: &[u8]) -> Vec<u8> {
     let mut stream = TcpStream::connect(addr).unwrap_or_else(|e| panic!("cannot connect to {addr}: {e}"));
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
@@ -72,16 +90,10 @@ fn send_blocking(addr: SocketAddr, request: &[u8]) -> RawResponse {
         match stream.read(&mut buffer) {
             Ok(0) => break,
             Ok(n) => bytes.extend_from_slice(&buffer[..n]),
-            Err(e) if bytes.is_empty() => panic!("no answer from {addr}: {e}"),
             Err(_) => break,
         }
     }
-    parse(&bytes).unwrap_or_else(|| {
-        panic!(
-            "not an HTTP response from {addr}: {:?}",
-            String::from_utf8_lossy(&bytes)
-        )
-    })
+    bytes
 }
 
 fn parse(bytes: &[u8]) -> Option<RawResponse> {

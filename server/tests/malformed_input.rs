@@ -1,0 +1,527 @@
+//! A survey of malformed requests against every operation of both contracts: bad and odd bodies, odd headers,
+//! odd path values, every method on every path, paths that do not exist.
+//!
+//! What must hold for every one: never a 5xx; every non-2xx answer of a documented operation is JSON with exactly
+//! the keys `code` and `message`. The exception is routing: a path no operation has (404), or a method the path
+//! does not have (405), is answered by dropshot's router before any of our code runs, in dropshot's own shape
+//! (`{"request_id", "message", "error_code"?}`), which a custom error type cannot reshape. Those are asserted
+//! separately below, as what they are.
+//!
+//! Failures are collected and reported together, one line per probe.
+
+mod support;
+
+use reqwest::Method;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde_json::{Value, json};
+use support::*;
+
+/// Whose shape a non-2xx answer must have.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expect {
+    /// Ours: exactly `{code, message}`.
+    Ours,
+    /// Dropshot's router: 404 or 405 in dropshot's shape.
+    Routing,
+    /// Either: a path value that dropshot's router may refuse itself (e.g. bytes that do not decode as UTF-8).
+    OursOrRouting,
+}
+
+struct Probe {
+    label: String,
+    method: Method,
+    path: String,
+    headers: HeaderMap,
+    body: Option<Vec<u8>>,
+    expect: Expect,
+}
+
+/// The operations, their paths filled in with the fixture's ARN and invitation id.
+struct Fixture {
+    app: TestApp,
+    agent: Agent,
+    client: Individual,
+    invitation_id: String,
+}
+
+async fn fixture() -> Fixture {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let client = app.create_itsa_client().await;
+    let invitation_id = app.create_invitation_ok(&agent, &itsa_main(&client)).await;
+    Fixture {
+        app,
+        agent,
+        client,
+        invitation_id,
+    }
+}
+
+impl Fixture {
+    fn fill(&self, template: &str, arn: &str, id: &str) -> String {
+        template.replace("{arn}", arn).replace("{invitationId}", id)
+    }
+
+    /// The headers a well-formed call of `op` has.
+    fn good_headers(&self, op: &contract::Operation) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if op.requires_accept() {
+            headers.insert("accept", HeaderValue::from_static(V2_ACCEPT));
+            headers.insert(
+                "authorization",
+                HeaderValue::from_str(&format!("Bearer {}", self.agent.token)).unwrap(),
+            );
+        }
+        if op.has_body() {
+            headers.insert("content-type", HeaderValue::from_static("application/json"));
+        }
+        headers
+    }
+
+    /// A well-formed body for `op`.
+    fn good_body(&self, op: &contract::Operation) -> Option<Value> {
+        let create = itsa_main(&self.client);
+        match op.id {
+            "create_invitation" => Some(create),
+            "check_relationship" => Some(check_body(&create)),
+            "deauthorise_client" => Some(deauth_body(&create)),
+            "create_test_agent" => Some(json!({"serviceNames": ["agent-services"]})),
+            "create_test_individual" => Some(json!({"serviceNames": ["national-insurance"]})),
+            "create_test_organisation" => Some(json!({"serviceNames": ["mtd-vat"], "insolvent": false})),
+            _ => None,
+        }
+    }
+
+    fn probe(&self, op: &contract::Operation, label: impl Into<String>) -> Probe {
+        Probe {
+            label: format!("{} {}: {}", op.id, op.method, label.into()),
+            method: Method::from_bytes(op.method.as_bytes()).unwrap(),
+            path: self.fill(op.path, &self.agent.arn, &self.invitation_id),
+            headers: self.good_headers(op),
+            body: self.good_body(op).map(|b| b.to_string().into_bytes()),
+            expect: Expect::Ours,
+        }
+    }
+
+    async fn run(&self, probes: Vec<Probe>) {
+        let mut failures = Vec::new();
+        let count = probes.len();
+        for probe in probes {
+            let mut request = self
+                .app
+                .client
+                .request(probe.method.clone(), self.app.url(&probe.path))
+                .headers(probe.headers.clone());
+            if let Some(body) = &probe.body {
+                request = request.body(body.clone());
+            }
+            match request.send().await {
+                Err(e) => failures.push(format!("{}: no answer: {e}", probe.label)),
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let body = response.bytes().await.unwrap_or_default();
+                    if let Err(problem) = judge(&probe, status, &body) {
+                        failures.push(format!(
+                            "{} ({} {}): {problem}: {status} {}",
+                            probe.label,
+                            probe.method,
+                            shorten(&probe.path),
+                            shorten(&String::from_utf8_lossy(&body))
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{} of {count} probes failed:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+}
+
+fn shorten(text: &str) -> String {
+    if text.chars().count() > 160 {
+        format!("{}…", text.chars().take(160).collect::<String>())
+    } else {
+        text.to_string()
+    }
+}
+
+fn judge(probe: &Probe, status: u16, body: &[u8]) -> Result<(), String> {
+    if status >= 500 {
+        return Err("a server error".into());
+    }
+    if status < 300 {
+        return Ok(());
+    }
+    match probe.expect {
+        Expect::Ours => our_shape(body),
+        Expect::Routing => routing_shape(&probe.method, status, body),
+        Expect::OursOrRouting => {
+            our_shape(body).or_else(|ours| routing_shape(&probe.method, status, body).map_err(|r| format!("{ours}; {r}")))
+        }
+    }
+}
+
+/// Exactly `{code, message}`, both non-empty strings.
+fn our_shape(body: &[u8]) -> Result<(), String> {
+    let value: Value = serde_json::from_slice(body).map_err(|_| "the body is not JSON".to_string())?;
+    let object = value.as_object().ok_or("the body is not a JSON object")?;
+    let keys: Vec<&str> = object.keys().map(String::as_str).collect();
+    if keys.len() != 2 || !object.contains_key("code") || !object.contains_key("message") {
+        return Err(format!("keys {keys:?}, not exactly code and message"));
+    }
+    for key in ["code", "message"] {
+        if !object[key].as_str().is_some_and(|s| !s.is_empty()) {
+            return Err(format!("{key} is not a non-empty string"));
+        }
+    }
+    Ok(())
+}
+
+/// Dropshot's router: 404 (no such path) or 405 (no such method on the path), `{request_id, message,
+/// error_code?}`. Its answer to HEAD has no body.
+fn routing_shape(method: &Method, status: u16, body: &[u8]) -> Result<(), String> {
+    if status != 404 && status != 405 {
+        return Err(format!("expected a routing 404 or 405, got {status}"));
+    }
+    if method == Method::HEAD {
+        return Ok(());
+    }
+    let value: Value = serde_json::from_slice(body).map_err(|_| "the routing body is not JSON".to_string())?;
+    let object = value.as_object().ok_or("the routing body is not a JSON object")?;
+    let allowed = ["request_id", "message", "error_code"];
+    if !object.contains_key("message") || !object.keys().all(|k| allowed.contains(&k.as_str())) {
+        return Err(format!("not dropshot's routing shape: {value}"));
+    }
+    Ok(())
+}
+
+fn bytes(text: &str) -> Option<Vec<u8>> {
+    Some(text.as_bytes().to_vec())
+}
+
+// ---- bodies ----
+
+#[tokio::test]
+async fn malformed_bodies_never_cause_a_server_error() {
+    let f = fixture().await;
+    let long = "A".repeat(60 * 1024);
+    let over_limit = format!(r#"{{"service": "MTD-IT", "clientId": "{}"}}"#, "A".repeat(80 * 1024));
+    let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+    let odd_unicode = json!({
+        "service": "\u{202e}TI-DTM",
+        "clientType": "per\u{200b}sonal",
+        "clientIdType": "ｎｉ",
+        "clientId": "ＡＢ１２３４５６Ｃ",
+        "knownFact": "AA1 1AA\u{0000}😀",
+        "agentType": "mai\u{0301}n",
+        "serviceNames": ["agent-services\u{feff}", "😀"],
+        "insolvent": false,
+    });
+    let bodies: Vec<(&str, Option<Vec<u8>>)> = vec![
+        ("no body", None),
+        ("empty", bytes("")),
+        ("whitespace", bytes(" \n\t ")),
+        ("truncated JSON", bytes(r#"{"service": ["MTD-IT"], "clientId": "#)),
+        ("null", bytes("null")),
+        ("true", bytes("true")),
+        ("a number", bytes("123")),
+        ("a string", bytes(r#""MTD-IT""#)),
+        ("an empty array", bytes("[]")),
+        ("an array of objects", bytes("[{}]")),
+        ("an empty object", bytes("{}")),
+        (
+            "every field null",
+            bytes(
+                r#"{"service": null, "clientType": null, "clientIdType": null, "clientId": null, "knownFact": null,
+                    "agentType": null, "serviceNames": null, "insolvent": null}"#,
+            ),
+        ),
+        (
+            "duplicated keys",
+            bytes(
+                r#"{"service": "MTD-IT", "service": "MTD-VAT", "clientType": "personal", "clientIdType": "ni",
+                    "clientId": "AB123456C", "clientId": "101747696", "knownFact": "AA1 1AA",
+                    "serviceNames": ["mtd-vat"], "serviceNames": ["agent-services"]}"#,
+            ),
+        ),
+        ("odd unicode", Some(odd_unicode.to_string().into_bytes())),
+        ("a lone surrogate escape", bytes(r#"{"service": "\ud800", "serviceNames": ["\udfff"]}"#)),
+        ("invalid UTF-8", Some(b"{\"service\": \"\xff\xfe\", \"serviceNames\": [\"\xc3\x28\"]}".to_vec())),
+        ("a byte order mark", Some([&b"\xef\xbb\xbf"[..], b"{\"serviceNames\": []}"].concat())),
+        ("trailing garbage", bytes(r#"{"serviceNames": []} trailing"#)),
+        ("a huge number", bytes(r#"{"service": 1e999999, "serviceNames": [1e999999]}"#)),
+        ("deep nesting", Some(deep.into_bytes())),
+        (
+            "a long string under the limit",
+            Some(format!(r#"{{"service": "MTD-IT", "clientType": "personal", "clientIdType": "ni", "clientId": "{long}", "knownFact": "{long}"}}"#).into_bytes()),
+        ),
+        ("over the body limit", Some(over_limit.into_bytes())),
+        (
+            "many service names",
+            Some(json!({"serviceNames": vec!["mtd-vat"; 2000]}).to_string().into_bytes()),
+        ),
+        ("nested wrong types", bytes(r#"{"service": [["MTD-IT"]], "serviceNames": [["mtd-vat"]], "insolvent": "no"}"#)),
+    ];
+    let mut probes = Vec::new();
+    for op in contract::operations() {
+        for (label, body) in &bodies {
+            let mut probe = f.probe(&op, *label);
+            probe.body = body.clone();
+            probes.push(probe);
+        }
+        // the well-formed call too, as a baseline
+        probes.push(f.probe(&op, "well formed"));
+    }
+    f.run(probes).await;
+}
+
+// ---- headers ----
+
+#[tokio::test]
+async fn odd_headers_never_cause_a_server_error() {
+    let f = fixture().await;
+    let bearer = format!("Bearer {}", f.agent.token);
+    let long_accept = format!("application/vnd.hmrc.2.0+json{}", ", text/plain".repeat(700));
+    let variants: Vec<(&str, Vec<(&str, Vec<u8>)>, Vec<&str>)> = vec![
+        // (label, headers to set, headers to remove)
+        ("content-type text/plain", vec![("content-type", b"text/plain".to_vec())], vec![]),
+        ("no content-type", vec![], vec!["content-type"]),
+        (
+            "a form content-type",
+            vec![("content-type", b"application/x-www-form-urlencoded".to_vec())],
+            vec![],
+        ),
+        ("content-type with a charset", vec![("content-type", b"application/json; charset=utf-8".to_vec())], vec![]),
+        ("content-type garbage", vec![("content-type", b";;;/".to_vec())], vec![]),
+        ("accept with non-ASCII bytes", vec![("accept", b"application/vnd.hmrc.2.0+json\xe2\x80\x8b".to_vec())], vec![]),
+        ("accept Latin-1", vec![("accept", b"application/vnd.hmrc.\xb2.0+json".to_vec())], vec![]),
+        ("a very long accept", vec![("accept", long_accept.into_bytes())], vec![]),
+        ("accept with parameters", vec![("accept", b"application/vnd.hmrc.2.0+json; q=0.9".to_vec())], vec![]),
+        ("accept with two types", vec![("accept", b"application/vnd.hmrc.2.0+json, text/html".to_vec())], vec![]),
+        ("accept with a huge version", vec![("accept", b"application/vnd.hmrc.99999999999999999999.0+json".to_vec())], vec![]),
+        ("accept upper case", vec![("accept", b"APPLICATION/VND.HMRC.2.0+JSON".to_vec())], vec![]),
+        ("no accept", vec![], vec!["accept"]),
+        ("authorization non-ASCII", vec![("authorization", b"Bearer \xc3\xa9t\xc3\xa9".to_vec())], vec![]),
+        ("a very long token", vec![("authorization", format!("Bearer {}", "x".repeat(8000)).into_bytes())], vec![]),
+        ("a token with extra words", vec![("authorization", format!("{bearer} extra").into_bytes())], vec![]),
+        ("lower-case bearer", vec![("authorization", format!("bearer {}", f.agent.token).into_bytes())], vec![]),
+        ("a token with SQL", vec![("authorization", b"Bearer ' OR '1'='1".to_vec())], vec![]),
+        ("no authorization", vec![], vec!["authorization"]),
+    ];
+    let mut probes = Vec::new();
+    for op in contract::operations() {
+        for (label, set, remove) in &variants {
+            let mut probe = f.probe(&op, *label);
+            for name in remove {
+                probe.headers.remove(*name);
+            }
+            for (name, value) in set {
+                probe.headers.insert(
+                    HeaderName::from_static(name),
+                    HeaderValue::from_bytes(value).expect("a header value"),
+                );
+            }
+            probes.push(probe);
+        }
+        // Repeated headers: two Accept values, two tokens.
+        let mut probe = f.probe(&op, "two accept headers");
+        probe.headers.append("accept", HeaderValue::from_static("application/vnd.hmrc.1.0+json"));
+        probes.push(probe);
+        let mut probe = f.probe(&op, "two authorization headers");
+        probe.headers.append("authorization", HeaderValue::from_static("Bearer other"));
+        probes.push(probe);
+    }
+    f.run(probes).await;
+}
+
+// ---- path values ----
+
+#[tokio::test]
+async fn odd_path_values_never_cause_a_server_error() {
+    let f = fixture().await;
+    let long = "A".repeat(5000);
+    let values: Vec<(&str, String, Expect)> = vec![
+        ("very long", long.clone(), Expect::Ours),
+        ("an emoji", "%F0%9F%98%80".into(), Expect::Ours),
+        ("a NUL", "%00".into(), Expect::Ours),
+        ("a space", "%20".into(), Expect::Ours),
+        ("right-to-left override", "%E2%80%AETARN0000001".into(), Expect::Ours),
+        ("SQL", "'%3B%20DROP%20TABLE%20invitations%3B--".into(), Expect::Ours),
+        ("13 accented letters", "%C3%80".repeat(13), Expect::Ours),
+        ("percent", "%25".into(), Expect::Ours),
+        ("lower case", "tarn0000001".into(), Expect::Ours),
+        ("an encoded slash", "a%2Fb".into(), Expect::OursOrRouting),
+        ("bytes that are not UTF-8", "%FF%FE".into(), Expect::OursOrRouting),
+    ];
+    let mut probes = Vec::new();
+    for op in contract::operations() {
+        for (label, value, expect) in &values {
+            if op.path.contains("{arn}") {
+                let mut probe = f.probe(&op, format!("arn {label}"));
+                probe.path = f.fill(op.path, value, &f.invitation_id);
+                probe.expect = *expect;
+                probes.push(probe);
+            }
+            if op.path.contains("{invitationId}") {
+                let mut probe = f.probe(&op, format!("invitation id {label}"));
+                probe.path = f.fill(op.path, &f.agent.arn, value);
+                probe.expect = *expect;
+                probes.push(probe);
+            }
+        }
+        let mut probe = f.probe(&op, "an odd query string");
+        probe.path = format!("{}?a=%FF&b&c=%00&&=", probe.path);
+        probes.push(probe);
+    }
+    f.run(probes).await;
+}
+
+// ---- methods and routes ----
+
+#[tokio::test]
+async fn every_method_on_every_path() {
+    let f = fixture().await;
+    let operations = contract::operations();
+    let mut templates: Vec<&str> = operations.iter().map(|op| op.path).collect();
+    templates.sort();
+    templates.dedup();
+    let methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "FOO"];
+
+    let mut probes = Vec::new();
+    for template in templates {
+        for method in methods {
+            let documented = operations
+                .iter()
+                .find(|op| op.path == template && op.method == method);
+            let probe = match documented {
+                Some(op) => f.probe(op, "documented"),
+                None => Probe {
+                    label: format!("{method} {template}: not documented"),
+                    method: Method::from_bytes(method.as_bytes()).unwrap(),
+                    path: f.fill(template, &f.agent.arn, &f.invitation_id),
+                    headers: f.good_headers(&operations[0]),
+                    body: Some(b"{}".to_vec()),
+                    // dropshot's router answers 405 in its own shape: see the module comment
+                    expect: Expect::Routing,
+                },
+            };
+            probes.push(probe);
+        }
+    }
+    f.run(probes).await;
+}
+
+#[tokio::test]
+async fn unknown_paths_are_routing_404s() {
+    // dropshot's router answers these in its own shape: see the module comment.
+    let f = fixture().await;
+    let arn = &f.agent.arn;
+    let id = &f.invitation_id;
+    let paths = [
+        "/".to_string(),
+        "/agents".to_string(),
+        format!("/agents/{arn}"),
+        format!("/agents/{arn}/invitations/{id}/extra"),
+        format!("/agents/{arn}/relationships/extra"),
+        "/agents//invitations".to_string(),
+        format!("/agencies/{arn}/invitations"),
+        "/create-test-user".to_string(),
+        "/create-test-user/trusts".to_string(),
+        "/agent-authorisation-test-support/invitations".to_string(),
+        format!("/agent-authorisation-test-support/invitations/{id}/accept"),
+        format!("/AGENTS/{arn}/invitations"),
+    ];
+    let mut probes = Vec::new();
+    for path in paths {
+        for method in [Method::GET, Method::POST, Method::PUT, Method::DELETE] {
+            let mut headers = HeaderMap::new();
+            headers.insert("accept", HeaderValue::from_static(V2_ACCEPT));
+            probes.push(Probe {
+                label: format!("{method} {path}"),
+                method,
+                path: path.clone(),
+                headers,
+                body: None,
+                expect: Expect::Routing,
+            });
+        }
+    }
+    f.run(probes).await;
+
+    // And the exact routing answers, for the record.
+    let response = f.app.bare(Method::GET, "/no-such-path").send().await.unwrap();
+    assert_eq!(response.status(), 404);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["message"].is_string() && body["request_id"].is_string(), "{body}");
+    let response = f
+        .app
+        .bare(Method::PATCH, &invitations_path(&f.agent.arn))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    let allow = response.headers().get_all("allow").iter().count();
+    assert!(allow > 0, "a 405 names the allowed methods");
+    let body: Value = response.json().await.unwrap();
+    assert!(body["message"].is_string() && body["request_id"].is_string(), "{body}");
+}
+
+// ---- raw bytes ----
+
+#[tokio::test]
+async fn raw_oddities_never_cause_a_server_error() {
+    // Bytes reqwest will not send. hyper may refuse some before any of our code (an unparseable request line
+    // or header), answering with no body at all; only "never a 5xx" is asserted for those.
+    let f = fixture().await;
+    let token = format!("Bearer {}", f.agent.token);
+    let arn = f.agent.arn.clone();
+    let path = invitations_path(&arn);
+    let body = itsa_main(&f.client).to_string();
+    let requests: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "a chunked body",
+            format!(
+                "POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAccept: {V2_ACCEPT}\r\nAuthorization: {token}\r\n\
+                 Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{body}\r\n0\r\n\r\n",
+                body.len()
+            )
+            .into_bytes(),
+        ),
+        (
+            "a broken chunked body",
+            format!(
+                "POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAccept: {V2_ACCEPT}\r\nAuthorization: {token}\r\n\
+                 Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{{}}\r\n0\r\n\r\n"
+            )
+            .into_bytes(),
+        ),
+        (
+            "HTTP/1.0",
+            format!("GET {path} HTTP/1.0\r\nAccept: {V2_ACCEPT}\r\nAuthorization: {token}\r\n\r\n").into_bytes(),
+        ),
+        (
+            "non-UTF-8 bytes in the path",
+            [&b"GET /agents/\xff\xfe/invitations HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"[..]].concat(),
+        ),
+        (
+            "a header with no colon",
+            format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nNoColonHere\r\n\r\n").into_bytes(),
+        ),
+        ("garbage", b"\x00\x01\x02 not http at all\r\n\r\n".to_vec()),
+    ];
+    let mut failures = Vec::new();
+    for (label, request) in requests {
+        if let Some(response) = raw::try_send(f.app.addr(), request).await {
+            if response.status >= 500 {
+                failures.push(format!("{label}: {} {}", response.status, response.body_text()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The server still answers afterwards.
+    assert_no_content(f.app.list_invitations(&f.app.create_agent().await).await).await;
+}

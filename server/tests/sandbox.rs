@@ -1,0 +1,388 @@
+//! The sandbox API: Create Test User (agents, individuals, organisations) and the test-support calls that
+//! answer an authorisation request as its client would.
+
+mod support;
+
+use agent_auth_server::domain::identifiers::{Arn, Nino, Utr, Vrn};
+use chrono::{Duration, NaiveDate};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use support::*;
+
+const ACCEPT_OP: &str = "accept_invitation";
+const REJECT_OP: &str = "reject_invitation";
+
+async fn post_user(app: &TestApp, kind: &str, body: &str) -> reqwest::Response {
+    app.bare(Method::POST, &format!("/create-test-user/{kind}"))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
+fn assert_user_basics(body: &Value) {
+    for field in ["userId", "password", "userFullName", "emailAddress", "accessToken"] {
+        let value = string_field(body, field);
+        assert!(!value.is_empty(), "{field} is empty in {body}");
+    }
+    assert!(string_field(body, "emailAddress").contains('@'), "{body}");
+}
+
+fn assert_date(body: &Value, field: &str) {
+    let text = string_field(body, field);
+    let date = NaiveDate::parse_from_str(&text, "%Y-%m-%d").unwrap_or_else(|e| panic!("{field} {text:?}: {e}"));
+    assert_eq!(date.format("%Y-%m-%d").to_string(), text, "{field} is yyyy-MM-dd");
+}
+
+fn assert_address(address: &Value) {
+    assert_eq!(keys(address), key_set(&["line1", "line2", "postcode"]), "{address}");
+    let postcode = string_field(address, "postcode");
+    assert!(
+        agent_auth_server::domain::identifiers::Postcode::parse(&postcode).is_some(),
+        "not a valid postcode: {postcode}"
+    );
+}
+
+// ---- create test users ----
+
+#[tokio::test]
+async fn creates_a_subscribed_agent() {
+    let app = TestApp::start().await;
+    let response = post_user(&app, "agents", r#"{"serviceNames": ["agent-services"]}"#).await;
+    let body = assert_json(response, StatusCode::CREATED).await;
+
+    assert_eq!(
+        keys(&body),
+        key_set(&[
+            "userId",
+            "password",
+            "userFullName",
+            "emailAddress",
+            "agencyName",
+            "agentServicesAccountNumber",
+            "accessToken",
+        ]),
+        "{body}"
+    );
+    assert_user_basics(&body);
+    assert!(!string_field(&body, "agencyName").is_empty());
+    let arn = string_field(&body, "agentServicesAccountNumber");
+    assert!(Arn::parse(&arn).is_some(), "the ARN {arn} fails its check");
+
+    // The token works on the v2 API for that ARN.
+    let token = string_field(&body, "accessToken");
+    let response = app.v2(Method::GET, &invitations_path(&arn), &token).send().await.unwrap();
+    assert_no_content(response).await;
+}
+
+#[tokio::test]
+async fn agents_get_distinct_valid_arns_and_tokens() {
+    let app = TestApp::start().await;
+    let mut arns = std::collections::BTreeSet::new();
+    let mut tokens = std::collections::BTreeSet::new();
+    for _ in 0..20 {
+        let agent = app.create_agent().await;
+        assert!(Arn::parse(&agent.arn).is_some(), "the ARN {} fails its check", agent.arn);
+        arns.insert(agent.arn);
+        tokens.insert(agent.token);
+    }
+    assert_eq!(arns.len(), 20);
+    assert_eq!(tokens.len(), 20);
+}
+
+#[tokio::test]
+async fn an_agent_without_agent_services_has_no_arn() {
+    let app = TestApp::start().await;
+    let response = post_user(&app, "agents", r#"{"serviceNames": []}"#).await;
+    let body = assert_json(response, StatusCode::CREATED).await;
+    assert_user_basics(&body);
+    assert!(body.get("agentServicesAccountNumber").is_none(), "{body}");
+    assert!(!string_field(&body, "agencyName").is_empty());
+}
+
+#[tokio::test]
+async fn creates_an_mtd_income_tax_individual() {
+    let app = TestApp::start().await;
+    let response = post_user(
+        &app,
+        "individuals",
+        r#"{"serviceNames": ["national-insurance", "mtd-income-tax"]}"#,
+    )
+    .await;
+    let body = assert_json(response, StatusCode::CREATED).await;
+
+    assert_eq!(
+        keys(&body),
+        key_set(&[
+            "userId",
+            "password",
+            "userFullName",
+            "emailAddress",
+            "individualDetails",
+            "nino",
+            "mtdItId",
+            "accessToken",
+        ]),
+        "{body}"
+    );
+    assert_user_basics(&body);
+    let details = &body["individualDetails"];
+    assert_eq!(
+        keys(details),
+        key_set(&["firstName", "lastName", "dateOfBirth", "address"]),
+        "{details}"
+    );
+    assert_date(details, "dateOfBirth");
+    assert_address(&details["address"]);
+    let nino = string_field(&body, "nino");
+    assert!(Nino::parse(&nino).is_some(), "not a valid NINO: {nino}");
+    assert_eq!(Nino::parse(&nino).unwrap().as_str(), nino, "the NINO is normalised");
+    let mtd_it_id = string_field(&body, "mtdItId");
+    assert!(
+        !mtd_it_id.is_empty() && mtd_it_id.len() <= 15 && mtd_it_id.chars().all(|c| c.is_ascii_alphanumeric()),
+        "not a valid MTDITID: {mtd_it_id}"
+    );
+}
+
+#[tokio::test]
+async fn creates_an_individual_with_every_service() {
+    let app = TestApp::start().await;
+    let response = post_user(
+        &app,
+        "individuals",
+        r#"{"serviceNames": ["national-insurance", "self-assessment", "mtd-income-tax", "mtd-vat"]}"#,
+    )
+    .await;
+    let body = assert_json(response, StatusCode::CREATED).await;
+
+    assert_user_basics(&body);
+    assert!(Nino::parse(&string_field(&body, "nino")).is_some(), "{body}");
+    assert!(Utr::parse(&string_field(&body, "saUtr")).is_some(), "{body}");
+    assert!(Vrn::parse(&string_field(&body, "vrn")).is_some(), "{body}");
+    assert!(body["mtdItId"].is_string(), "{body}");
+    assert_date(&body, "vatRegistrationDate");
+}
+
+#[tokio::test]
+async fn mtd_income_tax_implies_a_nino() {
+    let app = TestApp::start().await;
+    let response = post_user(&app, "individuals", r#"{"serviceNames": ["mtd-income-tax"]}"#).await;
+    let body = assert_json(response, StatusCode::CREATED).await;
+    assert!(Nino::parse(&string_field(&body, "nino")).is_some(), "{body}");
+    assert!(body["mtdItId"].is_string(), "{body}");
+}
+
+#[tokio::test]
+async fn an_individual_asks_only_for_what_it_gets() {
+    let app = TestApp::start().await;
+    let response = post_user(&app, "individuals", r#"{"serviceNames": ["national-insurance"]}"#).await;
+    let body = assert_json(response, StatusCode::CREATED).await;
+    assert!(body.get("nino").is_some(), "{body}");
+    for absent in ["mtdItId", "saUtr", "vrn", "vatRegistrationDate"] {
+        assert!(body.get(absent).is_none(), "{absent} in {body}");
+    }
+}
+
+#[tokio::test]
+async fn creates_an_mtd_vat_organisation() {
+    let app = TestApp::start().await;
+    for request in [
+        r#"{"serviceNames": ["mtd-vat"]}"#,
+        r#"{"serviceNames": ["mtd-vat"], "insolvent": false}"#,
+        r#"{"serviceNames": ["mtd-vat"], "insolvent": true}"#,
+    ] {
+        let response = post_user(&app, "organisations", request).await;
+        let body = assert_json(response, StatusCode::CREATED).await;
+        assert_eq!(
+            keys(&body),
+            key_set(&[
+                "userId",
+                "password",
+                "userFullName",
+                "emailAddress",
+                "organisationDetails",
+                "vrn",
+                "vatRegistrationDate",
+                "accessToken",
+            ]),
+            "{body}"
+        );
+        assert_user_basics(&body);
+        let details = &body["organisationDetails"];
+        assert_eq!(keys(details), key_set(&["name", "address"]), "{details}");
+        assert!(!string_field(details, "name").is_empty());
+        assert_address(&details["address"]);
+        assert!(Vrn::parse(&string_field(&body, "vrn")).is_some(), "{body}");
+        assert_date(&body, "vatRegistrationDate");
+    }
+}
+
+#[tokio::test]
+async fn an_unsupported_service_name_is_400() {
+    let app = TestApp::start().await;
+    let cases = [
+        ("agents", "create_test_agent", r#"{"serviceNames": ["mtd-vat"]}"#),
+        ("agents", "create_test_agent", r#"{"serviceNames": ["agent-services", "unknown"]}"#),
+        ("individuals", "create_test_individual", r#"{"serviceNames": ["agent-services"]}"#),
+        ("individuals", "create_test_individual", r#"{"serviceNames": ["national-insurance", "x"]}"#),
+        ("organisations", "create_test_organisation", r#"{"serviceNames": ["mtd-income-tax"]}"#),
+        ("organisations", "create_test_organisation", r#"{"serviceNames": ["agent-services"]}"#),
+    ];
+    for (kind, operation, body) in cases {
+        let response = post_user(&app, kind, body).await;
+        assert_error(response, operation, "SERVICE_NAME_NOT_SUPPORTED").await;
+    }
+}
+
+#[tokio::test]
+async fn a_body_of_the_wrong_shape_is_400() {
+    let app = TestApp::start().await;
+    let bad = [
+        "{",
+        "",
+        "null",
+        "[]",
+        r#"{"services": ["mtd-vat"]}"#,
+        r#"{"serviceNames": "mtd-vat"}"#,
+        r#"{"serviceNames": [1]}"#,
+        r#"{"serviceNames": null}"#,
+    ];
+    for (kind, operation) in [
+        ("agents", "create_test_agent"),
+        ("individuals", "create_test_individual"),
+        ("organisations", "create_test_organisation"),
+    ] {
+        for body in bad {
+            let response = post_user(&app, kind, body).await;
+            assert_error(response, operation, "BAD_REQUEST").await;
+        }
+    }
+    let response = post_user(&app, "organisations", r#"{"serviceNames": ["mtd-vat"], "insolvent": "yes"}"#).await;
+    assert_error(response, "create_test_organisation", "BAD_REQUEST").await;
+}
+
+#[tokio::test]
+async fn the_sandbox_needs_no_accept_or_authorization_header() {
+    let app = TestApp::start().await;
+    let body = br#"{"serviceNames": ["mtd-vat"]}"#;
+    let request = raw::request(
+        "POST",
+        "/create-test-user/organisations",
+        &[("Content-Type", b"application/json")],
+        Some(body),
+    );
+    let response = raw::send(app.addr(), request).await;
+    assert_eq!(response.status, 201, "{}", response.body_text());
+
+    let agent = app.create_agent().await;
+    let client = app.create_vat_client().await;
+    let id = app.create_invitation_ok(&agent, &vat(&client)).await;
+    let request = raw::request("PUT", &format!("/agent-authorisation-test-support/invitations/{id}"), &[], None);
+    let response = raw::send(app.addr(), request).await;
+    assert_eq!(response.status, 204, "{}", response.body_text());
+}
+
+// ---- test support: accept and reject ----
+
+#[tokio::test]
+async fn accepting_is_idempotent() {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let client = app.create_itsa_client().await;
+    let alt = app.create_alt_itsa_client().await;
+
+    let id = app.create_invitation_ok(&agent, &itsa_main(&client)).await;
+    assert_no_content(app.accept(&id).await).await;
+    let first = app.invitation(&agent, &id).await;
+    app.advance(Duration::hours(1));
+    assert_no_content(app.accept(&id).await).await;
+    assert_eq!(app.invitation(&agent, &id).await, first, "a second accept changes nothing");
+
+    let partial = app.create_invitation_ok(&agent, &itsa_main(&alt)).await;
+    assert_no_content(app.accept(&partial).await).await;
+    assert_no_content(app.accept(&partial).await).await;
+    assert_eq!(app.invitation_status(&agent, &partial).await, "Partialauth");
+}
+
+#[tokio::test]
+async fn rejecting_is_idempotent() {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let client = app.create_vat_client().await;
+    let id = app.create_invitation_ok(&agent, &vat(&client)).await;
+
+    assert_no_content(app.reject(&id).await).await;
+    let first = app.invitation(&agent, &id).await;
+    assert_not_pending(&first, &agent, &id, "MTD-VAT", None, "Rejected");
+    app.advance(Duration::hours(1));
+    assert_no_content(app.reject(&id).await).await;
+    assert_eq!(app.invitation(&agent, &id).await, first, "a second reject changes nothing");
+}
+
+#[tokio::test]
+async fn a_final_answer_cannot_be_changed() {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let rejected_client = app.create_itsa_client().await;
+    let accepted_client = app.create_itsa_client().await;
+    let cancelled_client = app.create_itsa_client().await;
+
+    let rejected = app.create_invitation_ok(&agent, &itsa_main(&rejected_client)).await;
+    assert_no_content(app.reject(&rejected).await).await;
+    assert_error(app.accept(&rejected).await, ACCEPT_OP, "INVALID_INVITATION_STATUS").await;
+    assert_eq!(app.invitation_status(&agent, &rejected).await, "Rejected");
+
+    let accepted = app.create_invitation_ok(&agent, &itsa_main(&accepted_client)).await;
+    app.accept_ok(&accepted).await;
+    assert_error(app.reject(&accepted).await, REJECT_OP, "INVALID_INVITATION_STATUS").await;
+    assert_eq!(app.invitation_status(&agent, &accepted).await, "Accepted");
+
+    let cancelled = app.create_invitation_ok(&agent, &itsa_main(&cancelled_client)).await;
+    assert_no_content(app.cancel_invitation(&agent, &cancelled).await).await;
+    assert_error(app.accept(&cancelled).await, ACCEPT_OP, "INVALID_INVITATION_STATUS").await;
+    assert_error(app.reject(&cancelled).await, REJECT_OP, "INVALID_INVITATION_STATUS").await;
+
+    // A deauthorised request cannot be accepted again either.
+    assert_no_content(app.deauthorise(&agent, &deauth_body(&itsa_main(&accepted_client))).await).await;
+    assert_error(app.accept(&accepted).await, ACCEPT_OP, "INVALID_INVITATION_STATUS").await;
+    assert_eq!(app.invitation_status(&agent, &accepted).await, "Deauthorised");
+}
+
+#[tokio::test]
+async fn answering_an_unknown_request_is_404() {
+    let app = TestApp::start().await;
+    let id = unknown_invitation_id();
+    assert_error(app.accept(&id).await, ACCEPT_OP, "INVITATION_NOT_FOUND").await;
+    assert_error(app.reject(&id).await, REJECT_OP, "INVITATION_NOT_FOUND").await;
+}
+
+#[tokio::test]
+async fn answering_a_malformed_id_is_400() {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let client = app.create_itsa_client().await;
+    let real = app.create_invitation_ok(&agent, &itsa_main(&client)).await;
+
+    for id in ["INVALID".to_string(), with_wrong_check(&real), real.to_lowercase(), format!("{real}X")] {
+        assert_error(app.accept(&id).await, ACCEPT_OP, "BAD_REQUEST").await;
+        assert_error(app.reject(&id).await, REJECT_OP, "BAD_REQUEST").await;
+    }
+    assert_eq!(app.invitation_status(&agent, &real).await, "Pending");
+}
+
+#[tokio::test]
+async fn accepting_creates_the_relationship_the_invitation_names() {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let client = app.create_itsa_client().await;
+    let id = app.create_invitation_ok(&agent, &itsa_supporting(&client)).await;
+    let response = app.check_relationship(&agent, &check_body(&itsa_supporting(&client))).await;
+    assert_error(response, "check_relationship", "RELATIONSHIP_NOT_FOUND").await;
+
+    app.accept_ok(&id).await;
+    let body = app.invitation(&agent, &id).await;
+    assert_not_pending(&body, &agent, &id, "MTD-IT", Some("supporting"), "Accepted");
+    let response = app.check_relationship(&agent, &check_body(&itsa_supporting(&client))).await;
+    assert_no_content(response).await;
+}
