@@ -1,0 +1,3 @@
+pub mod clients {
+    include!(concat!(env!("OUT_DIR"), "/clients.rs"));
+}

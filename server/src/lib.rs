@@ -4,6 +4,8 @@
 
 pub mod api;
 pub mod domain;
+#[cfg(feature = "fault-injection")]
+pub mod fault;
 pub mod handlers;
 mod logging;
 pub mod server;

@@ -60,7 +60,12 @@ fn calls(arn: &str, client: &Individual) -> Vec<Call> {
     ]
 }
 
-async fn send(app: &TestApp, call: &Call, accept: Option<&str>, authorization: Option<&str>) -> Response {
+async fn send(
+    app: &TestApp,
+    call: &Call,
+    accept: Option<&str>,
+    authorization: Option<&str>,
+) -> Response {
     let mut request = app.bare(call.method.clone(), &call.path);
     if let Some(accept) = accept {
         request = request.header(ACCEPT, accept);
@@ -223,7 +228,12 @@ async fn the_token_lifetime_is_configurable() {
     let agent = app.create_agent().await;
     assert_no_content(app.list_invitations(&agent).await).await;
     app.advance(Duration::minutes(61));
-    assert_error(app.list_invitations(&agent).await, "list_invitations", "UNAUTHORIZED").await;
+    assert_error(
+        app.list_invitations(&agent).await,
+        "list_invitations",
+        "UNAUTHORIZED",
+    )
+    .await;
 }
 
 // ---- 403: who the caller is ----
@@ -246,7 +256,13 @@ async fn an_agent_without_agent_services_is_403_not_subscribed() {
     let unsubscribed = app.create_unsubscribed_agent().await;
     for arn in [&agent.arn, &unsubscribed.arn] {
         for call in calls(arn, &client) {
-            let response = send(&app, &call, Some(V2_ACCEPT), Some(&bearer(&unsubscribed.token))).await;
+            let response = send(
+                &app,
+                &call,
+                Some(V2_ACCEPT),
+                Some(&bearer(&unsubscribed.token)),
+            )
+            .await;
             assert_error(response, call.op, "AGENT_NOT_SUBSCRIBED").await;
         }
     }
@@ -257,7 +273,12 @@ async fn another_agents_arn_is_403_no_permission() {
     let (app, agent, client) = setup().await;
     let other = app.create_agent().await;
     // The ARN in the path is compared, not format-checked.
-    for arn in [other.arn.as_str(), "TARN0000001", "not-an-arn", &agent.arn.to_lowercase()] {
+    for arn in [
+        other.arn.as_str(),
+        "TARN0000001",
+        "not-an-arn",
+        &agent.arn.to_lowercase(),
+    ] {
         for call in calls(arn, &client) {
             let response = send(&app, &call, Some(V2_ACCEPT), Some(&bearer(&agent.token))).await;
             assert_error(response, call.op, "NO_PERMISSION_ON_AGENCY").await;
@@ -270,7 +291,10 @@ async fn another_agents_arn_is_403_no_permission() {
 #[tokio::test]
 async fn the_accept_header_is_checked_before_the_body() {
     let (app, agent, client) = setup().await;
-    for call in calls(&agent.arn, &client).into_iter().filter(|c| c.body.is_some()) {
+    for call in calls(&agent.arn, &client)
+        .into_iter()
+        .filter(|c| c.body.is_some())
+    {
         for (accept, example) in [
             ("application/json", "ACCEPT_HEADER_INVALID"),
             ("application/vnd.hmrc.1.0+json", "BAD_REQUEST_VERSION"),
@@ -292,7 +316,10 @@ async fn the_accept_header_is_checked_before_the_body() {
 #[tokio::test]
 async fn the_body_is_checked_before_the_token() {
     let (app, agent, client) = setup().await;
-    for call in calls(&agent.arn, &client).into_iter().filter(|c| c.body.is_some()) {
+    for call in calls(&agent.arn, &client)
+        .into_iter()
+        .filter(|c| c.body.is_some())
+    {
         for authorization in [None, Some("Bearer unknown-token")] {
             let mut request = app
                 .bare(call.method.clone(), &call.path)
@@ -317,10 +344,16 @@ async fn the_caller_is_checked_before_the_payload() {
             op: call.op,
             method: call.method.clone(),
             path: call.path.clone(),
-            body: call.body.clone().map(|b| with(b, "service", json!("MTD-CGT"))),
+            body: call
+                .body
+                .clone()
+                .map(|b| with(b, "service", json!("MTD-CGT"))),
         }
     };
-    for call in calls(&agent.arn, &client).iter().filter(|c| c.body.is_some()) {
+    for call in calls(&agent.arn, &client)
+        .iter()
+        .filter(|c| c.body.is_some())
+    {
         let call = bad_service(call);
         let cases = [
             (bearer("unknown-token"), "UNAUTHORIZED"),

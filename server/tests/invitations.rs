@@ -53,8 +53,13 @@ async fn creates_an_mtd_it_supporting_request() {
     let agent = app.create_agent().await;
     let client = app.create_itsa_client().await;
 
-    let id = app.create_invitation_ok(&agent, &itsa_supporting(&client)).await;
-    assert!(id.starts_with('L'), "an MTD-IT supporting id starts with L: {id}");
+    let id = app
+        .create_invitation_ok(&agent, &itsa_supporting(&client))
+        .await;
+    assert!(
+        id.starts_with('L'),
+        "an MTD-IT supporting id starts with L: {id}"
+    );
     let body = app.invitation(&agent, &id).await;
     assert_pending(&app, &body, &agent, &id, "MTD-IT", Some("supporting"));
 }
@@ -104,7 +109,14 @@ async fn a_nino_with_spaces_and_lower_case_is_normalised() {
     let agent = app.create_agent().await;
     let client = app.create_itsa_client().await;
     let n = client.nino.to_lowercase();
-    let spaced = format!("{} {} {} {} {}", &n[..2], &n[2..4], &n[4..6], &n[6..8], &n[8..]);
+    let spaced = format!(
+        "{} {} {} {} {}",
+        &n[..2],
+        &n[2..4],
+        &n[4..6],
+        &n[6..8],
+        &n[8..]
+    );
 
     let id = app
         .create_invitation_ok(&agent, &with(itsa_main(&client), "clientId", json!(spaced)))
@@ -123,8 +135,11 @@ async fn the_postcode_is_compared_without_spaces_or_case() {
     let client = app.create_itsa_client().await;
     let squashed = client.postcode.replace(' ', "").to_lowercase();
 
-    app.create_invitation_ok(&agent, &with(itsa_main(&client), "knownFact", json!(squashed)))
-        .await;
+    app.create_invitation_ok(
+        &agent,
+        &with(itsa_main(&client), "knownFact", json!(squashed)),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -136,8 +151,22 @@ async fn one_agent_has_one_client_action_link_uid() {
 
     let itsa_id = app.create_invitation_ok(&agent, &itsa_main(&itsa)).await;
     let vat_id = app.create_invitation_ok(&agent, &vat(&vat_client)).await;
-    let itsa_link = assert_pending(&app, &app.invitation(&agent, &itsa_id).await, &agent, &itsa_id, "MTD-IT", Some("main"));
-    let vat_link = assert_pending(&app, &app.invitation(&agent, &vat_id).await, &agent, &vat_id, "MTD-VAT", None);
+    let itsa_link = assert_pending(
+        &app,
+        &app.invitation(&agent, &itsa_id).await,
+        &agent,
+        &itsa_id,
+        "MTD-IT",
+        Some("main"),
+    );
+    let vat_link = assert_pending(
+        &app,
+        &app.invitation(&agent, &vat_id).await,
+        &agent,
+        &vat_id,
+        "MTD-VAT",
+        None,
+    );
 
     let uid = |link: &str| link.rsplit('/').nth(2).unwrap().to_string();
     assert_eq!(uid(&itsa_link), uid(&vat_link), "{itsa_link} vs {vat_link}");
@@ -169,9 +198,17 @@ async fn an_unsupported_service_is_400() {
     let agent = app.create_agent().await;
     let client = app.create_itsa_client().await;
 
-    for service in [json!("MTD-CGT"), json!(["PERSONAL-INCOME-RECORD"]), json!("HMRC-MTD-IT"), json!("")] {
+    for service in [
+        json!("MTD-CGT"),
+        json!(["PERSONAL-INCOME-RECORD"]),
+        json!("HMRC-MTD-IT"),
+        json!(""),
+    ] {
         let response = app
-            .create_invitation(&agent, &with(itsa_main(&client), "service", service.clone()))
+            .create_invitation(
+                &agent,
+                &with(itsa_main(&client), "service", service.clone()),
+            )
             .await;
         assert_error(response, CREATE, "SERVICE_NOT_SUPPORTED").await;
     }
@@ -258,7 +295,10 @@ async fn a_malformed_postcode_is_400() {
 
     for postcode in ["NOT A POSTCODE", "12345", "", "AA1 1AAA", "1AA 1AA"] {
         let response = app
-            .create_invitation(&agent, &with(itsa_main(&client), "knownFact", json!(postcode)))
+            .create_invitation(
+                &agent,
+                &with(itsa_main(&client), "knownFact", json!(postcode)),
+            )
             .await;
         assert_error(response, CREATE, "POSTCODE_FORMAT_INVALID").await;
     }
@@ -270,7 +310,14 @@ async fn a_malformed_vat_registration_date_is_400() {
     let agent = app.create_agent().await;
     let client = app.create_vat_client().await;
 
-    for date in ["2007-13-01", "18/05/2007", "2007-5-18", "2007-02-30", "", "20070518"] {
+    for date in [
+        "2007-13-01",
+        "18/05/2007",
+        "2007-5-18",
+        "2007-02-30",
+        "",
+        "20070518",
+    ] {
         let response = app
             .create_invitation(&agent, &with(vat(&client), "knownFact", json!(date)))
             .await;
@@ -314,9 +361,15 @@ async fn payload_checks_come_in_the_documented_order() {
     });
     let cases = [
         (all_bad.clone(), "SERVICE_NOT_SUPPORTED"),
-        (with(all_bad.clone(), "service", json!(["MTD-IT"])), "AGENT_TYPE_NOT_SUPPORTED"),
         (
-            without(with(all_bad.clone(), "service", json!(["MTD-IT"])), "agentType"),
+            with(all_bad.clone(), "service", json!(["MTD-IT"])),
+            "AGENT_TYPE_NOT_SUPPORTED",
+        ),
+        (
+            without(
+                with(all_bad.clone(), "service", json!(["MTD-IT"])),
+                "agentType",
+            ),
             "CLIENT_TYPE_NOT_SUPPORTED",
         ),
         (
@@ -354,18 +407,54 @@ async fn a_body_of_the_wrong_shape_is_400_bad_request() {
         ("null".into(), "null".into()),
         ("an array".into(), format!("[{good}]")),
         ("a string".into(), "\"MTD-IT\"".into()),
-        ("two services".into(), with(good.clone(), "service", json!(["MTD-IT", "MTD-VAT"])).to_string()),
-        ("no service".into(), with(good.clone(), "service", json!([])).to_string()),
-        ("service null".into(), with(good.clone(), "service", Value::Null).to_string()),
-        ("service a number".into(), with(good.clone(), "service", json!(1)).to_string()),
-        ("service an object".into(), with(good.clone(), "service", json!({"MTD-IT": true})).to_string()),
-        ("clientId a number".into(), with(good.clone(), "clientId", json!(123456789)).to_string()),
-        ("knownFact a number".into(), with(good.clone(), "knownFact", json!(11)).to_string()),
-        ("agentType a boolean".into(), with(good.clone(), "agentType", json!(true)).to_string()),
-        ("clientType null".into(), with(good.clone(), "clientType", Value::Null).to_string()),
+        (
+            "two services".into(),
+            with(good.clone(), "service", json!(["MTD-IT", "MTD-VAT"])).to_string(),
+        ),
+        (
+            "no service".into(),
+            with(good.clone(), "service", json!([])).to_string(),
+        ),
+        (
+            "service null".into(),
+            with(good.clone(), "service", Value::Null).to_string(),
+        ),
+        (
+            "service a number".into(),
+            with(good.clone(), "service", json!(1)).to_string(),
+        ),
+        (
+            "service an object".into(),
+            with(good.clone(), "service", json!({"MTD-IT": true})).to_string(),
+        ),
+        (
+            "clientId a number".into(),
+            with(good.clone(), "clientId", json!(123456789)).to_string(),
+        ),
+        (
+            "knownFact a number".into(),
+            with(good.clone(), "knownFact", json!(11)).to_string(),
+        ),
+        (
+            "agentType a boolean".into(),
+            with(good.clone(), "agentType", json!(true)).to_string(),
+        ),
+        (
+            "clientType null".into(),
+            with(good.clone(), "clientType", Value::Null).to_string(),
+        ),
     ];
-    for field in ["service", "clientType", "clientIdType", "clientId", "knownFact"] {
-        bodies.push((format!("no {field}"), without(good.clone(), field).to_string()));
+    for field in [
+        "service",
+        "clientType",
+        "clientIdType",
+        "clientId",
+        "knownFact",
+    ] {
+        bodies.push((
+            format!("no {field}"),
+            without(good.clone(), field).to_string(),
+        ));
     }
     for (label, body) in bodies {
         let response = app
@@ -409,7 +498,11 @@ async fn a_different_postcode_is_403() {
     let client = app.create_itsa_client().await;
     let alt = app.create_alt_itsa_client().await;
 
-    for body in [itsa_main(&client), itsa_supporting(&client), itsa_main(&alt)] {
+    for body in [
+        itsa_main(&client),
+        itsa_supporting(&client),
+        itsa_main(&alt),
+    ] {
         let postcode = body["knownFact"].as_str().unwrap().to_string();
         let body = with(body, "knownFact", json!(other_postcode(&postcode)));
         let response = app.create_invitation(&agent, &body).await;
@@ -423,7 +516,11 @@ async fn a_different_vat_registration_date_is_403() {
     let agent = app.create_agent().await;
     let client = app.create_vat_client().await;
 
-    let body = with(vat(&client), "knownFact", json!(day_after(&client.vat_registration_date)));
+    let body = with(
+        vat(&client),
+        "knownFact",
+        json!(day_after(&client.vat_registration_date)),
+    );
     let response = app.create_invitation(&agent, &body).await;
     assert_error(response, CREATE, "VAT_REG_DATE_DOES_NOT_MATCH").await;
 }
@@ -466,13 +563,17 @@ async fn main_and_supporting_requests_block_each_other_while_pending() {
 
     // main first, then supporting
     let main = app.create_invitation_ok(&agent, &itsa_main(&client)).await;
-    let response = app.create_invitation(&agent, &itsa_supporting(&client)).await;
+    let response = app
+        .create_invitation(&agent, &itsa_supporting(&client))
+        .await;
     let headers = assert_error(response, CREATE, "DUPLICATE_AUTHORISATION_REQUEST").await;
     assert_eq!(location(&headers), invitation_path(&agent.arn, &main));
 
     // once main is cancelled, supporting can be created; then it blocks main
     assert_no_content(app.cancel_invitation(&agent, &main).await).await;
-    let supporting = app.create_invitation_ok(&agent, &itsa_supporting(&client)).await;
+    let supporting = app
+        .create_invitation_ok(&agent, &itsa_supporting(&client))
+        .await;
     let response = app.create_invitation(&agent, &itsa_main(&client)).await;
     let headers = assert_error(response, CREATE, "DUPLICATE_AUTHORISATION_REQUEST").await;
     assert_eq!(location(&headers), invitation_path(&agent.arn, &supporting));
@@ -500,7 +601,11 @@ async fn a_request_after_acceptance_is_403_already_authorised() {
     let supported = app.create_itsa_client().await;
     let vat_client = app.create_vat_client().await;
 
-    for body in [itsa_main(&itsa), itsa_supporting(&supported), vat(&vat_client)] {
+    for body in [
+        itsa_main(&itsa),
+        itsa_supporting(&supported),
+        vat(&vat_client),
+    ] {
         let id = app.create_invitation_ok(&agent, &body).await;
         app.accept_ok(&id).await;
         app.advance(Duration::minutes(1));
@@ -567,7 +672,9 @@ async fn a_rejected_request_reads_rejected() {
     let agent = app.create_agent().await;
     let client = app.create_itsa_client().await;
 
-    let id = app.create_invitation_ok(&agent, &itsa_supporting(&client)).await;
+    let id = app
+        .create_invitation_ok(&agent, &itsa_supporting(&client))
+        .await;
     assert_no_content(app.reject(&id).await).await;
     let body = app.invitation(&agent, &id).await;
     assert_not_pending(&body, &agent, &id, "MTD-IT", Some("supporting"), "Rejected");
@@ -614,8 +721,18 @@ async fn an_expired_request_cannot_be_answered() {
     let id = app.create_invitation_ok(&agent, &vat(&client)).await;
 
     app.advance(Duration::days(22));
-    assert_error(app.accept(&id).await, "accept_invitation", "INVALID_INVITATION_STATUS").await;
-    assert_error(app.reject(&id).await, "reject_invitation", "INVALID_INVITATION_STATUS").await;
+    assert_error(
+        app.accept(&id).await,
+        "accept_invitation",
+        "INVALID_INVITATION_STATUS",
+    )
+    .await;
+    assert_error(
+        app.reject(&id).await,
+        "reject_invitation",
+        "INVALID_INVITATION_STATUS",
+    )
+    .await;
     assert_eq!(app.invitation_status(&agent, &id).await, "Expired");
 }
 
@@ -639,20 +756,33 @@ async fn the_list_is_newest_first_with_every_status() {
 
     let main = app.create_invitation_ok(&agent, &itsa_main(&itsa)).await;
     app.advance(Duration::minutes(1));
-    let supporting = app.create_invitation_ok(&agent, &itsa_supporting(&supported)).await;
+    let supporting = app
+        .create_invitation_ok(&agent, &itsa_supporting(&supported))
+        .await;
     app.advance(Duration::minutes(1));
     let vat_id = app.create_invitation_ok(&agent, &vat(&vat_client)).await;
     app.advance(Duration::minutes(1));
     // another agent's request is not in this agent's list
-    app.create_invitation_ok(&other_agent, &vat(&vat_client)).await;
+    app.create_invitation_ok(&other_agent, &vat(&vat_client))
+        .await;
     app.accept_ok(&main).await;
     assert_no_content(app.cancel_invitation(&agent, &supporting).await).await;
 
     let list = app.invitation_list(&agent).await;
-    let ids: Vec<&str> = list.iter().map(|i| i["invitationId"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = list
+        .iter()
+        .map(|i| i["invitationId"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, [vat_id.as_str(), supporting.as_str(), main.as_str()]);
     assert_pending(&app, &list[0], &agent, &vat_id, "MTD-VAT", None);
-    assert_not_pending(&list[1], &agent, &supporting, "MTD-IT", Some("supporting"), "Cancelled");
+    assert_not_pending(
+        &list[1],
+        &agent,
+        &supporting,
+        "MTD-IT",
+        Some("supporting"),
+        "Cancelled",
+    );
     assert_not_pending(&list[2], &agent, &main, "MTD-IT", Some("main"), "Accepted");
     // each element is what GET answers
     for item in &list {
@@ -669,13 +799,22 @@ async fn requests_older_than_30_days_are_not_listed() {
     let old_client = app.create_itsa_client().await;
     let new_client = app.create_itsa_client().await;
 
-    let old = app.create_invitation_ok(&agent, &itsa_main(&old_client)).await;
+    let old = app
+        .create_invitation_ok(&agent, &itsa_main(&old_client))
+        .await;
     app.advance(Duration::days(29));
-    let recent = app.create_invitation_ok(&agent, &itsa_main(&new_client)).await;
+    let recent = app
+        .create_invitation_ok(&agent, &itsa_main(&new_client))
+        .await;
     let ids = |list: Vec<Value>| -> Vec<String> {
-        list.iter().map(|i| i["invitationId"].as_str().unwrap().to_string()).collect()
+        list.iter()
+            .map(|i| i["invitationId"].as_str().unwrap().to_string())
+            .collect()
     };
-    assert_eq!(ids(app.invitation_list(&agent).await), [recent.clone(), old.clone()]);
+    assert_eq!(
+        ids(app.invitation_list(&agent).await),
+        [recent.clone(), old.clone()]
+    );
 
     app.advance(Duration::days(2));
     assert_eq!(ids(app.invitation_list(&agent).await), [recent.clone()]);
@@ -715,7 +854,12 @@ async fn a_malformed_invitation_id_is_400() {
     ];
     for id in malformed {
         assert_error(app.get_invitation(&agent, &id).await, GET, "BAD_REQUEST").await;
-        assert_error(app.cancel_invitation(&agent, &id).await, CANCEL, "BAD_REQUEST").await;
+        assert_error(
+            app.cancel_invitation(&agent, &id).await,
+            CANCEL,
+            "BAD_REQUEST",
+        )
+        .await;
     }
     assert_eq!(app.invitation_status(&agent, &real).await, "Pending");
 }
@@ -729,11 +873,26 @@ async fn another_agents_request_is_403_no_permission() {
     let id = app.create_invitation_ok(&owner, &itsa_main(&client)).await;
 
     // The path names the caller's own ARN; the request belongs to another agent.
-    assert_error(app.get_invitation(&other, &id).await, GET, "NO_PERMISSION_ON_AGENCY").await;
-    assert_error(app.cancel_invitation(&other, &id).await, CANCEL, "NO_PERMISSION_ON_AGENCY").await;
+    assert_error(
+        app.get_invitation(&other, &id).await,
+        GET,
+        "NO_PERMISSION_ON_AGENCY",
+    )
+    .await;
+    assert_error(
+        app.cancel_invitation(&other, &id).await,
+        CANCEL,
+        "NO_PERMISSION_ON_AGENCY",
+    )
+    .await;
     // ... even once it is no longer pending: ownership is checked before status.
     app.accept_ok(&id).await;
-    assert_error(app.cancel_invitation(&other, &id).await, CANCEL, "NO_PERMISSION_ON_AGENCY").await;
+    assert_error(
+        app.cancel_invitation(&other, &id).await,
+        CANCEL,
+        "NO_PERMISSION_ON_AGENCY",
+    )
+    .await;
     assert_eq!(app.invitation_status(&owner, &id).await, "Accepted");
 }
 
@@ -755,7 +914,12 @@ async fn cancelling_a_pending_request() {
     let response = app.cancel_invitation(&agent, &id).await;
     assert_error(response, CANCEL, "INVALID_INVITATION_STATUS").await;
     // the client can no longer answer it
-    assert_error(app.accept(&id).await, "accept_invitation", "INVALID_INVITATION_STATUS").await;
+    assert_error(
+        app.accept(&id).await,
+        "accept_invitation",
+        "INVALID_INVITATION_STATUS",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -765,8 +929,12 @@ async fn an_answered_request_cannot_be_cancelled() {
     let accepted_client = app.create_itsa_client().await;
     let rejected_client = app.create_vat_client().await;
 
-    let accepted = app.create_invitation_ok(&agent, &itsa_main(&accepted_client)).await;
-    let rejected = app.create_invitation_ok(&agent, &vat(&rejected_client)).await;
+    let accepted = app
+        .create_invitation_ok(&agent, &itsa_main(&accepted_client))
+        .await;
+    let rejected = app
+        .create_invitation_ok(&agent, &vat(&rejected_client))
+        .await;
     app.accept_ok(&accepted).await;
     assert_no_content(app.reject(&rejected).await).await;
 
@@ -782,6 +950,88 @@ async fn an_answered_request_cannot_be_cancelled() {
 async fn cancelling_an_unknown_request_is_404() {
     let app = TestApp::start().await;
     let agent = app.create_agent().await;
-    let response = app.cancel_invitation(&agent, &unknown_invitation_id()).await;
+    let response = app
+        .cancel_invitation(&agent, &unknown_invitation_id())
+        .await;
     assert_error(response, CANCEL, "INVITATION_NOT_FOUND").await;
+}
+
+// ---- settings ----
+
+#[tokio::test]
+async fn the_lifetime_and_public_base_url_are_configurable() {
+    let app = TestApp::start_with(|settings| {
+        settings.invitation_lifetime_days = 7;
+        settings.public_base_url = Some("https://agents.example.com".to_string());
+    })
+    .await;
+    let agent = app.create_agent().await;
+    let client = app.create_vat_client().await;
+    let id = app.create_invitation_ok(&agent, &vat(&client)).await;
+
+    let body = app.invitation(&agent, &id).await;
+    assert_eq!(body["expiresOn"], "2026-03-09T00:00:00.000Z");
+    let link = string_field(&body, "clientActionUrl");
+    let prefix = "https://agents.example.com/appoint-someone-to-deal-with-HMRC-for-you/";
+    assert!(link.starts_with(prefix), "{link}");
+    assert!(
+        link.ends_with(&format!(
+            "/{}/vat",
+            normalised_agency_name(&agent.agency_name)
+        )),
+        "{link}"
+    );
+
+    app.advance(Duration::days(7));
+    assert_eq!(app.invitation_status(&agent, &id).await, "Expired");
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_400_bad_request() {
+    let app = TestApp::start_with(|settings| settings.request_body_limit = 1024).await;
+    let agent = app.create_agent().await;
+    let client = app.create_itsa_client().await;
+
+    // The contract's only answer for an unreadable body is 400 BAD_REQUEST.
+    let padded = with(itsa_main(&client), "padding", json!("x".repeat(2048)));
+    let response = app.create_invitation(&agent, &padded).await;
+    assert_error(response, CREATE, "BAD_REQUEST").await;
+    // Under the limit, unknown fields are ignored.
+    let small = with(itsa_main(&client), "padding", json!("x".repeat(100)));
+    app.create_invitation_ok(&agent, &small).await;
+}
+
+#[tokio::test]
+async fn the_client_action_link_opens_a_page() {
+    // DOMAIN §8/§10: the link must open a real page in a browser.
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let client = app.create_itsa_client().await;
+    let id = app.create_invitation_ok(&agent, &itsa_main(&client)).await;
+    let link = string_field(&app.invitation(&agent, &id).await, "clientActionUrl");
+
+    let response = app
+        .client
+        .get(&link)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap_or_default().to_string())
+        .unwrap_or_default();
+    let text = response.text().await.unwrap_or_default();
+    assert!(
+        status == StatusCode::OK || status.is_redirection(),
+        "GET {link}: {status} {text}"
+    );
+    if status == StatusCode::OK {
+        assert!(
+            content_type.starts_with("text/html"),
+            "GET {link}: content-type {content_type}"
+        );
+    }
 }

@@ -14,13 +14,17 @@ const CREATE: &str = "create_invitation";
 
 /// Asserts the agent has an active relationship for the create body's service and client.
 async fn assert_related(app: &TestApp, agent: &Agent, create_body: &Value) {
-    let response = app.check_relationship(agent, &check_body(create_body)).await;
+    let response = app
+        .check_relationship(agent, &check_body(create_body))
+        .await;
     assert_no_content(response).await;
 }
 
 /// Asserts the agent has no active relationship for the create body's service and client.
 async fn assert_not_related(app: &TestApp, agent: &Agent, create_body: &Value) {
-    let response = app.check_relationship(agent, &check_body(create_body)).await;
+    let response = app
+        .check_relationship(agent, &check_body(create_body))
+        .await;
     assert_error(response, CHECK, "RELATIONSHIP_NOT_FOUND").await;
 }
 
@@ -64,7 +68,14 @@ async fn a_partial_authorisation_counts_as_a_relationship() {
 
     assert_no_content(app.deauthorise(&agent, &deauth_body(&body)).await).await;
     let invitation = app.invitation(&agent, &id).await;
-    assert_not_pending(&invitation, &agent, &id, "MTD-IT", Some("main"), "Deauthorised");
+    assert_not_pending(
+        &invitation,
+        &agent,
+        &id,
+        "MTD-IT",
+        Some("main"),
+        "Deauthorised",
+    );
     assert_not_related(&app, &agent, &body).await;
 }
 
@@ -77,7 +88,12 @@ async fn main_and_supporting_relationships_are_checked_apart() {
     let id = app.create_invitation_ok(&agent, &itsa_main(&client)).await;
     app.accept_ok(&id).await;
     assert_related(&app, &agent, &itsa_main(&client)).await;
-    assert_related(&app, &agent, &with(itsa_main(&client), "agentType", json!("main"))).await;
+    assert_related(
+        &app,
+        &agent,
+        &with(itsa_main(&client), "agentType", json!("main")),
+    )
+    .await;
     assert_not_related(&app, &agent, &itsa_supporting(&client)).await;
 }
 
@@ -103,17 +119,50 @@ async fn checking_validates_the_payload() {
     let vat_check = check_body(&vat(&vat_client));
 
     let cases = [
-        (with(itsa_check.clone(), "service", json!(["MTD-CGT"])), "SERVICE_NOT_SUPPORTED"),
-        (with(itsa_check.clone(), "clientId", json!("AB12345")), "CLIENT_ID_FORMAT_INVALID"),
-        (with(vat_check.clone(), "clientId", json!("12345678")), "CLIENT_ID_FORMAT_INVALID"),
-        (with(itsa_check.clone(), "clientId", json!(vat_client.vrn)), "CLIENT_ID_DOES_NOT_MATCH_SERVICE"),
-        (with(itsa_check.clone(), "clientIdType", json!("vrn")), "CLIENT_ID_DOES_NOT_MATCH_SERVICE"),
-        (with(vat_check.clone(), "clientId", json!(itsa.nino)), "CLIENT_ID_DOES_NOT_MATCH_SERVICE"),
-        (with(itsa_check.clone(), "knownFact", json!("NOT A POSTCODE")), "POSTCODE_FORMAT_INVALID"),
-        (with(vat_check.clone(), "knownFact", json!("2007-13-01")), "VAT_REG_DATE_FORMAT_INVALID"),
-        (with(vat_check.clone(), "knownFact", json!("18/05/2007")), "VAT_REG_DATE_FORMAT_INVALID"),
-        (with(itsa_check.clone(), "agentType", json!("other")), "AGENT_TYPE_NOT_SUPPORTED"),
-        (with(vat_check.clone(), "agentType", json!("main")), "AGENT_TYPE_NOT_SUPPORTED"),
+        (
+            with(itsa_check.clone(), "service", json!(["MTD-CGT"])),
+            "SERVICE_NOT_SUPPORTED",
+        ),
+        (
+            with(itsa_check.clone(), "clientId", json!("AB12345")),
+            "CLIENT_ID_FORMAT_INVALID",
+        ),
+        (
+            with(vat_check.clone(), "clientId", json!("12345678")),
+            "CLIENT_ID_FORMAT_INVALID",
+        ),
+        (
+            with(itsa_check.clone(), "clientId", json!(vat_client.vrn)),
+            "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
+        ),
+        (
+            with(itsa_check.clone(), "clientIdType", json!("vrn")),
+            "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
+        ),
+        (
+            with(vat_check.clone(), "clientId", json!(itsa.nino)),
+            "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
+        ),
+        (
+            with(itsa_check.clone(), "knownFact", json!("NOT A POSTCODE")),
+            "POSTCODE_FORMAT_INVALID",
+        ),
+        (
+            with(vat_check.clone(), "knownFact", json!("2007-13-01")),
+            "VAT_REG_DATE_FORMAT_INVALID",
+        ),
+        (
+            with(vat_check.clone(), "knownFact", json!("18/05/2007")),
+            "VAT_REG_DATE_FORMAT_INVALID",
+        ),
+        (
+            with(itsa_check.clone(), "agentType", json!("other")),
+            "AGENT_TYPE_NOT_SUPPORTED",
+        ),
+        (
+            with(vat_check.clone(), "agentType", json!("main")),
+            "AGENT_TYPE_NOT_SUPPORTED",
+        ),
     ];
     for (body, example) in cases {
         let response = app.check_relationship(&agent, &body).await;
@@ -140,7 +189,11 @@ async fn checking_with_a_body_of_the_wrong_shape_is_400() {
     }
     for body in bodies {
         let response = app
-            .v2(Method::POST, &format!("/agents/{}/relationships", agent.arn), &agent.token)
+            .v2(
+                Method::POST,
+                &format!("/agents/{}/relationships", agent.arn),
+                &agent.token,
+            )
             .header("content-type", "application/json")
             .body(body)
             .send()
@@ -161,14 +214,28 @@ async fn checking_verifies_the_clients_record() {
     let vat_check = check_body(&vat(&vat_client));
 
     let cases = [
-        (with(itsa_check.clone(), "clientId", json!(UNREGISTERED_NINO)), "CLIENT_REGISTRATION_NOT_FOUND"),
-        (with(vat_check.clone(), "clientId", json!(UNREGISTERED_VRN)), "CLIENT_REGISTRATION_NOT_FOUND"),
         (
-            with(itsa_check.clone(), "knownFact", json!(other_postcode(&itsa.postcode))),
+            with(itsa_check.clone(), "clientId", json!(UNREGISTERED_NINO)),
+            "CLIENT_REGISTRATION_NOT_FOUND",
+        ),
+        (
+            with(vat_check.clone(), "clientId", json!(UNREGISTERED_VRN)),
+            "CLIENT_REGISTRATION_NOT_FOUND",
+        ),
+        (
+            with(
+                itsa_check.clone(),
+                "knownFact",
+                json!(other_postcode(&itsa.postcode)),
+            ),
             "POSTCODE_DOES_NOT_MATCH",
         ),
         (
-            with(vat_check.clone(), "knownFact", json!(day_after(&vat_client.vat_registration_date))),
+            with(
+                vat_check.clone(),
+                "knownFact",
+                json!(day_after(&vat_client.vat_registration_date)),
+            ),
             "VAT_REG_DATE_DOES_NOT_MATCH",
         ),
         (check_body(&vat(&insolvent)), "VAT_CLIENT_INSOLVENT"),
@@ -192,7 +259,12 @@ async fn an_active_relationship_is_not_confirmed_without_the_right_known_fact() 
         "knownFact",
         json!(other_postcode(&client.postcode)),
     );
-    assert_error(app.check_relationship(&agent, &body).await, CHECK, "POSTCODE_DOES_NOT_MATCH").await;
+    assert_error(
+        app.check_relationship(&agent, &body).await,
+        CHECK,
+        "POSTCODE_DOES_NOT_MATCH",
+    )
+    .await;
 }
 
 // ---- deauthorise ----
@@ -210,14 +282,25 @@ async fn deauthorising_ends_the_relationship_once() {
         (itsa_supporting(&supported), Some("supporting")),
         (vat(&vat_client), None),
     ] {
-        let service = if agent_type.is_some() { "MTD-IT" } else { "MTD-VAT" };
+        let service = if agent_type.is_some() {
+            "MTD-IT"
+        } else {
+            "MTD-VAT"
+        };
         let id = app.create_invitation_ok(&agent, &body).await;
         app.accept_ok(&id).await;
         app.advance(Duration::hours(1));
 
         assert_no_content(app.deauthorise(&agent, &deauth_body(&body)).await).await;
         let invitation = app.invitation(&agent, &id).await;
-        assert_not_pending(&invitation, &agent, &id, service, agent_type, "Deauthorised");
+        assert_not_pending(
+            &invitation,
+            &agent,
+            &id,
+            service,
+            agent_type,
+            "Deauthorised",
+        );
         assert_eq!(invitation["updated"], app_time(&app));
 
         let response = app.deauthorise(&agent, &deauth_body(&body)).await;
@@ -245,7 +328,11 @@ async fn deauthorising_without_a_relationship_is_403() {
     for body in [
         deauth_body(&itsa_main(&client)),
         deauth_body(&vat(&vat_client)),
-        with(deauth_body(&itsa_main(&client)), "clientId", json!(UNREGISTERED_NINO)),
+        with(
+            deauth_body(&itsa_main(&client)),
+            "clientId",
+            json!(UNREGISTERED_NINO),
+        ),
     ] {
         let response = app.deauthorise(&agent, &body).await;
         assert_error(response, DEAUTH, "NO_RELATIONSHIP").await;
@@ -262,21 +349,42 @@ async fn deauthorising_selects_main_or_supporting_by_agent_type() {
     app.accept_ok(&id).await;
 
     // The agent is main, not supporting.
-    let response = app.deauthorise(&agent, &deauth_body(&itsa_supporting(&client))).await;
+    let response = app
+        .deauthorise(&agent, &deauth_body(&itsa_supporting(&client)))
+        .await;
     assert_error(response, DEAUTH, "NO_RELATIONSHIP").await;
     assert_related(&app, &agent, &itsa_main(&client)).await;
 
     // Without agentType, whichever MTD-IT relationship the agent holds ends.
-    assert_no_content(app.deauthorise(&agent, &deauth_body(&itsa_main(&client))).await).await;
+    assert_no_content(
+        app.deauthorise(&agent, &deauth_body(&itsa_main(&client)))
+            .await,
+    )
+    .await;
     assert_not_related(&app, &agent, &itsa_main(&client)).await;
 
     // The same for a supporting agent, named explicitly.
     let other_client = app.create_itsa_client().await;
-    let id = app.create_invitation_ok(&agent, &itsa_supporting(&other_client)).await;
+    let id = app
+        .create_invitation_ok(&agent, &itsa_supporting(&other_client))
+        .await;
     app.accept_ok(&id).await;
-    let main_body = with(deauth_body(&itsa_main(&other_client)), "agentType", json!("main"));
-    assert_error(app.deauthorise(&agent, &main_body).await, DEAUTH, "NO_RELATIONSHIP").await;
-    assert_no_content(app.deauthorise(&agent, &deauth_body(&itsa_main(&other_client))).await).await;
+    let main_body = with(
+        deauth_body(&itsa_main(&other_client)),
+        "agentType",
+        json!("main"),
+    );
+    assert_error(
+        app.deauthorise(&agent, &main_body).await,
+        DEAUTH,
+        "NO_RELATIONSHIP",
+    )
+    .await;
+    assert_no_content(
+        app.deauthorise(&agent, &deauth_body(&itsa_main(&other_client)))
+            .await,
+    )
+    .await;
     assert_eq!(app.invitation_status(&agent, &id).await, "Deauthorised");
 }
 
@@ -290,15 +398,42 @@ async fn deauthorising_validates_the_payload() {
     let vat_deauth = deauth_body(&vat(&vat_client));
 
     let cases = [
-        (with(itsa_deauth.clone(), "service", json!("MTD-CGT")), "SERVICE_NOT_SUPPORTED"),
-        (with(itsa_deauth.clone(), "clientType", json!("trust")), "CLIENT_TYPE_NOT_SUPPORTED"),
-        (with(itsa_deauth.clone(), "clientType", json!("business")), "CLIENT_TYPE_NOT_SUPPORTED"),
-        (with(itsa_deauth.clone(), "clientId", json!("AB12345")), "CLIENT_ID_FORMAT_INVALID"),
-        (with(vat_deauth.clone(), "clientId", json!("1234")), "CLIENT_ID_FORMAT_INVALID"),
-        (with(itsa_deauth.clone(), "clientId", json!(vat_client.vrn)), "CLIENT_ID_DOES_NOT_MATCH_SERVICE"),
-        (with(vat_deauth.clone(), "clientIdType", json!("ni")), "CLIENT_ID_DOES_NOT_MATCH_SERVICE"),
-        (with(itsa_deauth.clone(), "agentType", json!("other")), "AGENT_TYPE_NOT_SUPPORTED"),
-        (with(vat_deauth.clone(), "agentType", json!("supporting")), "AGENT_TYPE_NOT_SUPPORTED"),
+        (
+            with(itsa_deauth.clone(), "service", json!("MTD-CGT")),
+            "SERVICE_NOT_SUPPORTED",
+        ),
+        (
+            with(itsa_deauth.clone(), "clientType", json!("trust")),
+            "CLIENT_TYPE_NOT_SUPPORTED",
+        ),
+        (
+            with(itsa_deauth.clone(), "clientType", json!("business")),
+            "CLIENT_TYPE_NOT_SUPPORTED",
+        ),
+        (
+            with(itsa_deauth.clone(), "clientId", json!("AB12345")),
+            "CLIENT_ID_FORMAT_INVALID",
+        ),
+        (
+            with(vat_deauth.clone(), "clientId", json!("1234")),
+            "CLIENT_ID_FORMAT_INVALID",
+        ),
+        (
+            with(itsa_deauth.clone(), "clientId", json!(vat_client.vrn)),
+            "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
+        ),
+        (
+            with(vat_deauth.clone(), "clientIdType", json!("ni")),
+            "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
+        ),
+        (
+            with(itsa_deauth.clone(), "agentType", json!("other")),
+            "AGENT_TYPE_NOT_SUPPORTED",
+        ),
+        (
+            with(vat_deauth.clone(), "agentType", json!("supporting")),
+            "AGENT_TYPE_NOT_SUPPORTED",
+        ),
     ];
     for (body, example) in cases {
         let response = app.deauthorise(&agent, &body).await;
@@ -317,7 +452,11 @@ async fn deauthorising_validates_the_payload() {
     }
     for body in bad_shapes {
         let response = app
-            .v2(Method::PUT, &format!("/agents/{}/deauthorise-client", agent.arn), &agent.token)
+            .v2(
+                Method::PUT,
+                &format!("/agents/{}/deauthorise-client", agent.arn),
+                &agent.token,
+            )
             .header("content-type", "application/json")
             .body(body)
             .send()
@@ -347,7 +486,14 @@ async fn a_new_main_agent_replaces_the_old_one() {
     assert_related(&app, &second, &body).await;
     assert_not_related(&app, &first, &body).await;
     let old = app.invitation(&first, &first_id).await;
-    assert_not_pending(&old, &first, &first_id, "MTD-IT", Some("main"), "Deauthorised");
+    assert_not_pending(
+        &old,
+        &first,
+        &first_id,
+        "MTD-IT",
+        Some("main"),
+        "Deauthorised",
+    );
     assert_eq!(app.invitation_status(&second, &second_id).await, "Accepted");
     // The first agent has nothing left to deauthorise.
     let response = app.deauthorise(&first, &deauth_body(&body)).await;
@@ -369,7 +515,10 @@ async fn a_new_vat_agent_replaces_the_old_one() {
 
     assert_not_related(&app, &first, &body).await;
     assert_related(&app, &second, &body).await;
-    assert_eq!(app.invitation_status(&first, &first_id).await, "Deauthorised");
+    assert_eq!(
+        app.invitation_status(&first, &first_id).await,
+        "Deauthorised"
+    );
 }
 
 #[tokio::test]
@@ -389,7 +538,9 @@ async fn several_supporting_agents_can_be_active_at_once() {
     assert_related(&app, &second, &body).await;
 
     // A main agent arriving does not end the supporting ones.
-    let main_id = app.create_invitation_ok(&main_agent, &itsa_main(&client)).await;
+    let main_id = app
+        .create_invitation_ok(&main_agent, &itsa_main(&client))
+        .await;
     app.accept_ok(&main_id).await;
     assert_related(&app, &main_agent, &itsa_main(&client)).await;
     assert_related(&app, &first, &body).await;
@@ -404,7 +555,9 @@ async fn an_agent_switching_from_supporting_to_main_loses_supporting() {
     let agent = app.create_agent().await;
     let client = app.create_itsa_client().await;
 
-    let supporting = app.create_invitation_ok(&agent, &itsa_supporting(&client)).await;
+    let supporting = app
+        .create_invitation_ok(&agent, &itsa_supporting(&client))
+        .await;
     app.accept_ok(&supporting).await;
     assert_related(&app, &agent, &itsa_supporting(&client)).await;
 
@@ -413,7 +566,10 @@ async fn an_agent_switching_from_supporting_to_main_loses_supporting() {
     app.accept_ok(&main).await;
     assert_related(&app, &agent, &itsa_main(&client)).await;
     assert_not_related(&app, &agent, &itsa_supporting(&client)).await;
-    assert_eq!(app.invitation_status(&agent, &supporting).await, "Deauthorised");
+    assert_eq!(
+        app.invitation_status(&agent, &supporting).await,
+        "Deauthorised"
+    );
     assert_eq!(app.invitation_status(&agent, &main).await, "Accepted");
 }
 
@@ -425,7 +581,9 @@ async fn an_agent_switching_from_main_to_supporting_loses_main() {
 
     let main = app.create_invitation_ok(&agent, &itsa_main(&client)).await;
     app.accept_ok(&main).await;
-    let supporting = app.create_invitation_ok(&agent, &itsa_supporting(&client)).await;
+    let supporting = app
+        .create_invitation_ok(&agent, &itsa_supporting(&client))
+        .await;
     app.accept_ok(&supporting).await;
 
     assert_related(&app, &agent, &itsa_supporting(&client)).await;
@@ -459,7 +617,9 @@ async fn the_relationship_check_is_per_agent() {
 
     assert_related(&app, &agent, &itsa_main(&client)).await;
     assert_not_related(&app, &other, &itsa_main(&client)).await;
-    let response = app.deauthorise(&other, &deauth_body(&itsa_main(&client))).await;
+    let response = app
+        .deauthorise(&other, &deauth_body(&itsa_main(&client)))
+        .await;
     assert_error(response, DEAUTH, "NO_RELATIONSHIP").await;
     let response = app
         .v2(Method::GET, &invitation_path(&agent.arn, &id), &other.token)
@@ -468,4 +628,75 @@ async fn the_relationship_check_is_per_agent() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_error(response, "get_invitation", "NO_PERMISSION_ON_AGENCY").await;
+}
+
+#[tokio::test]
+async fn an_alternative_itsa_supporting_agent_gets_partial_authorisation() {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let client = app.create_alt_itsa_client().await;
+    let body = itsa_supporting(&client);
+
+    let id = app.create_invitation_ok(&agent, &body).await;
+    app.accept_ok(&id).await;
+    let invitation = app.invitation(&agent, &id).await;
+    assert_not_pending(
+        &invitation,
+        &agent,
+        &id,
+        "MTD-IT",
+        Some("supporting"),
+        "Partialauth",
+    );
+    assert_related(&app, &agent, &body).await;
+    assert_not_related(&app, &agent, &itsa_main(&client)).await;
+    assert_error(
+        app.create_invitation(&agent, &body).await,
+        CREATE,
+        "ALREADY_AUTHORISED",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_new_main_agent_replaces_a_partially_authorised_one() {
+    let app = TestApp::start().await;
+    let first = app.create_agent().await;
+    let second = app.create_agent().await;
+    let client = app.create_alt_itsa_client().await;
+    let body = itsa_main(&client);
+
+    let first_id = app.create_invitation_ok(&first, &body).await;
+    app.accept_ok(&first_id).await;
+    let second_id = app.create_invitation_ok(&second, &body).await;
+    app.accept_ok(&second_id).await;
+
+    assert_eq!(
+        app.invitation_status(&second, &second_id).await,
+        "Partialauth"
+    );
+    assert_related(&app, &second, &body).await;
+    assert_not_related(&app, &first, &body).await;
+    assert_eq!(
+        app.invitation_status(&first, &first_id).await,
+        "Deauthorised"
+    );
+}
+
+#[tokio::test]
+async fn a_replaced_agent_may_ask_again() {
+    let app = TestApp::start().await;
+    let first = app.create_agent().await;
+    let second = app.create_agent().await;
+    let client = app.create_itsa_client().await;
+    let body = itsa_main(&client);
+
+    let first_id = app.create_invitation_ok(&first, &body).await;
+    app.accept_ok(&first_id).await;
+    let second_id = app.create_invitation_ok(&second, &body).await;
+    app.accept_ok(&second_id).await;
+
+    app.advance(Duration::minutes(1));
+    let again = app.create_invitation_ok(&first, &body).await;
+    assert_ne!(again, first_id);
 }

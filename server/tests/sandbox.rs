@@ -22,7 +22,13 @@ async fn post_user(app: &TestApp, kind: &str, body: &str) -> reqwest::Response {
 }
 
 fn assert_user_basics(body: &Value) {
-    for field in ["userId", "password", "userFullName", "emailAddress", "accessToken"] {
+    for field in [
+        "userId",
+        "password",
+        "userFullName",
+        "emailAddress",
+        "accessToken",
+    ] {
         let value = string_field(body, field);
         assert!(!value.is_empty(), "{field} is empty in {body}");
     }
@@ -31,12 +37,21 @@ fn assert_user_basics(body: &Value) {
 
 fn assert_date(body: &Value, field: &str) {
     let text = string_field(body, field);
-    let date = NaiveDate::parse_from_str(&text, "%Y-%m-%d").unwrap_or_else(|e| panic!("{field} {text:?}: {e}"));
-    assert_eq!(date.format("%Y-%m-%d").to_string(), text, "{field} is yyyy-MM-dd");
+    let date = NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+        .unwrap_or_else(|e| panic!("{field} {text:?}: {e}"));
+    assert_eq!(
+        date.format("%Y-%m-%d").to_string(),
+        text,
+        "{field} is yyyy-MM-dd"
+    );
 }
 
 fn assert_address(address: &Value) {
-    assert_eq!(keys(address), key_set(&["line1", "line2", "postcode"]), "{address}");
+    assert_eq!(
+        keys(address),
+        key_set(&["line1", "line2", "postcode"]),
+        "{address}"
+    );
     let postcode = string_field(address, "postcode");
     assert!(
         agent_auth_server::domain::identifiers::Postcode::parse(&postcode).is_some(),
@@ -72,7 +87,11 @@ async fn creates_a_subscribed_agent() {
 
     // The token works on the v2 API for that ARN.
     let token = string_field(&body, "accessToken");
-    let response = app.v2(Method::GET, &invitations_path(&arn), &token).send().await.unwrap();
+    let response = app
+        .v2(Method::GET, &invitations_path(&arn), &token)
+        .send()
+        .await
+        .unwrap();
     assert_no_content(response).await;
 }
 
@@ -83,7 +102,11 @@ async fn agents_get_distinct_valid_arns_and_tokens() {
     let mut tokens = std::collections::BTreeSet::new();
     for _ in 0..20 {
         let agent = app.create_agent().await;
-        assert!(Arn::parse(&agent.arn).is_some(), "the ARN {} fails its check", agent.arn);
+        assert!(
+            Arn::parse(&agent.arn).is_some(),
+            "the ARN {} fails its check",
+            agent.arn
+        );
         arns.insert(agent.arn);
         tokens.insert(agent.token);
     }
@@ -137,10 +160,16 @@ async fn creates_an_mtd_income_tax_individual() {
     assert_address(&details["address"]);
     let nino = string_field(&body, "nino");
     assert!(Nino::parse(&nino).is_some(), "not a valid NINO: {nino}");
-    assert_eq!(Nino::parse(&nino).unwrap().as_str(), nino, "the NINO is normalised");
+    assert_eq!(
+        Nino::parse(&nino).unwrap().as_str(),
+        nino,
+        "the NINO is normalised"
+    );
     let mtd_it_id = string_field(&body, "mtdItId");
     assert!(
-        !mtd_it_id.is_empty() && mtd_it_id.len() <= 15 && mtd_it_id.chars().all(|c| c.is_ascii_alphanumeric()),
+        !mtd_it_id.is_empty()
+            && mtd_it_id.len() <= 15
+            && mtd_it_id.chars().all(|c| c.is_ascii_alphanumeric()),
         "not a valid MTDITID: {mtd_it_id}"
     );
 }
@@ -157,8 +186,14 @@ async fn creates_an_individual_with_every_service() {
     let body = assert_json(response, StatusCode::CREATED).await;
 
     assert_user_basics(&body);
-    assert!(Nino::parse(&string_field(&body, "nino")).is_some(), "{body}");
-    assert!(Utr::parse(&string_field(&body, "saUtr")).is_some(), "{body}");
+    assert!(
+        Nino::parse(&string_field(&body, "nino")).is_some(),
+        "{body}"
+    );
+    assert!(
+        Utr::parse(&string_field(&body, "saUtr")).is_some(),
+        "{body}"
+    );
     assert!(Vrn::parse(&string_field(&body, "vrn")).is_some(), "{body}");
     assert!(body["mtdItId"].is_string(), "{body}");
     assert_date(&body, "vatRegistrationDate");
@@ -167,16 +202,29 @@ async fn creates_an_individual_with_every_service() {
 #[tokio::test]
 async fn mtd_income_tax_implies_a_nino() {
     let app = TestApp::start().await;
-    let response = post_user(&app, "individuals", r#"{"serviceNames": ["mtd-income-tax"]}"#).await;
+    let response = post_user(
+        &app,
+        "individuals",
+        r#"{"serviceNames": ["mtd-income-tax"]}"#,
+    )
+    .await;
     let body = assert_json(response, StatusCode::CREATED).await;
-    assert!(Nino::parse(&string_field(&body, "nino")).is_some(), "{body}");
+    assert!(
+        Nino::parse(&string_field(&body, "nino")).is_some(),
+        "{body}"
+    );
     assert!(body["mtdItId"].is_string(), "{body}");
 }
 
 #[tokio::test]
 async fn an_individual_asks_only_for_what_it_gets() {
     let app = TestApp::start().await;
-    let response = post_user(&app, "individuals", r#"{"serviceNames": ["national-insurance"]}"#).await;
+    let response = post_user(
+        &app,
+        "individuals",
+        r#"{"serviceNames": ["national-insurance"]}"#,
+    )
+    .await;
     let body = assert_json(response, StatusCode::CREATED).await;
     assert!(body.get("nino").is_some(), "{body}");
     for absent in ["mtdItId", "saUtr", "vrn", "vatRegistrationDate"] {
@@ -222,12 +270,36 @@ async fn creates_an_mtd_vat_organisation() {
 async fn an_unsupported_service_name_is_400() {
     let app = TestApp::start().await;
     let cases = [
-        ("agents", "create_test_agent", r#"{"serviceNames": ["mtd-vat"]}"#),
-        ("agents", "create_test_agent", r#"{"serviceNames": ["agent-services", "unknown"]}"#),
-        ("individuals", "create_test_individual", r#"{"serviceNames": ["agent-services"]}"#),
-        ("individuals", "create_test_individual", r#"{"serviceNames": ["national-insurance", "x"]}"#),
-        ("organisations", "create_test_organisation", r#"{"serviceNames": ["mtd-income-tax"]}"#),
-        ("organisations", "create_test_organisation", r#"{"serviceNames": ["agent-services"]}"#),
+        (
+            "agents",
+            "create_test_agent",
+            r#"{"serviceNames": ["mtd-vat"]}"#,
+        ),
+        (
+            "agents",
+            "create_test_agent",
+            r#"{"serviceNames": ["agent-services", "unknown"]}"#,
+        ),
+        (
+            "individuals",
+            "create_test_individual",
+            r#"{"serviceNames": ["agent-services"]}"#,
+        ),
+        (
+            "individuals",
+            "create_test_individual",
+            r#"{"serviceNames": ["national-insurance", "x"]}"#,
+        ),
+        (
+            "organisations",
+            "create_test_organisation",
+            r#"{"serviceNames": ["mtd-income-tax"]}"#,
+        ),
+        (
+            "organisations",
+            "create_test_organisation",
+            r#"{"serviceNames": ["agent-services"]}"#,
+        ),
     ];
     for (kind, operation, body) in cases {
         let response = post_user(&app, kind, body).await;
@@ -258,7 +330,12 @@ async fn a_body_of_the_wrong_shape_is_400() {
             assert_error(response, operation, "BAD_REQUEST").await;
         }
     }
-    let response = post_user(&app, "organisations", r#"{"serviceNames": ["mtd-vat"], "insolvent": "yes"}"#).await;
+    let response = post_user(
+        &app,
+        "organisations",
+        r#"{"serviceNames": ["mtd-vat"], "insolvent": "yes"}"#,
+    )
+    .await;
     assert_error(response, "create_test_organisation", "BAD_REQUEST").await;
 }
 
@@ -278,7 +355,12 @@ async fn the_sandbox_needs_no_accept_or_authorization_header() {
     let agent = app.create_agent().await;
     let client = app.create_vat_client().await;
     let id = app.create_invitation_ok(&agent, &vat(&client)).await;
-    let request = raw::request("PUT", &format!("/agent-authorisation-test-support/invitations/{id}"), &[], None);
+    let request = raw::request(
+        "PUT",
+        &format!("/agent-authorisation-test-support/invitations/{id}"),
+        &[],
+        None,
+    );
     let response = raw::send(app.addr(), request).await;
     assert_eq!(response.status, 204, "{}", response.body_text());
 }
@@ -297,7 +379,11 @@ async fn accepting_is_idempotent() {
     let first = app.invitation(&agent, &id).await;
     app.advance(Duration::hours(1));
     assert_no_content(app.accept(&id).await).await;
-    assert_eq!(app.invitation(&agent, &id).await, first, "a second accept changes nothing");
+    assert_eq!(
+        app.invitation(&agent, &id).await,
+        first,
+        "a second accept changes nothing"
+    );
 
     let partial = app.create_invitation_ok(&agent, &itsa_main(&alt)).await;
     assert_no_content(app.accept(&partial).await).await;
@@ -317,7 +403,11 @@ async fn rejecting_is_idempotent() {
     assert_not_pending(&first, &agent, &id, "MTD-VAT", None, "Rejected");
     app.advance(Duration::hours(1));
     assert_no_content(app.reject(&id).await).await;
-    assert_eq!(app.invitation(&agent, &id).await, first, "a second reject changes nothing");
+    assert_eq!(
+        app.invitation(&agent, &id).await,
+        first,
+        "a second reject changes nothing"
+    );
 }
 
 #[tokio::test]
@@ -328,25 +418,63 @@ async fn a_final_answer_cannot_be_changed() {
     let accepted_client = app.create_itsa_client().await;
     let cancelled_client = app.create_itsa_client().await;
 
-    let rejected = app.create_invitation_ok(&agent, &itsa_main(&rejected_client)).await;
+    let rejected = app
+        .create_invitation_ok(&agent, &itsa_main(&rejected_client))
+        .await;
     assert_no_content(app.reject(&rejected).await).await;
-    assert_error(app.accept(&rejected).await, ACCEPT_OP, "INVALID_INVITATION_STATUS").await;
+    assert_error(
+        app.accept(&rejected).await,
+        ACCEPT_OP,
+        "INVALID_INVITATION_STATUS",
+    )
+    .await;
     assert_eq!(app.invitation_status(&agent, &rejected).await, "Rejected");
 
-    let accepted = app.create_invitation_ok(&agent, &itsa_main(&accepted_client)).await;
+    let accepted = app
+        .create_invitation_ok(&agent, &itsa_main(&accepted_client))
+        .await;
     app.accept_ok(&accepted).await;
-    assert_error(app.reject(&accepted).await, REJECT_OP, "INVALID_INVITATION_STATUS").await;
+    assert_error(
+        app.reject(&accepted).await,
+        REJECT_OP,
+        "INVALID_INVITATION_STATUS",
+    )
+    .await;
     assert_eq!(app.invitation_status(&agent, &accepted).await, "Accepted");
 
-    let cancelled = app.create_invitation_ok(&agent, &itsa_main(&cancelled_client)).await;
+    let cancelled = app
+        .create_invitation_ok(&agent, &itsa_main(&cancelled_client))
+        .await;
     assert_no_content(app.cancel_invitation(&agent, &cancelled).await).await;
-    assert_error(app.accept(&cancelled).await, ACCEPT_OP, "INVALID_INVITATION_STATUS").await;
-    assert_error(app.reject(&cancelled).await, REJECT_OP, "INVALID_INVITATION_STATUS").await;
+    assert_error(
+        app.accept(&cancelled).await,
+        ACCEPT_OP,
+        "INVALID_INVITATION_STATUS",
+    )
+    .await;
+    assert_error(
+        app.reject(&cancelled).await,
+        REJECT_OP,
+        "INVALID_INVITATION_STATUS",
+    )
+    .await;
 
     // A deauthorised request cannot be accepted again either.
-    assert_no_content(app.deauthorise(&agent, &deauth_body(&itsa_main(&accepted_client))).await).await;
-    assert_error(app.accept(&accepted).await, ACCEPT_OP, "INVALID_INVITATION_STATUS").await;
-    assert_eq!(app.invitation_status(&agent, &accepted).await, "Deauthorised");
+    assert_no_content(
+        app.deauthorise(&agent, &deauth_body(&itsa_main(&accepted_client)))
+            .await,
+    )
+    .await;
+    assert_error(
+        app.accept(&accepted).await,
+        ACCEPT_OP,
+        "INVALID_INVITATION_STATUS",
+    )
+    .await;
+    assert_eq!(
+        app.invitation_status(&agent, &accepted).await,
+        "Deauthorised"
+    );
 }
 
 #[tokio::test]
@@ -364,7 +492,12 @@ async fn answering_a_malformed_id_is_400() {
     let client = app.create_itsa_client().await;
     let real = app.create_invitation_ok(&agent, &itsa_main(&client)).await;
 
-    for id in ["INVALID".to_string(), with_wrong_check(&real), real.to_lowercase(), format!("{real}X")] {
+    for id in [
+        "INVALID".to_string(),
+        with_wrong_check(&real),
+        real.to_lowercase(),
+        format!("{real}X"),
+    ] {
         assert_error(app.accept(&id).await, ACCEPT_OP, "BAD_REQUEST").await;
         assert_error(app.reject(&id).await, REJECT_OP, "BAD_REQUEST").await;
     }
@@ -376,13 +509,244 @@ async fn accepting_creates_the_relationship_the_invitation_names() {
     let app = TestApp::start().await;
     let agent = app.create_agent().await;
     let client = app.create_itsa_client().await;
-    let id = app.create_invitation_ok(&agent, &itsa_supporting(&client)).await;
-    let response = app.check_relationship(&agent, &check_body(&itsa_supporting(&client))).await;
+    let id = app
+        .create_invitation_ok(&agent, &itsa_supporting(&client))
+        .await;
+    let response = app
+        .check_relationship(&agent, &check_body(&itsa_supporting(&client)))
+        .await;
     assert_error(response, "check_relationship", "RELATIONSHIP_NOT_FOUND").await;
 
     app.accept_ok(&id).await;
     let body = app.invitation(&agent, &id).await;
     assert_not_pending(&body, &agent, &id, "MTD-IT", Some("supporting"), "Accepted");
-    let response = app.check_relationship(&agent, &check_body(&itsa_supporting(&client))).await;
+    let response = app
+        .check_relationship(&agent, &check_body(&itsa_supporting(&client)))
+        .await;
     assert_no_content(response).await;
+}
+
+// ---- test support: expire ----
+
+const EXPIRE_OP: &str = "expire_invitation";
+
+#[tokio::test]
+async fn expiring_a_pending_request_makes_it_read_expired() {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let client = app.create_itsa_client().await;
+    let id = app.create_invitation_ok(&agent, &itsa_main(&client)).await;
+
+    app.advance(Duration::minutes(3));
+    assert_no_content(app.expire(&id).await).await;
+    let body = app.invitation(&agent, &id).await;
+    assert_not_pending(&body, &agent, &id, "MTD-IT", Some("main"), "Expired");
+    let list = app.invitation_list(&agent).await;
+    assert_eq!(list[0]["status"], "Expired");
+
+    assert_error(
+        app.cancel_invitation(&agent, &id).await,
+        "cancel_invitation",
+        "INVALID_INVITATION_STATUS",
+    )
+    .await;
+    assert_error(
+        app.accept(&id).await,
+        ACCEPT_OP,
+        "INVALID_INVITATION_STATUS",
+    )
+    .await;
+    assert_error(
+        app.reject(&id).await,
+        REJECT_OP,
+        "INVALID_INVITATION_STATUS",
+    )
+    .await;
+    assert_error(
+        app.expire(&id).await,
+        EXPIRE_OP,
+        "INVALID_INVITATION_STATUS",
+    )
+    .await;
+    // It no longer blocks a new request.
+    app.create_invitation_ok(&agent, &itsa_main(&client)).await;
+}
+
+#[tokio::test]
+async fn only_a_pending_request_can_be_expired() {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let accepted_client = app.create_vat_client().await;
+    let rejected_client = app.create_vat_client().await;
+    let cancelled_client = app.create_vat_client().await;
+
+    let accepted = app
+        .create_invitation_ok(&agent, &vat(&accepted_client))
+        .await;
+    app.accept_ok(&accepted).await;
+    let rejected = app
+        .create_invitation_ok(&agent, &vat(&rejected_client))
+        .await;
+    assert_no_content(app.reject(&rejected).await).await;
+    let cancelled = app
+        .create_invitation_ok(&agent, &vat(&cancelled_client))
+        .await;
+    assert_no_content(app.cancel_invitation(&agent, &cancelled).await).await;
+
+    for (id, status) in [
+        (&accepted, "Accepted"),
+        (&rejected, "Rejected"),
+        (&cancelled, "Cancelled"),
+    ] {
+        assert_error(app.expire(id).await, EXPIRE_OP, "INVALID_INVITATION_STATUS").await;
+        assert_eq!(app.invitation_status(&agent, id).await, status);
+    }
+    // The relationship the accepted one created is untouched.
+    let response = app
+        .check_relationship(&agent, &check_body(&vat(&accepted_client)))
+        .await;
+    assert_no_content(response).await;
+}
+
+#[tokio::test]
+async fn expiring_an_unknown_or_malformed_id() {
+    let app = TestApp::start().await;
+    assert_error(
+        app.expire(&unknown_invitation_id()).await,
+        EXPIRE_OP,
+        "INVITATION_NOT_FOUND",
+    )
+    .await;
+    let real = unknown_invitation_id();
+    for id in [
+        "INVALID".to_string(),
+        with_wrong_check(&real),
+        real.to_lowercase(),
+    ] {
+        assert_error(app.expire(&id).await, EXPIRE_OP, "BAD_REQUEST").await;
+    }
+}
+
+// ---- token lifetimes ----
+
+#[tokio::test]
+async fn a_test_user_may_ask_for_a_token_lifetime() {
+    let app = TestApp::start().await;
+    let response = post_user(
+        &app,
+        "agents",
+        r#"{"serviceNames": ["agent-services"], "tokenLifetimeSeconds": 3600}"#,
+    )
+    .await;
+    let body = assert_json(response, StatusCode::CREATED).await;
+    let agent = Agent {
+        arn: string_field(&body, "agentServicesAccountNumber"),
+        token: string_field(&body, "accessToken"),
+        agency_name: string_field(&body, "agencyName"),
+        body,
+    };
+    assert_no_content(app.list_invitations(&agent).await).await;
+    app.advance(Duration::seconds(3601));
+    assert_error(
+        app.list_invitations(&agent).await,
+        "list_invitations",
+        "UNAUTHORIZED",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_zero_token_lifetime_gives_an_expired_token() {
+    let app = TestApp::start().await;
+    let response = post_user(
+        &app,
+        "agents",
+        r#"{"serviceNames": ["agent-services"], "tokenLifetimeSeconds": 0}"#,
+    )
+    .await;
+    let body = assert_json(response, StatusCode::CREATED).await;
+    let arn = string_field(&body, "agentServicesAccountNumber");
+    let token = string_field(&body, "accessToken");
+    let response = app
+        .v2(Method::GET, &invitations_path(&arn), &token)
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, "list_invitations", "UNAUTHORIZED").await;
+
+    // The same for clients: an organisation's expired token is 401, not 403 NOT_AN_AGENT.
+    let response = post_user(
+        &app,
+        "organisations",
+        r#"{"serviceNames": ["mtd-vat"], "tokenLifetimeSeconds": 0}"#,
+    )
+    .await;
+    let organisation = assert_json(response, StatusCode::CREATED).await;
+    let response = app
+        .v2(
+            Method::GET,
+            &invitations_path(&arn),
+            &string_field(&organisation, "accessToken"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, "list_invitations", "UNAUTHORIZED").await;
+}
+
+#[tokio::test]
+async fn a_huge_token_lifetime_counts_as_a_century() {
+    let app = TestApp::start().await;
+    let mut agents = Vec::new();
+    for lifetime in ["4000000000", "9223372036854775807"] {
+        let request = format!(
+            r#"{{"serviceNames": ["agent-services"], "tokenLifetimeSeconds": {lifetime}}}"#
+        );
+        let response = post_user(&app, "agents", &request).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "tokenLifetimeSeconds {lifetime}"
+        );
+        let body = assert_json(response, StatusCode::CREATED).await;
+        agents.push((
+            string_field(&body, "agentServicesAccountNumber"),
+            string_field(&body, "accessToken"),
+        ));
+    }
+    // 99 years on, the tokens still work.
+    app.advance(Duration::days(365 * 99));
+    for (arn, token) in &agents {
+        let response = app
+            .v2(Method::GET, &invitations_path(arn), token)
+            .send()
+            .await
+            .unwrap();
+        assert_no_content(response).await;
+    }
+}
+
+#[tokio::test]
+async fn a_bad_token_lifetime_is_400() {
+    let app = TestApp::start().await;
+    for (kind, operation, services) in [
+        ("agents", "create_test_agent", r#"["agent-services"]"#),
+        (
+            "individuals",
+            "create_test_individual",
+            r#"["national-insurance"]"#,
+        ),
+        (
+            "organisations",
+            "create_test_organisation",
+            r#"["mtd-vat"]"#,
+        ),
+    ] {
+        for lifetime in ["-1", "1.5", r#""3600""#, "true"] {
+            let request =
+                format!(r#"{{"serviceNames": {services}, "tokenLifetimeSeconds": {lifetime}}}"#);
+            let response = post_user(&app, kind, &request).await;
+            assert_error(response, operation, "BAD_REQUEST").await;
+        }
+    }
 }

@@ -153,10 +153,13 @@ impl From<DomainError> for ApiError {
         const BAD: ErrorStatusCode = ErrorStatusCode::BAD_REQUEST;
         const FORBIDDEN: ErrorStatusCode = ErrorStatusCode::FORBIDDEN;
         const NOT_FOUND: ErrorStatusCode = ErrorStatusCode::NOT_FOUND;
+        const SERVICE_NOT_SUPPORTED: &str = "The service requested is not supported. Check the API documentation to find which services are supported.";
+        const CLIENT_REGISTRATION_NOT_FOUND: &str = "The details provided for this client do not match HMRC's records.";
         const NO_PERMISSION: &str = "The user that is signed in cannot access this authorisation request. Their details do not match the agent business that created the authorisation request.";
         let (status, code, message) = match &error {
             BadRequest => return Self::bad_request(),
-            ServiceNotSupported => (BAD, "SERVICE_NOT_SUPPORTED", "The service requested is not supported. Check the API documentation to find which services are supported."),
+            ServiceNotSupported => (BAD, "SERVICE_NOT_SUPPORTED", SERVICE_NOT_SUPPORTED),
+            ServiceNotImplemented => (ErrorStatusCode::NOT_IMPLEMENTED, "SERVICE_NOT_SUPPORTED", SERVICE_NOT_SUPPORTED),
             ClientTypeNotSupported => (BAD, "CLIENT_TYPE_NOT_SUPPORTED", "The client type requested is not supported. Check the API documentation to find which client types are supported."),
             ClientIdFormatInvalid => (BAD, "CLIENT_ID_FORMAT_INVALID", "Client identifier must be in the correct format. Check the API documentation to find the correct format."),
             ClientIdDoesNotMatchService => (BAD, "CLIENT_ID_DOES_NOT_MATCH_SERVICE", "The type of client Identifier provided cannot be used with the requested service. Check the API documentation for details of the correct client identifiers to use."),
@@ -169,7 +172,8 @@ impl From<DomainError> for ApiError {
             NoPermissionOnAgency => (FORBIDDEN, "NO_PERMISSION_ON_AGENCY", NO_PERMISSION),
             AlreadyBeingProcessed => (FORBIDDEN, "ALREADY_BEING_PROCESSED", "More than one request received to create the same invitation."),
             DuplicateAuthorisationRequest { .. } => (FORBIDDEN, "DUPLICATE_AUTHORISATION_REQUEST", "An authorisation request for this service has already been created and is awaiting the client’s response."),
-            ClientRegistrationNotFound => (FORBIDDEN, "CLIENT_REGISTRATION_NOT_FOUND", "The details provided for this client do not match HMRC's records."),
+            ClientRegistrationNotFound => (FORBIDDEN, "CLIENT_REGISTRATION_NOT_FOUND", CLIENT_REGISTRATION_NOT_FOUND),
+            NoClientRecord => (NOT_FOUND, "CLIENT_REGISTRATION_NOT_FOUND", CLIENT_REGISTRATION_NOT_FOUND),
             PostcodeDoesNotMatch => (FORBIDDEN, "POSTCODE_DOES_NOT_MATCH", "The postcode provided does not match HMRC's record for the client."),
             VatRegDateDoesNotMatch => (FORBIDDEN, "VAT_REG_DATE_DOES_NOT_MATCH", "The VAT registration date provided does not match HMRC's record for the client."),
             VatClientInsolvent => (FORBIDDEN, "VAT_CLIENT_INSOLVENT", "The VAT registration number belongs to a customer that is insolvent."),
@@ -180,8 +184,15 @@ impl From<DomainError> for ApiError {
             RelationshipNotFound => (NOT_FOUND, "RELATIONSHIP_NOT_FOUND", "Relationship is inactive. Agent is not authorised to act for this client."),
             NoRelationship => (FORBIDDEN, "NO_RELATIONSHIP", "The specified relationship does not exist."),
             ServiceNameNotSupported => (BAD, "SERVICE_NAME_NOT_SUPPORTED", "One or more service names are not supported for this type of user."),
+            DateOfBirthFormatInvalid => (BAD, "DATE_OF_BIRTH_FORMAT_INVALID", "Date of birth must be in the correct format. Check the API documentation to find the correct format."),
+            DateOfBirthDoesNotMatch => (FORBIDDEN, "DATE_OF_BIRTH_DOES_NOT_MATCH", "The date of birth provided does not match HMRC's record for the client."),
+            NoPermissionOnClient => (FORBIDDEN, "NO_PERMISSION_ON_CLIENT", "The user that is signed in cannot access this client's authorisation requests."),
+            NotAClient => (FORBIDDEN, "NOT_A_CLIENT", "This user has no client enrolments."),
+            AltItsaNotFound => (NOT_FOUND, "ALT_ITSA_NOT_FOUND", "No alternative ITSA authorisation found for this client."),
             Internal(detail) => return Self { detail: Some(detail.clone()), ..internal() },
         };
+        #[cfg(feature = "fault-injection")]
+        let code = if crate::fault::active("wrong-error-code") && code == "POSTCODE_DOES_NOT_MATCH" { "POSTCODE_MISMATCH" } else { code };
         Self::new(status, code, message)
     }
 }

@@ -12,7 +12,7 @@ pub mod generated;
 
 pub use accept::Accept;
 pub use error::ApiError;
-pub use responses::{OkOrNoContent, WithErrorHeaders};
+pub use responses::{CreatedOrNoContent, CreatedWithLocation, LocationHeader, OkOrNoContent, WithErrorHeaders};
 pub use timestamp::Timestamp;
 
 /// The generated API's stub description as an OpenAPI document: what `cargo xtask openapi check`

@@ -1,6 +1,6 @@
 //! Response shapes dropshot does not have.
 
-use dropshot::{ApiEndpointResponse, Body, HttpError, HttpResponse, HttpResponseOk};
+use dropshot::{ApiEndpointResponse, Body, HttpError, HttpResponse, HttpResponseOk, HttpResponseUpdatedNoContent};
 use http::{Response, StatusCode};
 
 use super::ApiError;
@@ -66,6 +66,60 @@ impl<T: HttpResponse> HttpResponse for WithErrorHeaders<T> {
         match self {
             Self::Success(success) => success.status_code(),
             Self::Error(error) => error.status(),
+        }
+    }
+}
+
+/// The `Location` response header.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct LocationHeader {
+    #[serde(rename = "Location")]
+    pub location: String,
+}
+
+/// 201 with a `Location` header and no body.
+pub struct CreatedWithLocation(pub String);
+
+impl HttpResponse for CreatedWithLocation {
+    fn to_result(self) -> Result<Response<Body>, HttpError> {
+        Ok(Response::builder().status(StatusCode::CREATED).header(http::header::LOCATION, self.0).body(Body::empty())?)
+    }
+
+    fn response_metadata() -> ApiEndpointResponse {
+        let mut metadata = dropshot::HttpResponseHeaders::<HttpResponseUpdatedNoContent, LocationHeader>::response_metadata();
+        metadata.success = Some(StatusCode::CREATED);
+        metadata.description = Some("created".to_owned());
+        metadata
+    }
+
+    fn status_code(&self) -> StatusCode {
+        StatusCode::CREATED
+    }
+}
+
+/// 201 or 204, neither with a body (a maintenance call that may or may not create something).
+pub enum CreatedOrNoContent {
+    Created,
+    NoContent,
+}
+
+impl HttpResponse for CreatedOrNoContent {
+    fn to_result(self) -> Result<Response<Body>, HttpError> {
+        Ok(Response::builder().status(self.status_code()).body(Body::empty())?)
+    }
+
+    /// Dropshot documents one success status; the contract's 204 beside it is proved at run time.
+    fn response_metadata() -> ApiEndpointResponse {
+        let mut metadata = HttpResponseUpdatedNoContent::response_metadata();
+        metadata.success = Some(StatusCode::CREATED);
+        metadata.description = Some("created".to_owned());
+        metadata
+    }
+
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Created => StatusCode::CREATED,
+            Self::NoContent => StatusCode::NO_CONTENT,
         }
     }
 }

@@ -4,12 +4,16 @@ use diesel_async::AsyncPgConnection;
 
 use super::DomainError;
 use super::request::{ClientIdentifier, KnownFact};
-use crate::store::clients::{self, IndividualClient, VatClient};
+use super::service::Service;
+use crate::store::clients::{self, CgtClient, IndividualClient, PptClient, TrustClient, VatClient};
 
 /// The client record an identifier names.
 pub enum ClientRecord {
     Individual(IndividualClient),
     Vat(VatClient),
+    Cgt(CgtClient),
+    Ppt(PptClient),
+    Trust(TrustClient),
 }
 
 impl ClientRecord {
@@ -17,18 +21,22 @@ impl ClientRecord {
         Ok(match client {
             ClientIdentifier::Nino(nino) => clients::individual_by_nino(conn, nino.as_str()).await?.map(Self::Individual),
             ClientIdentifier::Vrn(vrn) => clients::vat_by_vrn(conn, vrn.as_str()).await?.map(Self::Vat),
+            ClientIdentifier::CgtRef(id) => clients::cgt_by_reference(conn, id.as_str()).await?.map(Self::Cgt),
+            ClientIdentifier::PptRef(id) => clients::ppt_by_reference(conn, id.as_str()).await?.map(Self::Ppt),
+            ClientIdentifier::Utr(utr) => clients::trust_by_utr(conn, utr.as_str()).await?.map(Self::Trust),
+            ClientIdentifier::Urn(urn) => clients::trust_by_urn(conn, urn.as_str()).await?.map(Self::Trust),
         })
     }
 
-    /// The identifier the client's enrolment carries for the service: the MTDITID for MTD-IT (the NINO
-    /// for an "alternative ITSA" client who has none yet), the VRN for VAT.
-    pub fn client_id(&self) -> (&'static str, &str) {
+    /// The identifier the client's enrolment for the service carries, as (clientIdType, clientId): the
+    /// MTDITID for MTD-IT (the NINO for an "alternative ITSA" client who has none yet), otherwise the
+    /// identifier the agent gave.
+    pub fn client_id<'a>(&'a self, service: Service, supplied: &'a ClientIdentifier) -> (&'static str, &'a str) {
         match self {
-            Self::Individual(client) => match &client.mtditid {
-                Some(mtditid) => ("MTDITID", mtditid),
-                None => ("ni", &client.nino),
-            },
-            Self::Vat(client) => ("vrn", &client.vrn),
+            Self::Individual(IndividualClient { mtditid: Some(mtditid), .. }) if service.is_income_tax() => {
+                ("MTDITID", mtditid)
+            }
+            _ => (supplied.id_type(), supplied.value()),
         }
     }
 
@@ -47,14 +55,17 @@ impl ClientRecord {
     }
 }
 
-/// The ids the client's relationships for an income-tax or VAT service may be stored under: a
-/// partial authorisation is held against the NINO, a full one against the MTDITID.
-pub fn relationship_client_ids<'a>(record: Option<&'a ClientRecord>, client: &'a ClientIdentifier) -> Vec<&'a str> {
+/// Every id the client's relationships for the service may be stored under: for MTD-IT a partial
+/// authorisation is held against the NINO and a full one against the MTDITID.
+pub fn relationship_client_ids<'a>(
+    record: Option<&'a ClientRecord>,
+    client: &'a ClientIdentifier,
+    service: Service,
+) -> Vec<&'a str> {
     match record {
-        Some(ClientRecord::Individual(individual)) => {
+        Some(ClientRecord::Individual(individual)) if service.is_income_tax() => {
             std::iter::once(individual.nino.as_str()).chain(individual.mtditid.as_deref()).collect()
         }
-        Some(ClientRecord::Vat(vat)) => vec![vat.vrn.as_str()],
-        None => vec![client.value()],
+        _ => vec![client.value()],
     }
 }

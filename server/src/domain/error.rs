@@ -8,8 +8,12 @@ pub enum DomainError {
     /// A body or path the contract's shapes do not allow (bad JSON, a malformed invitation id).
     #[error("the request is malformed")]
     BadRequest,
+    /// A service the public API does not offer.
     #[error("the service is not supported")]
     ServiceNotSupported,
+    /// A service id this system does not know at all (the backend answers 501).
+    #[error("the service is not implemented")]
+    ServiceNotImplemented,
     #[error("the client type is not supported")]
     ClientTypeNotSupported,
     #[error("the client identifier is malformed")]
@@ -38,6 +42,9 @@ pub enum DomainError {
     DuplicateAuthorisationRequest { existing: InvitationId },
     #[error("no client record matches")]
     ClientRegistrationNotFound,
+    /// A known-fact lookup found no record (the known-facts endpoints answer 404).
+    #[error("no client record for the identifier")]
+    NoClientRecord,
     #[error("the postcode does not match the client's record")]
     PostcodeDoesNotMatch,
     #[error("the VAT registration date does not match the client's record")]
@@ -62,6 +69,19 @@ pub enum DomainError {
 
     #[error("a service name is not supported for this kind of user")]
     ServiceNameNotSupported,
+
+    #[error("the date of birth is malformed")]
+    DateOfBirthFormatInvalid,
+    #[error("the date of birth does not match the client's record")]
+    DateOfBirthDoesNotMatch,
+    /// The caller holds no enrolment for the client identifier it names.
+    #[error("the caller cannot act for this client")]
+    NoPermissionOnClient,
+    /// The caller is not a client at all.
+    #[error("the caller has no client enrolments")]
+    NotAClient,
+    #[error("no alternative ITSA authorisation")]
+    AltItsaNotFound,
 
     /// A fault inside the server (the store, a bug). Never the caller's mistake.
     #[error("internal error: {0}")]

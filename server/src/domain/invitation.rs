@@ -42,6 +42,11 @@ impl Status {
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|status| status.as_str() == text)
     }
+
+    /// For query filters, where `pending` and `PENDING` mean Pending.
+    pub fn parse_ignoring_case(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str().eq_ignore_ascii_case(text))
+    }
 }
 
 /// Who ended a relationship.

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
+use super::client_access::ClientScope;
 use super::clients::{ClientRecord, relationship_client_ids};
 use super::identifiers::Arn;
 use super::invitation::{Invitation, Status};
@@ -33,16 +34,20 @@ impl Authorisations {
                 }
                 let record = ClientRecord::find(conn, &request.client).await?;
                 let (client_id_type, client_id) = match &record {
-                    Some(record) => record.client_id(),
+                    Some(record) => record.client_id(service, &request.client),
                     None => (request.client.id_type(), supplied),
                 };
                 invitations::expire_pending(conn, arn.as_str(), service.group(), client_id, now.date_naive()).await?;
                 if let Some(existing) = invitations::find_pending(conn, arn.as_str(), service.group(), client_id).await? {
+                    #[cfg(feature = "fault-injection")]
+                    if crate::fault::active("no-duplicate-detection") {
+                        return Ok(existing.id);
+                    }
                     return Err(DomainError::DuplicateAuthorisationRequest { existing: existing.id });
                 }
                 let record = record.as_ref().ok_or(DomainError::ClientRegistrationNotFound)?;
                 record.check(request.known_fact.as_ref())?;
-                let client_ids = relationship_client_ids(Some(record), &request.client);
+                let client_ids = relationship_client_ids(Some(record), &request.client, service);
                 if relationships::is_active(conn, arn.as_str(), &[service.id()], &client_ids).await? {
                     return Err(DomainError::AlreadyAuthorised);
                 }
@@ -86,6 +91,35 @@ impl Authorisations {
         Ok(invitations::list_for_agent(&mut conn, arn.as_str(), &ids, since).await?)
     }
 
+    /// The agent's requests, newest first, filtered by service, status (as read now) and creation date.
+    pub async fn sent_invitations(&self, arn: &Arn, filter: &SentFilter) -> Result<Vec<Invitation>, DomainError> {
+        let now = self.now();
+        let services: Vec<&str> = match filter.service {
+            Some(service) => vec![service.id()],
+            None => Service::ALL.iter().map(|s| s.id()).collect(),
+        };
+        let since = filter.created_on_or_after.map_or(DateTime::<Utc>::MIN_UTC, |day| day.and_time(chrono::NaiveTime::MIN).and_utc());
+        let mut conn = self.connection().await?;
+        let found = invitations::list_for_agent(&mut conn, arn.as_str(), &services, since).await?;
+        Ok(found.into_iter().filter(|i| filter.status.is_none_or(|status| i.status_at(now) == status)).collect())
+    }
+
+    /// A link that shows the client the agent's requests at once: the agency's uid and normalised name,
+    /// once every request named is this agent's.
+    pub async fn multi_invitation_link(&self, arn: &Arn, ids: &[InvitationId]) -> Result<(String, String), DomainError> {
+        let mut conn = self.connection().await?;
+        for id in ids {
+            let invitation = invitations::find(&mut conn, id).await?;
+            if invitation.is_none_or(|i| i.arn != arn.as_str()) {
+                return Err(DomainError::InvitationNotFound);
+            }
+        }
+        let agency = crate::store::agencies::find(&mut conn, arn.as_str())
+            .await?
+            .ok_or_else(|| DomainError::Internal(format!("agent {arn} has no agency record")))?;
+        Ok((agency.uid, super::agency::normalise_agency_name(&agency.name)))
+    }
+
     /// Cancels a pending request: ownership is checked before status, so another agency learns nothing.
     pub async fn cancel_invitation(&self, arn: &Arn, id: &InvitationId, services: &[Service]) -> Result<(), DomainError> {
         let now = self.now();
@@ -105,39 +139,61 @@ impl Authorisations {
         .await
     }
 
-    /// Accepts as the client: the relationship starts in the same transaction. An MTD-IT client without
-    /// an MTDITID gives a partial authorisation. Accepting an accepted request again changes nothing.
+    /// Accepts as the client would (test support): the relationship starts in the same transaction.
+    /// An MTD-IT client without an MTDITID gives a partial authorisation. Accepting an accepted request
+    /// again changes nothing.
     pub async fn accept_invitation(&self, id: &InvitationId) -> Result<(), DomainError> {
-        self.answer(id, Answer::Accept).await
+        self.answer(id, Answer::Accept, None).await
     }
 
-    /// Rejects as the client. Rejecting a rejected request again changes nothing.
+    /// Rejects as the client would (test support). Rejecting a rejected request again changes nothing.
     pub async fn reject_invitation(&self, id: &InvitationId) -> Result<(), DomainError> {
-        self.answer(id, Answer::Reject).await
+        self.answer(id, Answer::Reject, None).await
     }
 
-    async fn answer(&self, id: &InvitationId, answer: Answer) -> Result<(), DomainError> {
+    /// The sandbox's "expire now": a pending request's expiry day becomes today, so it reads Expired at
+    /// once (and the sweep persists it). Only the expiry day is stored; a request that is not pending is
+    /// refused.
+    pub async fn expire_invitation(&self, id: &InvitationId) -> Result<(), DomainError> {
         let now = self.now();
         let mut conn = self.connection().await?;
         conn.transaction(async |conn| {
-                let invitation = invitations::find_for_update(conn, id).await?.ok_or(DomainError::InvitationNotFound)?;
-                match (invitation.status_at(now), answer) {
-                    (Status::Pending, _) => {}
-                    (Status::Accepted | Status::Partialauth, Answer::Accept) | (Status::Rejected, Answer::Reject) => {
-                        return Ok(());
-                    }
-                    _ => return Err(DomainError::InvitationNotPending),
+            let invitation = invitations::find_for_update(conn, id).await?.ok_or(DomainError::InvitationNotFound)?;
+            if invitation.status_at(now) != Status::Pending {
+                return Err(DomainError::InvitationNotPending);
+            }
+            invitations::set_expires_on(conn, id, now.date_naive()).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Answers a request as the client, who must be the one it names (`scope`), or as test support.
+    pub(super) async fn answer(&self, id: &InvitationId, answer: Answer, scope: Option<&ClientScope>) -> Result<(), DomainError> {
+        let now = self.now();
+        let mut conn = self.connection().await?;
+        conn.transaction(async |conn| {
+            let invitation = invitations::find_for_update(conn, id).await?.ok_or(DomainError::InvitationNotFound)?;
+            if scope.is_some_and(|scope| !scope.covers(&invitation)) {
+                return Err(DomainError::NoPermissionOnClient);
+            }
+            match (invitation.status_at(now), answer) {
+                (Status::Pending, _) => {}
+                (Status::Accepted | Status::Partialauth, Answer::Accept) | (Status::Rejected, Answer::Reject) => {
+                    return Ok(());
                 }
-                let status = match answer {
-                    Answer::Reject => Status::Rejected,
-                    Answer::Accept => {
-                        let partial = invitation.service.is_income_tax() && invitation.client_id_type == "ni";
-                        Self::start_relationship(conn, &invitation, partial, now).await?;
-                        if partial { Status::Partialauth } else { Status::Accepted }
-                    }
-                };
-                invitations::set_status(conn, id, status, now).await?;
-                Ok(())
+                _ => return Err(DomainError::InvitationNotPending),
+            }
+            let status = match answer {
+                Answer::Reject => Status::Rejected,
+                Answer::Accept => {
+                    let partial = invitation.service.is_income_tax() && invitation.client_id_type == "ni";
+                    Self::start_relationship(conn, &invitation, partial, now).await?;
+                    if partial { Status::Partialauth } else { Status::Accepted }
+                }
+            };
+            invitations::set_status(conn, id, status, now).await?;
+            Ok(())
         })
         .await
     }
@@ -158,8 +214,16 @@ impl Authorisations {
     }
 }
 
+/// Filters on the agent's list of requests.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SentFilter {
+    pub service: Option<Service>,
+    pub status: Option<Status>,
+    pub created_on_or_after: Option<chrono::NaiveDate>,
+}
+
 #[derive(Debug, Clone, Copy)]
-enum Answer {
+pub(super) enum Answer {
     Accept,
     Reject,
 }

@@ -3,6 +3,8 @@
 
 pub mod agency;
 pub mod auth;
+pub mod client_access;
+pub mod client_invitations;
 pub mod clients;
 pub mod clock;
 mod error;
@@ -10,6 +12,8 @@ pub mod identifiers;
 pub mod invitation;
 pub mod invitation_id;
 pub mod invitations;
+pub mod known_facts;
+pub mod maintenance;
 pub mod principal;
 pub mod relationships;
 pub mod request;

@@ -47,17 +47,21 @@ pub struct Principal {
 }
 
 impl Principal {
-    /// The caller as an agent of the agency in the path, or the documented refusal.
-    pub fn agent_for(&self, path_arn: &str) -> Result<Arn, DomainError> {
+    /// The caller as a subscribed agent, or the documented refusal.
+    pub fn agent(&self) -> Result<Arn, DomainError> {
         if self.affinity_group != AffinityGroup::Agent {
             return Err(DomainError::NotAnAgent);
         }
-        let arn = self
-            .enrolments
+        self.enrolments
             .iter()
             .find(|enrolment| enrolment.key == AGENT_ENROLMENT)
             .and_then(|enrolment| Arn::parse(&enrolment.identifier_value))
-            .ok_or(DomainError::AgentNotSubscribed)?;
+            .ok_or(DomainError::AgentNotSubscribed)
+    }
+
+    /// The caller as an agent of the agency in the path, or the documented refusal.
+    pub fn agent_for(&self, path_arn: &str) -> Result<Arn, DomainError> {
+        let arn = self.agent()?;
         // The path's ARN is compared, not format-checked (DOMAIN.md §4).
         if arn.as_str() != path_arn {
             return Err(DomainError::NoPermissionOnAgency);

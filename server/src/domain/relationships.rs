@@ -19,12 +19,14 @@ impl Authorisations {
         let mut conn = self.connection().await?;
         let record = ClientRecord::find(&mut conn, &request.client).await?.ok_or(DomainError::ClientRegistrationNotFound)?;
         record.check(request.known_fact.as_ref())?;
-        let client_ids = relationship_client_ids(Some(&record), &request.client);
-        if relationships::is_active(&mut conn, arn.as_str(), &[request.service.id()], &client_ids).await? {
-            Ok(())
-        } else {
-            Err(DomainError::RelationshipNotFound)
-        }
+        is_authorised(&mut conn, arn, request, Some(&record)).await
+    }
+
+    /// Whether the agent is authorised, without a known fact (the backend's relationship check).
+    pub async fn has_relationship(&self, arn: &Arn, request: &ValidRequest) -> Result<(), DomainError> {
+        let mut conn = self.connection().await?;
+        let record = ClientRecord::find(&mut conn, &request.client).await?;
+        is_authorised(&mut conn, arn, request, record.as_ref()).await
     }
 
     /// Ends the agent's relationship with the client; the request that created it reads Deauthorised.
@@ -35,7 +37,7 @@ impl Authorisations {
         let mut conn = self.connection().await?;
         conn.transaction(async |conn| {
                 let record = ClientRecord::find(conn, &request.client).await?;
-                let client_ids = relationship_client_ids(record.as_ref(), &request.client);
+                let client_ids = relationship_client_ids(record.as_ref(), &request.client, request.service);
                 let services: Vec<&str> = services.iter().map(|s| s.id()).collect();
                 let which = Ending { arn: Some(arn.as_str()), except_arn: None, services: &services, client_ids: &client_ids };
                 let ended = relationships::end(conn, &which, EndedBy::Agent, now).await?;
@@ -83,5 +85,19 @@ impl Authorisations {
         };
         relationships::insert_if_absent(conn, &relationship).await?;
         Ok(())
+    }
+}
+
+async fn is_authorised(
+    conn: &mut AsyncPgConnection,
+    arn: &Arn,
+    request: &ValidRequest,
+    record: Option<&ClientRecord>,
+) -> Result<(), DomainError> {
+    let client_ids = relationship_client_ids(record, &request.client, request.service);
+    if relationships::is_active(conn, arn.as_str(), &[request.service.id()], &client_ids).await? {
+        Ok(())
+    } else {
+        Err(DomainError::RelationshipNotFound)
     }
 }

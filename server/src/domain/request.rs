@@ -1,13 +1,13 @@
-//! What an agent's software asks for through the public API, validated in the documented order
-//! (DOMAIN.md §6, step 4): service, agent type, client type, client identifier, known fact.
+//! What an agent's software asks for, validated in the documented order (DOMAIN.md §6, step 4):
+//! service, agent type, client type, client identifier, known fact.
 
 use chrono::NaiveDate;
 
 use super::DomainError;
-use super::identifiers::{Nino, Postcode, Vrn, parse_date};
-use super::service::{AgentType, ClientType, Service};
+use super::identifiers::{CgtRef, Nino, Postcode, PptRef, Urn, Utr, Vrn, parse_date};
+use super::service::{AgentType, ClientIdType, ClientType, Service};
 
-/// The fields of a public-API request body, as sent.
+/// The fields of a public-API (v1, v2) request body, as sent.
 #[derive(Debug, Clone, Copy)]
 pub struct PublicRequest<'a> {
     pub service: &'a str,
@@ -18,25 +18,63 @@ pub struct PublicRequest<'a> {
     pub known_fact: Option<&'a str>,
 }
 
+/// The fields of a backend request naming a service by its internal id, as sent.
+#[derive(Debug, Clone, Copy)]
+pub struct BackendRequest<'a> {
+    pub service: &'a str,
+    pub client_type: Option<&'a str>,
+    pub client_id_type: &'a str,
+    pub client_id: &'a str,
+}
+
 /// The client an agent names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientIdentifier {
     Nino(Nino),
     Vrn(Vrn),
+    CgtRef(CgtRef),
+    Utr(Utr),
+    Urn(Urn),
+    PptRef(PptRef),
 }
 
 impl ClientIdentifier {
-    pub fn id_type(&self) -> &'static str {
-        match self {
-            ClientIdentifier::Nino(_) => "ni",
-            ClientIdentifier::Vrn(_) => "vrn",
+    /// Parses an identifier of the kind given; NINOs may carry spaces and lower case.
+    pub fn parse(kind: ClientIdType, text: &str) -> Option<Self> {
+        let trimmed = text.trim();
+        match kind {
+            ClientIdType::Ni => Nino::parse(text).map(Self::Nino),
+            ClientIdType::Vrn => Vrn::parse(trimmed).map(Self::Vrn),
+            ClientIdType::CgtPdRef => CgtRef::parse(trimmed).map(Self::CgtRef),
+            ClientIdType::Utr => Utr::parse(trimmed).map(Self::Utr),
+            ClientIdType::Urn => Urn::parse(trimmed).map(Self::Urn),
+            ClientIdType::EtmpRegistrationNumber => PptRef::parse(trimmed).map(Self::PptRef),
         }
+    }
+
+    pub fn kind(&self) -> ClientIdType {
+        match self {
+            ClientIdentifier::Nino(_) => ClientIdType::Ni,
+            ClientIdentifier::Vrn(_) => ClientIdType::Vrn,
+            ClientIdentifier::CgtRef(_) => ClientIdType::CgtPdRef,
+            ClientIdentifier::Utr(_) => ClientIdType::Utr,
+            ClientIdentifier::Urn(_) => ClientIdType::Urn,
+            ClientIdentifier::PptRef(_) => ClientIdType::EtmpRegistrationNumber,
+        }
+    }
+
+    pub fn id_type(&self) -> &'static str {
+        self.kind().as_str()
     }
 
     pub fn value(&self) -> &str {
         match self {
-            ClientIdentifier::Nino(nino) => nino.as_str(),
-            ClientIdentifier::Vrn(vrn) => vrn.as_str(),
+            ClientIdentifier::Nino(id) => id.as_str(),
+            ClientIdentifier::Vrn(id) => id.as_str(),
+            ClientIdentifier::CgtRef(id) => id.as_str(),
+            ClientIdentifier::Utr(id) => id.as_str(),
+            ClientIdentifier::Urn(id) => id.as_str(),
+            ClientIdentifier::PptRef(id) => id.as_str(),
         }
     }
 }
@@ -82,21 +120,8 @@ impl PublicRequest<'_> {
             (false, None) => Service::MtdVat,
             (false, Some(_)) => return Err(DomainError::AgentTypeNotSupported),
         };
-        let client_type = match self.client_type {
-            None => None,
-            Some(text) => {
-                let allowed = match ClientType::parse(text) {
-                    Some(ClientType::Personal) => true,
-                    Some(ClientType::Business) => !is_income_tax,
-                    _ => false,
-                };
-                if !allowed {
-                    return Err(DomainError::ClientTypeNotSupported);
-                }
-                ClientType::parse(text)
-            }
-        };
-        let client = client_identifier(is_income_tax, self.client_id_type, self.client_id)?;
+        let client_type = client_type(service, self.client_type)?;
+        let client = client_identifier(service, self.client_id_type, self.client_id)?;
         let known_fact = match self.known_fact {
             None => None,
             Some(text) if is_income_tax => {
@@ -110,20 +135,42 @@ impl PublicRequest<'_> {
     }
 }
 
+impl BackendRequest<'_> {
+    /// A service this system does not know is not implemented (the backend answers 501); then the
+    /// client type and the client identifier, as for the public API.
+    pub fn validate(&self) -> Result<ValidRequest, DomainError> {
+        let service = Service::from_id(self.service).ok_or(DomainError::ServiceNotImplemented)?;
+        let client_type = client_type(service, self.client_type)?;
+        let client = client_identifier(service, self.client_id_type, self.client_id)?;
+        Ok(ValidRequest { service, client_type, client, known_fact: None })
+    }
+}
+
+fn client_type(service: Service, text: Option<&str>) -> Result<Option<ClientType>, DomainError> {
+    match text {
+        None => Ok(None),
+        Some(text) => match ClientType::parse(text) {
+            Some(kind) if service.client_types().contains(&kind) => Ok(Some(kind)),
+            _ => Err(DomainError::ClientTypeNotSupported),
+        },
+    }
+}
+
 /// A clientIdType that does not fit the service, or a valid identifier of another kind, does not match
 /// the service; anything else that does not parse is malformed.
-fn client_identifier(is_income_tax: bool, id_type: &str, id: &str) -> Result<ClientIdentifier, DomainError> {
-    let expected = if is_income_tax { "ni" } else { "vrn" };
-    if id_type != expected {
+pub fn client_identifier(service: Service, id_type: &str, id: &str) -> Result<ClientIdentifier, DomainError> {
+    let expected = service.client_id_type();
+    if ClientIdType::parse(id_type) != Some(expected) {
         return Err(DomainError::ClientIdDoesNotMatchService);
     }
-    let parsed = if is_income_tax {
-        Nino::parse(id).map(ClientIdentifier::Nino)
-    } else {
-        Vrn::parse(id.trim()).map(ClientIdentifier::Vrn)
-    };
-    parsed.ok_or_else(|| {
-        let other_kind = if is_income_tax { Vrn::parse(id.trim()).is_some() } else { Nino::parse(id).is_some() };
+    #[cfg(feature = "fault-injection")]
+    if expected == ClientIdType::Ni && ClientIdentifier::parse(expected, id).is_none() && crate::fault::active("bad-nino-500") {
+        return Err(DomainError::Internal("fault injected: bad-nino-500".into()));
+    }
+    ClientIdentifier::parse(expected, id).ok_or_else(|| {
+        // URNs accept nearly any short alphanumeric text, so they cannot tell a mix-up from a typo.
+        let distinctive = [ClientIdType::Ni, ClientIdType::Vrn, ClientIdType::Utr, ClientIdType::CgtPdRef, ClientIdType::EtmpRegistrationNumber];
+        let other_kind = distinctive.into_iter().any(|kind| kind != expected && ClientIdentifier::parse(kind, id).is_some());
         if other_kind { DomainError::ClientIdDoesNotMatchService } else { DomainError::ClientIdFormatInvalid }
     })
 }
@@ -145,6 +192,12 @@ mod tests {
 
     fn error(request: PublicRequest) -> String {
         format!("{:?}", request.validate().unwrap_err())
+    }
+
+    fn backend(service: &str, client_type: &str, id_type: &str, id: &str) -> Result<ValidRequest, String> {
+        BackendRequest { service, client_type: Some(client_type), client_id_type: id_type, client_id: id }
+            .validate()
+            .map_err(|e| format!("{e:?}"))
     }
 
     #[test]
@@ -179,5 +232,19 @@ mod tests {
     fn agent_type_belongs_to_income_tax_only() {
         let vat = PublicRequest { agent_type: Some("main"), ..request("MTD-VAT", "vrn", "101747696", "2007-05-18") };
         assert_eq!(error(vat), "AgentTypeNotSupported");
+    }
+
+    #[test]
+    fn backend_requests_cover_every_service() {
+        assert_eq!(backend("HMRC-CGT-PD", "trust", "CGTPDRef", "XMCGTP123456789").unwrap().service, Service::CgtPd);
+        assert_eq!(backend("HMRC-TERS-ORG", "trust", "utr", "2134514321").unwrap().client.value(), "2134514321");
+        assert_eq!(backend("HMRC-TERSNT-ORG", "trust", "urn", "XATRUST12345678").unwrap().service, Service::TersntOrg);
+        assert_eq!(backend("HMRC-PPT-ORG", "business", "EtmpRegistrationNumber", "XAPPT0001234567").unwrap().service, Service::PptOrg);
+        assert_eq!(backend("PERSONAL-INCOME-RECORD", "personal", "ni", "AB123456C").unwrap().service, Service::PersonalIncomeRecord);
+        assert_eq!(backend("HMRC-XYZ", "personal", "ni", "AB123456C").unwrap_err(), "ServiceNotImplemented");
+        assert_eq!(backend("HMRC-TERS-ORG", "personal", "utr", "2134514321").unwrap_err(), "ClientTypeNotSupported");
+        assert_eq!(backend("HMRC-TERS-ORG", "trust", "utr", "1134514321").unwrap_err(), "ClientIdFormatInvalid");
+        assert_eq!(backend("HMRC-TERS-ORG", "trust", "utr", "101747696").unwrap_err(), "ClientIdDoesNotMatchService");
+        assert_eq!(backend("HMRC-PPT-ORG", "business", "urn", "XAPPT0001234567").unwrap_err(), "ClientIdDoesNotMatchService");
     }
 }

@@ -74,6 +74,30 @@ impl Service {
         matches!(self, Service::MtdIt | Service::MtdItSupp)
     }
 
+    /// How an agent names the client for this service.
+    pub fn client_id_type(self) -> ClientIdType {
+        match self {
+            Service::MtdIt | Service::MtdItSupp | Service::PersonalIncomeRecord => ClientIdType::Ni,
+            Service::MtdVat => ClientIdType::Vrn,
+            Service::CgtPd => ClientIdType::CgtPdRef,
+            Service::TersOrg => ClientIdType::Utr,
+            Service::TersntOrg => ClientIdType::Urn,
+            Service::PptOrg => ClientIdType::EtmpRegistrationNumber,
+        }
+    }
+
+    /// The kinds of client the service is for.
+    pub fn client_types(self) -> &'static [ClientType] {
+        use ClientType::*;
+        match self {
+            Service::MtdIt | Service::MtdItSupp | Service::PersonalIncomeRecord => &[Personal],
+            Service::MtdVat => &[Personal, Business],
+            Service::CgtPd => &[Personal, Business, Trust],
+            Service::TersOrg | Service::TersntOrg => &[Trust],
+            Service::PptOrg => &[Business],
+        }
+    }
+
     /// The other member of an MTD-IT pair: an agent holds main or supporting, not both.
     pub fn income_tax_counterpart(self) -> Option<Service> {
         match self {
@@ -116,6 +140,43 @@ impl AgentType {
     }
 }
 
+/// The kinds of identifier an agent names a client by (`clientIdType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientIdType {
+    Ni,
+    Vrn,
+    CgtPdRef,
+    Utr,
+    Urn,
+    EtmpRegistrationNumber,
+}
+
+impl ClientIdType {
+    pub const ALL: [ClientIdType; 6] = [
+        ClientIdType::Ni,
+        ClientIdType::Vrn,
+        ClientIdType::CgtPdRef,
+        ClientIdType::Utr,
+        ClientIdType::Urn,
+        ClientIdType::EtmpRegistrationNumber,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientIdType::Ni => "ni",
+            ClientIdType::Vrn => "vrn",
+            ClientIdType::CgtPdRef => "CGTPDRef",
+            ClientIdType::Utr => "utr",
+            ClientIdType::Urn => "urn",
+            ClientIdType::EtmpRegistrationNumber => "EtmpRegistrationNumber",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClientType {
     Personal,
@@ -152,6 +213,14 @@ mod tests {
         for service in Service::ALL {
             assert_eq!(Service::from_id(service.id()), Some(service));
             assert!(prefixes.insert(service.invitation_prefix()));
+        }
+    }
+
+    #[test]
+    fn every_service_names_its_client_kinds() {
+        for service in Service::ALL {
+            assert!(!service.client_types().is_empty());
+            assert_eq!(ClientIdType::parse(service.client_id_type().as_str()), Some(service.client_id_type()));
         }
     }
 

@@ -86,6 +86,23 @@ impl Authorisations {
         service_names: &[String],
         insolvent: bool,
     ) -> Result<TestUser, DomainError> {
+        self.create_test_user_with_token_lifetime(kind, service_names, insolvent, None).await
+    }
+
+    /// Like [`Authorisations::create_test_user`], with the token valid for `token_lifetime` instead of the
+    /// configured default (zero: already expired; negative: refused as a bad request).
+    pub async fn create_test_user_with_token_lifetime(
+        &self,
+        kind: TestUserKind,
+        service_names: &[String],
+        insolvent: bool,
+        token_lifetime: Option<Duration>,
+    ) -> Result<TestUser, DomainError> {
+        if token_lifetime.is_some_and(|lifetime| lifetime < Duration::zero()) {
+            return Err(DomainError::BadRequest);
+        }
+        // Longer than a century is a century: the expiry must stay a representable time.
+        let token_lifetime = token_lifetime.unwrap_or(self.lifetimes.token).min(Duration::days(36_525));
         if !service_names.iter().all(|name| kind.allows(name)) {
             return Err(DomainError::ServiceNameNotSupported);
         }
@@ -100,7 +117,7 @@ impl Authorisations {
         let now = self.now();
         for _ in 0..ATTEMPTS {
             let user = draw(kind, services, insolvent, &mut rand::rng());
-            match self.save_test_user(kind, &user, now).await {
+            match self.save_test_user(kind, &user, now, token_lifetime).await {
                 Ok(()) => return Ok(user),
                 Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => continue,
                 Err(error) => return Err(error.into()),
@@ -109,8 +126,13 @@ impl Authorisations {
         Err(DomainError::Internal("could not draw unused identifiers for a test user".into()))
     }
 
-    async fn save_test_user(&self, kind: TestUserKind, user: &TestUser, now: DateTime<Utc>) -> Result<(), DieselError> {
-        let token_lifetime = self.lifetimes.token;
+    async fn save_test_user(
+        &self,
+        kind: TestUserKind,
+        user: &TestUser,
+        now: DateTime<Utc>,
+        token_lifetime: Duration,
+    ) -> Result<(), DieselError> {
         let mut conn = self.store.connection().await.map_err(|e| DieselError::QueryBuilderError(e.into()))?;
         conn.transaction(async |conn| {
                 let password_hash = hash_password(&user.password);

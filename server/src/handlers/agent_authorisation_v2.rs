@@ -6,9 +6,9 @@ use super::ApiContext;
 use crate::api::generated::agent_authorisation_v2::types::{self, ServiceList};
 use crate::api::generated::agent_authorisation_v2::{
     CancelInvitationPath, CheckRelationshipPath, CreateInvitationPath, DeauthoriseClientPath, GetInvitationPath,
-    ListInvitationsPath, LocationHeader,
+    ListInvitationsPath,
 };
-use crate::api::{Accept, ApiError, OkOrNoContent, Timestamp, WithErrorHeaders};
+use crate::api::{Accept, ApiError, LocationHeader, OkOrNoContent, Timestamp, WithErrorHeaders};
 use crate::domain::DomainError;
 use crate::domain::invitation::{Invitation, Status};
 use crate::domain::invitation_id::InvitationId;
@@ -64,6 +64,10 @@ pub async fn create_invitation(
     .await
     .map_err(|error| match error {
         DomainError::DuplicateAuthorisationRequest { ref existing } => {
+            #[cfg(feature = "fault-injection")]
+            if crate::fault::active("no-duplicate-location") {
+                return ApiError::from(error);
+            }
             let location = location(&path_arn, existing);
             ApiError::from(error).with_location(location)
         }

@@ -2,17 +2,21 @@
 //! terms, calls the domain, and shapes the answer. No rule lives here.
 
 mod agent_authorisation_v2;
+mod agent_client_authorisation;
+mod client_action_link;
 mod sandbox;
 
 use std::sync::OnceLock;
 
 use dropshot::{
-    HttpResponseCreated, HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, Path, RequestContext,
+    HttpResponseCreated, HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, Path, Query, RequestContext,
     TypedBody,
 };
 
-use crate::api::generated::{ServerApi, agent_authorisation_v2 as v2, sandbox as sb};
-use crate::api::{Accept, ApiError, OkOrNoContent, WithErrorHeaders};
+use crate::api::generated::{ServerApi, agent_authorisation_v2 as v2, agent_client_authorisation as backend, sandbox as sb};
+use crate::api::{
+    Accept, ApiError, CreatedOrNoContent, CreatedWithLocation, LocationHeader, OkOrNoContent, WithErrorHeaders,
+};
 
 use crate::domain::identifiers::Arn;
 use crate::domain::principal::Principal;
@@ -62,7 +66,7 @@ impl ServerApi for Server {
         accept: Accept<2, 0>,
         path: Path<v2::CreateInvitationPath>,
         body: TypedBody<v2::types::CreateInvitationRequest>,
-    ) -> Result<WithErrorHeaders<HttpResponseHeaders<HttpResponseUpdatedNoContent, v2::LocationHeader>>, ApiError> {
+    ) -> Result<WithErrorHeaders<HttpResponseHeaders<HttpResponseUpdatedNoContent, LocationHeader>>, ApiError> {
         agent_authorisation_v2::create_invitation(rqctx, accept, path, body).await
     }
 
@@ -133,5 +137,141 @@ impl ServerApi for Server {
         path: Path<sb::RejectInvitationPath>,
     ) -> Result<HttpResponseUpdatedNoContent, ApiError> {
         sandbox::reject_invitation(rqctx, path).await
+    }
+
+    async fn expire_invitation(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<sb::ExpireInvitationPath>,
+    ) -> Result<HttpResponseUpdatedNoContent, ApiError> {
+        sandbox::expire_invitation(rqctx, path).await
+    }
+
+    async fn create_sent_invitation(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<backend::CreateSentInvitationPath>,
+        body: TypedBody<backend::types::SentInvitationRequest>,
+    ) -> Result<WithErrorHeaders<HttpResponseHeaders<HttpResponseCreated<backend::types::SentInvitation>, LocationHeader>>, ApiError> {
+        agent_client_authorisation::create_sent_invitation(rqctx, path, body).await
+    }
+
+    async fn list_sent_invitations(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<backend::ListSentInvitationsPath>,
+        query: Query<backend::ListSentInvitationsQuery>,
+    ) -> Result<HttpResponseOk<backend::types::SentInvitationList>, ApiError> {
+        agent_client_authorisation::list_sent_invitations(rqctx, path, query).await
+    }
+
+    async fn get_sent_invitation(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<backend::GetSentInvitationPath>,
+    ) -> Result<HttpResponseOk<backend::types::SentInvitation>, ApiError> {
+        agent_client_authorisation::get_sent_invitation(rqctx, path).await
+    }
+
+    async fn cancel_sent_invitation(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<backend::CancelSentInvitationPath>,
+    ) -> Result<HttpResponseUpdatedNoContent, ApiError> {
+        agent_client_authorisation::cancel_sent_invitation(rqctx, path).await
+    }
+
+    async fn create_multi_invitation_link(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<backend::CreateMultiInvitationLinkPath>,
+        body: TypedBody<backend::types::MultiInvitationRequest>,
+    ) -> Result<CreatedWithLocation, ApiError> {
+        agent_client_authorisation::create_multi_invitation_link(rqctx, path, body).await
+    }
+
+    async fn check_known_fact_postcode(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<backend::CheckKnownFactPostcodePath>,
+    ) -> Result<HttpResponseUpdatedNoContent, ApiError> {
+        agent_client_authorisation::check_known_fact_postcode(rqctx, path).await
+    }
+
+    async fn check_known_fact_date_of_birth(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<backend::CheckKnownFactDateOfBirthPath>,
+    ) -> Result<HttpResponseUpdatedNoContent, ApiError> {
+        agent_client_authorisation::check_known_fact_date_of_birth(rqctx, path).await
+    }
+
+    async fn check_known_fact_vat_registration_date(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<backend::CheckKnownFactVatRegistrationDatePath>,
+    ) -> Result<HttpResponseUpdatedNoContent, ApiError> {
+        agent_client_authorisation::check_known_fact_vat_registration_date(rqctx, path).await
+    }
+
+    async fn check_agent_relationship(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<backend::CheckAgentRelationshipPath>,
+    ) -> Result<HttpResponseUpdatedNoContent, ApiError> {
+        agent_client_authorisation::check_agent_relationship(rqctx, path).await
+    }
+
+    async fn end_agent_relationship(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<backend::EndAgentRelationshipPath>,
+    ) -> Result<HttpResponseUpdatedNoContent, ApiError> {
+        agent_client_authorisation::end_agent_relationship(rqctx, path).await
+    }
+
+    async fn list_received_invitations(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<backend::ListReceivedInvitationsPath>,
+        query: Query<backend::ListReceivedInvitationsQuery>,
+    ) -> Result<HttpResponseOk<backend::types::ReceivedInvitations>, ApiError> {
+        agent_client_authorisation::list_received_invitations(rqctx, path, query).await
+    }
+
+    async fn get_received_invitation(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<backend::GetReceivedInvitationPath>,
+    ) -> Result<HttpResponseOk<backend::types::ReceivedInvitation>, ApiError> {
+        agent_client_authorisation::get_received_invitation(rqctx, path).await
+    }
+
+    async fn accept_received_invitation(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<backend::AcceptReceivedInvitationPath>,
+    ) -> Result<HttpResponseUpdatedNoContent, ApiError> {
+        agent_client_authorisation::accept_received_invitation(rqctx, path).await
+    }
+
+    async fn reject_received_invitation(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<backend::RejectReceivedInvitationPath>,
+    ) -> Result<HttpResponseUpdatedNoContent, ApiError> {
+        agent_client_authorisation::reject_received_invitation(rqctx, path).await
+    }
+
+    async fn end_client_relationship(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<backend::EndClientRelationshipPath>,
+    ) -> Result<HttpResponseUpdatedNoContent, ApiError> {
+        agent_client_authorisation::end_client_relationship(rqctx, path).await
+    }
+
+    async fn client_status(
+        rqctx: RequestContext<ApiContext>,
+    ) -> Result<HttpResponseOk<backend::types::ClientStatus>, ApiError> {
+        agent_client_authorisation::client_status(rqctx).await
+    }
+
+    async fn update_alt_itsa(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<backend::UpdateAltItsaPath>,
+    ) -> Result<CreatedOrNoContent, ApiError> {
+        agent_client_authorisation::update_alt_itsa(rqctx, path).await
+    }
+
+    async fn replace_urn_with_utr(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<backend::ReplaceUrnWithUtrPath>,
+    ) -> Result<CreatedOrNoContent, ApiError> {
+        agent_client_authorisation::replace_urn_with_utr(rqctx, path).await
     }
 }

@@ -5,7 +5,7 @@ use dropshot::{HttpResponseCreated, HttpResponseUpdatedNoContent, Path, RequestC
 use super::ApiContext;
 use crate::api::ApiError;
 use crate::api::generated::sandbox::types;
-use crate::api::generated::sandbox::{AcceptInvitationPath, RejectInvitationPath};
+use crate::api::generated::sandbox::{AcceptInvitationPath, ExpireInvitationPath, RejectInvitationPath};
 use crate::domain::DomainError;
 use crate::domain::invitation_id::InvitationId;
 use crate::domain::test_users::{Address, TestUser, TestUserKind};
@@ -14,8 +14,12 @@ pub async fn create_test_agent(
     rqctx: RequestContext<ApiContext>,
     body: TypedBody<types::CreateTestUserRequest>,
 ) -> Result<HttpResponseCreated<types::TestAgent>, ApiError> {
-    let names = body.into_inner().service_names;
-    let user = rqctx.context().authorisations.create_test_user(TestUserKind::Agent, &names, false).await?;
+    let body = body.into_inner();
+    let lifetime = token_lifetime(body.token_lifetime_seconds)?;
+    let authorisations = &rqctx.context().authorisations;
+    let user = authorisations
+        .create_test_user_with_token_lifetime(TestUserKind::Agent, &body.service_names, false, lifetime)
+        .await?;
     Ok(HttpResponseCreated(types::TestAgent {
         agent_services_account_number: user.arn.as_ref().map(ToString::to_string),
         agency_name: user.agency_name.clone().unwrap_or_else(|| user.full_name.clone()),
@@ -31,8 +35,12 @@ pub async fn create_test_individual(
     rqctx: RequestContext<ApiContext>,
     body: TypedBody<types::CreateTestUserRequest>,
 ) -> Result<HttpResponseCreated<types::TestIndividual>, ApiError> {
-    let names = body.into_inner().service_names;
-    let user = rqctx.context().authorisations.create_test_user(TestUserKind::Individual, &names, false).await?;
+    let body = body.into_inner();
+    let lifetime = token_lifetime(body.token_lifetime_seconds)?;
+    let authorisations = &rqctx.context().authorisations;
+    let user = authorisations
+        .create_test_user_with_token_lifetime(TestUserKind::Individual, &body.service_names, false, lifetime)
+        .await?;
     Ok(HttpResponseCreated(types::TestIndividual {
         individual_details: types::IndividualDetails {
             address: address(&user.address),
@@ -60,8 +68,10 @@ pub async fn create_test_organisation(
     let body = body.into_inner();
     let insolvent = body.insolvent.unwrap_or(false);
     let authorisations = &rqctx.context().authorisations;
-    let user: TestUser =
-        authorisations.create_test_user(TestUserKind::Organisation, &body.service_names, insolvent).await?;
+    let lifetime = token_lifetime(body.token_lifetime_seconds)?;
+    let user: TestUser = authorisations
+        .create_test_user_with_token_lifetime(TestUserKind::Organisation, &body.service_names, insolvent, lifetime)
+        .await?;
     Ok(HttpResponseCreated(types::TestOrganisation {
         organisation_details: types::OrganisationDetails {
             address: address(&user.address),
@@ -93,6 +103,20 @@ pub async fn reject_invitation(
     let id = InvitationId::parse(&path.into_inner().invitation_id).ok_or(DomainError::BadRequest)?;
     rqctx.context().authorisations.reject_invitation(&id).await?;
     Ok(HttpResponseUpdatedNoContent())
+}
+
+pub async fn expire_invitation(
+    rqctx: RequestContext<ApiContext>,
+    path: Path<ExpireInvitationPath>,
+) -> Result<HttpResponseUpdatedNoContent, ApiError> {
+    let id = InvitationId::parse(&path.into_inner().invitation_id).ok_or(DomainError::BadRequest)?;
+    rqctx.context().authorisations.expire_invitation(&id).await?;
+    Ok(HttpResponseUpdatedNoContent())
+}
+
+/// `tokenLifetimeSeconds` as a duration; one too large to represent is a bad request.
+fn token_lifetime(seconds: Option<i64>) -> Result<Option<chrono::Duration>, DomainError> {
+    seconds.map(|seconds| chrono::Duration::try_seconds(seconds).ok_or(DomainError::BadRequest)).transpose()
 }
 
 fn address(address: &Address) -> types::Address {

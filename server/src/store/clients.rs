@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use super::schema::{individual_clients, vat_clients};
+use super::schema::{cgt_clients, individual_clients, ppt_clients, trust_clients, vat_clients};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = individual_clients)]
@@ -43,4 +43,85 @@ pub async fn individual_by_nino(conn: &mut AsyncPgConnection, nino: &str) -> Que
 
 pub async fn vat_by_vrn(conn: &mut AsyncPgConnection, vrn: &str) -> QueryResult<Option<VatClient>> {
     vat_clients::table.find(vrn).select(VatClient::as_select()).first(conn).await.optional()
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = cgt_clients)]
+pub struct CgtClient {
+    pub cgt_reference: String,
+    pub name: String,
+    pub postcode: Option<String>,
+    pub country_code: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ppt_clients)]
+pub struct PptClient {
+    pub ppt_reference: String,
+    pub name: String,
+    pub registration_date: NaiveDate,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = trust_clients)]
+pub struct TrustClient {
+    pub id: i64,
+    pub name: String,
+    pub utr: Option<String>,
+    pub urn: Option<String>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = trust_clients)]
+pub struct NewTrustClient<'a> {
+    pub name: &'a str,
+    pub utr: Option<&'a str>,
+    pub urn: Option<&'a str>,
+}
+
+pub async fn insert_cgt(conn: &mut AsyncPgConnection, client: &CgtClient) -> QueryResult<()> {
+    diesel::insert_into(cgt_clients::table).values(client).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn insert_ppt(conn: &mut AsyncPgConnection, client: &PptClient) -> QueryResult<()> {
+    diesel::insert_into(ppt_clients::table).values(client).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn insert_trust(conn: &mut AsyncPgConnection, client: &NewTrustClient<'_>) -> QueryResult<()> {
+    diesel::insert_into(trust_clients::table).values(client).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn cgt_by_reference(conn: &mut AsyncPgConnection, reference: &str) -> QueryResult<Option<CgtClient>> {
+    cgt_clients::table.find(reference).select(CgtClient::as_select()).first(conn).await.optional()
+}
+
+pub async fn ppt_by_reference(conn: &mut AsyncPgConnection, reference: &str) -> QueryResult<Option<PptClient>> {
+    ppt_clients::table.find(reference).select(PptClient::as_select()).first(conn).await.optional()
+}
+
+pub async fn trust_by_utr(conn: &mut AsyncPgConnection, utr: &str) -> QueryResult<Option<TrustClient>> {
+    trust_clients::table.filter(trust_clients::utr.eq(utr)).select(TrustClient::as_select()).first(conn).await.optional()
+}
+
+pub async fn trust_by_urn(conn: &mut AsyncPgConnection, urn: &str) -> QueryResult<Option<TrustClient>> {
+    trust_clients::table.filter(trust_clients::urn.eq(urn)).select(TrustClient::as_select()).first(conn).await.optional()
+}
+
+/// Records the UTR a trust received when it became taxable.
+pub async fn set_trust_utr(conn: &mut AsyncPgConnection, urn: &str, utr: &str) -> QueryResult<usize> {
+    diesel::update(trust_clients::table.filter(trust_clients::urn.eq(urn)))
+        .set(trust_clients::utr.eq(utr))
+        .execute(conn)
+        .await
+}
+
+/// Gives an individual an MTDITID (they signed up to Making Tax Digital for Income Tax).
+pub async fn set_mtditid(conn: &mut AsyncPgConnection, nino: &str, mtditid: &str) -> QueryResult<usize> {
+    diesel::update(individual_clients::table.find(nino))
+        .set(individual_clients::mtditid.eq(mtditid))
+        .execute(conn)
+        .await
 }

@@ -141,6 +141,85 @@ pub async fn list_for_agent(
     convert(rows)
 }
 
+/// The requests naming a client id for any of `services`, newest first.
+pub async fn list_for_client(
+    conn: &mut AsyncPgConnection,
+    client_id: &str,
+    services: &[&str],
+) -> QueryResult<Vec<Invitation>> {
+    let rows = invitations::table
+        .filter(invitations::client_id.eq(client_id))
+        .filter(invitations::service.eq_any(services))
+        .order((invitations::created_at.desc(), invitations::invitation_id.desc()))
+        .select(InvitationRow::as_select())
+        .load(conn)
+        .await?;
+    convert(rows)
+}
+
+/// Moves a client's requests in one status from one id to another (an alternative-ITSA client who
+/// signed up), optionally changing their status; answers how many.
+pub async fn move_client(
+    conn: &mut AsyncPgConnection,
+    service: &str,
+    from_client_id: &str,
+    to_mtditid: &str,
+    status: Status,
+    new_status: Option<Status>,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(
+        invitations::table
+            .filter(invitations::service.eq(service))
+            .filter(invitations::client_id.eq(from_client_id))
+            .filter(invitations::status.eq(status.as_str())),
+    )
+    .set((
+        invitations::client_id.eq(to_mtditid),
+        invitations::client_id_type.eq("MTDITID"),
+        invitations::status.eq(new_status.unwrap_or(status).as_str()),
+        invitations::updated_at.eq(now),
+    ))
+    .execute(conn)
+    .await
+}
+
+/// The newest request naming a client id for a service.
+pub async fn latest_for_client(conn: &mut AsyncPgConnection, service: &str, client_id: &str) -> QueryResult<Option<Invitation>> {
+    let row = invitations::table
+        .filter(invitations::service.eq(service))
+        .filter(invitations::client_id.eq(client_id))
+        .order((invitations::created_at.desc(), invitations::invitation_id.desc()))
+        .select(InvitationRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    row.map(Invitation::try_from).transpose()
+}
+
+/// Points a request at another service and client id (a trust's URN replaced by its UTR).
+pub async fn reassign(
+    conn: &mut AsyncPgConnection,
+    id: &InvitationId,
+    service: Service,
+    client_id_type: &str,
+    client_id: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(invitations::table.find(id.as_str()))
+        .set((
+            invitations::service.eq(service.id()),
+            invitations::service_group.eq(service.group()),
+            invitations::client_id_type.eq(client_id_type),
+            invitations::client_id.eq(client_id),
+            invitations::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn set_status(
     conn: &mut AsyncPgConnection,
     id: &InvitationId,
@@ -151,6 +230,12 @@ pub async fn set_status(
         .set((invitations::status.eq(status.as_str()), invitations::updated_at.eq(now)))
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// Moves a request's expiry day (the sandbox's "expire now" sets it to today). Nothing else changes.
+pub async fn set_expires_on(conn: &mut AsyncPgConnection, id: &InvitationId, expires_on: NaiveDate) -> QueryResult<()> {
+    diesel::update(invitations::table.find(id.as_str())).set(invitations::expires_on.eq(expires_on)).execute(conn).await?;
     Ok(())
 }
 

@@ -75,3 +75,29 @@ pub async fn by_token(
         .await?;
     Ok(Some((id, affinity_group, rows)))
 }
+
+/// Adds an enrolment to whoever holds `holder` (an enrolment key and identifier value), e.g. the MTD
+/// Income Tax enrolment beside the NINO of the individual who signed up.
+pub async fn add_enrolment_beside(
+    conn: &mut AsyncPgConnection,
+    holder: (&str, &str),
+    (key, name, value): (&str, &str, &str),
+) -> QueryResult<()> {
+    let holders: Vec<i64> = enrolments::table
+        .filter(enrolments::enrolment_key.eq(holder.0))
+        .filter(enrolments::identifier_value.eq(holder.1))
+        .select(enrolments::principal_id)
+        .load(conn)
+        .await?;
+    let rows: Vec<EnrolmentRow> = holders
+        .into_iter()
+        .map(|principal_id| EnrolmentRow {
+            principal_id,
+            enrolment_key: key.to_owned(),
+            identifier_name: name.to_owned(),
+            identifier_value: value.to_owned(),
+        })
+        .collect();
+    diesel::insert_into(enrolments::table).values(&rows).on_conflict_do_nothing().execute(conn).await?;
+    Ok(())
+}

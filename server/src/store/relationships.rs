@@ -76,3 +76,28 @@ pub async fn end(
         .get_results(conn)
         .await
 }
+
+/// Whether any agent has an active relationship with the client for any of the services.
+pub async fn any_active_for_client(conn: &mut AsyncPgConnection, services: &[&str], client_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        relationships::table
+            .filter(relationships::service.eq_any(services))
+            .filter(relationships::client_id.eq(client_id))
+            .filter(relationships::ended_at.is_null()),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// Turns the active partial authorisations held against a NINO into full relationships held against
+/// the MTDITID; answers how many.
+pub async fn make_full(conn: &mut AsyncPgConnection, service: &str, nino: &str, mtditid: &str) -> QueryResult<usize> {
+    diesel::update(relationships::table)
+        .filter(relationships::service.eq(service))
+        .filter(relationships::client_id.eq(nino))
+        .filter(relationships::partial.eq(true))
+        .filter(relationships::ended_at.is_null())
+        .set((relationships::client_id.eq(mtditid), relationships::partial.eq(false)))
+        .execute(conn)
+        .await
+}

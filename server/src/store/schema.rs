@@ -59,6 +59,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    cgt_clients (cgt_reference) {
+        cgt_reference -> Text,
+        name -> Text,
+        postcode -> Nullable<Text>,
+        country_code -> Text,
+    }
+}
+
+diesel::table! {
+    ppt_clients (ppt_reference) {
+        ppt_reference -> Text,
+        name -> Text,
+        registration_date -> Date,
+    }
+}
+
+diesel::table! {
+    trust_clients (id) {
+        id -> Int8,
+        name -> Text,
+        utr -> Nullable<Text>,
+        urn -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     invitations (invitation_id) {
         invitation_id -> Text,
         arn -> Text,

@@ -30,8 +30,9 @@ fn contracts() -> &'static [(String, Value)] {
                 let path = contracts_dir().join(file);
                 let text = std::fs::read_to_string(&path)
                     .unwrap_or_else(|e| panic!("cannot read the contract {}: {e}", path.display()));
-                let document: Value = serde_yaml::from_str(&text)
-                    .unwrap_or_else(|e| panic!("cannot parse the contract {}: {e}", path.display()));
+                let document: Value = serde_yaml::from_str(&text).unwrap_or_else(|e| {
+                    panic!("cannot parse the contract {}: {e}", path.display())
+                });
                 (file.to_string(), document)
             })
             .collect()
@@ -59,9 +60,10 @@ impl Operation {
 
     /// Whether the operation documents the `Accept` header (the public API's operations do; the sandbox's don't).
     pub fn requires_accept(&self) -> bool {
-        self.spec["parameters"]
-            .as_array()
-            .is_some_and(|ps| ps.iter().any(|p| p["in"] == "header" && p["name"] == "Accept"))
+        self.spec["parameters"].as_array().is_some_and(|ps| {
+            ps.iter()
+                .any(|p| p["in"] == "header" && p["name"] == "Accept")
+        })
     }
 
     /// The documented statuses, e.g. `[204, 400, 401, 403, 406, 500]`.
@@ -87,7 +89,10 @@ pub fn operations() -> Vec<Operation> {
                         .as_str()
                         .unwrap_or_else(|| panic!("{file}: {method} {path} has no operationId"));
                     out.push(Operation {
-                        file: FILES.iter().find(|f| **f == file.as_str()).expect("known file"),
+                        file: FILES
+                            .iter()
+                            .find(|f| **f == file.as_str())
+                            .expect("known file"),
                         path,
                         method: method.to_uppercase(),
                         id,
@@ -132,7 +137,10 @@ pub fn error(operation_id: &str, example: &str) -> (StatusCode, Value) {
                 value["code"].is_string() && value["message"].is_string(),
                 "{operation_id}/{example} is not a {{code, message}} example: {value}"
             );
-            (StatusCode::from_u16(status).expect("valid status"), value.clone())
+            (
+                StatusCode::from_u16(status).expect("valid status"),
+                value.clone(),
+            )
         }
         [] => panic!("the contract documents no example {example:?} for {operation_id}"),
         _ => panic!("example {example:?} of {operation_id} is documented under several statuses"),

@@ -73,12 +73,11 @@ fn redact(url: &str) -> String {
 }
 
 async fn database_exists(conn: &mut AsyncPgConnection, name: &str) -> Result<bool> {
-    let row: Found = diesel::sql_query(
-        "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS found",
-    )
-    .bind::<Text, _>(name)
-    .get_result(conn)
-    .await?;
+    let row: Found =
+        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS found")
+            .bind::<Text, _>(name)
+            .get_result(conn)
+            .await?;
     Ok(row.found)
 }
 
@@ -113,7 +112,12 @@ fn hash_dir(hasher: &mut Sha256, root: &Path, dir: &Path) {
 fn migrations_hash() -> String {
     let mut hasher = Sha256::new();
     for dir in migration_dirs() {
-        hasher.update(dir.file_name().unwrap_or_default().to_string_lossy().as_bytes());
+        hasher.update(
+            dir.file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .as_bytes(),
+        );
         hash_dir(&mut hasher, &dir, &dir);
     }
     hasher.finalize()[..4]
@@ -175,7 +179,10 @@ async fn build_template_if_missing(conn: &mut AsyncPgConnection, name: &str) -> 
 
 /// Runs `sql`, retrying for a few seconds while PostgreSQL refuses to copy or rename a database because some
 /// session is still connected to it (the migration's closing connection, or another binary's template build).
-async fn execute_retrying(conn: &mut AsyncPgConnection, sql: &str) -> Result<(), diesel::result::Error> {
+async fn execute_retrying(
+    conn: &mut AsyncPgConnection,
+    sql: &str,
+) -> Result<(), diesel::result::Error> {
     let mut tries = 0;
     loop {
         match diesel::sql_query(sql).execute(conn).await {
@@ -198,12 +205,13 @@ impl TestDatabase {
     pub async fn create() -> TestDatabase {
         let template = template().await;
         let name = format!("test_{:016x}", rand::random::<u64>());
-        let mut conn = connect_admin()
-            .await
-            .unwrap_or_else(|e| panic!("{e:#}"));
-        execute_retrying(&mut conn, &format!("CREATE DATABASE {name} TEMPLATE {template}"))
-            .await
-            .unwrap_or_else(|e| panic!("cannot create the test database {name} from {template}: {e}"));
+        let mut conn = connect_admin().await.unwrap_or_else(|e| panic!("{e:#}"));
+        execute_retrying(
+            &mut conn,
+            &format!("CREATE DATABASE {name} TEMPLATE {template}"),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("cannot create the test database {name} from {template}: {e}"));
         TestDatabase {
             url: url_for(&admin_url(), &name),
             name,

@@ -116,13 +116,20 @@ impl TestApp {
             .await
             .expect("create test user");
         let (status, text) = (response.status(), response.text().await.unwrap_or_default());
-        assert_eq!(status, StatusCode::CREATED, "POST /create-test-user/{kind} {body}: {text}");
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("test user body is not JSON ({e}): {text}"))
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "POST /create-test-user/{kind} {body}: {text}"
+        );
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("test user body is not JSON ({e}): {text}"))
     }
 
     /// A subscribed agent (`agent-services`).
     pub async fn create_agent(&self) -> Agent {
-        let body = self.create_user("agents", json!({"serviceNames": ["agent-services"]})).await;
+        let body = self
+            .create_user("agents", json!({"serviceNames": ["agent-services"]}))
+            .await;
         Agent {
             arn: string_field(&body, "agentServicesAccountNumber"),
             token: string_field(&body, "accessToken"),
@@ -133,7 +140,9 @@ impl TestApp {
 
     /// An agent without an agent services account. Its `arn` is a valid ARN that is not its own.
     pub async fn create_unsubscribed_agent(&self) -> Agent {
-        let body = self.create_user("agents", json!({"serviceNames": []})).await;
+        let body = self
+            .create_user("agents", json!({"serviceNames": []}))
+            .await;
         assert!(
             body.get("agentServicesAccountNumber").is_none(),
             "an agent without agent-services has no ARN: {body}"
@@ -147,7 +156,9 @@ impl TestApp {
     }
 
     async fn create_individual(&self, services: &[&str]) -> Individual {
-        let body = self.create_user("individuals", json!({"serviceNames": services})).await;
+        let body = self
+            .create_user("individuals", json!({"serviceNames": services}))
+            .await;
         Individual {
             nino: string_field(&body, "nino"),
             mtd_it_id: body["mtdItId"].as_str().map(str::to_string),
@@ -173,7 +184,11 @@ impl TestApp {
     /// An "alternative ITSA" individual: a NINO but no MTDITID.
     pub async fn create_alt_itsa_client(&self) -> Individual {
         let client = self.create_individual(&["national-insurance"]).await;
-        assert!(client.mtd_it_id.is_none(), "unexpected mtdItId in {}", client.body);
+        assert!(
+            client.mtd_it_id.is_none(),
+            "unexpected mtdItId in {}",
+            client.body
+        );
         client
     }
 
@@ -189,7 +204,8 @@ impl TestApp {
 
     /// An organisation signed up to MTD VAT (VRN, VAT registration date).
     pub async fn create_vat_client(&self) -> Organisation {
-        self.create_organisation(json!({"serviceNames": ["mtd-vat"]})).await
+        self.create_organisation(json!({"serviceNames": ["mtd-vat"]}))
+            .await
     }
 
     /// An insolvent VAT customer.
@@ -200,18 +216,35 @@ impl TestApp {
 
     /// PUT /agent-authorisation-test-support/invitations/{id}: the client accepts.
     pub async fn accept(&self, id: &str) -> Response {
-        self.bare(Method::PUT, &format!("/agent-authorisation-test-support/invitations/{id}"))
-            .send()
-            .await
-            .expect("accept")
+        self.bare(
+            Method::PUT,
+            &format!("/agent-authorisation-test-support/invitations/{id}"),
+        )
+        .send()
+        .await
+        .expect("accept")
     }
 
     /// DELETE /agent-authorisation-test-support/invitations/{id}: the client rejects.
     pub async fn reject(&self, id: &str) -> Response {
-        self.bare(Method::DELETE, &format!("/agent-authorisation-test-support/invitations/{id}"))
-            .send()
-            .await
-            .expect("reject")
+        self.bare(
+            Method::DELETE,
+            &format!("/agent-authorisation-test-support/invitations/{id}"),
+        )
+        .send()
+        .await
+        .expect("reject")
+    }
+
+    /// PUT /agent-authorisation-test-support/invitations/{id}/expire: the request expires now.
+    pub async fn expire(&self, id: &str) -> Response {
+        self.bare(
+            Method::PUT,
+            &format!("/agent-authorisation-test-support/invitations/{id}/expire"),
+        )
+        .send()
+        .await
+        .expect("expire")
     }
 
     /// Accepts and asserts the 204.
@@ -239,8 +272,15 @@ impl TestApp {
             .next()
             .expect("a Location with an id")
             .to_string();
-        assert_eq!(location, invitation_path(&agent.arn, &id), "Location of a created invitation");
-        assert!(InvitationId::parse(&id).is_some(), "not a valid invitation id: {id}");
+        assert_eq!(
+            location,
+            invitation_path(&agent.arn, &id),
+            "Location of a created invitation"
+        );
+        assert!(
+            InvitationId::parse(&id).is_some(),
+            "not a valid invitation id: {id}"
+        );
         id
     }
 
@@ -278,30 +318,46 @@ impl TestApp {
     }
 
     pub async fn cancel_invitation(&self, agent: &Agent, id: &str) -> Response {
-        self.v2(Method::DELETE, &invitation_path(&agent.arn, id), &agent.token)
-            .send()
-            .await
-            .expect("cancel invitation")
+        self.v2(
+            Method::DELETE,
+            &invitation_path(&agent.arn, id),
+            &agent.token,
+        )
+        .send()
+        .await
+        .expect("cancel invitation")
     }
 
     pub async fn check_relationship(&self, agent: &Agent, body: &Value) -> Response {
-        self.v2(Method::POST, &format!("/agents/{}/relationships", agent.arn), &agent.token)
-            .json(body)
-            .send()
-            .await
-            .expect("check relationship")
+        self.v2(
+            Method::POST,
+            &format!("/agents/{}/relationships", agent.arn),
+            &agent.token,
+        )
+        .json(body)
+        .send()
+        .await
+        .expect("check relationship")
     }
 
     pub async fn deauthorise(&self, agent: &Agent, body: &Value) -> Response {
-        self.v2(Method::PUT, &format!("/agents/{}/deauthorise-client", agent.arn), &agent.token)
-            .json(body)
-            .send()
-            .await
-            .expect("deauthorise")
+        self.v2(
+            Method::PUT,
+            &format!("/agents/{}/deauthorise-client", agent.arn),
+            &agent.token,
+        )
+        .json(body)
+        .send()
+        .await
+        .expect("deauthorise")
     }
 }
 
-async fn start_server(database_url: &str, clock: &Arc<ManualClock>, configure: fn(&mut Settings)) -> RunningServer {
+async fn start_server(
+    database_url: &str,
+    clock: &Arc<ManualClock>,
+    configure: fn(&mut Settings),
+) -> RunningServer {
     let mut settings = Settings::new(database_url);
     settings.bind_address = "127.0.0.1:0".parse().unwrap();
     settings.expiry_sweep_interval = None;
@@ -424,7 +480,8 @@ pub fn other_postcode(postcode: &str) -> &'static str {
 
 /// The day after `date` (yyyy-MM-dd).
 pub fn day_after(date: &str) -> String {
-    let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap_or_else(|e| panic!("{date:?}: {e}"));
+    let date =
+        NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap_or_else(|e| panic!("{date:?}: {e}"));
     (date + Duration::days(1)).format("%Y-%m-%d").to_string()
 }
 
@@ -438,7 +495,10 @@ pub fn with_wrong_check(id: &str) -> String {
     let (head, last) = id.split_at(id.len() - 1);
     let replacement = if last == "A" { "B" } else { "A" };
     let wrong = format!("{head}{replacement}");
-    assert!(InvitationId::parse(&wrong).is_none(), "{wrong} still passes its check");
+    assert!(
+        InvitationId::parse(&wrong).is_none(),
+        "{wrong} still passes its check"
+    );
     wrong
 }
 
@@ -481,11 +541,7 @@ pub fn location(headers: &HeaderMap) -> String {
 
 /// The invitation id at the end of a Location.
 pub fn id_from_location(headers: &HeaderMap) -> String {
-    location(headers)
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string()
+    location(headers).rsplit('/').next().unwrap().to_string()
 }
 
 fn describe(response: &Response) -> String {
@@ -564,7 +620,14 @@ pub fn key_set(names: &[&str]) -> BTreeSet<String> {
 
 /// What a Pending invitation must look like (DOMAIN §8) for this agent, id, service and agent type (MTD-IT
 /// only). Returns the client action link.
-pub fn assert_pending(app: &TestApp, body: &Value, agent: &Agent, id: &str, service: &str, agent_type: Option<&str>) -> String {
+pub fn assert_pending(
+    app: &TestApp,
+    body: &Value,
+    agent: &Agent,
+    id: &str,
+    service: &str,
+    agent_type: Option<&str>,
+) -> String {
     let mut expected_keys = vec![
         "_links",
         "invitationId",
@@ -578,8 +641,15 @@ pub fn assert_pending(app: &TestApp, body: &Value, agent: &Agent, id: &str, serv
     if agent_type.is_some() {
         expected_keys.push("agentType");
     }
-    assert_eq!(keys(body), key_set(&expected_keys), "keys of a Pending invitation: {body}");
-    assert_eq!(body["_links"], json!({"self": {"href": invitation_path(&agent.arn, id)}}));
+    assert_eq!(
+        keys(body),
+        key_set(&expected_keys),
+        "keys of a Pending invitation: {body}"
+    );
+    assert_eq!(
+        body["_links"],
+        json!({"self": {"href": invitation_path(&agent.arn, id)}})
+    );
     assert_eq!(body["invitationId"], id);
     assert_eq!(body["arn"], agent.arn.as_str());
     assert_eq!(body["service"], json!([service]));
@@ -593,25 +663,49 @@ pub fn assert_pending(app: &TestApp, body: &Value, agent: &Agent, id: &str, serv
         .and_hms_opt(0, 0, 0)
         .unwrap()
         .and_utc();
-    assert_eq!(expires, expected_expiry, "expiresOn is midnight UTC starting created date + 21 days");
+    assert_eq!(
+        expires, expected_expiry,
+        "expiresOn is midnight UTC starting created date + 21 days"
+    );
 
     let link = string_field(body, "clientActionUrl");
-    let prefix = format!("{}/appoint-someone-to-deal-with-HMRC-for-you/", app.base_url);
+    let prefix = format!(
+        "{}/appoint-someone-to-deal-with-HMRC-for-you/",
+        app.base_url
+    );
     let rest = link
         .strip_prefix(&prefix)
         .unwrap_or_else(|| panic!("clientActionUrl {link} does not start with {prefix}"));
     let parts: Vec<&str> = rest.split('/').collect();
     assert_eq!(parts.len(), 3, "clientActionUrl {link}");
     assert_eq!(parts[0].len(), 8, "uid of {link}");
-    assert!(parts[0].chars().all(|c| ID_ALPHABET.contains(c)), "uid of {link}");
-    assert_eq!(parts[1], normalised_agency_name(&agent.agency_name), "agency name in {link}");
-    let suffix = if service == "MTD-VAT" { "vat" } else { "income-tax" };
+    assert!(
+        parts[0].chars().all(|c| ID_ALPHABET.contains(c)),
+        "uid of {link}"
+    );
+    assert_eq!(
+        parts[1],
+        normalised_agency_name(&agent.agency_name),
+        "agency name in {link}"
+    );
+    let suffix = if service == "MTD-VAT" {
+        "vat"
+    } else {
+        "income-tax"
+    };
     assert_eq!(parts[2], suffix, "service in {link}");
     link
 }
 
 /// What an invitation that is not Pending must look like (DOMAIN §8): `updated`, no expiry, no link.
-pub fn assert_not_pending(body: &Value, agent: &Agent, id: &str, service: &str, agent_type: Option<&str>, status: &str) {
+pub fn assert_not_pending(
+    body: &Value,
+    agent: &Agent,
+    id: &str,
+    service: &str,
+    agent_type: Option<&str>,
+    status: &str,
+) {
     let mut expected_keys = vec![
         "_links",
         "invitationId",
@@ -624,8 +718,15 @@ pub fn assert_not_pending(body: &Value, agent: &Agent, id: &str, service: &str, 
     if agent_type.is_some() {
         expected_keys.push("agentType");
     }
-    assert_eq!(keys(body), key_set(&expected_keys), "keys of a {status} invitation: {body}");
-    assert_eq!(body["_links"], json!({"self": {"href": invitation_path(&agent.arn, id)}}));
+    assert_eq!(
+        keys(body),
+        key_set(&expected_keys),
+        "keys of a {status} invitation: {body}"
+    );
+    assert_eq!(
+        body["_links"],
+        json!({"self": {"href": invitation_path(&agent.arn, id)}})
+    );
     assert_eq!(body["invitationId"], id);
     assert_eq!(body["arn"], agent.arn.as_str());
     assert_eq!(body["service"], json!([service]));
@@ -635,7 +736,10 @@ pub fn assert_not_pending(body: &Value, agent: &Agent, id: &str, service: &str, 
     }
     let created = assert_timestamp(body, "created");
     let updated = assert_timestamp(body, "updated");
-    assert!(updated >= created, "updated {updated} before created {created}");
+    assert!(
+        updated >= created,
+        "updated {updated} before created {created}"
+    );
 }
 
 /// [`assert_error`] for a raw response.

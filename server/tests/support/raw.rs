@@ -33,9 +33,16 @@ impl RawResponse {
 
 /// Builds an HTTP/1.1 request: the request line, `Host`, `Connection: close`, the headers given, a
 /// `Content-Length` when there is a body, and the body.
-pub fn request(method: &str, path: &str, headers: &[(&str, &[u8])], body: Option<&[u8]>) -> Vec<u8> {
+pub fn request(
+    method: &str,
+    path: &str,
+    headers: &[(&str, &[u8])],
+    body: Option<&[u8]>,
+) -> Vec<u8> {
     let mut out = Vec::new();
-    out.extend_from_slice(format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n").as_bytes());
+    out.extend_from_slice(
+        format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n").as_bytes(),
+    );
     for (name, value) in headers {
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b": ");
@@ -78,7 +85,8 @@ async fn exchange(addr: SocketAddr, request: Vec<u8>) -> (Option<RawResponse>, V
 }
 
 fn exchange_blocking(addr: SocketAddr, request: &[u8]) -> Vec<u8> {
-    let mut stream = TcpStream::connect(addr).unwrap_or_else(|e| panic!("cannot connect to {addr}: {e}"));
+    let mut stream =
+        TcpStream::connect(addr).unwrap_or_else(|e| panic!("cannot connect to {addr}: {e}"));
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .expect("set a read timeout");
@@ -106,10 +114,14 @@ fn parse(bytes: &[u8]) -> Option<RawResponse> {
         .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
         .collect();
     let rest = &bytes[head_end + 4..];
-    let chunked = headers
-        .iter()
-        .any(|(n, v)| n.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked"));
-    let body = if chunked { dechunk(rest)? } else { rest.to_vec() };
+    let chunked = headers.iter().any(|(n, v)| {
+        n.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
+    });
+    let body = if chunked {
+        dechunk(rest)?
+    } else {
+        rest.to_vec()
+    };
     Some(RawResponse {
         status,
         headers,

@@ -235,7 +235,7 @@ impl OperationRef<'_> {
     }
 
     /// The success response the server documents, and the contract's response for the same status.
-    /// A contract may add a body-less 204 beside a 200 (the server answers it with `OkOrNoContent`).
+    /// A contract may add a body-less 204 beside it (`OkOrNoContent`, `CreatedOrNoContent`).
     fn success(&self, schemas: &Components, server: &OperationRef) -> Value {
         let responses = self.operation["responses"]
             .as_object()
@@ -252,7 +252,7 @@ impl OperationRef<'_> {
                 continue;
             }
             let alternative_no_content =
-                status == "204" && server_status == "200" && response.get("content").is_none();
+                status == "204" && *status != server_status && response.get("content").is_none();
             if alternative_no_content {
                 continue;
             }

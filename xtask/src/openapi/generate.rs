@@ -92,16 +92,6 @@ fn render(contract: &Contract) -> Result<(String, Vec<TokenStream>)> {
         items.extend(endpoint.items);
         methods.push(endpoint.method);
     }
-    if uses_location {
-        items.push(quote! {
-            /// The `Location` response header.
-            #[derive(Debug, Clone, ::serde::Serialize, ::schemars::JsonSchema)]
-            pub struct LocationHeader {
-                #[serde(rename = "Location")]
-                pub location: ::std::string::String,
-            }
-        });
-    }
     let title = &contract.document.info.title;
     let version = &contract.document.info.version;
     let doc = format!(" {title} {version}: the types of `{}`.", contract.file.display());
@@ -398,6 +388,9 @@ fn response_type(module: &Ident, operation: &Operation) -> Result<(TokenStream, 
         [(200, Some(body), false), (204, None, false)] => {
             (quote!(crate::api::OkOrNoContent<#body>), false)
         }
+        // Written whole by the runtime type, so not wrapped in `HttpResponseHeaders` below.
+        [(201, None, true)] => return Ok((quote!(crate::api::CreatedWithLocation), true)),
+        [(201, None, false), (204, None, false)] => (quote!(crate::api::CreatedOrNoContent), false),
         _ => bail!(
             "unsupported combination of success responses: {:?}",
             successes.iter().map(|s| s.0).collect::<Vec<_>>()
@@ -405,7 +398,7 @@ fn response_type(module: &Ident, operation: &Operation) -> Result<(TokenStream, 
     };
     let (response, uses_location) = match response {
         (ty, true) => (
-            quote!(dropshot::HttpResponseHeaders<#ty, #module::LocationHeader>),
+            quote!(dropshot::HttpResponseHeaders<#ty, crate::api::LocationHeader>),
             true,
         ),
         (ty, false) => (ty, false),

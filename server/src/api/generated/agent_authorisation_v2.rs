@@ -313,9 +313,3 @@ pub struct DeauthoriseClientPath {
     #[serde(rename = "arn")]
     pub arn: ::std::string::String,
 }
-/// The `Location` response header.
-#[derive(Debug, Clone, ::serde::Serialize, ::schemars::JsonSchema)]
-pub struct LocationHeader {
-    #[serde(rename = "Location")]
-    pub location: ::std::string::String,
-}

@@ -33,6 +33,12 @@ pub mod types {
         ///Service names; only `mtd-vat` is allowed.
         #[serde(rename = "serviceNames")]
         pub service_names: ::std::vec::Vec<::std::string::String>,
+        ///How many seconds the user's bearer token stays valid; absent means the server's default (30 days). `0` gives a token that has already expired, so that the Agent Authorisation API answers it with 401 UNAUTHORIZED. A negative number is 400 BAD_REQUEST; more than a century counts as a century.
+        #[serde(
+            rename = "tokenLifetimeSeconds",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub token_lifetime_seconds: ::std::option::Option<i64>,
     }
     ///The services the test user should have. Which names are allowed depends on the kind of user (see each operation); any other name is 400 SERVICE_NAME_NOT_SUPPORTED. An empty list makes a user with no services.
     #[derive(
@@ -47,6 +53,12 @@ pub mod types {
         ///Service names, e.g. `agent-services`, `national-insurance`, `mtd-income-tax`, `mtd-vat`.
         #[serde(rename = "serviceNames")]
         pub service_names: ::std::vec::Vec<::std::string::String>,
+        ///How many seconds the user's bearer token stays valid; absent means the server's default (30 days). `0` gives a token that has already expired, so that the Agent Authorisation API answers it with 401 UNAUTHORIZED. A negative number is 400 BAD_REQUEST; more than a century counts as a century.
+        #[serde(
+            rename = "tokenLifetimeSeconds",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub token_lifetime_seconds: ::std::option::Option<i64>,
     }
     ///An error.
     #[derive(
@@ -259,6 +271,13 @@ pub struct AcceptInvitationPath {
 /// Path parameters of `reject_invitation`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
 pub struct RejectInvitationPath {
+    /// The authorisation request id: 13 characters (a service prefix, 10 characters and 2 check characters). A malformed id, or one whose check characters are wrong, is 400 BAD_REQUEST.
+    #[serde(rename = "invitationId")]
+    pub invitation_id: ::std::string::String,
+}
+/// Path parameters of `expire_invitation`.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct ExpireInvitationPath {
     /// The authorisation request id: 13 characters (a service prefix, 10 characters and 2 check characters). A malformed id, or one whose check characters are wrong, is 400 BAD_REQUEST.
     #[serde(rename = "invitationId")]
     pub invitation_id: ::std::string::String,

@@ -1,0 +1,4 @@
+DROP INDEX invitations_by_client_status;
+DROP TABLE trust_clients;
+DROP TABLE ppt_clients;
+DROP TABLE cgt_clients;
