@@ -37,7 +37,7 @@ struct Probe {
     expect: Expect,
 }
 
-/// The operations, their paths filled in with the fixture's ARN and invitation id.
+/// An agent, a client and an invitation whose values fill the operations' path parameters.
 struct Fixture {
     app: TestApp,
     agent: Agent,
@@ -59,8 +59,30 @@ async fn fixture() -> Fixture {
 }
 
 impl Fixture {
-    fn fill(&self, template: &str, arn: &str, id: &str) -> String {
-        template.replace("{arn}", arn).replace("{invitationId}", id)
+    /// The path parameters and the fixture's values for them.
+    fn parameters(&self) -> [(&'static str, &str); 3] {
+        [
+            ("arn", &self.agent.arn),
+            ("invitationId", &self.invitation_id),
+            ("nino", &self.client.nino),
+        ]
+    }
+
+    /// The path with its parameters filled in from the fixture, except `odd`, a (name, value) to use instead.
+    fn fill(&self, template: &str, odd: Option<(&str, &str)>) -> String {
+        let mut path = template.to_string();
+        for (name, value) in self.parameters() {
+            let value = match odd {
+                Some((odd_name, odd_value)) if odd_name == name => odd_value,
+                _ => value,
+            };
+            path = path.replace(&format!("{{{name}}}"), value);
+        }
+        assert!(
+            !path.contains('{'),
+            "a path parameter the survey does not know: {template}"
+        );
+        path
     }
 
     /// The headers a well-formed call of `op` has.
@@ -99,7 +121,7 @@ impl Fixture {
         Probe {
             label: format!("{} {}: {}", op.id, op.method, label.into()),
             method: Method::from_bytes(op.method.as_bytes()).unwrap(),
-            path: self.fill(op.path, &self.agent.arn, &self.invitation_id),
+            path: self.fill(op.path, None),
             headers: self.good_headers(op),
             body: self.good_body(op).map(|b| b.to_string().into_bytes()),
             expect: Expect::Ours,
@@ -476,17 +498,13 @@ async fn odd_path_values_never_cause_a_server_error() {
     let mut probes = Vec::new();
     for op in contract::operations() {
         for (label, value, expect) in &values {
-            if op.path.contains("{arn}") {
-                let mut probe = f.probe(&op, format!("arn {label}"));
-                probe.path = f.fill(op.path, value, &f.invitation_id);
-                probe.expect = *expect;
-                probes.push(probe);
-            }
-            if op.path.contains("{invitationId}") {
-                let mut probe = f.probe(&op, format!("invitation id {label}"));
-                probe.path = f.fill(op.path, &f.agent.arn, value);
-                probe.expect = *expect;
-                probes.push(probe);
+            for (name, _) in f.parameters() {
+                if op.path.contains(&format!("{{{name}}}")) {
+                    let mut probe = f.probe(&op, format!("{name} {label}"));
+                    probe.path = f.fill(op.path, Some((name, value)));
+                    probe.expect = *expect;
+                    probes.push(probe);
+                }
             }
         }
         let mut probe = f.probe(&op, "an odd query string");
@@ -520,7 +538,7 @@ async fn every_method_on_every_path() {
                 None => Probe {
                     label: format!("{method} {template}: not documented"),
                     method: Method::from_bytes(method.as_bytes()).unwrap(),
-                    path: f.fill(template, &f.agent.arn, &f.invitation_id),
+                    path: f.fill(template, None),
                     headers: f.good_headers(&operations[0]),
                     body: Some(b"{}".to_vec()),
                     // dropshot's router answers 405 in its own shape: see the module comment

@@ -750,3 +750,113 @@ async fn a_bad_token_lifetime_is_400() {
         }
     }
 }
+
+// ---- test support: signing up to MTD Income Tax ----
+
+const SIGN_UP_OP: &str = "sign_up_mtd_income_tax";
+
+fn assert_mtd_it_id(body: &Value) -> String {
+    assert_eq!(keys(body), key_set(&["mtdItId"]), "{body}");
+    let id = string_field(body, "mtdItId");
+    assert!(
+        !id.is_empty() && id.len() <= 15 && id.chars().all(|c| c.is_ascii_alphanumeric()),
+        "not a valid MTDITID: {id}"
+    );
+    id
+}
+
+#[tokio::test]
+async fn signing_up_gives_an_mtd_income_tax_id_once() {
+    let app = TestApp::start().await;
+    let alt = app.create_alt_itsa_client().await;
+    let signed_up = app.create_itsa_client().await;
+
+    let first = assert_mtd_it_id(
+        &assert_json(app.sign_up_mtd_income_tax(&alt.nino).await, StatusCode::OK).await,
+    );
+    let again = assert_mtd_it_id(
+        &assert_json(app.sign_up_mtd_income_tax(&alt.nino).await, StatusCode::OK).await,
+    );
+    assert_eq!(first, again, "signing up twice gives the same id");
+
+    // Someone already signed up gets their id.
+    let existing = assert_mtd_it_id(
+        &assert_json(
+            app.sign_up_mtd_income_tax(&signed_up.nino).await,
+            StatusCode::OK,
+        )
+        .await,
+    );
+    assert_eq!(Some(existing), signed_up.mtd_it_id);
+}
+
+#[tokio::test]
+async fn after_signing_up_acceptance_is_full() {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let client = app.create_alt_itsa_client().await;
+    assert_json(
+        app.sign_up_mtd_income_tax(&client.nino).await,
+        StatusCode::OK,
+    )
+    .await;
+
+    let id = app.create_invitation_ok(&agent, &itsa_main(&client)).await;
+    app.accept_ok(&id).await;
+    assert_eq!(app.invitation_status(&agent, &id).await, "Accepted");
+    assert_no_content(
+        app.check_relationship(&agent, &check_body(&itsa_main(&client)))
+            .await,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn signing_up_keeps_a_partial_authorisation() {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let client = app.create_alt_itsa_client().await;
+    let id = app.create_invitation_ok(&agent, &itsa_main(&client)).await;
+    app.accept_ok(&id).await;
+
+    assert_json(
+        app.sign_up_mtd_income_tax(&client.nino).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(app.invitation_status(&agent, &id).await, "Partialauth");
+    assert_no_content(
+        app.check_relationship(&agent, &check_body(&itsa_main(&client)))
+            .await,
+    )
+    .await;
+    let response = app.create_invitation(&agent, &itsa_main(&client)).await;
+    assert_error(response, "create_invitation", "ALREADY_AUTHORISED").await;
+}
+
+#[tokio::test]
+async fn signing_up_an_unknown_or_malformed_nino() {
+    let app = TestApp::start().await;
+    assert_error(
+        app.sign_up_mtd_income_tax(UNREGISTERED_NINO).await,
+        SIGN_UP_OP,
+        "CLIENT_REGISTRATION_NOT_FOUND",
+    )
+    .await;
+    for nino in ["AB12345", "123456789", "DA123456A"] {
+        assert_error(
+            app.sign_up_mtd_income_tax(nino).await,
+            SIGN_UP_OP,
+            "CLIENT_ID_FORMAT_INVALID",
+        )
+        .await;
+    }
+    // An organisation's VRN is not a NINO either.
+    let organisation = app.create_vat_client().await;
+    assert_error(
+        app.sign_up_mtd_income_tax(&organisation.vrn).await,
+        SIGN_UP_OP,
+        "CLIENT_ID_FORMAT_INVALID",
+    )
+    .await;
+}

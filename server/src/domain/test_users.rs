@@ -10,11 +10,11 @@ use sha2::{Digest, Sha256};
 
 use super::agency::generate_uid;
 use super::auth::{hex, new_token};
-use super::identifiers::{Arn, MtdItId, Nino, Postcode, Utr, Vrn};
+use super::identifiers::{Arn, CgtRef, MtdItId, Nino, Postcode, PptRef, Urn, Utr, Vrn};
 use super::principal::{AGENT_ENROLMENT, AffinityGroup};
 use super::{Authorisations, DomainError};
 use crate::store::agencies::{self, Agency};
-use crate::store::clients::{self, IndividualClient, VatClient};
+use crate::store::clients::{self, CgtClient, IndividualClient, NewTrustClient, PptClient, VatClient};
 use crate::store::principals::{self, EnrolmentRow, NewPrincipal};
 
 /// Random identifiers can collide with existing ones; a fresh draw is tried this many times.
@@ -39,8 +39,12 @@ impl TestUserKind {
     fn allows(self, service_name: &str) -> bool {
         let allowed: &[&str] = match self {
             TestUserKind::Agent => &["agent-services"],
-            TestUserKind::Individual => &["national-insurance", "self-assessment", "mtd-income-tax", "mtd-vat"],
-            TestUserKind::Organisation => &["mtd-vat"],
+            TestUserKind::Individual => {
+                &["national-insurance", "self-assessment", "mtd-income-tax", "mtd-vat", "capital-gains-tax"]
+            }
+            TestUserKind::Organisation => {
+                &["mtd-vat", "capital-gains-tax", "plastic-packaging-tax", "trusts", "non-taxable-trusts"]
+            }
         };
         allowed.contains(&service_name)
     }
@@ -75,6 +79,12 @@ pub struct TestUser {
     pub vrn: Option<Vrn>,
     pub vat_registration_date: Option<NaiveDate>,
     pub insolvent: bool,
+    pub cgt_reference: Option<CgtRef>,
+    pub ppt_reference: Option<PptRef>,
+    pub ppt_registration_date: Option<NaiveDate>,
+    /// A taxable trust's UTR (an individual's Self Assessment UTR is `sa_utr`).
+    pub trust_utr: Option<Utr>,
+    pub urn: Option<Urn>,
 }
 
 impl Authorisations {
@@ -113,6 +123,10 @@ impl Authorisations {
             mtd_income_tax: wants("mtd-income-tax"),
             self_assessment: wants("self-assessment"),
             vat: wants("mtd-vat"),
+            cgt: wants("capital-gains-tax"),
+            ppt: wants("plastic-packaging-tax"),
+            taxable_trust: wants("trusts"),
+            non_taxable_trust: wants("non-taxable-trusts"),
         };
         let now = self.now();
         for _ in 0..ATTEMPTS {
@@ -190,6 +204,32 @@ impl Authorisations {
                     };
                     clients::insert_vat(conn, &record).await?;
                 }
+                let name = user.organisation_name.clone().unwrap_or_else(|| user.full_name.clone());
+                if let Some(reference) = &user.cgt_reference {
+                    enrolments.push(enrolment("HMRC-CGT-PD", "CGTPDRef", reference.as_str()));
+                    let postcode = Some(normalised_postcode(&user.address.postcode));
+                    let record = CgtClient { cgt_reference: reference.as_str().to_owned(), name: name.clone(), postcode, country_code: "GB".into() };
+                    clients::insert_cgt(conn, &record).await?;
+                }
+                if let (Some(reference), Some(date)) = (&user.ppt_reference, user.ppt_registration_date) {
+                    enrolments.push(enrolment("HMRC-PPT-ORG", "EtmpRegistrationNumber", reference.as_str()));
+                    let record = PptClient { ppt_reference: reference.as_str().to_owned(), name: name.clone(), registration_date: date };
+                    clients::insert_ppt(conn, &record).await?;
+                }
+                if user.trust_utr.is_some() || user.urn.is_some() {
+                    if let Some(utr) = &user.trust_utr {
+                        enrolments.push(enrolment("HMRC-TERS-ORG", "SAUTR", utr.as_str()));
+                    }
+                    if let Some(urn) = &user.urn {
+                        enrolments.push(enrolment("HMRC-TERSNT-ORG", "URN", urn.as_str()));
+                    }
+                    let record = NewTrustClient {
+                        name: &name,
+                        utr: user.trust_utr.as_ref().map(Utr::as_str),
+                        urn: user.urn.as_ref().map(Urn::as_str),
+                    };
+                    clients::insert_trust(conn, &record).await?;
+                }
                 principals::insert_enrolments(conn, &enrolments).await?;
                 let token_hash = Sha256::digest(user.access_token.as_bytes());
                 principals::insert_token(conn, &token_hash, id, now + token_lifetime).await?;
@@ -199,13 +239,17 @@ impl Authorisations {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Services {
     agent: bool,
     nino: bool,
     mtd_income_tax: bool,
     self_assessment: bool,
     vat: bool,
+    cgt: bool,
+    ppt: bool,
+    taxable_trust: bool,
+    non_taxable_trust: bool,
 }
 
 const FIRST_NAMES: &[&str] = &["Ava", "Ben", "Chloe", "Daniel", "Ella", "Finley", "Grace", "Harry", "Isla", "Jack"];
@@ -221,7 +265,9 @@ fn draw(kind: TestUserKind, services: Services, insolvent: bool, rng: &mut impl 
     let full_name = format!("{first_name} {last_name}");
     let user_id: String = (0..12).map(|_| char::from(b'0' + rng.random_range(0..10))).collect();
     let password = random_text(rng, 12);
-    let organisation_name = (kind == TestUserKind::Organisation).then(|| format!("{last_name} Trading Ltd"));
+    let trust = services.taxable_trust || services.non_taxable_trust;
+    let organisation_name = (kind == TestUserKind::Organisation)
+        .then(|| if trust { format!("{last_name} Family Trust") } else { format!("{last_name} Trading Ltd") });
     let agency_name = services.agent.then(|| format!("{last_name} {} Accountants", pick(rng, &["& Co", "Tax", "Partners"])));
     let address = Address {
         line1: format!("{} {}", rng.random_range(1..200), pick(rng, STREETS)),
@@ -249,6 +295,11 @@ fn draw(kind: TestUserKind, services: Services, insolvent: bool, rng: &mut impl 
         vrn: services.vat.then(|| Vrn::generate(rng)),
         vat_registration_date,
         insolvent: insolvent && services.vat,
+        cgt_reference: services.cgt.then(|| CgtRef::generate(rng)),
+        ppt_reference: services.ppt.then(|| PptRef::generate(rng)),
+        ppt_registration_date: services.ppt.then(|| random_date(rng, NaiveDate::from_ymd_opt(2022, 4, 1), 3 * 365)),
+        trust_utr: services.taxable_trust.then(|| Utr::generate(rng)),
+        urn: services.non_taxable_trust.then(|| Urn::generate(rng)),
     }
 }
 
@@ -290,13 +341,13 @@ mod tests {
     #[test]
     fn drawn_users_carry_valid_identifiers_for_their_services() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-        let services = Services { agent: false, nino: true, mtd_income_tax: true, self_assessment: true, vat: true };
+        let services = Services { nino: true, mtd_income_tax: true, self_assessment: true, vat: true, cgt: true, ..Services::default() };
         let user = draw(TestUserKind::Individual, services, false, &mut rng);
         assert!(Nino::parse(user.nino.unwrap().as_str()).is_some());
         assert!(user.mtditid.is_some() && user.sa_utr.is_some() && user.vrn.is_some());
         assert!(Postcode::parse(&user.address.postcode).is_some(), "{}", user.address.postcode);
         assert!(user.arn.is_none());
-        let agent = Services { agent: true, nino: false, mtd_income_tax: false, self_assessment: false, vat: false };
+        let agent = Services { agent: true, ..Services::default() };
         let agent = draw(TestUserKind::Agent, agent, false, &mut rng);
         assert!(Arn::parse(agent.arn.unwrap().as_str()).is_some());
         assert!(!normalise_agency_name(&agent.agency_name.unwrap()).is_empty());

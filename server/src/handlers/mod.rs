@@ -274,4 +274,11 @@ impl ServerApi for Server {
     ) -> Result<CreatedOrNoContent, ApiError> {
         agent_client_authorisation::replace_urn_with_utr(rqctx, path).await
     }
+
+    async fn sign_up_mtd_income_tax(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<sb::SignUpMtdIncomeTaxPath>,
+    ) -> Result<HttpResponseOk<sb::types::MtdIncomeTaxSignUp>, ApiError> {
+        sandbox::sign_up_mtd_income_tax(rqctx, path).await
+    }
 }

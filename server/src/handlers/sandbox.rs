@@ -1,11 +1,13 @@
 //! The sandbox (`openapi/sandbox.yaml`): test users and answering as the client would.
 
-use dropshot::{HttpResponseCreated, HttpResponseUpdatedNoContent, Path, RequestContext, TypedBody};
+use dropshot::{HttpResponseCreated, HttpResponseOk, HttpResponseUpdatedNoContent, Path, RequestContext, TypedBody};
 
 use super::ApiContext;
 use crate::api::ApiError;
 use crate::api::generated::sandbox::types;
-use crate::api::generated::sandbox::{AcceptInvitationPath, ExpireInvitationPath, RejectInvitationPath};
+use crate::api::generated::sandbox::{
+    AcceptInvitationPath, ExpireInvitationPath, RejectInvitationPath, SignUpMtdIncomeTaxPath,
+};
 use crate::domain::DomainError;
 use crate::domain::invitation_id::InvitationId;
 use crate::domain::test_users::{Address, TestUser, TestUserKind};
@@ -53,6 +55,7 @@ pub async fn create_test_individual(
         sa_utr: user.sa_utr.as_ref().map(ToString::to_string),
         vat_registration_date: user.vat_registration_date,
         vrn: user.vrn.as_ref().map(ToString::to_string),
+        cgt_pd_ref: user.cgt_reference.as_ref().map(ToString::to_string),
         access_token: user.access_token,
         email_address: user.email,
         password: user.password,
@@ -79,6 +82,11 @@ pub async fn create_test_organisation(
         },
         vat_registration_date: user.vat_registration_date,
         vrn: user.vrn.as_ref().map(ToString::to_string),
+        cgt_pd_ref: user.cgt_reference.as_ref().map(ToString::to_string),
+        ppt_reference: user.ppt_reference.as_ref().map(ToString::to_string),
+        ppt_registration_date: user.ppt_registration_date,
+        sa_utr: user.trust_utr.as_ref().map(ToString::to_string),
+        urn: user.urn.as_ref().map(ToString::to_string),
         access_token: user.access_token,
         email_address: user.email,
         password: user.password,
@@ -121,4 +129,12 @@ fn token_lifetime(seconds: Option<i64>) -> Result<Option<chrono::Duration>, Doma
 
 fn address(address: &Address) -> types::Address {
     types::Address { line1: address.line1.clone(), line2: address.line2.clone(), postcode: address.postcode.clone() }
+}
+
+pub async fn sign_up_mtd_income_tax(
+    rqctx: RequestContext<ApiContext>,
+    path: Path<SignUpMtdIncomeTaxPath>,
+) -> Result<HttpResponseOk<types::MtdIncomeTaxSignUp>, ApiError> {
+    let mtditid = rqctx.context().authorisations.sign_up_mtd_income_tax(&path.into_inner().nino).await?;
+    Ok(HttpResponseOk(types::MtdIncomeTaxSignUp { mtd_it_id: mtditid.to_string() }))
 }

@@ -247,6 +247,18 @@ impl TestApp {
         .expect("expire")
     }
 
+    /// PUT /agent-authorisation-test-support/individuals/{nino}/mtd-income-tax: the individual signs up to MTD
+    /// Income Tax.
+    pub async fn sign_up_mtd_income_tax(&self, nino: &str) -> Response {
+        self.bare(
+            Method::PUT,
+            &format!("/agent-authorisation-test-support/individuals/{nino}/mtd-income-tax"),
+        )
+        .send()
+        .await
+        .expect("sign up to MTD Income Tax")
+    }
+
     /// Accepts and asserts the 204.
     pub async fn accept_ok(&self, id: &str) {
         assert_no_content(self.accept(id).await).await;

@@ -530,4 +530,20 @@ pub trait ServerApi {
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
     >;
+    /// Sign an individual up to MTD Income Tax
+    ///
+    /// Gives an individual created without `mtd-income-tax` (an "alternative ITSA" client) an MTD Income Tax id
+    /// and its HMRC-MTD-IT enrolment, as signing up does. Answers the id; an individual who already has one gets
+    /// it again. Afterwards `PUT /agent-client-authorisation/alt-itsa/{service}/update/{nino}` turns their
+    /// partial authorisations into full relationships.
+    #[endpoint{method = PUT,
+    path = "/agent-authorisation-test-support/individuals/{nino}/mtd-income-tax",
+    tags = ["Test support"]}]
+    async fn sign_up_mtd_income_tax(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: dropshot::Path<sandbox::SignUpMtdIncomeTaxPath>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseOk<sandbox::types::MtdIncomeTaxSignUp>,
+        crate::api::ApiError,
+    >;
 }

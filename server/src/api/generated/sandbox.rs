@@ -30,7 +30,7 @@ pub mod types {
         ///The VAT customer is insolvent. Absent means false.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub insolvent: ::std::option::Option<bool>,
-        ///Service names; only `mtd-vat` is allowed.
+        ///Service names (`mtd-vat`, `capital-gains-tax`, `plastic-packaging-tax`, `trusts`, `non-taxable-trusts`).
         #[serde(rename = "serviceNames")]
         pub service_names: ::std::vec::Vec<::std::string::String>,
         ///How many seconds the user's bearer token stays valid; absent means the server's default (30 days). `0` gives a token that has already expired, so that the Agent Authorisation API answers it with 401 UNAUTHORIZED. A negative number is 400 BAD_REQUEST; more than a century counts as a century.
@@ -94,6 +94,20 @@ pub mod types {
         #[serde(rename = "lastName")]
         pub last_name: ::std::string::String,
     }
+    ///The MTD Income Tax id an individual received when signing up.
+    #[derive(
+        ::schemars::JsonSchema,
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq
+    )]
+    pub struct MtdIncomeTaxSignUp {
+        ///MTD Income Tax id (the client's HMRC-MTD-IT identifier).
+        #[serde(rename = "mtdItId")]
+        pub mtd_it_id: ::std::string::String,
+    }
     ///The organisation's details.
     #[derive(
         ::schemars::JsonSchema,
@@ -154,6 +168,12 @@ pub mod types {
         ///A bearer token for this user.
         #[serde(rename = "accessToken")]
         pub access_token: ::std::string::String,
+        ///Capital Gains Tax on UK property account reference (the HMRC-CGT-PD identifier).
+        #[serde(
+            rename = "cgtPdRef",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub cgt_pd_ref: ::std::option::Option<::std::string::String>,
         ///The test user's email address.
         #[serde(rename = "emailAddress")]
         pub email_address: ::std::string::String,
@@ -205,6 +225,12 @@ pub mod types {
         ///A bearer token for this user.
         #[serde(rename = "accessToken")]
         pub access_token: ::std::string::String,
+        ///Capital Gains Tax on UK property account reference (the HMRC-CGT-PD identifier).
+        #[serde(
+            rename = "cgtPdRef",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub cgt_pd_ref: ::std::option::Option<::std::string::String>,
         ///The test user's email address.
         #[serde(rename = "emailAddress")]
         pub email_address: ::std::string::String,
@@ -212,6 +238,27 @@ pub mod types {
         pub organisation_details: OrganisationDetails,
         ///The test user's password.
         pub password: ::std::string::String,
+        ///Plastic Packaging Tax reference (the HMRC-PPT-ORG EtmpRegistrationNumber).
+        #[serde(
+            rename = "pptReference",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ppt_reference: ::std::option::Option<::std::string::String>,
+        ///Plastic Packaging Tax registration date (yyyy-MM-dd).
+        #[serde(
+            rename = "pptRegistrationDate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ppt_registration_date: ::std::option::Option<::chrono::naive::NaiveDate>,
+        ///A taxable trust's Self Assessment UTR (the HMRC-TERS-ORG identifier).
+        #[serde(
+            rename = "saUtr",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub sa_utr: ::std::option::Option<::std::string::String>,
+        ///A non-taxable trust's URN (the HMRC-TERSNT-ORG identifier).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub urn: ::std::option::Option<::std::string::String>,
         ///The full name of the organisation's test user.
         #[serde(rename = "userFullName")]
         pub user_full_name: ::std::string::String,
@@ -281,4 +328,11 @@ pub struct ExpireInvitationPath {
     /// The authorisation request id: 13 characters (a service prefix, 10 characters and 2 check characters). A malformed id, or one whose check characters are wrong, is 400 BAD_REQUEST.
     #[serde(rename = "invitationId")]
     pub invitation_id: ::std::string::String,
+}
+/// Path parameters of `sign_up_mtd_income_tax`.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct SignUpMtdIncomeTaxPath {
+    /// The individual's National Insurance number.
+    #[serde(rename = "nino")]
+    pub nino: ::std::string::String,
 }

@@ -1,0 +1,268 @@
+//! What every scenario reaches: the server (raw and typed), the ledger, shared test users, the seed, and
+//! the progress counters.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::{Result, anyhow};
+use serde_json::{Value, json};
+
+use crate::http::{Exchange, Http, Request};
+use crate::ledger::Ledger;
+use crate::reference::Rng;
+use crate::sandbox::{Agent, Individual, Organisation, Sandbox};
+
+/// How the run was asked for.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub base_url: String,
+    pub seed: u64,
+    /// Generated input cases (at least).
+    pub cases: u32,
+    /// Model-based sequences.
+    pub sequences: u32,
+    pub only: Option<String>,
+    /// Requests in flight at once for independent work.
+    pub concurrency: usize,
+}
+
+/// Test users every scenario may share: they are only read, or used in ways that do not disturb each other.
+#[derive(Debug, Clone)]
+pub struct Fixtures {
+    pub agent: Agent,
+    pub other_agent: Agent,
+    pub unsubscribed: Agent,
+    pub expired: Agent,
+    pub individual: Individual,
+    pub organisation: Organisation,
+    /// A pending request of `agent` (for ITSA `individual`), never answered.
+    pub pending: String,
+}
+
+impl Fixtures {
+    pub async fn create(sandbox: &Sandbox) -> Result<Self> {
+        let (agent, other_agent, expired, individual, organisation) = tokio::try_join!(
+            sandbox.agent(),
+            sandbox.agent(),
+            sandbox.agent_with_token_lifetime(Some(0)),
+            sandbox.itsa_client(),
+            sandbox.vat_client(false),
+        )?;
+        let unsubscribed = sandbox.unsubscribed_agent(&agent.arn).await?;
+        let pending = sandbox.create_invitation(&agent, &itsa_body(&individual, None)).await?;
+        Ok(Self { agent, other_agent, unsubscribed, expired, individual, organisation, pending })
+    }
+}
+
+/// Counters for the progress line and the summary.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub requests: AtomicU64,
+    pub scenarios_done: AtomicU64,
+    pub scenarios_total: AtomicU64,
+    pub cases_done: AtomicU64,
+    pub cases_total: AtomicU64,
+    pub sequences_done: AtomicU64,
+    pub sequences_total: AtomicU64,
+    pub steps: AtomicU64,
+    pub failures: AtomicU64,
+}
+
+impl Progress {
+    pub fn line(&self) -> String {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        format!(
+            "scenarios {}/{} · generated cases {}/{} · sequences {}/{} ({} steps) · {} requests · {} failures",
+            get(&self.scenarios_done),
+            get(&self.scenarios_total),
+            get(&self.cases_done),
+            get(&self.cases_total),
+            get(&self.sequences_done),
+            get(&self.sequences_total),
+            get(&self.steps),
+            get(&self.requests),
+            get(&self.failures)
+        )
+    }
+}
+
+pub struct Harness {
+    pub config: Config,
+    pub http: Http,
+    pub ledger: Ledger,
+    pub sandbox: Sandbox,
+    pub fixtures: Fixtures,
+    pub progress: Progress,
+}
+
+impl Harness {
+    pub async fn send(&self, request: Request) -> Result<Exchange> {
+        self.progress.requests.fetch_add(1, Ordering::Relaxed);
+        self.http.send(request).await
+    }
+
+    /// A deterministic generator for this purpose, derived from the run's seed.
+    pub fn rng(&self, purpose: &str) -> Rng {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in purpose.bytes() {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        Rng::new(self.config.seed ^ hash)
+    }
+}
+
+/// A scenario's future.
+pub type ScenarioFuture = Pin<Box<dyn Future<Output = Result<()>> + Send>>;
+
+/// A piece of behaviour, set up through the sandbox, that exercises the ledger entries it names.
+pub struct Scenario {
+    pub name: String,
+    /// The ledger entries it checks.
+    pub covers: Vec<String>,
+    pub run: Box<dyn Fn(Ctx) -> ScenarioFuture + Send + Sync>,
+}
+
+impl Scenario {
+    pub fn new<F, Fut>(name: impl Into<String>, covers: &[&str], run: F) -> Self
+    where
+        F: Fn(Ctx) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<()>> + Send + 'static,
+    {
+        Self::with_covers(name, covers.iter().map(|s| s.to_string()).collect(), run)
+    }
+
+    pub fn with_covers<F, Fut>(name: impl Into<String>, covers: Vec<String>, run: F) -> Self
+    where
+        F: Fn(Ctx) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<()>> + Send + 'static,
+    {
+        Self { name: name.into(), covers, run: Box::new(move |ctx| Box::pin(run(ctx))) }
+    }
+}
+
+/// A scenario's handle on the harness.
+#[derive(Clone)]
+pub struct Ctx {
+    pub h: Arc<Harness>,
+    pub scenario: String,
+}
+
+impl Ctx {
+    pub fn fixtures(&self) -> &Fixtures {
+        &self.h.fixtures
+    }
+
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.h.sandbox
+    }
+
+    pub async fn send(&self, request: Request) -> Result<Exchange> {
+        self.h.send(request).await
+    }
+
+    /// Checks an exchange against a ledger entry; an error (naming the entry) if it does not conform.
+    pub fn check(&self, entry: &str, exchange: &Exchange) -> Result<()> {
+        self.h.ledger.check(entry, &self.scenario, exchange).map_err(|problem| anyhow!(problem))
+    }
+
+    /// Sends and checks; stops the scenario if it does not conform.
+    pub async fn expect(&self, entry: &str, request: Request) -> Result<Exchange> {
+        let exchange = self.send(request).await?;
+        self.check(entry, &exchange)?;
+        Ok(exchange)
+    }
+
+    /// Sends and checks, recording a failure but letting the scenario go on.
+    pub async fn soft(&self, entry: &str, request: Request) -> Result<Option<Exchange>> {
+        let exchange = self.send(request).await?;
+        Ok(self.check(entry, &exchange).is_ok().then_some(exchange))
+    }
+
+    pub fn rng(&self, purpose: &str) -> Rng {
+        self.h.rng(&format!("{}/{purpose}", self.scenario))
+    }
+}
+
+// ---- v2 bodies ----
+
+pub const V2_ACCEPT: &str = "application/vnd.hmrc.2.0+json";
+
+/// A v2 request with the right Accept header and, if given, a bearer token.
+pub fn v2(method: &str, path: impl Into<String>, token: Option<&str>) -> Request {
+    let request = Request::new(method, path).header("Accept", V2_ACCEPT);
+    match token {
+        Some(token) => request.bearer(token),
+        None => request,
+    }
+}
+
+/// A create body for MTD-IT (main unless `agent_type` says otherwise).
+pub fn itsa_body(client: &Individual, agent_type: Option<&str>) -> Value {
+    let mut body = json!({
+        "service": ["MTD-IT"],
+        "clientType": "personal",
+        "clientIdType": "ni",
+        "clientId": client.nino,
+        "knownFact": client.postcode,
+    });
+    if let Some(agent_type) = agent_type {
+        body["agentType"] = json!(agent_type);
+    }
+    body
+}
+
+/// A create body for MTD-VAT.
+pub fn vat_body(client: &Organisation) -> Value {
+    json!({
+        "service": ["MTD-VAT"],
+        "clientType": "business",
+        "clientIdType": "vrn",
+        "clientId": client.vrn,
+        "knownFact": client.vat_registration_date,
+    })
+}
+
+/// The check-relationship body of a create body (no clientType).
+pub fn check_body(create: &Value) -> Value {
+    without(create, "clientType")
+}
+
+/// The deauthorise body of a create body (no knownFact).
+pub fn deauth_body(create: &Value) -> Value {
+    without(create, "knownFact")
+}
+
+pub fn with(body: &Value, key: &str, value: Value) -> Value {
+    let mut body = body.clone();
+    body[key] = value;
+    body
+}
+
+pub fn without(body: &Value, key: &str) -> Value {
+    let mut body = body.clone();
+    if let Some(map) = body.as_object_mut() {
+        map.remove(key);
+    }
+    body
+}
+
+/// The invitation id at the end of a Location header.
+pub fn location_id(exchange: &Exchange) -> Result<String> {
+    let location = exchange.response.header("location").ok_or_else(|| anyhow!("no Location header: {}", exchange.summary()))?;
+    Ok(location.rsplit('/').next().unwrap_or_default().to_owned())
+}
+
+/// A valid postcode other than `postcode`.
+pub fn other_postcode(postcode: &str) -> &'static str {
+    let normal = |p: &str| p.replace(' ', "").to_uppercase();
+    ["SW1A 1AA", "EH1 1YZ"].into_iter().find(|c| normal(c) != normal(postcode)).unwrap_or("EH1 1YZ")
+}
+
+/// The day after a yyyy-MM-dd date.
+pub fn day_after(date: &str) -> String {
+    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .map(|d| (d + chrono::Duration::days(1)).format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|_| "2000-01-01".into())
+}

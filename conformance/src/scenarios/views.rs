@@ -1,0 +1,89 @@
+//! What an invitation body must say beyond its schema (the contract's prose, DOMAIN.md §8): its id, agent,
+//! service and status; `expiresOn` and `clientActionUrl` only while Pending, `updated` otherwise; `agentType`
+//! for MTD-IT only; every time RFC 3339 UTC with milliseconds.
+
+use anyhow::{Result, bail};
+use serde_json::Value;
+
+use crate::harness::Ctx;
+use crate::http::Exchange;
+use crate::sandbox::Agent;
+
+/// The problems of an invitation body, if any.
+pub fn invitation_problems(body: &Value, arn: &str, id: &str, service: &str, agent_type: Option<&str>, status: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut expect = |what: &str, found: &Value, expected: &str| {
+        if found.as_str() != Some(expected) {
+            problems.push(format!("{what} is {found}, expected {expected:?}"));
+        }
+    };
+    expect("invitationId", &body["invitationId"], id);
+    expect("arn", &body["arn"], arn);
+    expect("status", &body["status"], status);
+    expect("_links.self.href", &body["_links"]["self"]["href"], &format!("/agents/{arn}/invitations/{id}"));
+    if body["service"] != serde_json::json!([service]) {
+        problems.push(format!("service is {}, expected [{service:?}]", body["service"]));
+    }
+    match agent_type {
+        Some(agent_type) => expect("agentType", &body["agentType"], agent_type),
+        None if body.get("agentType").is_some() => problems.push(format!("agentType {} on a {service} request", body["agentType"])),
+        None => {}
+    }
+    let pending = status == "Pending";
+    for (field, wanted) in [("expiresOn", pending), ("clientActionUrl", pending), ("updated", !pending)] {
+        match (body.get(field).is_some(), wanted) {
+            (false, true) => problems.push(format!("no {field} on a {status} request")),
+            (true, false) => problems.push(format!("{field} on a {status} request")),
+            _ => {}
+        }
+    }
+    for field in ["created", "updated", "expiresOn"] {
+        if let Some(text) = body.get(field).and_then(Value::as_str) {
+            let utc_millis = chrono::DateTime::parse_from_rfc3339(text)
+                .map(|t| t.with_timezone(&chrono::Utc).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string() == text)
+                .unwrap_or(false);
+            if !utc_millis {
+                problems.push(format!("{field} {text:?} is not RFC 3339 UTC with milliseconds"));
+            }
+        }
+    }
+    if pending && let (Some(created), Some(expires)) = (body["created"].as_str(), body["expiresOn"].as_str()) {
+        let created = chrono::DateTime::parse_from_rfc3339(created).map(|t| t.with_timezone(&chrono::Utc).date_naive());
+        let expires = chrono::DateTime::parse_from_rfc3339(expires).map(|t| t.with_timezone(&chrono::Utc));
+        if let (Ok(created), Ok(expires)) = (created, expires) {
+            let expected = (created + chrono::Duration::days(21)).and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+            if Some(expires) != expected {
+                problems.push(format!("expiresOn {expires} is not midnight UTC 21 days after the day it was created"));
+            }
+        }
+    }
+    if let Some(link) = body.get("clientActionUrl").and_then(Value::as_str) {
+        let suffix = if service == "MTD-VAT" { "/vat" } else { "/income-tax" };
+        if !link.contains("/appoint-someone-to-deal-with-HMRC-for-you/") || !link.ends_with(suffix) {
+            problems.push(format!("clientActionUrl {link:?} is not .../appoint-someone-to-deal-with-HMRC-for-you/<uid>/<agency>{suffix}"));
+        }
+    }
+    problems
+}
+
+/// Checks an invitation read through `entry`, recording a failure against it.
+#[allow(clippy::too_many_arguments)]
+pub fn check_invitation(
+    ctx: &Ctx,
+    entry: &str,
+    exchange: &Exchange,
+    agent: &Agent,
+    id: &str,
+    service: &str,
+    agent_type: Option<&str>,
+    status: &str,
+) -> Result<()> {
+    let body = exchange.json().unwrap_or_default();
+    let problems = invitation_problems(&body, &agent.arn, id, service, agent_type, status);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let message = format!("{entry}: the {status} request reads wrong: {}", problems.join("; "));
+    ctx.h.ledger.fail(entry, &ctx.scenario, format!("{message}\n      repeat:   {}", exchange.curl()));
+    bail!(message)
+}
