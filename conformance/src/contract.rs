@@ -22,8 +22,9 @@ pub struct Contract {
 impl Contract {
     pub fn parse(file: &str, text: &str) -> Result<Self> {
         let json: Value = serde_yaml::from_str(text).with_context(|| format!("{file} is not YAML"))?;
+        // Straight from the YAML, so that maps keep their document order.
         let document: openapiv3::OpenAPI =
-            serde_json::from_value(json.clone()).with_context(|| format!("{file} is not an OpenAPI 3.0 document"))?;
+            serde_yaml::from_str(text).with_context(|| format!("{file} is not an OpenAPI 3.0 document"))?;
         Ok(Self { file: file.to_owned(), sha256: hex(&Sha256::digest(text.as_bytes())), document, json })
     }
 

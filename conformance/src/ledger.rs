@@ -318,10 +318,20 @@ fn entries_of(contract: &Contract) -> Result<Vec<Entry>> {
                 if response.content.keys().any(|k| k != "application/json") {
                     bail!("{}: {operation_id} {status} has content other than application/json", contract.file);
                 }
-                let examples: Vec<(String, Option<Value>)> = media
-                    .and_then(|m| m.get("examples"))
-                    .and_then(Value::as_object)
-                    .map(|examples| examples.iter().map(|(name, e)| (name.clone(), e.get("value").cloned())).collect())
+                // In document order (openapiv3 keeps it).
+                let examples: Vec<(String, Option<Value>)> = response
+                    .content
+                    .get("application/json")
+                    .map(|media| {
+                        media
+                            .examples
+                            .iter()
+                            .map(|(name, example)| match example {
+                                ReferenceOr::Item(example) => (name.clone(), example.value.clone()),
+                                ReferenceOr::Reference { reference } => (name.clone(), Some(Value::String(reference.clone()))),
+                            })
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let base = Entry {
                     id: format!("{operation_id}/{status}"),
@@ -423,11 +433,11 @@ components:
         assert_eq!(
             ids,
             [
+                "get_thing/200",
                 "put_thing/204",
                 "put_thing/404/THING_NOT_FOUND",
                 "put_thing/404/THING_GONE",
                 "put_thing/500/INTERNAL_SERVER_ERROR",
-                "get_thing/200"
             ]
         );
         let created = ledger.entry("put_thing/204").unwrap();
@@ -462,14 +472,14 @@ components:
         assert_eq!(
             outcomes,
             [
+                ("get_thing/200".to_owned(), Outcome::NotSelected),
                 ("put_thing/204".to_owned(), Outcome::Passed),
                 ("put_thing/404/THING_NOT_FOUND".to_owned(), Outcome::Failed),
                 ("put_thing/404/THING_GONE".to_owned(), Outcome::Failed),
                 ("put_thing/500/INTERNAL_SERVER_ERROR".to_owned(), Outcome::Unreachable),
-                ("get_thing/200".to_owned(), Outcome::NotSelected),
             ]
         );
         ledger.select(None);
-        assert_eq!(ledger.outcomes()[4].1, Outcome::Uncovered);
+        assert_eq!(ledger.outcomes()[0].1, Outcome::Uncovered);
     }
 }

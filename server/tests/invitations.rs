@@ -817,7 +817,7 @@ async fn requests_older_than_30_days_are_not_listed() {
     );
 
     app.advance(Duration::days(2));
-    assert_eq!(ids(app.invitation_list(&agent).await), [recent.clone()]);
+    assert_eq!(ids(app.invitation_list(&agent).await), [recent]);
     // Nothing is deleted: the old request can still be read.
     assert_eq!(app.invitation_status(&agent, &old).await, "Expired");
 
@@ -1034,4 +1034,74 @@ async fn the_client_action_link_opens_a_page() {
             "GET {link}: content-type {content_type}"
         );
     }
+}
+
+#[tokio::test]
+async fn expiry_happens_at_midnight_starting_the_expiry_date() {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let client = app.create_itsa_client().await;
+    let id = app.create_invitation_ok(&agent, &itsa_main(&client)).await;
+    let body = app.invitation(&agent, &id).await;
+    assert_eq!(body["expiresOn"], "2026-03-23T00:00:00.000Z");
+
+    // 2026-03-22T23:59:59.999Z: still pending
+    app.advance(Duration::days(20) + Duration::hours(14) - Duration::milliseconds(1));
+    assert_eq!(app.invitation_status(&agent, &id).await, "Pending");
+    // 2026-03-23T00:00:00.001Z: expired
+    app.advance(Duration::milliseconds(2));
+    assert_eq!(app.invitation_status(&agent, &id).await, "Expired");
+}
+
+#[tokio::test]
+async fn a_failed_create_does_not_block_the_next_one() {
+    // The in-flight marker of a create (ALREADY_BEING_PROCESSED) must be released whatever the answer.
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let client = app.create_itsa_client().await;
+    let wrong_postcode = with(
+        itsa_main(&client),
+        "knownFact",
+        json!(other_postcode(&client.postcode)),
+    );
+
+    let response = app.create_invitation(&agent, &wrong_postcode).await;
+    assert_error(response, CREATE, "POSTCODE_DOES_NOT_MATCH").await;
+    let id = app.create_invitation_ok(&agent, &itsa_main(&client)).await;
+    let response = app.create_invitation(&agent, &itsa_main(&client)).await;
+    let headers = assert_error(response, CREATE, "DUPLICATE_AUTHORISATION_REQUEST").await;
+    assert_eq!(location(&headers), invitation_path(&agent.arn, &id));
+    app.accept_ok(&id).await;
+    let response = app.create_invitation(&agent, &itsa_main(&client)).await;
+    assert_error(response, CREATE, "ALREADY_AUTHORISED").await;
+    assert_no_content(
+        app.deauthorise(&agent, &deauth_body(&itsa_main(&client)))
+            .await,
+    )
+    .await;
+    app.create_invitation_ok(&agent, &itsa_main(&client)).await;
+}
+
+#[tokio::test]
+async fn an_individual_can_be_a_personal_vat_client() {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let response = app
+        .bare(Method::POST, "/create-test-user/individuals")
+        .json(&json!({"serviceNames": ["national-insurance", "mtd-vat"]}))
+        .send()
+        .await
+        .unwrap();
+    let individual = assert_json(response, StatusCode::CREATED).await;
+    let body = json!({
+        "service": ["MTD-VAT"],
+        "clientType": "personal",
+        "clientIdType": "vrn",
+        "clientId": string_field(&individual, "vrn"),
+        "knownFact": string_field(&individual, "vatRegistrationDate"),
+    });
+
+    let id = app.create_invitation_ok(&agent, &body).await;
+    app.accept_ok(&id).await;
+    assert_no_content(app.check_relationship(&agent, &check_body(&body)).await).await;
 }

@@ -2,12 +2,16 @@
 //!
 //! - `cargo xtask serve`: run the server locally against a private PostgreSQL cluster and print a ready-made agent
 //!   and client to try it with.
-//! - `cargo xtask test`: run every test against a fresh private PostgreSQL cluster, then the OpenAPI round-trip check.
+//! - `cargo xtask test`: run every test against a fresh private PostgreSQL cluster, then the OpenAPI round-trip check,
+//!   the conformance harness and its mutation proof.
+//! - `cargo xtask conformance [--base-url URL]`: the conformance harness against a private server, or any server.
 //! - `cargo xtask openapi generate | check`: regenerate the server's API traits from `openapi/`, or check that they
 //!   still match.
 //!
 //! With `DATABASE_URL` set, `serve` and `test` use that server instead of starting their own.
 
+mod bench;
+mod conformance;
 mod openapi;
 mod postgres;
 mod serve;
@@ -35,6 +39,10 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Run every test against a fresh private PostgreSQL, then the OpenAPI round-trip check
     Test(test::TestArgs),
+    /// Run the conformance harness: against a private server and PostgreSQL, or any server with --base-url
+    Conformance(conformance::ConformanceArgs),
+    /// Run the benchmarks (the expiry sweep on 100,000 expired requests) against a private PostgreSQL
+    Bench,
     /// Work with the OpenAPI contracts under openapi/
     Openapi {
         #[command(subcommand)]
@@ -61,6 +69,14 @@ fn main() -> ExitCode {
         Command::Test(args) => {
             interrupt::install();
             test::run(&root, &args)
+        }
+        Command::Conformance(args) => {
+            interrupt::install();
+            conformance::run(&root, &args)
+        }
+        Command::Bench => {
+            interrupt::install();
+            bench::run(&root)
         }
         Command::Openapi { command } => match command {
             OpenapiCommand::Generate => openapi::generate(&root),

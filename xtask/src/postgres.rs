@@ -28,6 +28,9 @@ pub enum Purpose {
     Serve,
     /// `cargo xtask test`: wiped and re-initialised on every run; durability switched off for speed.
     Test,
+    /// `cargo xtask bench`: wiped and re-initialised on every run, with PostgreSQL's normal durability so
+    /// that what is measured is what runs.
+    Bench,
 }
 
 impl fmt::Display for Purpose {
@@ -35,6 +38,7 @@ impl fmt::Display for Purpose {
         f.write_str(match self {
             Purpose::Serve => "serve",
             Purpose::Test => "test",
+            Purpose::Bench => "bench",
         })
     }
 }
@@ -406,10 +410,10 @@ impl Cluster {
 
         let lock = Lock::open(dir.with_file_name(format!("{purpose}.lock")))?;
         match purpose {
-            Purpose::Test => lock.lock(
+            Purpose::Test | Purpose::Bench => lock.lock(
                 libc::LOCK_EX,
                 &format!(
-                    "another `cargo xtask test` is using {}; waiting for it to finish",
+                    "another `cargo xtask {purpose}` is using {}; waiting for it to finish",
                     display_relative(&dir)
                 ),
             )?,
@@ -436,9 +440,9 @@ impl Cluster {
     fn bring_up(&mut self, port: Option<u16>) -> Result<()> {
         let dir = self.dir.clone();
         match self.purpose {
-            Purpose::Test => {
+            Purpose::Test | Purpose::Bench => {
                 if self.is_running() {
-                    println!("==> stopping a test PostgreSQL left running by an earlier run");
+                    println!("==> stopping a {} PostgreSQL left running by an earlier run", self.purpose);
                     self.pg_ctl_stop("immediate")?;
                 }
                 if dir.exists() {

@@ -65,7 +65,7 @@ pub fn run(root: &Path, args: &TestArgs) -> Result<()> {
     match outcome {
         Ok(()) => {
             println!(
-                "==> all passed in {elapsed}: cargo test ({} tests in {} suites, {} ignored) and the openapi check",
+                "==> all passed in {elapsed}: cargo test ({} tests in {} suites, {} ignored), the openapi check and the conformance run",
                 counts.passed, counts.suites, counts.ignored
             );
             // The plain closing line: the openapi check counts as one more passing test.
@@ -117,7 +117,10 @@ fn run_steps(root: &Path, args: &TestArgs, counts: &mut Counts) -> Result<()> {
     let result = cargo_test(root, &database_url, &args.cargo_test_args, counts).and_then(|()| {
         crate::interrupt::check()?;
         println!("==> cargo xtask openapi check");
-        crate::openapi::check(root).context("the openapi check failed")
+        crate::openapi::check(root).context("the openapi check failed")?;
+        crate::interrupt::check()?;
+        println!("==> cargo xtask conformance (and its mutation proof)");
+        crate::conformance::run_in_test(root, &database_url).context("the conformance run failed")
     });
 
     let stopped = match cluster {

@@ -12,20 +12,20 @@ use crate::sandbox::Agent;
 /// The problems of an invitation body, if any.
 pub fn invitation_problems(body: &Value, arn: &str, id: &str, service: &str, agent_type: Option<&str>, status: &str) -> Vec<String> {
     let mut problems = Vec::new();
-    let mut expect = |what: &str, found: &Value, expected: &str| {
+    let expect = |problems: &mut Vec<String>, what: &str, found: &Value, expected: &str| {
         if found.as_str() != Some(expected) {
             problems.push(format!("{what} is {found}, expected {expected:?}"));
         }
     };
-    expect("invitationId", &body["invitationId"], id);
-    expect("arn", &body["arn"], arn);
-    expect("status", &body["status"], status);
-    expect("_links.self.href", &body["_links"]["self"]["href"], &format!("/agents/{arn}/invitations/{id}"));
+    expect(&mut problems, "invitationId", &body["invitationId"], id);
+    expect(&mut problems, "arn", &body["arn"], arn);
+    expect(&mut problems, "status", &body["status"], status);
+    expect(&mut problems, "_links.self.href", &body["_links"]["self"]["href"], &format!("/agents/{arn}/invitations/{id}"));
     if body["service"] != serde_json::json!([service]) {
         problems.push(format!("service is {}, expected [{service:?}]", body["service"]));
     }
     match agent_type {
-        Some(agent_type) => expect("agentType", &body["agentType"], agent_type),
+        Some(agent_type) => expect(&mut problems, "agentType", &body["agentType"], agent_type),
         None if body.get("agentType").is_some() => problems.push(format!("agentType {} on a {service} request", body["agentType"])),
         None => {}
     }

@@ -3,7 +3,9 @@
 use dropshot::{HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, Path, RequestContext, TypedBody};
 
 use super::ApiContext;
-use crate::api::generated::agent_authorisation_v2::types::{self, ServiceList};
+use super::client_action_link::ClientActionLinks;
+use super::public_api::{self, ServiceName};
+use crate::api::generated::agent_authorisation_v2::types;
 use crate::api::generated::agent_authorisation_v2::{
     CancelInvitationPath, CheckRelationshipPath, CreateInvitationPath, DeauthoriseClientPath, GetInvitationPath,
     ListInvitationsPath,
@@ -41,39 +43,20 @@ pub async fn create_invitation(
     path: Path<CreateInvitationPath>,
     body: TypedBody<types::CreateInvitationRequest>,
 ) -> Result<WithErrorHeaders<Created>, ApiError> {
-    let ctx = rqctx.context();
     let path_arn = path.into_inner().arn;
-    let result = async {
-        let arn = ctx.agent(&rqctx, &path_arn).await?;
-        let body = body.into_inner();
-        let request = PublicRequest {
-            service: service_name(&body.service),
-            agent_type: body.agent_type.as_deref(),
-            client_type: Some(&body.client_type),
-            client_id_type: &body.client_id_type,
-            client_id: &body.client_id,
-            known_fact: Some(&body.known_fact),
-        }
-        .validate()?;
-        let id = ctx.authorisations.create_invitation(&arn, &request).await?;
-        Ok(HttpResponseHeaders::new(
-            HttpResponseUpdatedNoContent(),
-            LocationHeader { location: location(arn.as_str(), &id) },
-        ))
-    }
-    .await
-    .map_err(|error| match error {
-        DomainError::DuplicateAuthorisationRequest { ref existing } => {
-            #[cfg(feature = "fault-injection")]
-            if crate::fault::active("no-duplicate-location") {
-                return ApiError::from(error);
-            }
-            let location = location(&path_arn, existing);
-            ApiError::from(error).with_location(location)
-        }
-        other => ApiError::from(other),
-    });
-    WithErrorHeaders::from_result(result)
+    let body = body.into_inner();
+    let request = PublicRequest {
+        service: body.service.name(),
+        agent_type: body.agent_type.as_deref(),
+        client_type: Some(&body.client_type),
+        client_id_type: &body.client_id_type,
+        client_id: &body.client_id,
+        known_fact: Some(&body.known_fact),
+    };
+    let created = public_api::create_invitation(&rqctx, &path_arn, request, location).await;
+    WithErrorHeaders::from_result(
+        created.map(|location| HttpResponseHeaders::new(HttpResponseUpdatedNoContent(), LocationHeader { location })),
+    )
 }
 
 pub async fn get_invitation(
@@ -83,10 +66,8 @@ pub async fn get_invitation(
 ) -> Result<HttpResponseOk<types::Invitation>, ApiError> {
     let ctx = rqctx.context();
     let path = path.into_inner();
-    let id = InvitationId::parse(&path.invitation_id).ok_or(DomainError::BadRequest)?;
-    let arn = ctx.agent(&rqctx, &path.arn).await?;
-    let invitation = ctx.authorisations.agent_invitation(&arn, &id, &SERVICES).await?;
-    let views = InvitationViews::new(ctx, arn.as_str()).await?;
+    let invitation = public_api::agent_invitation(&rqctx, &path.arn, &path.invitation_id, &SERVICES).await?;
+    let views = InvitationViews::new(ctx, &invitation.arn).await?;
     Ok(HttpResponseOk(views.view(&invitation)))
 }
 
@@ -113,7 +94,7 @@ pub async fn check_relationship(
     let arn = ctx.agent(&rqctx, &path.into_inner().arn).await?;
     let body = body.into_inner();
     let request = PublicRequest {
-        service: service_name(&body.service),
+        service: body.service.name(),
         agent_type: body.agent_type.as_deref(),
         client_type: None,
         client_id_type: &body.client_id_type,
@@ -135,7 +116,7 @@ pub async fn deauthorise_client(
     let arn = ctx.agent(&rqctx, &path.into_inner().arn).await?;
     let body = body.into_inner();
     let request = PublicRequest {
-        service: service_name(&body.service),
+        service: body.service.name(),
         agent_type: body.agent_type.as_deref(),
         client_type: Some(&body.client_type),
         client_id_type: &body.client_id_type,
@@ -155,13 +136,6 @@ fn deauthorisable(request: &ValidRequest, agent_type_given: bool) -> Vec<Service
     }
 }
 
-fn service_name(service: &ServiceList) -> &str {
-    match service {
-        ServiceList::String(name) => name,
-        ServiceList::Array([name]) => name,
-    }
-}
-
 fn location(arn: &str, id: &InvitationId) -> String {
     format!("/agents/{arn}/invitations/{id}")
 }
@@ -169,29 +143,18 @@ fn location(arn: &str, id: &InvitationId) -> String {
 /// Shapes invitations of one agency as this API shows them (DOMAIN.md §8).
 struct InvitationViews {
     now: chrono::DateTime<chrono::Utc>,
-    /// `{base}/appoint-someone-to-deal-with-HMRC-for-you/{uid}/{name}`
-    link_prefix: String,
+    links: ClientActionLinks,
 }
 
 impl InvitationViews {
     async fn new(ctx: &ApiContext, arn: &str) -> Result<Self, DomainError> {
-        let agency = ctx.authorisations.agency(arn).await?;
-        let link_prefix = match agency {
-            Some(agency) => format!(
-                "{}/appoint-someone-to-deal-with-HMRC-for-you/{}/{}",
-                ctx.base_url(),
-                agency.uid,
-                crate::domain::agency::normalise_agency_name(&agency.name)
-            ),
-            None => format!("{}/appoint-someone-to-deal-with-HMRC-for-you", ctx.base_url()),
-        };
-        Ok(Self { now: ctx.authorisations.now(), link_prefix })
+        let links = ClientActionLinks::for_agency(ctx, arn).await?;
+        Ok(Self { now: ctx.authorisations.now(), links })
     }
 
     fn view(&self, invitation: &Invitation) -> types::Invitation {
         let status = invitation.status_at(self.now);
         let pending = status == Status::Pending;
-        let journey = if invitation.service.is_income_tax() { "income-tax" } else { "vat" };
         types::Invitation {
             links: types::Links { self_: types::Link { href: location(&invitation.arn, &invitation.id) } },
             invitation_id: invitation.id.to_string(),
@@ -201,7 +164,7 @@ impl InvitationViews {
             arn: invitation.arn.clone(),
             service: public_service_name(invitation.service).into_iter().map(str::to_owned).collect(),
             status: status.as_str().to_owned(),
-            client_action_url: pending.then(|| format!("{}/{journey}", self.link_prefix)),
+            client_action_url: pending.then(|| self.links.link(invitation.service)),
             agent_type: invitation.agent_type().map(|t| t.as_str().to_owned()),
         }
     }

@@ -1,9 +1,11 @@
 //! The generated API traits, implemented: each handler authenticates, turns the request into domain
 //! terms, calls the domain, and shapes the answer. No rule lives here.
 
+mod agent_authorisation_v1;
 mod agent_authorisation_v2;
 mod agent_client_authorisation;
 mod client_action_link;
+mod public_api;
 mod sandbox;
 
 use std::sync::OnceLock;
@@ -13,7 +15,10 @@ use dropshot::{
     TypedBody,
 };
 
-use crate::api::generated::{ServerApi, agent_authorisation_v2 as v2, agent_client_authorisation as backend, sandbox as sb};
+use crate::api::generated::{
+    ServerApi, agent_authorisation_v1 as v1, agent_authorisation_v2 as v2, agent_client_authorisation as backend,
+    sandbox as sb,
+};
 use crate::api::{
     Accept, ApiError, CreatedOrNoContent, CreatedWithLocation, LocationHeader, OkOrNoContent, WithErrorHeaders,
 };
@@ -52,6 +57,23 @@ pub enum Server {}
 
 impl ServerApi for Server {
     type Context = ApiContext;
+
+    async fn create_invitation_v1(
+        rqctx: RequestContext<ApiContext>,
+        accept: Accept<1, 0>,
+        path: Path<v1::CreateInvitationV1Path>,
+        body: TypedBody<v1::types::CreateInvitationRequestV1>,
+    ) -> Result<WithErrorHeaders<HttpResponseHeaders<HttpResponseUpdatedNoContent, LocationHeader>>, ApiError> {
+        agent_authorisation_v1::create_invitation_v1(rqctx, accept, path, body).await
+    }
+
+    async fn get_invitation_v1(
+        rqctx: RequestContext<ApiContext>,
+        accept: Accept<1, 0>,
+        path: Path<v1::GetInvitationV1Path>,
+    ) -> Result<HttpResponseOk<v1::types::InvitationV1>, ApiError> {
+        agent_authorisation_v1::get_invitation_v1(rqctx, accept, path).await
+    }
 
     async fn list_invitations(
         rqctx: RequestContext<ApiContext>,

@@ -11,7 +11,11 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 /// The contract files these tests cover.
-const FILES: [&str; 2] = ["agent-authorisation-v2.yaml", "sandbox.yaml"];
+const FILES: [&str; 3] = [
+    "agent-authorisation-v1.yaml",
+    "agent-authorisation-v2.yaml",
+    "sandbox.yaml",
+];
 
 const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -64,6 +68,17 @@ impl Operation {
             ps.iter()
                 .any(|p| p["in"] == "header" && p["name"] == "Accept")
         })
+    }
+
+    /// The media type the operation's documented `Accept` header asks for, e.g.
+    /// `application/vnd.hmrc.2.0+json`; `None` when it documents no `Accept` header.
+    pub fn accept_media_type(&self) -> Option<&'static str> {
+        self.spec["parameters"]
+            .as_array()?
+            .iter()
+            .find(|p| p["in"] == "header" && p["name"] == "Accept")?
+            .pointer("/schema/enum/0")?
+            .as_str()
     }
 
     /// The documented statuses, e.g. `[204, 400, 401, 403, 406, 500]`.

@@ -2,6 +2,7 @@
 //! users, request builders, request bodies, and assertions against the contracts' documented examples.
 #![allow(dead_code)]
 
+pub mod backend;
 pub mod contract;
 pub mod db;
 pub mod raw;
@@ -22,6 +23,9 @@ pub use db::TestDatabase;
 
 /// The media type of the Agent Authorisation API v2.0.
 pub const V2_ACCEPT: &str = "application/vnd.hmrc.2.0+json";
+
+/// The media type of the Agent Authorisation API v1.0.
+pub const V1_ACCEPT: &str = "application/vnd.hmrc.1.0+json";
 
 /// The alphabet of invitation ids and client action link uids (DOMAIN §5).
 pub const ID_ALPHABET: &str = "ABCDEFGHJKLMNOPRSTUWXYZ123456789";
@@ -103,6 +107,13 @@ impl TestApp {
     pub fn v2(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
         self.bare(method, path)
             .header(ACCEPT, V2_ACCEPT)
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+    }
+
+    /// A v1 request: `Accept: application/vnd.hmrc.1.0+json` and `Authorization: Bearer {token}`.
+    pub fn v1(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
+        self.bare(method, path)
+            .header(ACCEPT, V1_ACCEPT)
             .header(AUTHORIZATION, format!("Bearer {token}"))
     }
 

@@ -85,10 +85,8 @@ fn render(contract: &Contract) -> Result<(String, Vec<TokenStream>)> {
     let types = render_types(contract)?;
     let mut items = Vec::new();
     let mut methods = Vec::new();
-    let mut uses_location = false;
     for (path, method, operation) in operations(contract)? {
         let endpoint = EndpointCode::new(contract, &path, method, operation)?;
-        uses_location |= endpoint.uses_location;
         items.extend(endpoint.items);
         methods.push(endpoint.method);
     }
@@ -183,7 +181,6 @@ pub fn operations(contract: &Contract) -> Result<Vec<(String, &'static str, &Ope
 struct EndpointCode {
     items: Vec<TokenStream>,
     method: TokenStream,
-    uses_location: bool,
 }
 
 impl EndpointCode {
@@ -257,7 +254,7 @@ impl EndpointCode {
             args.push(quote! { body: dropshot::TypedBody<#ty> });
         }
 
-        let (response, uses_location) = response_type(&module, operation).with_context(context)?;
+        let response = response_type(&module, operation).with_context(context)?;
         let summary = operation.summary.as_deref().unwrap_or(operation_id);
         let docs: Vec<String> = std::iter::once(summary)
             .chain(operation.description.as_deref().map(|_| ""))
@@ -282,7 +279,6 @@ impl EndpointCode {
         Ok(Self {
             items,
             method,
-            uses_location,
         })
     }
 }
@@ -350,7 +346,7 @@ fn accept_version(contract: &Contract, format: &ParameterSchemaOrContent) -> Res
 }
 
 /// The dropshot response type for the operation's success responses, and whether it carries `Location`.
-fn response_type(module: &Ident, operation: &Operation) -> Result<(TokenStream, bool)> {
+fn response_type(module: &Ident, operation: &Operation) -> Result<TokenStream> {
     let mut successes = Vec::new();
     for (status, response) in &operation.responses.responses {
         let StatusCode::Code(code @ 200..=299) = *status else {
@@ -381,45 +377,31 @@ fn response_type(module: &Ident, operation: &Operation) -> Result<(TokenStream, 
         }
         successes.push((code, body, location));
     }
-    let response = match successes.as_slice() {
+    // `location`: the success carries a `Location` header that `HttpResponseHeaders` must add.
+    let (response, location) = match successes.as_slice() {
         [(200, Some(body), location)] => (quote!(dropshot::HttpResponseOk<#body>), *location),
         [(201, Some(body), location)] => (quote!(dropshot::HttpResponseCreated<#body>), *location),
         [(204, None, location)] => (quote!(dropshot::HttpResponseUpdatedNoContent), *location),
-        [(200, Some(body), false), (204, None, false)] => {
-            (quote!(crate::api::OkOrNoContent<#body>), false)
-        }
-        // Written whole by the runtime type, so not wrapped in `HttpResponseHeaders` below.
-        [(201, None, true)] => return Ok((quote!(crate::api::CreatedWithLocation), true)),
+        [(200, Some(body), false), (204, None, false)] => (quote!(crate::api::OkOrNoContent<#body>), false),
+        // Writes its own `Location`.
+        [(201, None, true)] => (quote!(crate::api::CreatedWithLocation), false),
         [(201, None, false), (204, None, false)] => (quote!(crate::api::CreatedOrNoContent), false),
         _ => bail!(
             "unsupported combination of success responses: {:?}",
             successes.iter().map(|s| s.0).collect::<Vec<_>>()
         ),
     };
-    let (response, uses_location) = match response {
-        (ty, true) => (
-            quote!(dropshot::HttpResponseHeaders<#ty, crate::api::LocationHeader>),
-            true,
-        ),
-        (ty, false) => (ty, false),
+    let response = if location {
+        quote!(dropshot::HttpResponseHeaders<#response, crate::api::LocationHeader>)
+    } else {
+        response
     };
     // Dropshot's error path cannot add headers; errors documented with headers travel as responses.
-    let error_headers = operation
-        .responses
-        .responses
-        .iter()
-        .any(|(status, response)| {
-            !matches!(status, StatusCode::Code(200..=299))
-                && matches!(response, ReferenceOr::Item(response) if !response.headers.is_empty())
-        });
-    Ok(if error_headers {
-        (
-            quote!(crate::api::WithErrorHeaders<#response>),
-            uses_location,
-        )
-    } else {
-        (response, uses_location)
-    })
+    let error_headers = operation.responses.responses.iter().any(|(status, response)| {
+        !matches!(status, StatusCode::Code(200..=299))
+            && matches!(response, ReferenceOr::Item(response) if !response.headers.is_empty())
+    });
+    Ok(if error_headers { quote!(crate::api::WithErrorHeaders<#response>) } else { response })
 }
 
 fn type_of(module: &Ident, schema: &ReferenceOr<Schema>) -> Result<TokenStream> {

@@ -1,0 +1,749 @@
+//! Generated inputs (proptest): bodies, identifiers, headers and paths, valid and mutated, sent to every
+//! agent-facing operation and the sandbox. The oracle is the contract: the documented order of checks
+//! (`crate::reference`) says which documented response each input must get; at the very least the status must
+//! be documented for the operation, the body must match its schema, there is never a 5xx, and never a success for
+//! an input the contract calls invalid.
+//!
+//! Cases are drawn from one seeded proptest runner and sent concurrently; a failing case is shrunk (proptest's
+//! value trees) to a minimal one, printed as a curl command with the seed that replays it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use anyhow::Result;
+use futures::StreamExt;
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config as ProptestConfig, TestRng, TestRunner};
+use serde_json::{Value, json};
+
+use crate::harness::*;
+use crate::http::{Exchange, Request};
+use crate::reference::{self, Payload, judge, judge_accept, random_invitation_id};
+use crate::sandbox::{Agent, Individual, Organisation};
+use crate::scenarios::v2::{invitation_path, invitations_path};
+
+const SOURCE: &str = "generated inputs";
+
+/// The operations cases are drawn for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Create,
+    Check,
+    Deauthorise,
+    Get,
+    Cancel,
+    List,
+    Accept,
+    Reject,
+    Expire,
+    CreateTestAgent,
+    CreateTestIndividual,
+    CreateTestOrganisation,
+}
+
+impl Op {
+    pub fn id(self) -> &'static str {
+        match self {
+            Op::Create => "create_invitation",
+            Op::Check => "check_relationship",
+            Op::Deauthorise => "deauthorise_client",
+            Op::Get => "get_invitation",
+            Op::Cancel => "cancel_invitation",
+            Op::List => "list_invitations",
+            Op::Accept => "accept_invitation",
+            Op::Reject => "reject_invitation",
+            Op::Expire => "expire_invitation",
+            Op::CreateTestAgent => "create_test_agent",
+            Op::CreateTestIndividual => "create_test_individual",
+            Op::CreateTestOrganisation => "create_test_organisation",
+        }
+    }
+
+    fn is_v2(self) -> bool {
+        matches!(self, Op::Create | Op::Check | Op::Deauthorise | Op::Get | Op::Cancel | Op::List)
+    }
+
+    const ALL: [Op; 12] = [
+        Op::Create,
+        Op::Check,
+        Op::Deauthorise,
+        Op::Get,
+        Op::Cancel,
+        Op::List,
+        Op::Accept,
+        Op::Reject,
+        Op::Expire,
+        Op::CreateTestAgent,
+        Op::CreateTestIndividual,
+        Op::CreateTestOrganisation,
+    ];
+}
+
+/// One generated input. Strings starting with `$` name test data (`$nino:0`, `$postcode:1`, …) filled in when
+/// it is sent, so the case stays readable and shrinks toward the valid, simple choices listed first.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub op: Op,
+    pub agent: usize,
+    /// `None`: no Accept header.
+    pub accept: Option<String>,
+    /// `$agent`, `$none`, `$expired`, `$other-agent`, `$individual`, `$unsubscribed`, or a raw header value.
+    pub auth: String,
+    /// `$own` or a raw path segment.
+    pub arn: String,
+    /// `$real:N`, `$unknown:ID`, or a raw path segment.
+    pub id: String,
+    pub body: Option<Body>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Body {
+    Json(Value),
+    Bytes(String),
+}
+
+/// The test data cases draw on.
+pub struct World {
+    agents: Vec<Agent>,
+    itsa: Vec<Individual>,
+    alt: Individual,
+    vat: Vec<Organisation>,
+    insolvent: Organisation,
+    /// Requests of `agents[i % agents.len()]`.
+    invitations: Vec<(usize, String)>,
+    unregistered_nino: String,
+    unregistered_vrn: String,
+}
+
+impl World {
+    async fn create(h: &Harness) -> Result<Self> {
+        let s = &h.sandbox;
+        let (a0, a1, a2, i0, i1, alt, v0, v1, insolvent) = tokio::try_join!(
+            s.agent(),
+            s.agent(),
+            s.agent(),
+            s.itsa_client(),
+            s.itsa_client(),
+            s.alt_itsa_client(),
+            s.vat_client(false),
+            s.vat_client(false),
+            s.vat_client(true)
+        )?;
+        let agents = vec![a0, a1, a2];
+        let mut invitations = Vec::new();
+        for (index, agent) in agents.iter().enumerate() {
+            invitations.push((index, s.create_invitation(agent, &itsa_body(&i0, None)).await?));
+            invitations.push((index, s.create_invitation(agent, &vat_body(&v0)).await?));
+        }
+        let mut rng = h.rng("generated world");
+        Ok(Self {
+            agents,
+            itsa: vec![i0, i1],
+            alt,
+            vat: vec![v0, v1],
+            insolvent,
+            invitations,
+            unregistered_nino: reference::random_nino(&mut rng),
+            unregistered_vrn: reference::random_vrn(&mut rng),
+        })
+    }
+
+    fn fill(&self, text: &str) -> String {
+        let Some(rest) = text.strip_prefix('$') else { return text.to_owned() };
+        let (name, index) = rest.split_once(':').map(|(n, i)| (n, i.parse::<usize>().unwrap_or(0))).unwrap_or((rest, 0));
+        let itsa = &self.itsa[index % self.itsa.len()];
+        let vat = &self.vat[index % self.vat.len()];
+        match name {
+            "nino" => itsa.nino.clone(),
+            "nino-lower" => itsa.nino.to_lowercase(),
+            "nino-spaced" => format!("{} {} {} {} {}", &itsa.nino[..2], &itsa.nino[2..4], &itsa.nino[4..6], &itsa.nino[6..8], &itsa.nino[8..]),
+            "postcode" => itsa.postcode.clone(),
+            "postcode-compact" => itsa.postcode.replace(' ', "").to_lowercase(),
+            "alt-nino" => self.alt.nino.clone(),
+            "alt-postcode" => self.alt.postcode.clone(),
+            "vrn" => vat.vrn.clone(),
+            "vat-date" => vat.vat_registration_date.clone(),
+            "insolvent-vrn" => self.insolvent.vrn.clone(),
+            "insolvent-date" => self.insolvent.vat_registration_date.clone(),
+            "unregistered-nino" => self.unregistered_nino.clone(),
+            "unregistered-vrn" => self.unregistered_vrn.clone(),
+            _ => text.to_owned(),
+        }
+    }
+
+    fn fill_json(&self, value: &Value) -> Value {
+        match value {
+            Value::String(text) => Value::String(self.fill(text)),
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.fill_json(v)).collect()),
+            Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), self.fill_json(v))).collect()),
+            other => other.clone(),
+        }
+    }
+
+    /// The known facts of the registered clients: normalised NINO → postcode, VRN → (date, insolvent).
+    fn itsa_fact(&self, nino: &str) -> Option<String> {
+        self.itsa.iter().chain([&self.alt]).find(|c| c.nino == nino).and_then(|c| reference::postcode(&c.postcode))
+    }
+
+    fn vat_fact(&self, vrn: &str) -> Option<(String, bool)> {
+        self.vat
+            .iter()
+            .map(|c| (c, false))
+            .chain([(&self.insolvent, true)])
+            .find(|(c, _)| c.vrn == vrn)
+            .map(|(c, insolvent)| (c.vat_registration_date.clone(), insolvent))
+    }
+}
+
+// ---- strategies ----
+
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof!["[A-Za-z0-9 ]{0,12}", "[ -~]{0,20}", Just(String::new()), Just("\u{e9}\u{1F600}".to_owned())]
+}
+
+fn accept() -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        8 => Just(Some(V2_ACCEPT.to_owned())),
+        1 => Just(None),
+        1 => prop_oneof![
+            Just("application/json".to_owned()),
+            Just("*/*".to_owned()),
+            Just("application/vnd.hmrc.1.0+json".to_owned()),
+            Just("application/vnd.hmrc.2.0+xml".to_owned()),
+            Just("application/vnd.hmrc.2.1+json".to_owned()),
+            Just("application/vnd.hmrc.20+json".to_owned()),
+            "application/vnd\\.hmrc\\.[0-9]{1,2}\\.[0-9]\\+(json|xml|text)",
+            text(),
+        ]
+        .prop_map(Some),
+    ]
+}
+
+fn auth() -> impl Strategy<Value = String> {
+    prop_oneof![
+        10 => Just("$agent".to_owned()),
+        1 => prop_oneof![
+            Just("$none".to_owned()),
+            Just("$expired".to_owned()),
+            Just("$other-agent".to_owned()),
+            Just("$individual".to_owned()),
+            Just("$unsubscribed".to_owned()),
+            Just("Bearer".to_owned()),
+            "Bearer [0-9a-f]{8,64}",
+            text(),
+        ],
+    ]
+}
+
+fn arn() -> impl Strategy<Value = String> {
+    prop_oneof![12 => Just("$own".to_owned()), 1 => prop_oneof!["[A-Z]ARN[0-9]{7}", "[A-Za-z0-9]{1,12}"]]
+}
+
+fn id() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => (0usize..6).prop_map(|i| format!("$real:{i}")),
+        2 => any::<u64>().prop_map(|seed| format!("$unknown:{}", random_invitation_id(&mut reference::Rng::new(seed), 'A'))),
+        2 => prop_oneof!["[A-Z0-9]{13}", "[A-Za-z0-9]{1,20}", "[ABCDEFGHJKLMNOPRSTUWXYZ1-9]{12,14}"],
+    ]
+}
+
+fn field(valid: &'static [&'static str], wrong: &'static [&'static str]) -> impl Strategy<Value = Option<Value>> {
+    prop_oneof![
+        12 => proptest::sample::select(valid).prop_map(|v| Some(json!(v))),
+        2 => proptest::sample::select(wrong).prop_map(|v| Some(json!(v))),
+        1 => text().prop_map(|v| Some(json!(v))),
+        1 => Just(None),
+        1 => prop_oneof![Just(json!(null)), Just(json!(42)), Just(json!(["x"])), Just(json!({"a": 1}))].prop_map(Some),
+    ]
+}
+
+/// A body of the v2 shape: mostly valid choices of real test data, with mutations mixed in.
+fn v2_body(op: Op) -> BoxedStrategy<Option<Body>> {
+    let itsa = (
+        field(&["$nino:0", "$nino:1", "$nino-lower:0", "$nino-spaced:1", "$alt-nino", "$unregistered-nino"], &["AB123456E", "QQ123456A", "AB12345", "$vrn:0", "2134514321"]),
+        field(&["$postcode:0", "$postcode:1", "$postcode-compact:0", "$alt-postcode", "SW1A 1AA"], &["NOT A POSTCODE", "12345", "SW1A1AAA", "2007-05-18"]),
+        field(&["personal"], &["business", "trust", "Personal"]),
+        field(&["ni"], &["vrn", "utr", "NI"]),
+        prop_oneof![8 => Just(None), 2 => Just(Some(json!("main"))), 2 => Just(Some(json!("supporting"))), 1 => Just(Some(json!("Main")))],
+    )
+        .prop_map(|(id, fact, client_type, id_type, agent_type)| (json!(["MTD-IT"]), id, fact, client_type, id_type, agent_type));
+    let vat = (
+        field(&["$vrn:0", "$vrn:1", "$insolvent-vrn", "$unregistered-vrn"], &["12345678", "GB123456789", "$nino:0", "1234567890"]),
+        field(&["$vat-date:0", "$vat-date:1", "$insolvent-date", "2001-02-03"], &["18/05/2007", "2007-5-18", "2007-02-30", "$postcode:0"]),
+        field(&["business", "personal"], &["trust", "Business"]),
+        field(&["vrn"], &["ni", "VRN"]),
+        prop_oneof![10 => Just(None), 1 => Just(Some(json!("main")))],
+    )
+        .prop_map(|(id, fact, client_type, id_type, agent_type)| (json!("MTD-VAT"), id, fact, client_type, id_type, agent_type));
+    let service = prop_oneof![
+        16 => Just(None::<Value>),
+        1 => prop_oneof![Just(json!("MTD-CGT")), Just(json!("mtd-it")), Just(json!(["MTD-IT", "MTD-VAT"])), Just(json!([])), Just(json!(7))].prop_map(Some),
+    ];
+    let shape = prop_oneof![
+        30 => Just(None::<Body>),
+        1 => Just(Some(Body::Bytes("{not json".into()))),
+        1 => Just(Some(Body::Json(json!([])))),
+        1 => Just(Some(Body::Json(json!("MTD-IT")))),
+    ];
+    (prop_oneof![itsa, vat], service, shape, proptest::bool::weighted(0.1))
+        .prop_map(move |((service, id, fact, client_type, id_type, agent_type), replaced, shape, extra)| {
+            if let Some(shape) = shape {
+                return Some(shape);
+            }
+            let mut body = serde_json::Map::new();
+            body.insert("service".into(), replaced.unwrap_or(service));
+            if op != Op::Check && let Some(v) = client_type {
+                body.insert("clientType".into(), v);
+            }
+            if let Some(v) = id_type {
+                body.insert("clientIdType".into(), v);
+            }
+            if let Some(v) = id {
+                body.insert("clientId".into(), v);
+            }
+            if op != Op::Deauthorise && let Some(v) = fact {
+                body.insert("knownFact".into(), v);
+            }
+            if let Some(v) = agent_type {
+                body.insert("agentType".into(), v);
+            }
+            if extra {
+                body.insert("unexpected".into(), json!("ignored"));
+            }
+            Some(Body::Json(Value::Object(body)))
+        })
+        .boxed()
+}
+
+fn test_user_body(allowed: &'static [&'static str]) -> BoxedStrategy<Option<Body>> {
+    let names = proptest::collection::vec(
+        prop_oneof![8 => proptest::sample::select(allowed).prop_map(str::to_owned), 1 => proptest::sample::select(&["agent-services", "mtd-vat", "national-insurance", "self-assessment", "mtd-income-tax", "vat"][..]).prop_map(str::to_owned), 1 => text()],
+        0..4,
+    );
+    let lifetime = prop_oneof![6 => Just(None), 1 => (-5i64..100_000).prop_map(Some), 1 => Just(Some(0))];
+    let shape = prop_oneof![
+        20 => Just(None::<Body>),
+        1 => Just(Some(Body::Bytes("serviceNames=mtd-vat".into()))),
+        1 => Just(Some(Body::Json(json!({"serviceNames": "mtd-vat"})))),
+        1 => Just(Some(Body::Json(json!({"services": []})))),
+    ];
+    (names, lifetime, shape, proptest::option::weighted(0.2, any::<bool>()))
+        .prop_map(|(names, lifetime, shape, insolvent)| {
+            shape.or_else(|| {
+                let mut body = json!({"serviceNames": names});
+                if let Some(lifetime) = lifetime {
+                    body["tokenLifetimeSeconds"] = json!(lifetime);
+                }
+                if let Some(insolvent) = insolvent {
+                    body["insolvent"] = json!(insolvent);
+                }
+                Some(Body::Json(body))
+            })
+        })
+        .boxed()
+}
+
+pub fn case() -> BoxedStrategy<Case> {
+    (proptest::sample::select(&Op::ALL[..]), 0usize..3)
+        .prop_flat_map(|(op, agent)| {
+            let body = match op {
+                Op::Create | Op::Check | Op::Deauthorise => v2_body(op),
+                Op::CreateTestAgent => test_user_body(&["agent-services"]),
+                Op::CreateTestIndividual => test_user_body(&["national-insurance", "self-assessment", "mtd-income-tax", "mtd-vat"]),
+                Op::CreateTestOrganisation => test_user_body(&["mtd-vat"]),
+                _ => Just(None).boxed(),
+            };
+            (Just(op), Just(agent), accept(), auth(), arn(), id(), body).prop_map(|(op, agent, accept, auth, arn, id, body)| Case {
+                op,
+                agent,
+                accept,
+                auth,
+                arn,
+                id,
+                body,
+            })
+        })
+        .boxed()
+}
+
+// ---- from a case to a request ----
+
+fn url_segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+/// Who the case's Authorization header names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    Agent,
+    Unauthorised,
+    OtherAgent,
+    NotAnAgent,
+    Unsubscribed,
+}
+
+struct Built {
+    request: Request,
+    caller: Caller,
+    /// The invitation id the path names (as sent), and whether it is one of the world's.
+    id: Option<(String, bool)>,
+    own_arn: bool,
+}
+
+fn build(world: &World, fixtures: &Fixtures, case: &Case) -> Built {
+    let agent = &world.agents[case.agent % world.agents.len()];
+    let other = &world.agents[(case.agent + 1) % world.agents.len()];
+    let arn = if case.arn == "$own" { agent.arn.clone() } else { case.arn.clone() };
+    let id = if let Some(index) = case.id.strip_prefix("$real:") {
+        let index: usize = index.parse().unwrap_or(0);
+        let (owner, id) = &world.invitations[index % world.invitations.len()];
+        (id.clone(), *owner == case.agent % world.agents.len())
+    } else if let Some(id) = case.id.strip_prefix("$unknown:") {
+        (id.to_owned(), false)
+    } else {
+        (case.id.clone(), false)
+    };
+    let path = match case.op {
+        Op::Create | Op::List => invitations_path(&url_segment(&arn)),
+        Op::Get | Op::Cancel => invitation_path(&url_segment(&arn), &url_segment(&id.0)),
+        Op::Check => format!("/agents/{}/relationships", url_segment(&arn)),
+        Op::Deauthorise => format!("/agents/{}/deauthorise-client", url_segment(&arn)),
+        Op::Accept | Op::Reject => format!("/agent-authorisation-test-support/invitations/{}", url_segment(&id.0)),
+        Op::Expire => format!("/agent-authorisation-test-support/invitations/{}/expire", url_segment(&id.0)),
+        Op::CreateTestAgent => "/create-test-user/agents".into(),
+        Op::CreateTestIndividual => "/create-test-user/individuals".into(),
+        Op::CreateTestOrganisation => "/create-test-user/organisations".into(),
+    };
+    let method = match case.op {
+        Op::Create | Op::Check | Op::CreateTestAgent | Op::CreateTestIndividual | Op::CreateTestOrganisation => "POST",
+        Op::Get | Op::List => "GET",
+        Op::Cancel | Op::Reject => "DELETE",
+        Op::Deauthorise | Op::Accept | Op::Expire => "PUT",
+    };
+    let mut request = Request::new(method, path);
+    let mut caller = Caller::Agent;
+    if case.op.is_v2() {
+        if let Some(accept) = &case.accept {
+            request = request.header("Accept", accept.as_str());
+        }
+        let (header, who) = match case.auth.as_str() {
+            "$agent" => (Some(format!("Bearer {}", agent.token)), Caller::Agent),
+            "$none" => (None, Caller::Unauthorised),
+            "$expired" => (Some(format!("Bearer {}", fixtures.expired.token)), Caller::Unauthorised),
+            "$other-agent" => (Some(format!("Bearer {}", other.token)), Caller::OtherAgent),
+            "$individual" => (Some(format!("Bearer {}", fixtures.individual.token)), Caller::NotAnAgent),
+            "$unsubscribed" => (Some(format!("Bearer {}", fixtures.unsubscribed.token)), Caller::Unsubscribed),
+            raw => (Some(raw.to_owned()), Caller::Unauthorised),
+        };
+        // A header value reqwest cannot send is left out (the case is then "no token").
+        let header = header.filter(|h| reqwest::header::HeaderValue::from_str(h).is_ok());
+        caller = if header.is_none() { Caller::Unauthorised } else { who };
+        request = request.set_header("Authorization", header);
+    } else {
+        request = request.header("Accept", "application/json");
+    }
+    match &case.body {
+        Some(Body::Json(value)) => request = request.json(&world.fill_json(value)),
+        Some(Body::Bytes(text)) => request = request.bytes(text.clone().into_bytes()),
+        None => {}
+    }
+    let names_id = matches!(case.op, Op::Get | Op::Cancel | Op::Accept | Op::Reject | Op::Expire);
+    Built { request, caller, id: names_id.then_some(id), own_arn: arn == agent.arn }
+}
+
+// ---- the oracle ----
+
+/// The documented responses a case may get (any one of them), by example name or status.
+fn expected(world: &World, case: &Case, built: &Built) -> Vec<String> {
+    let op = case.op.id();
+    let one = |name: &str| vec![format!("{op}/{name}")];
+    let many = |names: &[&str]| names.iter().map(|n| format!("{op}/{n}")).collect::<Vec<_>>();
+    if case.op.is_v2() {
+        if let Some(name) = judge_accept(built.request.header_value("Accept"), "2.0") {
+            let status = if name.starts_with("ACCEPT") { 406 } else { 400 };
+            return one(&format!("{status}/{name}"));
+        }
+    }
+    let body: Option<Value> = built.request.body.as_ref().map(|b| serde_json::from_slice(b).unwrap_or(json!("\u{0}not json")));
+    let payload = match case.op {
+        Op::Create => Some(Payload::Create),
+        Op::Check => Some(Payload::Check),
+        Op::Deauthorise => Some(Payload::Deauthorise),
+        _ => None,
+    };
+    let judged = payload.map(|p| judge(p, body.as_ref().unwrap_or(&Value::Null)));
+    if let Some(Err("BAD_REQUEST")) = judged {
+        return one("400/BAD_REQUEST");
+    }
+    let auth_error = match (built.caller, built.own_arn) {
+        (Caller::Unauthorised, _) => Some("401/UNAUTHORIZED"),
+        (Caller::NotAnAgent, _) => Some("403/NOT_AN_AGENT"),
+        (Caller::Unsubscribed, _) => Some("403/AGENT_NOT_SUBSCRIBED"),
+        (Caller::OtherAgent, _) | (Caller::Agent, false) => Some("403/NO_PERMISSION_ON_AGENCY"),
+        (Caller::Agent, true) => None,
+    };
+    if case.op.is_v2() {
+        let malformed_id = built.id.as_ref().is_some_and(|(id, _)| !reference::is_invitation_id(id));
+        match (auth_error, malformed_id) {
+            // The contract does not order a malformed id against the caller's checks: either answer is right.
+            (Some(auth), true) => return many(&[auth, "400/BAD_REQUEST"]),
+            (Some(auth), false) => return one(auth),
+            (None, true) => return one("400/BAD_REQUEST"),
+            (None, false) => {}
+        }
+    }
+    match case.op {
+        Op::Create | Op::Check | Op::Deauthorise => {
+            let valid = match judged {
+                Some(Ok(valid)) => valid,
+                Some(Err(name)) => return one(&format!("400/{name}")),
+                None => return Vec::new(),
+            };
+            let income_tax = valid.service != reference::Service::Vat;
+            let record: Option<(String, bool)> =
+                if income_tax { world.itsa_fact(&valid.client_id).map(|f| (f, false)) } else { world.vat_fact(&valid.client_id) };
+            if case.op == Op::Deauthorise {
+                return many(&["204", "403/NO_RELATIONSHIP"]);
+            }
+            let Some((fact, insolvent)) = record else { return one("403/CLIENT_REGISTRATION_NOT_FOUND") };
+            let mismatch = valid.known_fact.as_deref() != Some(fact.as_str());
+            let state = if case.op == Op::Create {
+                &["204", "403/DUPLICATE_AUTHORISATION_REQUEST", "403/ALREADY_AUTHORISED", "403/ALREADY_BEING_PROCESSED"][..]
+            } else {
+                &["204", "404/RELATIONSHIP_NOT_FOUND"][..]
+            };
+            let mut allowed: Vec<&str> = match (insolvent, mismatch) {
+                (true, _) => vec!["403/VAT_CLIENT_INSOLVENT"],
+                (false, true) => vec![if income_tax { "403/POSTCODE_DOES_NOT_MATCH" } else { "403/VAT_REG_DATE_DOES_NOT_MATCH" }],
+                (false, false) => state.to_vec(),
+            };
+            if case.op == Op::Create && !allowed.contains(&"204") {
+                // A pending request is found before the client's record is checked.
+                allowed.push("403/DUPLICATE_AUTHORISATION_REQUEST");
+            }
+            many(&allowed)
+        }
+        Op::List => many(&["200", "204"]),
+        Op::Get | Op::Cancel => {
+            let (_, ours) = built.id.clone().unwrap_or_default();
+            let real = case.id.starts_with("$real:");
+            match (real, ours, case.op) {
+                (true, true, Op::Get) => one("200"),
+                (true, true, _) => many(&["204", "403/INVALID_INVITATION_STATUS"]),
+                (true, false, _) => one("403/NO_PERMISSION_ON_AGENCY"),
+                (false, _, _) => one("404/INVITATION_NOT_FOUND"),
+            }
+        }
+        Op::Accept | Op::Reject | Op::Expire => {
+            let (id, _) = built.id.clone().unwrap_or_default();
+            if !reference::is_invitation_id(&id) {
+                one("400/BAD_REQUEST")
+            } else if case.id.starts_with("$real:") {
+                many(&["204", "403/INVALID_INVITATION_STATUS"])
+            } else {
+                one("404/INVITATION_NOT_FOUND")
+            }
+        }
+        Op::CreateTestAgent | Op::CreateTestIndividual | Op::CreateTestOrganisation => {
+            let allowed: &[&str] = match case.op {
+                Op::CreateTestAgent => &["agent-services"],
+                Op::CreateTestIndividual => &["national-insurance", "self-assessment", "mtd-income-tax", "mtd-vat"],
+                _ => &["mtd-vat"],
+            };
+            let Some(Value::Object(map)) = &body else { return one("400/BAD_REQUEST") };
+            let names = match map.get("serviceNames") {
+                Some(Value::Array(names)) if names.iter().all(Value::is_string) => names,
+                _ => return one("400/BAD_REQUEST"),
+            };
+            let lifetime_ok = match map.get("tokenLifetimeSeconds") {
+                None => true,
+                Some(v) => match v.as_i64() {
+                    Some(n) => n >= 0,
+                    None => return one("400/BAD_REQUEST"),
+                },
+            };
+            if case.op == Op::CreateTestOrganisation && map.get("insolvent").is_some_and(|v| !v.is_boolean()) {
+                return one("400/BAD_REQUEST");
+            }
+            let names_ok = names.iter().all(|n| allowed.contains(&n.as_str().unwrap_or_default()));
+            match (lifetime_ok, names_ok) {
+                (true, true) => one("201"),
+                (true, false) => one("400/SERVICE_NAME_NOT_SUPPORTED"),
+                (false, true) => one("400/BAD_REQUEST"),
+                (false, false) => many(&["400/BAD_REQUEST", "400/SERVICE_NAME_NOT_SUPPORTED"]),
+            }
+        }
+    }
+}
+
+/// Judges an answer: the entry it proves, or what is wrong with it.
+fn judge_answer(h: &Harness, case: &Case, allowed: &[String], exchange: &Exchange) -> Result<String, String> {
+    let op = case.op.id();
+    let status = exchange.status();
+    if status >= 500 {
+        return Err(format!("{op}: a {status} for a client's input (never a 5xx): {}", exchange.summary()));
+    }
+    let mut problems = Vec::new();
+    for id in allowed {
+        let Some(entry) = h.ledger.entry(id) else { continue };
+        match h.ledger.verify(entry, exchange) {
+            Ok(()) => return Ok(id.clone()),
+            Err(problem) => problems.push(format!("{id}: {problem}")),
+        }
+    }
+    let documented = !h.ledger.entries_for(op, status, exchange.code().as_deref()).is_empty();
+    let verdict = if allowed.iter().all(|a| !a.ends_with("/200") && !a.ends_with("/201") && !a.ends_with("/204")) && (200..300).contains(&status) {
+        "a success for an input the contract calls invalid"
+    } else if documented {
+        "a documented answer, but not the one the contract's rules give for this input"
+    } else {
+        "an answer the contract does not document for this operation"
+    };
+    Err(format!("{op}: {verdict}: expected one of [{}], got {}\n      {}", allowed.join(", "), exchange.summary(), problems.join("\n      ")))
+}
+
+/// Runs one case: Ok(entry proved) or Err(message).
+async fn run_case(h: &Harness, world: &World, case: &Case) -> Result<(String, Exchange), (String, Option<Exchange>)> {
+    let built = build(world, &h.fixtures, case);
+    let allowed = expected(world, case, &built);
+    let exchange = match h.send(built.request).await {
+        Ok(exchange) => exchange,
+        Err(error) => return Err((format!("{}: the request failed: {error:#}", case.op.id()), None)),
+    };
+    match judge_answer(h, case, &allowed, &exchange) {
+        Ok(entry) => Ok((entry, exchange)),
+        Err(message) => Err((message, Some(exchange))),
+    }
+}
+
+/// A failing case, shrunk.
+#[derive(Debug, Clone)]
+pub struct GeneratedFailure {
+    pub index: u64,
+    pub message: String,
+    pub case: String,
+    pub curl: Option<String>,
+    pub entry: Option<String>,
+}
+
+/// Draws and runs `h.config.cases` cases (for operations whose entries are selected); answers the failures.
+pub async fn run(h: Arc<Harness>) -> Result<Vec<GeneratedFailure>> {
+    let selected: Vec<Op> = Op::ALL.into_iter().filter(|op| h.ledger.entries().iter().any(|e| e.operation == op.id() && h.ledger.is_selected(&e.id))).collect();
+    if selected.is_empty() || h.config.cases == 0 {
+        return Ok(Vec::new());
+    }
+    let world = Arc::new(World::create(&h).await?);
+    let strategy = case().prop_filter("operation selected", {
+        let selected = selected.clone();
+        move |case| selected.contains(&case.op)
+    });
+    let mut runner = TestRunner::new_with_rng(ProptestConfig::default(), TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed_bytes(h.config.seed)));
+    let mut trees = Vec::new();
+    for _ in 0..h.config.cases {
+        trees.push(strategy.new_tree(&mut runner).map_err(|e| anyhow::anyhow!("drawing a case: {e}"))?);
+    }
+    h.progress.cases_total.store(trees.len() as u64, Ordering::Relaxed);
+    let cases: Vec<(usize, Case)> = trees.iter().map(|t| t.current()).enumerate().collect();
+    let results: Vec<(usize, Result<(String, Exchange), (String, Option<Exchange>)>)> = futures::stream::iter(cases)
+        .map(|(index, case)| {
+            let h = h.clone();
+            let world = world.clone();
+            async move {
+                let result = run_case(&h, &world, &case).await;
+                h.progress.cases_done.fetch_add(1, Ordering::Relaxed);
+                (index, result)
+            }
+        })
+        .buffer_unordered(h.config.concurrency)
+        .collect()
+        .await;
+
+    let mut failures = Vec::new();
+    let mut by_operation: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for (index, result) in results {
+        match result {
+            Ok((entry, exchange)) => {
+                let _ = h.ledger.check(&entry, SOURCE, &exchange);
+            }
+            Err(_) => {
+                let op = trees[index].current().op.id();
+                let count = by_operation.entry(op).or_default();
+                *count += 1;
+                // Shrink the first few failures per operation; the rest are counted.
+                if *count > 2 {
+                    h.progress.failures.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+                let failure = shrink(&h, &world, &mut trees[index], index as u64).await;
+                h.progress.failures.fetch_add(1, Ordering::Relaxed);
+                failures.push(failure);
+            }
+        }
+    }
+    for failure in &failures {
+        let message = format!(
+            "{}\n      generated case #{} (seed {}), shrunk to: {}\n      repeat:   {}\n      replay:   --seed {} --cases {}",
+            failure.message,
+            failure.index,
+            h.config.seed,
+            failure.case,
+            failure.curl.clone().unwrap_or_default(),
+            h.config.seed,
+            h.config.cases
+        );
+        match &failure.entry {
+            Some(entry) => h.ledger.fail(entry, SOURCE, message),
+            None => h.ledger.finding(failure.message.split(':').next().unwrap_or_default(), SOURCE, message),
+        }
+    }
+    for (op, count) in by_operation {
+        if count > 2 {
+            h.ledger.finding(op, SOURCE, format!("{op}: {} more generated cases failed like those above", count - 2));
+        }
+    }
+    Ok(failures)
+}
+
+fn seed_bytes(seed: u64) -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    for (i, chunk) in bytes.chunks_mut(8).enumerate() {
+        chunk.copy_from_slice(&(seed.wrapping_add(i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)).to_le_bytes());
+    }
+    bytes
+}
+
+/// Shrinks a failing case with proptest's value tree: simpler while it still fails.
+async fn shrink<T: ValueTree<Value = Case>>(h: &Harness, world: &World, tree: &mut T, index: u64) -> GeneratedFailure {
+    let mut last = run_case(h, world, &tree.current()).await.err();
+    let mut steps = 0;
+    while steps < 256 && tree.simplify() {
+        steps += 1;
+        match run_case(h, world, &tree.current()).await {
+            Err(failure) => last = Some(failure),
+            Ok(_) => {
+                if !tree.complicate() {
+                    break;
+                }
+            }
+        }
+    }
+    let case = tree.current();
+    let (message, exchange) = match run_case(h, world, &case).await {
+        Err(failure) => failure,
+        Ok(_) => last.unwrap_or_else(|| ("a failure that did not repeat".into(), None)),
+    };
+    // The entry the case should have proved, when the oracle names exactly one.
+    let built = build(world, &h.fixtures, &case);
+    let allowed = expected(world, &case, &built);
+    GeneratedFailure {
+        index,
+        entry: (allowed.len() == 1).then(|| allowed[0].clone()),
+        message,
+        case: format!("{case:?}"),
+        curl: exchange.map(|e| e.curl()),
+    }
+}

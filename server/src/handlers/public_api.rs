@@ -1,0 +1,81 @@
+//! What the public Agent Authorisation API's versions (1.0, 2.0) share: creating a request, reading one of
+//! the caller's requests, the `service` field. Each version's module names its own
+//! paths and shapes its own answers; the rules stay in the domain.
+
+use dropshot::RequestContext;
+
+use super::ApiContext;
+use crate::api::ApiError;
+use crate::api::generated::{agent_authorisation_v1 as v1, agent_authorisation_v2 as v2};
+use crate::domain::DomainError;
+use crate::domain::invitation::Invitation;
+use crate::domain::invitation_id::InvitationId;
+use crate::domain::request::PublicRequest;
+use crate::domain::service::Service;
+
+/// Where a version serves one request, from its ARN and id (e.g. `/agents/{arn}/invitations/{id}`).
+pub type Location = fn(&str, &InvitationId) -> String;
+
+/// Creates a request for the agency in the path: the caller first, then the payload, then the rules
+/// (DOMAIN.md §6). Answers the new request's location; a DUPLICATE_AUTHORISATION_REQUEST answer carries
+/// the existing request's location.
+pub async fn create_invitation(
+    rqctx: &RequestContext<ApiContext>,
+    path_arn: &str,
+    request: PublicRequest<'_>,
+    location: Location,
+) -> Result<String, ApiError> {
+    let ctx = rqctx.context();
+    let created = async {
+        let arn = ctx.agent(rqctx, path_arn).await?;
+        let request = request.validate()?;
+        let id = ctx.authorisations.create_invitation(&arn, &request).await?;
+        Ok(location(arn.as_str(), &id))
+    }
+    .await;
+    created.map_err(|error| match error {
+        DomainError::DuplicateAuthorisationRequest { ref existing } => {
+            #[cfg(feature = "fault-injection")]
+            if crate::fault::active("no-duplicate-location") {
+                return ApiError::from(error);
+            }
+            let location = location(path_arn, existing);
+            ApiError::from(error).with_location(location)
+        }
+        other => ApiError::from(other),
+    })
+}
+
+/// One of the caller's requests, among the services a version shows. A malformed id is 400 BAD_REQUEST
+/// before the caller is looked at.
+pub async fn agent_invitation(
+    rqctx: &RequestContext<ApiContext>,
+    path_arn: &str,
+    path_id: &str,
+    services: &[Service],
+) -> Result<Invitation, DomainError> {
+    let ctx = rqctx.context();
+    let id = InvitationId::parse(path_id).ok_or(DomainError::BadRequest)?;
+    let arn = ctx.agent(rqctx, path_arn).await?;
+    ctx.authorisations.agent_invitation(&arn, &id, services).await
+}
+
+/// A `service` sent as a string or a one-element array. Each contract generates its own `ServiceList`.
+pub trait ServiceName {
+    fn name(&self) -> &str;
+}
+
+macro_rules! service_name {
+    ($($service_list:ty),*) => {$(
+        impl ServiceName for $service_list {
+            fn name(&self) -> &str {
+                match self {
+                    Self::String(name) => name,
+                    Self::Array([name]) => name,
+                }
+            }
+        }
+    )*};
+}
+
+service_name!(v1::types::ServiceList, v2::types::ServiceList);

@@ -1,0 +1,33 @@
+//! `cargo xtask bench`: the benchmarks, against a fresh private PostgreSQL with normal durability.
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::postgres::{Cluster, Purpose, StartOptions};
+
+pub fn run(root: &Path) -> Result<()> {
+    let (cluster, url) = match crate::database_url_from_env() {
+        Some(url) => (None, url),
+        None => {
+            let cluster = Cluster::start(&root.join("target/postgres/bench"), Purpose::Bench, &StartOptions::default())?;
+            let url = cluster.admin_url();
+            (Some(cluster), url)
+        }
+    };
+    println!("==> cargo bench -p agent-auth-server (release build)");
+    let status = Command::new(crate::cargo())
+        .current_dir(root)
+        .args(["bench", "--package", "agent-auth-server", "--bench", "expiry_sweep"])
+        .env("DATABASE_URL", &url)
+        .status()
+        .context("running cargo bench")?;
+    if let Some(cluster) = cluster {
+        cluster.stop()?;
+    }
+    if !status.success() {
+        bail!("the benchmark failed");
+    }
+    Ok(())
+}
