@@ -1002,41 +1002,6 @@ async fn a_body_over_the_limit_is_400_bad_request() {
 }
 
 #[tokio::test]
-async fn the_client_action_link_opens_a_page() {
-    // DOMAIN §8/§10: the link must open a real page in a browser.
-    let app = TestApp::start().await;
-    let agent = app.create_agent().await;
-    let client = app.create_itsa_client().await;
-    let id = app.create_invitation_ok(&agent, &itsa_main(&client)).await;
-    let link = string_field(&app.invitation(&agent, &id).await, "clientActionUrl");
-
-    let response = app
-        .client
-        .get(&link)
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap_or_default().to_string())
-        .unwrap_or_default();
-    let text = response.text().await.unwrap_or_default();
-    assert!(
-        status == StatusCode::OK || status.is_redirection(),
-        "GET {link}: {status} {text}"
-    );
-    if status == StatusCode::OK {
-        assert!(
-            content_type.starts_with("text/html"),
-            "GET {link}: content-type {content_type}"
-        );
-    }
-}
-
-#[tokio::test]
 async fn expiry_happens_at_midnight_starting_the_expiry_date() {
     let app = TestApp::start().await;
     let agent = app.create_agent().await;

@@ -195,8 +195,9 @@ pub fn mutation_proof(root: &Path, harness: &Path, admin_url: &str) -> Result<()
         ));
         if !detected {
             problems.push(format!(
-                "{fault}: the harness exited {exit:?} and reported {entry} as {outcome:?}; it must exit 1 and FAIL {entry}\n{}",
-                tail(&stdout, 40)
+                "{fault}: the harness exited {exit:?} and reported {entry} as {outcome:?}; it must exit 1 and FAIL {entry}\n{}\n{}",
+                tail(&stdout, 40),
+                tail(&String::from_utf8_lossy(&output.stderr), 20)
             ));
         }
     }

@@ -101,10 +101,11 @@ impl Invitation {
         }
     }
 
-    /// When the request last changed, as it reads now.
+    /// When the request last changed, as it reads now: for one that expired unswept, the moment it
+    /// expired (never before its last stored change, e.g. when test support expired it early).
     pub fn updated_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
         if self.stored_status == Status::Pending && now >= self.expires_at() {
-            self.expires_at()
+            self.expires_at().max(self.updated_at)
         } else {
             self.updated_at
         }
@@ -147,6 +148,14 @@ mod tests {
         assert_eq!(invitation.status_at(just_before), Status::Pending);
         assert_eq!(invitation.status_at(invitation.expires_at()), Status::Expired);
         assert_eq!(invitation.updated_at(created + Duration::days(30)), invitation.expires_at());
+    }
+
+    #[test]
+    fn a_request_expired_early_never_reads_updated_before_it_was_created() {
+        let created = Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap();
+        let expired_today = Invitation { expires_on: created.date_naive(), ..pending(created) };
+        assert_eq!(expired_today.status_at(created), Status::Expired);
+        assert_eq!(expired_today.updated_at(created), created);
     }
 
     #[test]

@@ -152,8 +152,7 @@ impl Authorisations {
     }
 
     /// The sandbox's "expire now": a pending request's expiry day becomes today, so it reads Expired at
-    /// once (and the sweep persists it). Only the expiry day is stored; a request that is not pending is
-    /// refused.
+    /// once, updated now (and the sweep persists it). A request that is not pending is refused.
     pub async fn expire_invitation(&self, id: &InvitationId) -> Result<(), DomainError> {
         let now = self.now();
         let mut conn = self.connection().await?;
@@ -162,7 +161,7 @@ impl Authorisations {
             if invitation.status_at(now) != Status::Pending {
                 return Err(DomainError::InvitationNotPending);
             }
-            invitations::set_expires_on(conn, id, now.date_naive()).await?;
+            invitations::set_expires_on(conn, id, now.date_naive(), now).await?;
             Ok(())
         })
         .await

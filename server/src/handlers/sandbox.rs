@@ -123,8 +123,11 @@ pub async fn expire_invitation(
 }
 
 /// `tokenLifetimeSeconds` as a duration; one too large to represent is a bad request.
+/// A requested token lifetime; the domain caps long ones at a century, so cap the seconds before
+/// they can overflow a `Duration`.
 fn token_lifetime(seconds: Option<i64>) -> Result<Option<chrono::Duration>, DomainError> {
-    seconds.map(|seconds| chrono::Duration::try_seconds(seconds).ok_or(DomainError::BadRequest)).transpose()
+    const CENTURY: i64 = 100 * 366 * 24 * 60 * 60;
+    seconds.map(|seconds| chrono::Duration::try_seconds(seconds.min(CENTURY)).ok_or(DomainError::BadRequest)).transpose()
 }
 
 fn address(address: &Address) -> types::Address {

@@ -234,8 +234,16 @@ pub async fn set_status(
 }
 
 /// Moves a request's expiry day (the sandbox's "expire now" sets it to today). Nothing else changes.
-pub async fn set_expires_on(conn: &mut AsyncPgConnection, id: &InvitationId, expires_on: NaiveDate) -> QueryResult<()> {
-    diesel::update(invitations::table.find(id.as_str())).set(invitations::expires_on.eq(expires_on)).execute(conn).await?;
+pub async fn set_expires_on(
+    conn: &mut AsyncPgConnection,
+    id: &InvitationId,
+    expires_on: NaiveDate,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(invitations::table.find(id.as_str()))
+        .set((invitations::expires_on.eq(expires_on), invitations::updated_at.eq(now)))
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -277,7 +285,7 @@ pub async fn expire_pending(
     .set((
         invitations::status.eq(Status::Expired.as_str()),
         invitations::updated_at.eq(diesel::dsl::sql::<diesel::sql_types::Timestamptz>(
-            "(expires_on::timestamp AT TIME ZONE 'UTC')",
+            "GREATEST(expires_on::timestamp AT TIME ZONE 'UTC', updated_at)",
         )),
     ))
     .execute(conn)
@@ -289,7 +297,7 @@ pub async fn expire_pending(
 /// other transactions hold; answers how many it changed. Walks the partial expiry index.
 pub async fn expire_batch(conn: &mut AsyncPgConnection, today: NaiveDate, batch: i64) -> QueryResult<usize> {
     diesel::sql_query(
-        "UPDATE invitations SET status = 'Expired', updated_at = (expires_on::timestamp AT TIME ZONE 'UTC') \
+        "UPDATE invitations SET status = 'Expired', updated_at = GREATEST(expires_on::timestamp AT TIME ZONE 'UTC', updated_at) \
          WHERE invitation_id IN ( \
              SELECT invitation_id FROM invitations \
              WHERE status = 'Pending' AND expires_on <= $1 \
