@@ -430,20 +430,20 @@ pub async fn run(h: Arc<Harness>) -> Result<Vec<SequenceFailure>> {
     h.progress.sequences_total.store(trees.len() as u64, Ordering::Relaxed);
     let drawn: Vec<(usize, Vec<Step>, Option<Arc<AtomicUsize>>)> =
         trees.iter().map(|t| t.current()).enumerate().map(|(i, (_, steps, seen))| (i, steps, seen)).collect();
-    let results: Vec<(usize, bool)> = futures::stream::iter(drawn)
+    let results: Vec<(usize, Vec<Step>, bool)> = futures::stream::iter(drawn)
         .map(|(index, steps, seen)| {
             let h = h.clone();
             async move {
                 let ok = run_sequence(&h, &steps, seen.as_ref()).await.is_ok();
                 h.progress.sequences_done.fetch_add(1, Ordering::Relaxed);
-                (index, ok)
+                (index, steps, ok)
             }
         })
         .buffer_unordered((h.config.concurrency / 2).max(1))
         .collect()
         .await;
     let mut failures = Vec::new();
-    for (index, ok) in results {
+    for (index, steps, ok) in results {
         if ok {
             continue;
         }
@@ -451,14 +451,16 @@ pub async fn run(h: Arc<Harness>) -> Result<Vec<SequenceFailure>> {
         if failures.len() >= 2 {
             continue;
         }
+        // Shrink: the tree's counter saw the steps the first run applied; `simplify` drops the rest first.
+        // (`current` must only follow `simplify` or `complicate`.)
         let tree = &mut trees[index];
-        let mut last = run_sequence(&h, &tree.current().1, None).await.err();
+        let mut minimal = steps;
         let mut tries = 0;
         while tries < 200 && tree.simplify() {
             tries += 1;
             let (_, steps, seen) = tree.current();
             match run_sequence(&h, &steps, seen.as_ref()).await {
-                Err(failure) => last = Some(failure),
+                Err(_) => minimal = steps,
                 Ok(()) => {
                     if !tree.complicate() {
                         break;
@@ -466,9 +468,9 @@ pub async fn run(h: Arc<Harness>) -> Result<Vec<SequenceFailure>> {
                 }
             }
         }
-        let (_, message, transcript) = match run_sequence(&h, &tree.current().1, None).await {
+        let (_, message, transcript) = match run_sequence(&h, &minimal, None).await {
             Err(failure) => failure,
-            Ok(()) => last.unwrap_or((0, "a failure that did not repeat".into(), Vec::new())),
+            Ok(()) => (0, "a failing sequence that passed when repeated (a race?)".into(), Vec::new()),
         };
         let entry = message.split(':').next().filter(|e| h.ledger.entry(e).is_some()).map(str::to_owned);
         failures.push(SequenceFailure { message, transcript, index: index as u64, entry });
