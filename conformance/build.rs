@@ -32,7 +32,8 @@ fn main() -> Result<()> {
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());
         let module = module_name(file);
-        let code = generate(file).with_context(|| format!("generating a client for {}", file.display()))?;
+        let code = generate(file)
+            .with_context(|| format!("generating a client for {}", file.display()))?;
         out.push_str(&format!(
             "/// The client of `openapi/{}`.\n#[allow(clippy::all, dead_code, unused_imports, unused_mut, irrefutable_let_patterns, mismatched_lifetime_syntaxes)]\npub mod {module} {{\n{code}\n}}\n\n",
             file.file_name().unwrap_or_default().to_string_lossy()
@@ -49,7 +50,13 @@ fn module_name(file: &Path) -> String {
         .unwrap_or_default()
         .to_string_lossy()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -74,13 +81,21 @@ fn preprocess(document: &mut Value) {
         return;
     };
     for item in paths.values_mut() {
-        let Some(item) = item.as_object_mut() else { continue };
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
         for operation in item.values_mut() {
-            let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else {
+            let Some(responses) = operation
+                .get_mut("responses")
+                .and_then(Value::as_object_mut)
+            else {
                 continue;
             };
-            let successes: Vec<String> =
-                responses.keys().filter(|status| status.starts_with('2')).cloned().collect();
+            let successes: Vec<String> = responses
+                .keys()
+                .filter(|status| status.starts_with('2'))
+                .cloned()
+                .collect();
             for extra in successes.iter().skip(1) {
                 responses.remove(extra);
             }

@@ -27,7 +27,10 @@ const ROWS: [(Caller, &str); 11] = [
     (Caller::NoToken, "401/UNAUTHORIZED"),
     (Caller::Malformed("Bearer"), "401/UNAUTHORIZED"),
     (Caller::Malformed("Basic dXNlcjpwYXNz"), "401/UNAUTHORIZED"),
-    (Caller::Malformed("Bearer not a token at all"), "401/UNAUTHORIZED"),
+    (
+        Caller::Malformed("Bearer not a token at all"),
+        "401/UNAUTHORIZED",
+    ),
     (Caller::UnknownToken, "401/UNAUTHORIZED"),
     (Caller::ExpiredToken, "401/UNAUTHORIZED"),
     (Caller::OtherAgency, "403/NO_PERMISSION_ON_AGENCY"),
@@ -43,10 +46,17 @@ pub fn scenarios(templates: &[Template]) -> Vec<Scenario> {
         .map(|template| {
             let template = *template;
             let operation = template.operation;
-            let mut covers: Vec<String> = ROWS.iter().map(|(_, entry)| format!("{operation}/{entry}")).collect();
+            let mut covers: Vec<String> = ROWS
+                .iter()
+                .map(|(_, entry)| format!("{operation}/{entry}"))
+                .collect();
             covers.sort();
             covers.dedup();
-            Scenario::with_covers(format!("auth matrix: {operation}"), covers, move |ctx| async move { run(&ctx, template).await })
+            Scenario::with_covers(
+                format!("auth matrix: {operation}"),
+                covers,
+                move |ctx| async move { run(&ctx, template).await },
+            )
         })
         .collect()
 }
@@ -57,27 +67,65 @@ async fn run(ctx: &Ctx, template: Template) -> Result<()> {
     for (caller, entry) in ROWS {
         let (arn, id, authorization) = match caller {
             Caller::NoToken => (f.agent.arn.clone(), f.pending.clone(), None),
-            Caller::Malformed(header) => (f.agent.arn.clone(), f.pending.clone(), Some(header.to_owned())),
-            Caller::UnknownToken => (f.agent.arn.clone(), f.pending.clone(), Some(format!("Bearer {}", "0".repeat(64)))),
-            Caller::ExpiredToken => (f.expired.arn.clone(), f.pending.clone(), Some(format!("Bearer {}", f.expired.token))),
-            Caller::OtherAgency => (f.agent.arn.clone(), f.pending.clone(), Some(format!("Bearer {}", f.other_agent.token))),
-            Caller::Unsubscribed => (f.agent.arn.clone(), f.pending.clone(), Some(format!("Bearer {}", f.unsubscribed.token))),
-            Caller::Individual => (f.agent.arn.clone(), f.pending.clone(), Some(format!("Bearer {}", f.individual.token))),
-            Caller::Organisation => (f.agent.arn.clone(), f.pending.clone(), Some(format!("Bearer {}", f.organisation.token))),
+            Caller::Malformed(header) => (
+                f.agent.arn.clone(),
+                f.pending.clone(),
+                Some(header.to_owned()),
+            ),
+            Caller::UnknownToken => (
+                f.agent.arn.clone(),
+                f.pending.clone(),
+                Some(format!("Bearer {}", "0".repeat(64))),
+            ),
+            Caller::ExpiredToken => (
+                f.expired.arn.clone(),
+                f.pending.clone(),
+                Some(format!("Bearer {}", f.expired.token)),
+            ),
+            Caller::OtherAgency => (
+                f.agent.arn.clone(),
+                f.pending.clone(),
+                Some(format!("Bearer {}", f.other_agent.token)),
+            ),
+            Caller::Unsubscribed => (
+                f.agent.arn.clone(),
+                f.pending.clone(),
+                Some(format!("Bearer {}", f.unsubscribed.token)),
+            ),
+            Caller::Individual => (
+                f.agent.arn.clone(),
+                f.pending.clone(),
+                Some(format!("Bearer {}", f.individual.token)),
+            ),
+            Caller::Organisation => (
+                f.agent.arn.clone(),
+                f.pending.clone(),
+                Some(format!("Bearer {}", f.organisation.token)),
+            ),
             Caller::OtherAgencysRequest => {
                 if !template.names_invitation {
                     continue;
                 }
-                (f.other_agent.arn.clone(), f.pending.clone(), Some(format!("Bearer {}", f.other_agent.token)))
+                (
+                    f.other_agent.arn.clone(),
+                    f.pending.clone(),
+                    Some(format!("Bearer {}", f.other_agent.token)),
+                )
             }
         };
         let request = (template.build)(&f, &arn, &id).set_header("Authorization", authorization);
         ctx.soft(&format!("{operation}/{entry}"), request).await?;
     }
     // Nothing above may have touched the first agent's request.
-    let status = ctx.sandbox().invitation_status(&f.agent, &f.pending).await?;
+    let status = ctx
+        .sandbox()
+        .invitation_status(&f.agent, &f.pending)
+        .await?;
     if status != "Pending" {
-        bail!("auth matrix: {operation} by callers without permission changed another agent's request {} to {status}", f.pending);
+        bail!(
+            "auth matrix: {operation} by callers without permission changed another agent's request {} to {status}",
+            f.pending
+        );
     }
     Ok(())
 }

@@ -21,16 +21,25 @@ pub struct Contract {
 
 impl Contract {
     pub fn parse(file: &str, text: &str) -> Result<Self> {
-        let json: Value = serde_yaml::from_str(text).with_context(|| format!("{file} is not YAML"))?;
+        let json: Value =
+            serde_yaml::from_str(text).with_context(|| format!("{file} is not YAML"))?;
         // Straight from the YAML, so that maps keep their document order.
-        let document: openapiv3::OpenAPI =
-            serde_yaml::from_str(text).with_context(|| format!("{file} is not an OpenAPI 3.0 document"))?;
-        Ok(Self { file: file.to_owned(), sha256: hex(&Sha256::digest(text.as_bytes())), document, json })
+        let document: openapiv3::OpenAPI = serde_yaml::from_str(text)
+            .with_context(|| format!("{file} is not an OpenAPI 3.0 document"))?;
+        Ok(Self {
+            file: file.to_owned(),
+            sha256: hex(&Sha256::digest(text.as_bytes())),
+            document,
+            json,
+        })
     }
 
     /// `info.title` and `info.version`.
     pub fn title(&self) -> String {
-        format!("{} {}", self.document.info.title, self.document.info.version)
+        format!(
+            "{} {}",
+            self.document.info.title, self.document.info.version
+        )
     }
 }
 
@@ -45,8 +54,13 @@ pub fn load_all(dir: &Path) -> Result<Vec<Contract>> {
     files
         .iter()
         .map(|path| {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-            let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let name = path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             Contract::parse(&name, &text)
         })
         .collect()

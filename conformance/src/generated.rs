@@ -62,7 +62,10 @@ impl Op {
     }
 
     fn is_v2(self) -> bool {
-        matches!(self, Op::Create | Op::Check | Op::Deauthorise | Op::Get | Op::Cancel | Op::List)
+        matches!(
+            self,
+            Op::Create | Op::Check | Op::Deauthorise | Op::Get | Op::Cancel | Op::List
+        )
     }
 
     const ALL: [Op; 12] = [
@@ -134,7 +137,10 @@ impl World {
         let agents = vec![a0, a1, a2];
         let mut invitations = Vec::new();
         for (index, agent) in agents.iter().enumerate() {
-            invitations.push((index, s.create_invitation(agent, &itsa_body(&i0, None)).await?));
+            invitations.push((
+                index,
+                s.create_invitation(agent, &itsa_body(&i0, None)).await?,
+            ));
             invitations.push((index, s.create_invitation(agent, &vat_body(&v0)).await?));
         }
         let mut rng = h.rng("generated world");
@@ -151,14 +157,26 @@ impl World {
     }
 
     fn fill(&self, text: &str) -> String {
-        let Some(rest) = text.strip_prefix('$') else { return text.to_owned() };
-        let (name, index) = rest.split_once(':').map(|(n, i)| (n, i.parse::<usize>().unwrap_or(0))).unwrap_or((rest, 0));
+        let Some(rest) = text.strip_prefix('$') else {
+            return text.to_owned();
+        };
+        let (name, index) = rest
+            .split_once(':')
+            .map(|(n, i)| (n, i.parse::<usize>().unwrap_or(0)))
+            .unwrap_or((rest, 0));
         let itsa = &self.itsa[index % self.itsa.len()];
         let vat = &self.vat[index % self.vat.len()];
         match name {
             "nino" => itsa.nino.clone(),
             "nino-lower" => itsa.nino.to_lowercase(),
-            "nino-spaced" => format!("{} {} {} {} {}", &itsa.nino[..2], &itsa.nino[2..4], &itsa.nino[4..6], &itsa.nino[6..8], &itsa.nino[8..]),
+            "nino-spaced" => format!(
+                "{} {} {} {} {}",
+                &itsa.nino[..2],
+                &itsa.nino[2..4],
+                &itsa.nino[4..6],
+                &itsa.nino[6..8],
+                &itsa.nino[8..]
+            ),
             "postcode" => itsa.postcode.clone(),
             "postcode-compact" => itsa.postcode.replace(' ', "").to_lowercase(),
             "alt-nino" => self.alt.nino.clone(),
@@ -177,14 +195,22 @@ impl World {
         match value {
             Value::String(text) => Value::String(self.fill(text)),
             Value::Array(items) => Value::Array(items.iter().map(|v| self.fill_json(v)).collect()),
-            Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), self.fill_json(v))).collect()),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), self.fill_json(v)))
+                    .collect(),
+            ),
             other => other.clone(),
         }
     }
 
     /// The known facts of the registered clients: normalised NINO → postcode, VRN → (date, insolvent).
     fn itsa_fact(&self, nino: &str) -> Option<String> {
-        self.itsa.iter().chain([&self.alt]).find(|c| c.nino == nino).and_then(|c| reference::postcode(&c.postcode))
+        self.itsa
+            .iter()
+            .chain([&self.alt])
+            .find(|c| c.nino == nino)
+            .and_then(|c| reference::postcode(&c.postcode))
     }
 
     fn vat_fact(&self, vrn: &str) -> Option<(String, bool)> {
@@ -200,7 +226,12 @@ impl World {
 // ---- strategies ----
 
 fn text() -> impl Strategy<Value = String> {
-    prop_oneof!["[A-Za-z0-9 ]{0,12}", "[ -~]{0,20}", Just(String::new()), Just("\u{e9}\u{1F600}".to_owned())]
+    prop_oneof![
+        "[A-Za-z0-9 ]{0,12}",
+        "[ -~]{0,20}",
+        Just(String::new()),
+        Just("\u{e9}\u{1F600}".to_owned())
+    ]
 }
 
 fn accept() -> impl Strategy<Value = Option<String>> {
@@ -249,7 +280,10 @@ fn id() -> impl Strategy<Value = String> {
     ]
 }
 
-fn field(valid: &'static [&'static str], wrong: &'static [&'static str]) -> impl Strategy<Value = Option<Value>> {
+fn field(
+    valid: &'static [&'static str],
+    wrong: &'static [&'static str],
+) -> impl Strategy<Value = Option<Value>> {
     prop_oneof![
         12 => proptest::sample::select(valid).prop_map(|v| Some(json!(v))),
         2 => proptest::sample::select(wrong).prop_map(|v| Some(json!(v))),
@@ -270,13 +304,26 @@ fn v2_body(op: Op) -> BoxedStrategy<Option<Body>> {
     )
         .prop_map(|(id, fact, client_type, id_type, agent_type)| (json!(["MTD-IT"]), id, fact, client_type, id_type, agent_type));
     let vat = (
-        field(&["$vrn:0", "$vrn:1", "$insolvent-vrn", "$unregistered-vrn"], &["12345678", "GB123456789", "$nino:0", "1234567890"]),
-        field(&["$vat-date:0", "$vat-date:1", "$insolvent-date", "2001-02-03"], &["18/05/2007", "2007-5-18", "2007-02-30", "$postcode:0"]),
+        field(
+            &["$vrn:0", "$vrn:1", "$insolvent-vrn", "$unregistered-vrn"],
+            &["12345678", "GB123456789", "$nino:0", "1234567890"],
+        ),
+        field(
+            &[
+                "$vat-date:0",
+                "$vat-date:1",
+                "$insolvent-date",
+                "2001-02-03",
+            ],
+            &["18/05/2007", "2007-5-18", "2007-02-30", "$postcode:0"],
+        ),
         field(&["business", "personal"], &["trust", "Business"]),
         field(&["vrn"], &["ni", "VRN"]),
         prop_oneof![10 => Just(None), 1 => Just(Some(json!("main")))],
     )
-        .prop_map(|(id, fact, client_type, id_type, agent_type)| (json!("MTD-VAT"), id, fact, client_type, id_type, agent_type));
+        .prop_map(|(id, fact, client_type, id_type, agent_type)| {
+            (json!("MTD-VAT"), id, fact, client_type, id_type, agent_type)
+        });
     let service = prop_oneof![
         16 => Just(None::<Value>),
         1 => prop_oneof![Just(json!("MTD-CGT")), Just(json!("mtd-it")), Just(json!(["MTD-IT", "MTD-VAT"])), Just(json!([])), Just(json!(7))].prop_map(Some),
@@ -287,33 +334,49 @@ fn v2_body(op: Op) -> BoxedStrategy<Option<Body>> {
         1 => Just(Some(Body::Json(json!([])))),
         1 => Just(Some(Body::Json(json!("MTD-IT")))),
     ];
-    (prop_oneof![itsa, vat], service, shape, proptest::bool::weighted(0.1))
-        .prop_map(move |((service, id, fact, client_type, id_type, agent_type), replaced, shape, extra)| {
-            if let Some(shape) = shape {
-                return Some(shape);
-            }
-            let mut body = serde_json::Map::new();
-            body.insert("service".into(), replaced.unwrap_or(service));
-            if op != Op::Check && let Some(v) = client_type {
-                body.insert("clientType".into(), v);
-            }
-            if let Some(v) = id_type {
-                body.insert("clientIdType".into(), v);
-            }
-            if let Some(v) = id {
-                body.insert("clientId".into(), v);
-            }
-            if op != Op::Deauthorise && let Some(v) = fact {
-                body.insert("knownFact".into(), v);
-            }
-            if let Some(v) = agent_type {
-                body.insert("agentType".into(), v);
-            }
-            if extra {
-                body.insert("unexpected".into(), json!("ignored"));
-            }
-            Some(Body::Json(Value::Object(body)))
-        })
+    (
+        prop_oneof![itsa, vat],
+        service,
+        shape,
+        proptest::bool::weighted(0.1),
+    )
+        .prop_map(
+            move |(
+                (service, id, fact, client_type, id_type, agent_type),
+                replaced,
+                shape,
+                extra,
+            )| {
+                if let Some(shape) = shape {
+                    return Some(shape);
+                }
+                let mut body = serde_json::Map::new();
+                body.insert("service".into(), replaced.unwrap_or(service));
+                if op != Op::Check
+                    && let Some(v) = client_type
+                {
+                    body.insert("clientType".into(), v);
+                }
+                if let Some(v) = id_type {
+                    body.insert("clientIdType".into(), v);
+                }
+                if let Some(v) = id {
+                    body.insert("clientId".into(), v);
+                }
+                if op != Op::Deauthorise
+                    && let Some(v) = fact
+                {
+                    body.insert("knownFact".into(), v);
+                }
+                if let Some(v) = agent_type {
+                    body.insert("agentType".into(), v);
+                }
+                if extra {
+                    body.insert("unexpected".into(), json!("ignored"));
+                }
+                Some(Body::Json(Value::Object(body)))
+            },
+        )
         .boxed()
 }
 
@@ -322,14 +385,20 @@ fn test_user_body(allowed: &'static [&'static str]) -> BoxedStrategy<Option<Body
         prop_oneof![8 => proptest::sample::select(allowed).prop_map(str::to_owned), 1 => proptest::sample::select(&["agent-services", "mtd-vat", "national-insurance", "self-assessment", "mtd-income-tax", "vat"][..]).prop_map(str::to_owned), 1 => text()],
         0..4,
     );
-    let lifetime = prop_oneof![6 => Just(None), 1 => (-5i64..100_000).prop_map(Some), 1 => Just(Some(0))];
+    let lifetime =
+        prop_oneof![6 => Just(None), 1 => (-5i64..100_000).prop_map(Some), 1 => Just(Some(0))];
     let shape = prop_oneof![
         20 => Just(None::<Body>),
         1 => Just(Some(Body::Bytes("serviceNames=mtd-vat".into()))),
         1 => Just(Some(Body::Json(json!({"serviceNames": "mtd-vat"})))),
         1 => Just(Some(Body::Json(json!({"services": []})))),
     ];
-    (names, lifetime, shape, proptest::option::weighted(0.2, any::<bool>()))
+    (
+        names,
+        lifetime,
+        shape,
+        proptest::option::weighted(0.2, any::<bool>()),
+    )
         .prop_map(|(names, lifetime, shape, insolvent)| {
             shape.or_else(|| {
                 let mut body = json!({"serviceNames": names});
@@ -351,19 +420,26 @@ pub fn case() -> BoxedStrategy<Case> {
             let body = match op {
                 Op::Create | Op::Check | Op::Deauthorise => v2_body(op),
                 Op::CreateTestAgent => test_user_body(&["agent-services"]),
-                Op::CreateTestIndividual => test_user_body(&["national-insurance", "self-assessment", "mtd-income-tax", "mtd-vat"]),
+                Op::CreateTestIndividual => test_user_body(&[
+                    "national-insurance",
+                    "self-assessment",
+                    "mtd-income-tax",
+                    "mtd-vat",
+                ]),
                 Op::CreateTestOrganisation => test_user_body(&["mtd-vat"]),
                 _ => Just(None).boxed(),
             };
-            (Just(op), Just(agent), accept(), auth(), arn(), id(), body).prop_map(|(op, agent, accept, auth, arn, id, body)| Case {
-                op,
-                agent,
-                accept,
-                auth,
-                arn,
-                id,
-                body,
-            })
+            (Just(op), Just(agent), accept(), auth(), arn(), id(), body).prop_map(
+                |(op, agent, accept, auth, arn, id, body)| Case {
+                    op,
+                    agent,
+                    accept,
+                    auth,
+                    arn,
+                    id,
+                    body,
+                },
+            )
         })
         .boxed()
 }
@@ -372,7 +448,13 @@ pub fn case() -> BoxedStrategy<Case> {
 
 fn url_segment(text: &str) -> String {
     text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -397,7 +479,11 @@ struct Built {
 fn build(world: &World, fixtures: &Fixtures, case: &Case) -> Built {
     let agent = &world.agents[case.agent % world.agents.len()];
     let other = &world.agents[(case.agent + 1) % world.agents.len()];
-    let arn = if case.arn == "$own" { agent.arn.clone() } else { case.arn.clone() };
+    let arn = if case.arn == "$own" {
+        agent.arn.clone()
+    } else {
+        case.arn.clone()
+    };
     let id = if let Some(index) = case.id.strip_prefix("$real:") {
         let index: usize = index.parse().unwrap_or(0);
         let (owner, id) = &world.invitations[index % world.invitations.len()];
@@ -412,14 +498,24 @@ fn build(world: &World, fixtures: &Fixtures, case: &Case) -> Built {
         Op::Get | Op::Cancel => invitation_path(&url_segment(&arn), &url_segment(&id.0)),
         Op::Check => format!("/agents/{}/relationships", url_segment(&arn)),
         Op::Deauthorise => format!("/agents/{}/deauthorise-client", url_segment(&arn)),
-        Op::Accept | Op::Reject => format!("/agent-authorisation-test-support/invitations/{}", url_segment(&id.0)),
-        Op::Expire => format!("/agent-authorisation-test-support/invitations/{}/expire", url_segment(&id.0)),
+        Op::Accept | Op::Reject => format!(
+            "/agent-authorisation-test-support/invitations/{}",
+            url_segment(&id.0)
+        ),
+        Op::Expire => format!(
+            "/agent-authorisation-test-support/invitations/{}/expire",
+            url_segment(&id.0)
+        ),
         Op::CreateTestAgent => "/create-test-user/agents".into(),
         Op::CreateTestIndividual => "/create-test-user/individuals".into(),
         Op::CreateTestOrganisation => "/create-test-user/organisations".into(),
     };
     let method = match case.op {
-        Op::Create | Op::Check | Op::CreateTestAgent | Op::CreateTestIndividual | Op::CreateTestOrganisation => "POST",
+        Op::Create
+        | Op::Check
+        | Op::CreateTestAgent
+        | Op::CreateTestIndividual
+        | Op::CreateTestOrganisation => "POST",
         Op::Get | Op::List => "GET",
         Op::Cancel | Op::Reject => "DELETE",
         Op::Deauthorise | Op::Accept | Op::Expire => "PUT",
@@ -433,15 +529,28 @@ fn build(world: &World, fixtures: &Fixtures, case: &Case) -> Built {
         let (header, who) = match case.auth.as_str() {
             "$agent" => (Some(format!("Bearer {}", agent.token)), Caller::Agent),
             "$none" => (None, Caller::Unauthorised),
-            "$expired" => (Some(format!("Bearer {}", fixtures.expired.token)), Caller::Unauthorised),
+            "$expired" => (
+                Some(format!("Bearer {}", fixtures.expired.token)),
+                Caller::Unauthorised,
+            ),
             "$other-agent" => (Some(format!("Bearer {}", other.token)), Caller::OtherAgent),
-            "$individual" => (Some(format!("Bearer {}", fixtures.individual.token)), Caller::NotAnAgent),
-            "$unsubscribed" => (Some(format!("Bearer {}", fixtures.unsubscribed.token)), Caller::Unsubscribed),
+            "$individual" => (
+                Some(format!("Bearer {}", fixtures.individual.token)),
+                Caller::NotAnAgent,
+            ),
+            "$unsubscribed" => (
+                Some(format!("Bearer {}", fixtures.unsubscribed.token)),
+                Caller::Unsubscribed,
+            ),
             raw => (Some(raw.to_owned()), Caller::Unauthorised),
         };
         // A header value reqwest cannot send is left out (the case is then "no token").
         let header = header.filter(|h| reqwest::header::HeaderValue::from_str(h).is_ok());
-        caller = if header.is_none() { Caller::Unauthorised } else { who };
+        caller = if header.is_none() {
+            Caller::Unauthorised
+        } else {
+            who
+        };
         request = request.set_header("Authorization", header);
     } else {
         request = request.header("Accept", "application/json");
@@ -451,8 +560,16 @@ fn build(world: &World, fixtures: &Fixtures, case: &Case) -> Built {
         Some(Body::Bytes(text)) => request = request.bytes(text.clone().into_bytes()),
         None => {}
     }
-    let names_id = matches!(case.op, Op::Get | Op::Cancel | Op::Accept | Op::Reject | Op::Expire);
-    Built { request, caller, id: names_id.then_some(id), own_arn: arn == agent.arn }
+    let names_id = matches!(
+        case.op,
+        Op::Get | Op::Cancel | Op::Accept | Op::Reject | Op::Expire
+    );
+    Built {
+        request,
+        caller,
+        id: names_id.then_some(id),
+        own_arn: arn == agent.arn,
+    }
 }
 
 // ---- the oracle ----
@@ -461,14 +578,23 @@ fn build(world: &World, fixtures: &Fixtures, case: &Case) -> Built {
 fn expected(world: &World, case: &Case, built: &Built) -> Vec<String> {
     let op = case.op.id();
     let one = |name: &str| vec![format!("{op}/{name}")];
-    let many = |names: &[&str]| names.iter().map(|n| format!("{op}/{n}")).collect::<Vec<_>>();
+    let many = |names: &[&str]| {
+        names
+            .iter()
+            .map(|n| format!("{op}/{n}"))
+            .collect::<Vec<_>>()
+    };
     if case.op.is_v2() {
         if let Some(name) = judge_accept(built.request.header_value("Accept"), "2.0") {
             let status = if name.starts_with("ACCEPT") { 406 } else { 400 };
             return one(&format!("{status}/{name}"));
         }
     }
-    let body: Option<Value> = built.request.body.as_ref().map(|b| serde_json::from_slice(b).unwrap_or(json!("\u{0}not json")));
+    let body: Option<Value> = built
+        .request
+        .body
+        .as_ref()
+        .map(|b| serde_json::from_slice(b).unwrap_or(json!("\u{0}not json")));
     let payload = match case.op {
         Op::Create => Some(Payload::Create),
         Op::Check => Some(Payload::Check),
@@ -487,7 +613,10 @@ fn expected(world: &World, case: &Case, built: &Built) -> Vec<String> {
         (Caller::Agent, true) => None,
     };
     if case.op.is_v2() {
-        let malformed_id = built.id.as_ref().is_some_and(|(id, _)| !reference::is_invitation_id(id));
+        let malformed_id = built
+            .id
+            .as_ref()
+            .is_some_and(|(id, _)| !reference::is_invitation_id(id));
         match (auth_error, malformed_id) {
             // The contract does not order a malformed id against the caller's checks: either answer is right.
             (Some(auth), true) => return many(&[auth, "400/BAD_REQUEST"]),
@@ -504,21 +633,35 @@ fn expected(world: &World, case: &Case, built: &Built) -> Vec<String> {
                 None => return Vec::new(),
             };
             let income_tax = valid.service != reference::Service::Vat;
-            let record: Option<(String, bool)> =
-                if income_tax { world.itsa_fact(&valid.client_id).map(|f| (f, false)) } else { world.vat_fact(&valid.client_id) };
+            let record: Option<(String, bool)> = if income_tax {
+                world.itsa_fact(&valid.client_id).map(|f| (f, false))
+            } else {
+                world.vat_fact(&valid.client_id)
+            };
             if case.op == Op::Deauthorise {
                 return many(&["204", "403/NO_RELATIONSHIP"]);
             }
-            let Some((fact, insolvent)) = record else { return one("403/CLIENT_REGISTRATION_NOT_FOUND") };
+            let Some((fact, insolvent)) = record else {
+                return one("403/CLIENT_REGISTRATION_NOT_FOUND");
+            };
             let mismatch = valid.known_fact.as_deref() != Some(fact.as_str());
             let state = if case.op == Op::Create {
-                &["204", "403/DUPLICATE_AUTHORISATION_REQUEST", "403/ALREADY_AUTHORISED", "403/ALREADY_BEING_PROCESSED"][..]
+                &[
+                    "204",
+                    "403/DUPLICATE_AUTHORISATION_REQUEST",
+                    "403/ALREADY_AUTHORISED",
+                    "403/ALREADY_BEING_PROCESSED",
+                ][..]
             } else {
                 &["204", "404/RELATIONSHIP_NOT_FOUND"][..]
             };
             let mut allowed: Vec<&str> = match (insolvent, mismatch) {
                 (true, _) => vec!["403/VAT_CLIENT_INSOLVENT"],
-                (false, true) => vec![if income_tax { "403/POSTCODE_DOES_NOT_MATCH" } else { "403/VAT_REG_DATE_DOES_NOT_MATCH" }],
+                (false, true) => vec![if income_tax {
+                    "403/POSTCODE_DOES_NOT_MATCH"
+                } else {
+                    "403/VAT_REG_DATE_DOES_NOT_MATCH"
+                }],
                 (false, false) => state.to_vec(),
             };
             if case.op == Op::Create && !allowed.contains(&"204") {
@@ -551,10 +694,17 @@ fn expected(world: &World, case: &Case, built: &Built) -> Vec<String> {
         Op::CreateTestAgent | Op::CreateTestIndividual | Op::CreateTestOrganisation => {
             let allowed: &[&str] = match case.op {
                 Op::CreateTestAgent => &["agent-services"],
-                Op::CreateTestIndividual => &["national-insurance", "self-assessment", "mtd-income-tax", "mtd-vat"],
+                Op::CreateTestIndividual => &[
+                    "national-insurance",
+                    "self-assessment",
+                    "mtd-income-tax",
+                    "mtd-vat",
+                ],
                 _ => &["mtd-vat"],
             };
-            let Some(Value::Object(map)) = &body else { return one("400/BAD_REQUEST") };
+            let Some(Value::Object(map)) = &body else {
+                return one("400/BAD_REQUEST");
+            };
             let names = match map.get("serviceNames") {
                 Some(Value::Array(names)) if names.iter().all(Value::is_string) => names,
                 _ => return one("400/BAD_REQUEST"),
@@ -566,10 +716,14 @@ fn expected(world: &World, case: &Case, built: &Built) -> Vec<String> {
                     None => return one("400/BAD_REQUEST"),
                 },
             };
-            if case.op == Op::CreateTestOrganisation && map.get("insolvent").is_some_and(|v| !v.is_boolean()) {
+            if case.op == Op::CreateTestOrganisation
+                && map.get("insolvent").is_some_and(|v| !v.is_boolean())
+            {
                 return one("400/BAD_REQUEST");
             }
-            let names_ok = names.iter().all(|n| allowed.contains(&n.as_str().unwrap_or_default()));
+            let names_ok = names
+                .iter()
+                .all(|n| allowed.contains(&n.as_str().unwrap_or_default()));
             match (lifetime_ok, names_ok) {
                 (true, true) => one("201"),
                 (true, false) => one("400/SERVICE_NAME_NOT_SUPPORTED"),
@@ -581,38 +735,69 @@ fn expected(world: &World, case: &Case, built: &Built) -> Vec<String> {
 }
 
 /// Judges an answer: the entry it proves, or what is wrong with it.
-fn judge_answer(h: &Harness, case: &Case, allowed: &[String], exchange: &Exchange) -> Result<String, String> {
+fn judge_answer(
+    h: &Harness,
+    case: &Case,
+    allowed: &[String],
+    exchange: &Exchange,
+) -> Result<String, String> {
     let op = case.op.id();
     let status = exchange.status();
     if status >= 500 {
-        return Err(format!("{op}: a {status} for a client's input (never a 5xx): {}", exchange.summary()));
+        return Err(format!(
+            "{op}: a {status} for a client's input (never a 5xx): {}",
+            exchange.summary()
+        ));
     }
     let mut problems = Vec::new();
     for id in allowed {
-        let Some(entry) = h.ledger.entry(id) else { continue };
+        let Some(entry) = h.ledger.entry(id) else {
+            continue;
+        };
         match h.ledger.verify(entry, exchange) {
             Ok(()) => return Ok(id.clone()),
             Err(problem) => problems.push(format!("{id}: {problem}")),
         }
     }
-    let documented = !h.ledger.entries_for(op, status, exchange.code().as_deref()).is_empty();
-    let verdict = if allowed.iter().all(|a| !a.ends_with("/200") && !a.ends_with("/201") && !a.ends_with("/204")) && (200..300).contains(&status) {
+    let documented = !h
+        .ledger
+        .entries_for(op, status, exchange.code().as_deref())
+        .is_empty();
+    let verdict = if allowed
+        .iter()
+        .all(|a| !a.ends_with("/200") && !a.ends_with("/201") && !a.ends_with("/204"))
+        && (200..300).contains(&status)
+    {
         "a success for an input the contract calls invalid"
     } else if documented {
         "a documented answer, but not the one the contract's rules give for this input"
     } else {
         "an answer the contract does not document for this operation"
     };
-    Err(format!("{op}: {verdict}: expected one of [{}], got {}\n      {}", allowed.join(", "), exchange.summary(), problems.join("\n      ")))
+    Err(format!(
+        "{op}: {verdict}: expected one of [{}], got {}\n      {}",
+        allowed.join(", "),
+        exchange.summary(),
+        problems.join("\n      ")
+    ))
 }
 
 /// Runs one case: Ok(entry proved) or Err(message).
-async fn run_case(h: &Harness, world: &World, case: &Case) -> Result<(String, Exchange), (String, Option<Exchange>)> {
+async fn run_case(
+    h: &Harness,
+    world: &World,
+    case: &Case,
+) -> Result<(String, Exchange), (String, Option<Exchange>)> {
     let built = build(world, &h.fixtures, case);
     let allowed = expected(world, case, &built);
     let exchange = match h.send(built.request).await {
         Ok(exchange) => exchange,
-        Err(error) => return Err((format!("{}: the request failed: {error:#}", case.op.id()), None)),
+        Err(error) => {
+            return Err((
+                format!("{}: the request failed: {error:#}", case.op.id()),
+                None,
+            ));
+        }
     };
     match judge_answer(h, case, &allowed, &exchange) {
         Ok(entry) => Ok((entry, exchange)),
@@ -632,7 +817,15 @@ pub struct GeneratedFailure {
 
 /// Draws and runs `h.config.cases` cases (for operations whose entries are selected); answers the failures.
 pub async fn run(h: Arc<Harness>) -> Result<Vec<GeneratedFailure>> {
-    let selected: Vec<Op> = Op::ALL.into_iter().filter(|op| h.ledger.entries().iter().any(|e| e.operation == op.id() && h.ledger.is_selected(&e.id))).collect();
+    let selected: Vec<Op> = Op::ALL
+        .into_iter()
+        .filter(|op| {
+            h.ledger
+                .entries()
+                .iter()
+                .any(|e| e.operation == op.id() && h.ledger.is_selected(&e.id))
+        })
+        .collect();
     if selected.is_empty() || h.config.cases == 0 {
         return Ok(Vec::new());
     }
@@ -641,14 +834,29 @@ pub async fn run(h: Arc<Harness>) -> Result<Vec<GeneratedFailure>> {
         let selected = selected.clone();
         move |case| selected.contains(&case.op)
     });
-    let mut runner = TestRunner::new_with_rng(ProptestConfig::default(), TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed_bytes(h.config.seed)));
+    let mut runner = TestRunner::new_with_rng(
+        ProptestConfig::default(),
+        TestRng::from_seed(
+            proptest::test_runner::RngAlgorithm::ChaCha,
+            &seed_bytes(h.config.seed),
+        ),
+    );
     let mut trees = Vec::new();
     for _ in 0..h.config.cases {
-        trees.push(strategy.new_tree(&mut runner).map_err(|e| anyhow::anyhow!("drawing a case: {e}"))?);
+        trees.push(
+            strategy
+                .new_tree(&mut runner)
+                .map_err(|e| anyhow::anyhow!("drawing a case: {e}"))?,
+        );
     }
-    h.progress.cases_total.store(trees.len() as u64, Ordering::Relaxed);
+    h.progress
+        .cases_total
+        .store(trees.len() as u64, Ordering::Relaxed);
     let cases: Vec<(usize, Case)> = trees.iter().map(|t| t.current()).enumerate().collect();
-    let results: Vec<(usize, Result<(String, Exchange), (String, Option<Exchange>)>)> = futures::stream::iter(cases)
+    let results: Vec<(
+        usize,
+        Result<(String, Exchange), (String, Option<Exchange>)>,
+    )> = futures::stream::iter(cases)
         .map(|(index, case)| {
             let h = h.clone();
             let world = world.clone();
@@ -697,12 +905,23 @@ pub async fn run(h: Arc<Harness>) -> Result<Vec<GeneratedFailure>> {
         );
         match &failure.entry {
             Some(entry) => h.ledger.fail(entry, SOURCE, message),
-            None => h.ledger.finding(failure.message.split(':').next().unwrap_or_default(), SOURCE, message),
+            None => h.ledger.finding(
+                failure.message.split(':').next().unwrap_or_default(),
+                SOURCE,
+                message,
+            ),
         }
     }
     for (op, count) in by_operation {
         if count > 2 {
-            h.ledger.finding(op, SOURCE, format!("{op}: {} more generated cases failed like those above", count - 2));
+            h.ledger.finding(
+                op,
+                SOURCE,
+                format!(
+                    "{op}: {} more generated cases failed like those above",
+                    count - 2
+                ),
+            );
         }
     }
     Ok(failures)
@@ -711,39 +930,61 @@ pub async fn run(h: Arc<Harness>) -> Result<Vec<GeneratedFailure>> {
 fn seed_bytes(seed: u64) -> [u8; 32] {
     let mut bytes = [0u8; 32];
     for (i, chunk) in bytes.chunks_mut(8).enumerate() {
-        chunk.copy_from_slice(&(seed.wrapping_add(i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)).to_le_bytes());
+        chunk.copy_from_slice(
+            &(seed
+                .wrapping_add(i as u64)
+                .wrapping_mul(0x9e37_79b9_7f4a_7c15))
+            .to_le_bytes(),
+        );
     }
     bytes
 }
 
-/// Shrinks a failing case with proptest's value tree: simpler while it still fails.
-async fn shrink<T: ValueTree<Value = Case>>(h: &Harness, world: &World, tree: &mut T, index: u64) -> GeneratedFailure {
-    let mut last = run_case(h, world, &tree.current()).await.err();
+/// Shrinks a failing case with proptest's value tree: simpler while it still fails (proptest's own loop: a
+/// passing simplification is complicated back, a failing one is kept and simplified further).
+async fn shrink<T: ValueTree<Value = Case>>(
+    h: &Harness,
+    world: &World,
+    tree: &mut T,
+    index: u64,
+) -> GeneratedFailure {
+    let mut minimal = tree.current();
+    let mut failure = match run_case(h, world, &minimal).await {
+        Err(failure) => failure,
+        Ok(_) => (
+            "a failing case that passed when repeated (a race?)".into(),
+            None,
+        ),
+    };
     let mut steps = 0;
-    while steps < 256 && tree.simplify() {
-        steps += 1;
-        match run_case(h, world, &tree.current()).await {
-            Err(failure) => last = Some(failure),
-            Ok(_) => {
-                if !tree.complicate() {
-                    break;
+    if failure.1.is_some() && tree.simplify() {
+        while steps < 256 {
+            steps += 1;
+            let case = tree.current();
+            match run_case(h, world, &case).await {
+                Err(found) => {
+                    minimal = case;
+                    failure = found;
+                    if !tree.simplify() {
+                        break;
+                    }
+                }
+                Ok(_) => {
+                    if !tree.complicate() {
+                        break;
+                    }
                 }
             }
         }
     }
-    let case = tree.current();
-    let (message, exchange) = match run_case(h, world, &case).await {
-        Err(failure) => failure,
-        Ok(_) => last.unwrap_or_else(|| ("a failure that did not repeat".into(), None)),
-    };
     // The entry the case should have proved, when the oracle names exactly one.
-    let built = build(world, &h.fixtures, &case);
-    let allowed = expected(world, &case, &built);
+    let built = build(world, &h.fixtures, &minimal);
+    let allowed = expected(world, &minimal, &built);
     GeneratedFailure {
         index,
         entry: (allowed.len() == 1).then(|| allowed[0].clone()),
-        message,
-        case: format!("{case:?}"),
-        curl: exchange.map(|e| e.curl()),
+        message: failure.0,
+        case: format!("{minimal:?}"),
+        curl: failure.1.map(|e| e.curl()),
     }
 }

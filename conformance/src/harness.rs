@@ -51,8 +51,18 @@ impl Fixtures {
             sandbox.vat_client(false),
         )?;
         let unsubscribed = sandbox.unsubscribed_agent(&agent.arn).await?;
-        let pending = sandbox.create_invitation(&agent, &itsa_body(&individual, None)).await?;
-        Ok(Self { agent, other_agent, unsubscribed, expired, individual, organisation, pending })
+        let pending = sandbox
+            .create_invitation(&agent, &itsa_body(&individual, None))
+            .await?;
+        Ok(Self {
+            agent,
+            other_agent,
+            unsubscribed,
+            expired,
+            individual,
+            organisation,
+            pending,
+        })
     }
 }
 
@@ -138,7 +148,11 @@ impl Scenario {
         F: Fn(Ctx) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<()>> + Send + 'static,
     {
-        Self { name: name.into(), covers, run: Box::new(move |ctx| Box::pin(run(ctx))) }
+        Self {
+            name: name.into(),
+            covers,
+            run: Box::new(move |ctx| Box::pin(run(ctx))),
+        }
     }
 }
 
@@ -164,7 +178,10 @@ impl Ctx {
 
     /// Checks an exchange against a ledger entry; an error (naming the entry) if it does not conform.
     pub fn check(&self, entry: &str, exchange: &Exchange) -> Result<()> {
-        self.h.ledger.check(entry, &self.scenario, exchange).map_err(|problem| anyhow!(problem))
+        self.h
+            .ledger
+            .check(entry, &self.scenario, exchange)
+            .map_err(|problem| anyhow!(problem))
     }
 
     /// Sends and checks; stops the scenario if it does not conform.
@@ -250,19 +267,29 @@ pub fn without(body: &Value, key: &str) -> Value {
 
 /// The invitation id at the end of a Location header.
 pub fn location_id(exchange: &Exchange) -> Result<String> {
-    let location = exchange.response.header("location").ok_or_else(|| anyhow!("no Location header: {}", exchange.summary()))?;
+    let location = exchange
+        .response
+        .header("location")
+        .ok_or_else(|| anyhow!("no Location header: {}", exchange.summary()))?;
     Ok(location.rsplit('/').next().unwrap_or_default().to_owned())
 }
 
 /// A valid postcode other than `postcode`.
 pub fn other_postcode(postcode: &str) -> &'static str {
     let normal = |p: &str| p.replace(' ', "").to_uppercase();
-    ["SW1A 1AA", "EH1 1YZ"].into_iter().find(|c| normal(c) != normal(postcode)).unwrap_or("EH1 1YZ")
+    ["SW1A 1AA", "EH1 1YZ"]
+        .into_iter()
+        .find(|c| normal(c) != normal(postcode))
+        .unwrap_or("EH1 1YZ")
 }
 
 /// The day after a yyyy-MM-dd date.
 pub fn day_after(date: &str) -> String {
     chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
-        .map(|d| (d + chrono::Duration::days(1)).format("%Y-%m-%d").to_string())
+        .map(|d| {
+            (d + chrono::Duration::days(1))
+                .format("%Y-%m-%d")
+                .to_string()
+        })
         .unwrap_or_else(|_| "2000-01-01".into())
 }

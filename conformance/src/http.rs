@@ -25,7 +25,12 @@ pub struct Request {
 
 impl Request {
     pub fn new(method: &str, path: impl Into<String>) -> Self {
-        Self { method: method.to_owned(), path: path.into(), headers: Vec::new(), body: None }
+        Self {
+            method: method.to_owned(),
+            path: path.into(),
+            headers: Vec::new(),
+            body: None,
+        }
     }
 
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
@@ -59,7 +64,10 @@ impl Request {
     }
 
     pub fn header_value(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -75,7 +83,10 @@ pub struct Response {
 impl Response {
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn json(&self) -> Option<Value> {
@@ -106,7 +117,8 @@ impl Exchange {
 
     /// The `code` of a `{code, message}` body, if it has one.
     pub fn code(&self) -> Option<String> {
-        self.json().and_then(|body| body.get("code").and_then(Value::as_str).map(str::to_owned))
+        self.json()
+            .and_then(|body| body.get("code").and_then(Value::as_str).map(str::to_owned))
     }
 
     pub fn curl(&self) -> String {
@@ -124,13 +136,20 @@ impl Exchange {
             body.truncate(end);
             body.push('…');
         }
-        format!("{} {} → {} {}", self.request.method, self.request.path, self.response.status, body)
+        format!(
+            "{} {} → {} {}",
+            self.request.method, self.request.path, self.response.status, body
+        )
     }
 }
 
 /// The request as a shell command that repeats it.
 pub fn curl(base_url: &str, request: &Request) -> String {
-    let mut out = format!("curl -i -X {} {}", request.method, shell_quote(&format!("{base_url}{}", request.path)));
+    let mut out = format!(
+        "curl -i -X {} {}",
+        request.method,
+        shell_quote(&format!("{base_url}{}", request.path))
+    );
     if request.header_value("Accept").is_none() {
         // curl sends `Accept: */*` unless told not to.
         out.push_str(" -H 'Accept:'");
@@ -167,7 +186,10 @@ impl Http {
             .pool_max_idle_per_host(64)
             .build()
             .context("building the HTTP client")?;
-        Ok(Self { base_url: base_url.trim_end_matches('/').to_owned(), client })
+        Ok(Self {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            client,
+        })
     }
 
     /// The reqwest client (shared with the typed clients).
@@ -181,13 +203,24 @@ impl Http {
         } else {
             self.send_with_reqwest(&request).await
         }
-        .with_context(|| format!("{} {}{} failed", request.method, self.base_url, request.path))?;
-        Ok(Exchange { base_url: self.base_url.clone(), request, response })
+        .with_context(|| {
+            format!(
+                "{} {}{} failed",
+                request.method, self.base_url, request.path
+            )
+        })?;
+        Ok(Exchange {
+            base_url: self.base_url.clone(),
+            request,
+            response,
+        })
     }
 
     async fn send_with_reqwest(&self, request: &Request) -> Result<Response> {
         let method = reqwest::Method::from_bytes(request.method.as_bytes())?;
-        let mut builder = self.client.request(method, format!("{}{}", self.base_url, request.path));
+        let mut builder = self
+            .client
+            .request(method, format!("{}{}", self.base_url, request.path));
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
@@ -199,24 +232,39 @@ impl Http {
         let headers = response
             .headers()
             .iter()
-            .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         let body = response.bytes().await?.to_vec();
-        Ok(Response { status, headers, body })
+        Ok(Response {
+            status,
+            headers,
+            body,
+        })
     }
 
     /// HTTP/1.1 over a fresh TCP connection, `Connection: close`, so that nothing is added to the request.
     async fn send_by_hand(&self, request: &Request) -> Result<Response> {
-        let authority = self
-            .base_url
-            .strip_prefix("http://")
-            .ok_or_else(|| anyhow!("a request without an Accept header needs a plain http:// base URL"))?;
+        let authority = self.base_url.strip_prefix("http://").ok_or_else(|| {
+            anyhow!("a request without an Accept header needs a plain http:// base URL")
+        })?;
         let (authority, prefix) = match authority.find('/') {
             Some(at) => (&authority[..at], &authority[at..]),
             None => (authority, ""),
         };
-        let address = if authority.contains(':') { authority.to_owned() } else { format!("{authority}:80") };
-        let mut head = format!("{} {prefix}{} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n", request.method, request.path);
+        let address = if authority.contains(':') {
+            authority.to_owned()
+        } else {
+            format!("{authority}:80")
+        };
+        let mut head = format!(
+            "{} {prefix}{} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n",
+            request.method, request.path
+        );
         for (name, value) in &request.headers {
             let _ = write!(head, "{name}: {value}\r\n");
         }
@@ -233,14 +281,19 @@ impl Http {
             stream.read_to_end(&mut bytes).await?;
             anyhow::Ok(bytes)
         };
-        let bytes = tokio::time::timeout(TIMEOUT, exchange).await.map_err(|_| anyhow!("timed out"))??;
+        let bytes = tokio::time::timeout(TIMEOUT, exchange)
+            .await
+            .map_err(|_| anyhow!("timed out"))??;
         parse_response(&bytes)
     }
 }
 
 /// Parses an HTTP/1.1 response read to the end of the connection.
 fn parse_response(bytes: &[u8]) -> Result<Response> {
-    let end = bytes.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| anyhow!("no end of headers in the answer"))?;
+    let end = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| anyhow!("no end of headers in the answer"))?;
     let head = String::from_utf8_lossy(&bytes[..end]);
     let mut lines = head.split("\r\n");
     let status_line = lines.next().unwrap_or_default();
@@ -254,19 +307,32 @@ fn parse_response(bytes: &[u8]) -> Result<Response> {
         .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
         .collect();
     let mut body = bytes[end + 4..].to_vec();
-    let chunked = headers.iter().any(|(n, v)| n == "transfer-encoding" && v.to_ascii_lowercase().contains("chunked"));
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.to_ascii_lowercase().contains("chunked"));
     if chunked {
         body = dechunk(&body)?;
-    } else if let Some(length) = headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.parse::<usize>().ok()) {
+    } else if let Some(length) = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+    {
         body.truncate(length);
     }
-    Ok(Response { status, headers, body })
+    Ok(Response {
+        status,
+        headers,
+        body,
+    })
 }
 
 fn dechunk(mut bytes: &[u8]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     loop {
-        let line_end = bytes.windows(2).position(|w| w == b"\r\n").ok_or_else(|| anyhow!("bad chunk"))?;
+        let line_end = bytes
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .ok_or_else(|| anyhow!("bad chunk"))?;
         let size_text = String::from_utf8_lossy(&bytes[..line_end]);
         let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)?;
         bytes = &bytes[line_end + 2..];
@@ -296,15 +362,25 @@ mod tests {
              -H 'Content-Type: application/json' --data-binary '{\"a\":\"it'\\''s\"}'"
         );
         let bare = Request::new("GET", "/x");
-        assert_eq!(curl("http://h", &bare), "curl -i -X GET 'http://h/x' -H 'Accept:'");
+        assert_eq!(
+            curl("http://h", &bare),
+            "curl -i -X GET 'http://h/x' -H 'Accept:'"
+        );
     }
 
     #[test]
     fn parses_plain_and_chunked_answers() {
-        let plain = parse_response(b"HTTP/1.1 406 Not Acceptable\r\nContent-Length: 2\r\nX: y\r\n\r\n{}").unwrap();
-        assert_eq!((plain.status, plain.body.as_slice(), plain.header("x")), (406, &b"{}"[..], Some("y")));
-        let chunked =
-            parse_response(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n1\r\n \r\n0\r\n\r\n").unwrap();
+        let plain =
+            parse_response(b"HTTP/1.1 406 Not Acceptable\r\nContent-Length: 2\r\nX: y\r\n\r\n{}")
+                .unwrap();
+        assert_eq!(
+            (plain.status, plain.body.as_slice(), plain.header("x")),
+            (406, &b"{}"[..], Some("y"))
+        );
+        let chunked = parse_response(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n1\r\n \r\n0\r\n\r\n",
+        )
+        .unwrap();
         assert_eq!(chunked.body, b"{} ");
     }
 }

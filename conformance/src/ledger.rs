@@ -90,7 +90,9 @@ pub struct Ledger {
     findings: Mutex<Vec<Finding>>,
 }
 
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 impl Ledger {
     /// Lists every entry of every contract.
@@ -102,10 +104,16 @@ impl Ledger {
         let mut seen = BTreeSet::new();
         for entry in &entries {
             if !seen.insert(entry.id.clone()) {
-                bail!("the ledger entry {} appears twice (operationIds must be unique across contracts)", entry.id);
+                bail!(
+                    "the ledger entry {} appears twice (operationIds must be unique across contracts)",
+                    entry.id
+                );
             }
         }
-        let documents = contracts.iter().map(|c| (c.file.clone(), c.json.clone())).collect();
+        let documents = contracts
+            .iter()
+            .map(|c| (c.file.clone(), c.json.clone()))
+            .collect();
         let count = entries.len();
         Ok(Self {
             entries,
@@ -144,7 +152,12 @@ impl Ledger {
         let mut out: Vec<(String, String, String, String)> = Vec::new();
         for e in &self.entries {
             if !out.iter().any(|o| o.0 == e.operation) {
-                out.push((e.operation.clone(), e.contract.clone(), e.method.clone(), e.path.clone()));
+                out.push((
+                    e.operation.clone(),
+                    e.contract.clone(),
+                    e.method.clone(),
+                    e.path.clone(),
+                ));
             }
         }
         out
@@ -167,7 +180,9 @@ impl Ledger {
     /// any, as a message naming the entry and giving the curl command that repeats the request.
     pub fn check(&self, id: &str, scenario: &str, exchange: &Exchange) -> Result<(), String> {
         let Some(index) = self.index(id) else {
-            let message = format!("{id}: no such ledger entry (scenario {scenario} names an entry the contracts do not document)");
+            let message = format!(
+                "{id}: no such ledger entry (scenario {scenario} names an entry the contracts do not document)"
+            );
             self.finding("(harness)", scenario, message.clone());
             return Err(message);
         };
@@ -177,7 +192,10 @@ impl Ledger {
         record.checks += 1;
         record.by.insert(scenario.to_owned());
         if let Err(problem) = &result {
-            record.failures.push(format!("{problem}\n      scenario: {scenario}\n      repeat:   {}", exchange.curl()));
+            record.failures.push(format!(
+                "{problem}\n      scenario: {scenario}\n      repeat:   {}",
+                exchange.curl()
+            ));
         }
         result.map_err(|problem| format!("{id}: {problem}"))
     }
@@ -185,7 +203,9 @@ impl Ledger {
     /// Records that `scenario` meant to reach `id` but stopped first.
     pub fn not_reached(&self, id: &str, scenario: &str, why: &str) {
         if let Some(index) = self.index(id) {
-            self.records.lock().unwrap()[index].not_reached.push(format!("scenario {scenario} stopped before it: {why}"));
+            self.records.lock().unwrap()[index]
+                .not_reached
+                .push(format!("scenario {scenario} stopped before it: {why}"));
         }
     }
 
@@ -201,7 +221,11 @@ impl Ledger {
 
     /// Records a response that fits no documented entry.
     pub fn finding(&self, operation: &str, source: &str, message: String) {
-        self.findings.lock().unwrap().push(Finding { operation: operation.to_owned(), source: source.to_owned(), message });
+        self.findings.lock().unwrap().push(Finding {
+            operation: operation.to_owned(),
+            source: source.to_owned(),
+            message,
+        });
     }
 
     pub fn findings(&self) -> Vec<Finding> {
@@ -216,7 +240,10 @@ impl Ledger {
             None => entry.status.to_string(),
         };
         if response.status != entry.status {
-            return Err(format!("expected {expected}, got {}", exchange.summary().split(" → ").nth(1).unwrap_or_default()));
+            return Err(format!(
+                "expected {expected}, got {}",
+                exchange.summary().split(" → ").nth(1).unwrap_or_default()
+            ));
         }
         let mut problems = Vec::new();
         match &entry.schema {
@@ -230,14 +257,20 @@ impl Ledger {
                     let document = &self.documents[&entry.contract];
                     let errors = schema::validate(document, schema, &body);
                     if !errors.is_empty() {
-                        problems.push(format!("body does not match the schema: {}", errors.join("; ")));
+                        problems.push(format!(
+                            "body does not match the schema: {}",
+                            errors.join("; ")
+                        ));
                     }
                 }
                 None => problems.push(format!("body is not JSON: {:?}", response.text())),
             },
             None => {
                 if !response.body.is_empty() {
-                    problems.push(format!("a body where none is documented: {:?}", response.text()));
+                    problems.push(format!(
+                        "a body where none is documented: {:?}",
+                        response.text()
+                    ));
                 }
             }
         }
@@ -247,7 +280,11 @@ impl Ledger {
                 _ => problems.push(format!("the documented {header} header is missing")),
             }
         }
-        if problems.is_empty() { Ok(()) } else { Err(format!("{} (expected {expected})", problems.join("; "))) }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{} (expected {expected})", problems.join("; ")))
+        }
     }
 
     /// Each entry with its outcome and the messages behind it.
@@ -260,7 +297,10 @@ impl Ledger {
                 let record = &records[i];
                 let by: Vec<String> = record.by.iter().cloned().collect();
                 let (outcome, messages) = if entry.unreachable.is_some() {
-                    (Outcome::Unreachable, vec![entry.unreachable.clone().unwrap_or_default()])
+                    (
+                        Outcome::Unreachable,
+                        vec![entry.unreachable.clone().unwrap_or_default()],
+                    )
                 } else if !self.selected[i] {
                     (Outcome::NotSelected, Vec::new())
                 } else if !record.failures.is_empty() {
@@ -270,7 +310,10 @@ impl Ledger {
                 } else if !record.not_reached.is_empty() {
                     (Outcome::Failed, record.not_reached.clone())
                 } else {
-                    (Outcome::Uncovered, vec!["no scenario reaches it".to_owned()])
+                    (
+                        Outcome::Uncovered,
+                        vec!["no scenario reaches it".to_owned()],
+                    )
                 };
                 (entry, outcome, messages, by)
             })
@@ -282,27 +325,47 @@ fn entries_of(contract: &Contract) -> Result<Vec<Entry>> {
     let mut entries = Vec::new();
     for (path, item) in &contract.document.paths.paths {
         let ReferenceOr::Item(item) = item else {
-            bail!("{}: path {path} is a $ref; the harness needs inline path items", contract.file);
+            bail!(
+                "{}: path {path} is a $ref; the harness needs inline path items",
+                contract.file
+            );
         };
         for (method, operation) in item.iter() {
             let Some(operation_id) = operation.operation_id.clone() else {
-                bail!("{}: {} {path} has no operationId", contract.file, method.to_uppercase());
+                bail!(
+                    "{}: {} {path} has no operationId",
+                    contract.file,
+                    method.to_uppercase()
+                );
             };
             if !METHODS.contains(&method) {
                 continue;
             }
             if operation.responses.default.is_some() {
-                bail!("{}: {operation_id} documents a default response; the ledger needs explicit statuses", contract.file);
+                bail!(
+                    "{}: {operation_id} documents a default response; the ledger needs explicit statuses",
+                    contract.file
+                );
             }
             for (status, response) in &operation.responses.responses {
                 let StatusCode::Code(status) = *status else {
-                    bail!("{}: {operation_id} documents a status range; the ledger needs exact statuses", contract.file);
+                    bail!(
+                        "{}: {operation_id} documents a status range; the ledger needs exact statuses",
+                        contract.file
+                    );
                 };
                 let ReferenceOr::Item(response) = response else {
-                    bail!("{}: {operation_id} {status} is a $ref; the harness needs inline responses", contract.file);
+                    bail!(
+                        "{}: {operation_id} {status} is a $ref; the harness needs inline responses",
+                        contract.file
+                    );
                 };
-                let unreachable =
-                    response.extensions.get(UNREACHABLE).map(|reason| reason.as_str().map(str::to_owned).unwrap_or_else(|| reason.to_string()));
+                let unreachable = response.extensions.get(UNREACHABLE).map(|reason| {
+                    reason
+                        .as_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| reason.to_string())
+                });
                 let required_headers: Vec<String> = response
                     .headers
                     .iter()
@@ -316,7 +379,10 @@ fn entries_of(contract: &Contract) -> Result<Vec<Entry>> {
                 let media = contract.json.pointer(&pointer);
                 let schema = media.and_then(|m| m.get("schema")).cloned();
                 if response.content.keys().any(|k| k != "application/json") {
-                    bail!("{}: {operation_id} {status} has content other than application/json", contract.file);
+                    bail!(
+                        "{}: {operation_id} {status} has content other than application/json",
+                        contract.file
+                    );
                 }
                 // In document order (openapiv3 keeps it).
                 let examples: Vec<(String, Option<Value>)> = response
@@ -328,7 +394,9 @@ fn entries_of(contract: &Contract) -> Result<Vec<Entry>> {
                             .iter()
                             .map(|(name, example)| match example {
                                 ReferenceOr::Item(example) => (name.clone(), example.value.clone()),
-                                ReferenceOr::Reference { reference } => (name.clone(), Some(Value::String(reference.clone()))),
+                                ReferenceOr::Reference { reference } => {
+                                    (name.clone(), Some(Value::String(reference.clone())))
+                                }
                             })
                             .collect()
                     })
@@ -420,7 +488,10 @@ components:
             request: Request::new("PUT", "/things/1"),
             response: Response {
                 status,
-                headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+                headers: headers
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), v.to_string()))
+                    .collect(),
                 body: body.as_bytes().to_vec(),
             },
         }
@@ -442,33 +513,79 @@ components:
         );
         let created = ledger.entry("put_thing/204").unwrap();
         assert_eq!(created.required_headers, ["Location"]);
-        assert_eq!(ledger.entry("put_thing/500/INTERNAL_SERVER_ERROR").unwrap().unreachable.as_deref(), Some("Only a fault."));
+        assert_eq!(
+            ledger
+                .entry("put_thing/500/INTERNAL_SERVER_ERROR")
+                .unwrap()
+                .unreachable
+                .as_deref(),
+            Some("Only a fault.")
+        );
     }
 
     #[test]
     fn checks_status_body_schema_and_headers() {
         let ledger = ledger();
-        assert_eq!(ledger.check("put_thing/204", "s", &exchange(204, &[("location", "/things/1")], "")), Ok(()));
-        let missing = ledger.check("put_thing/204", "s", &exchange(204, &[], "")).unwrap_err();
-        assert!(missing.contains("the documented Location header is missing"), "{missing}");
+        assert_eq!(
+            ledger.check(
+                "put_thing/204",
+                "s",
+                &exchange(204, &[("location", "/things/1")], "")
+            ),
+            Ok(())
+        );
+        let missing = ledger
+            .check("put_thing/204", "s", &exchange(204, &[], ""))
+            .unwrap_err();
+        assert!(
+            missing.contains("the documented Location header is missing"),
+            "{missing}"
+        );
         let found = r#"{"code":"THING_NOT_FOUND","message":"No thing."}"#;
-        assert_eq!(ledger.check("put_thing/404/THING_NOT_FOUND", "s", &exchange(404, &[], found)), Ok(()));
-        let wrong = ledger.check("put_thing/404/THING_GONE", "s", &exchange(404, &[], found)).unwrap_err();
+        assert_eq!(
+            ledger.check(
+                "put_thing/404/THING_NOT_FOUND",
+                "s",
+                &exchange(404, &[], found)
+            ),
+            Ok(())
+        );
+        let wrong = ledger
+            .check("put_thing/404/THING_GONE", "s", &exchange(404, &[], found))
+            .unwrap_err();
         assert!(wrong.contains("is not the documented"), "{wrong}");
-        let status = ledger.check("get_thing/200", "s", &exchange(500, &[], "{}")).unwrap_err();
-        assert!(status.starts_with("get_thing/200: expected 200, got 500"), "{status}");
-        let schema = ledger.check("get_thing/200", "s", &exchange(200, &[], r#"{"id": 1}"#)).unwrap_err();
-        assert!(schema.contains("/id: expected string, found number"), "{schema}");
+        let status = ledger
+            .check("get_thing/200", "s", &exchange(500, &[], "{}"))
+            .unwrap_err();
+        assert!(
+            status.starts_with("get_thing/200: expected 200, got 500"),
+            "{status}"
+        );
+        let schema = ledger
+            .check("get_thing/200", "s", &exchange(200, &[], r#"{"id": 1}"#))
+            .unwrap_err();
+        assert!(
+            schema.contains("/id: expected string, found number"),
+            "{schema}"
+        );
     }
 
     #[test]
     fn outcomes_name_failed_uncovered_and_unreachable_entries() {
         let mut ledger = ledger();
         ledger.select(Some("put_thing"));
-        let _ = ledger.check("put_thing/204", "s", &exchange(204, &[("location", "/x")], ""));
+        let _ = ledger.check(
+            "put_thing/204",
+            "s",
+            &exchange(204, &[("location", "/x")], ""),
+        );
         let _ = ledger.check("put_thing/404/THING_GONE", "s", &exchange(418, &[], ""));
         ledger.not_reached("put_thing/404/THING_NOT_FOUND", "t", "setup failed");
-        let outcomes: Vec<(String, Outcome)> = ledger.outcomes().into_iter().map(|(e, o, _, _)| (e.id.clone(), o)).collect();
+        let outcomes: Vec<(String, Outcome)> = ledger
+            .outcomes()
+            .into_iter()
+            .map(|(e, o, _, _)| (e.id.clone(), o))
+            .collect();
         assert_eq!(
             outcomes,
             [
@@ -476,7 +593,10 @@ components:
                 ("put_thing/204".to_owned(), Outcome::Passed),
                 ("put_thing/404/THING_NOT_FOUND".to_owned(), Outcome::Failed),
                 ("put_thing/404/THING_GONE".to_owned(), Outcome::Failed),
-                ("put_thing/500/INTERNAL_SERVER_ERROR".to_owned(), Outcome::Unreachable),
+                (
+                    "put_thing/500/INTERNAL_SERVER_ERROR".to_owned(),
+                    Outcome::Unreachable
+                ),
             ]
         );
         ledger.select(None);

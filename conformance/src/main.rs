@@ -9,11 +9,15 @@ use clap::Parser;
 use conformance::harness::Config;
 
 #[derive(Parser)]
-#[command(name = "conformance", version, about = "Prove every documented response of the contracts against a running server")]
+#[command(
+    name = "conformance",
+    version,
+    about = "Prove every documented response of the contracts against a running server"
+)]
 struct Cli {
     /// The server to test, e.g. http://127.0.0.1:8080 (it must offer the sandbox API)
-    #[arg(long, env = "CONFORMANCE_BASE_URL")]
-    base_url: String,
+    #[arg(long, env = "CONFORMANCE_BASE_URL", required_unless_present = "list")]
+    base_url: Option<String>,
     /// Seed for generated inputs and sequences (printed with every failure; default: random)
     #[arg(long)]
     seed: Option<u64>,
@@ -53,25 +57,39 @@ fn main() -> ExitCode {
         };
     }
     let seed = cli.seed.unwrap_or_else(|| {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
         (nanos as u64) ^ u64::from(std::process::id()).rotate_left(32)
     });
     let config = Config {
-        base_url: cli.base_url.trim_end_matches('/').to_owned(),
+        base_url: cli
+            .base_url
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .to_owned(),
         seed,
         cases: cli.cases,
         sequences: cli.sequences,
         only: cli.only,
         concurrency: cli.concurrency.max(1),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: {error}");
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(conformance::run::run(config, &cli.contracts, &cli.report_dir)) {
+    match runtime.block_on(conformance::run::run(
+        config,
+        &cli.contracts,
+        &cli.report_dir,
+    )) {
         Ok(outcome) => {
             println!("{}", outcome.summary);
             if outcome.passed {

@@ -89,23 +89,50 @@ pub struct Model {
 
 #[derive(Debug, Clone)]
 pub enum Step {
-    Create { agent: usize, client: usize, supporting: bool },
-    Cancel { invitation: usize },
-    Accept { invitation: usize },
-    Reject { invitation: usize },
-    Expire { invitation: usize },
-    Check { agent: usize, client: usize, supporting: bool },
-    Deauthorise { agent: usize, client: usize, agent_type: Option<bool> },
-    Get { invitation: usize },
-    List { agent: usize },
+    Create {
+        agent: usize,
+        client: usize,
+        supporting: bool,
+    },
+    Cancel {
+        invitation: usize,
+    },
+    Accept {
+        invitation: usize,
+    },
+    Reject {
+        invitation: usize,
+    },
+    Expire {
+        invitation: usize,
+    },
+    Check {
+        agent: usize,
+        client: usize,
+        supporting: bool,
+    },
+    Deauthorise {
+        agent: usize,
+        client: usize,
+        agent_type: Option<bool>,
+    },
+    Get {
+        invitation: usize,
+    },
+    List {
+        agent: usize,
+    },
 }
 
 /// What the model says a step must get: the ledger entry (`operation/status[/EXAMPLE]`).
 impl Model {
     fn pending(&self, agent: usize, client: usize, service: Service) -> Option<usize> {
-        self.invitations
-            .iter()
-            .position(|i| i.agent == agent && i.client == client && i.service.group() == service.group() && i.status == Status::Pending)
+        self.invitations.iter().position(|i| {
+            i.agent == agent
+                && i.client == client
+                && i.service.group() == service.group()
+                && i.status == Status::Pending
+        })
     }
 
     /// Ends relationships, marking their requests Deauthorised.
@@ -120,7 +147,11 @@ impl Model {
     /// Applies a step; answers the entry it must get.
     pub fn step(&mut self, step: &Step) -> &'static str {
         match *step {
-            Step::Create { agent, client, supporting } => {
+            Step::Create {
+                agent,
+                client,
+                supporting,
+            } => {
                 let service = Service::for_client(client, supporting);
                 if self.pending(agent, client, service).is_some() {
                     return "create_invitation/403/DUPLICATE_AUTHORISATION_REQUEST";
@@ -128,7 +159,12 @@ impl Model {
                 if self.relationships.contains_key(&(agent, client, service)) {
                     return "create_invitation/403/ALREADY_AUTHORISED";
                 }
-                self.invitations.push(Invitation { agent, client, service, status: Status::Pending });
+                self.invitations.push(Invitation {
+                    agent,
+                    client,
+                    service,
+                    status: Status::Pending,
+                });
                 "create_invitation/204"
             }
             Step::Cancel { invitation } => {
@@ -140,7 +176,12 @@ impl Model {
                 "cancel_invitation/204"
             }
             Step::Accept { invitation } => {
-                let Invitation { agent, client, service, status } = self.invitations[invitation].clone();
+                let Invitation {
+                    agent,
+                    client,
+                    service,
+                    status,
+                } = self.invitations[invitation].clone();
                 match status {
                     Status::Accepted | Status::Partialauth => return "accept_invitation/204",
                     Status::Pending => {}
@@ -148,7 +189,12 @@ impl Model {
                 }
                 let mut ended = Vec::new();
                 if service != Service::ItsaSupporting {
-                    ended.extend(self.relationships.keys().filter(|k| k.0 != agent && k.1 == client && k.2 == service).copied());
+                    ended.extend(
+                        self.relationships
+                            .keys()
+                            .filter(|k| k.0 != agent && k.1 == client && k.2 == service)
+                            .copied(),
+                    );
                 }
                 let counterpart = match service {
                     Service::ItsaMain => Some(Service::ItsaSupporting),
@@ -159,8 +205,13 @@ impl Model {
                     ended.push((agent, client, counterpart));
                 }
                 self.end(ended);
-                self.invitations[invitation].status = if client == 1 { Status::Partialauth } else { Status::Accepted };
-                self.relationships.insert((agent, client, service), invitation);
+                self.invitations[invitation].status = if client == 1 {
+                    Status::Partialauth
+                } else {
+                    Status::Accepted
+                };
+                self.relationships
+                    .insert((agent, client, service), invitation);
                 "accept_invitation/204"
             }
             Step::Reject { invitation } => {
@@ -180,20 +231,36 @@ impl Model {
                 i.status = Status::Expired;
                 "expire_invitation/204"
             }
-            Step::Check { agent, client, supporting } => {
-                if self.relationships.contains_key(&(agent, client, Service::for_client(client, supporting))) {
+            Step::Check {
+                agent,
+                client,
+                supporting,
+            } => {
+                if self.relationships.contains_key(&(
+                    agent,
+                    client,
+                    Service::for_client(client, supporting),
+                )) {
                     "check_relationship/204"
                 } else {
                     "check_relationship/404/RELATIONSHIP_NOT_FOUND"
                 }
             }
-            Step::Deauthorise { agent, client, agent_type } => {
+            Step::Deauthorise {
+                agent,
+                client,
+                agent_type,
+            } => {
                 let services = match (client, agent_type) {
                     (2, _) => vec![Service::Vat],
                     (_, None) => vec![Service::ItsaMain, Service::ItsaSupporting],
                     (_, Some(supporting)) => vec![Service::for_client(client, supporting)],
                 };
-                let keys: Vec<_> = services.iter().map(|s| (agent, client, *s)).filter(|k| self.relationships.contains_key(k)).collect();
+                let keys: Vec<_> = services
+                    .iter()
+                    .map(|s| (agent, client, *s))
+                    .filter(|k| self.relationships.contains_key(k))
+                    .collect();
                 if keys.is_empty() {
                     return "deauthorise_client/403/NO_RELATIONSHIP";
                 }
@@ -227,12 +294,29 @@ impl ReferenceStateMachine for Reference {
         let agent = 0..AGENTS;
         let client = 0..CLIENTS;
         let creates = (agent.clone(), client.clone(), any::<bool>())
-            .prop_map(|(agent, client, supporting)| Step::Create { agent, client, supporting })
+            .prop_map(|(agent, client, supporting)| Step::Create {
+                agent,
+                client,
+                supporting,
+            })
             .boxed();
-        let checks = (agent.clone(), client.clone(), any::<bool>())
-            .prop_map(|(agent, client, supporting)| Step::Check { agent, client, supporting });
-        let deauths = (agent.clone(), client.clone(), proptest::option::of(any::<bool>()))
-            .prop_map(|(agent, client, agent_type)| Step::Deauthorise { agent, client, agent_type });
+        let checks = (agent.clone(), client.clone(), any::<bool>()).prop_map(
+            |(agent, client, supporting)| Step::Check {
+                agent,
+                client,
+                supporting,
+            },
+        );
+        let deauths = (
+            agent.clone(),
+            client.clone(),
+            proptest::option::of(any::<bool>()),
+        )
+            .prop_map(|(agent, client, agent_type)| Step::Deauthorise {
+                agent,
+                client,
+                agent_type,
+            });
         let lists = agent.prop_map(|agent| Step::List { agent });
         if state.invitations.is_empty() {
             return prop_oneof![4 => creates, 1 => checks, 1 => deauths, 1 => lists].boxed();
@@ -281,9 +365,20 @@ struct World {
 impl World {
     async fn create(h: &Harness) -> Result<Self> {
         let s = &h.sandbox;
-        let (a, b, c, itsa, alt, vat) =
-            tokio::try_join!(s.agent(), s.agent(), s.agent(), s.itsa_client(), s.alt_itsa_client(), s.vat_client(false))?;
-        Ok(Self { agents: vec![a, b, c], itsa, alt, vat })
+        let (a, b, c, itsa, alt, vat) = tokio::try_join!(
+            s.agent(),
+            s.agent(),
+            s.agent(),
+            s.itsa_client(),
+            s.alt_itsa_client(),
+            s.vat_client(false)
+        )?;
+        Ok(Self {
+            agents: vec![a, b, c],
+            itsa,
+            alt,
+            vat,
+        })
     }
 
     fn body(&self, client: usize, agent_type: Option<&str>) -> Value {
@@ -296,12 +391,25 @@ impl World {
 }
 
 fn support(method: &str, id: &str, suffix: &str) -> crate::http::Request {
-    crate::http::Request::new(method, format!("/agent-authorisation-test-support/invitations/{id}{suffix}"))
+    crate::http::Request::new(
+        method,
+        format!("/agent-authorisation-test-support/invitations/{id}{suffix}"),
+    )
 }
 
 /// Runs a sequence against the server; Err(step index, message, transcript) at the first disagreement.
-async fn run_sequence(h: &Harness, steps: &[Step], seen: Option<&Arc<AtomicUsize>>) -> Result<(), (usize, String, Vec<String>)> {
-    let world = World::create(h).await.map_err(|e| (0, format!("setting up the sequence's test users: {e:#}"), Vec::new()))?;
+async fn run_sequence(
+    h: &Harness,
+    steps: &[Step],
+    seen: Option<&Arc<AtomicUsize>>,
+) -> Result<(), (usize, String, Vec<String>)> {
+    let world = World::create(h).await.map_err(|e| {
+        (
+            0,
+            format!("setting up the sequence's test users: {e:#}"),
+            Vec::new(),
+        )
+    })?;
     let mut model = Model::default();
     let mut ids: Vec<String> = Vec::new();
     let mut transcript = Vec::new();
@@ -315,45 +423,103 @@ async fn run_sequence(h: &Harness, steps: &[Step], seen: Option<&Arc<AtomicUsize
         let before = model.clone();
         let expected = model.step(step);
         let request = match *step {
-            Step::Create { agent, client, supporting } => {
-                let agent_type = (client != 2).then_some(if supporting { "supporting" } else { "main" });
+            Step::Create {
+                agent,
+                client,
+                supporting,
+            } => {
+                let agent_type =
+                    (client != 2).then_some(if supporting { "supporting" } else { "main" });
                 create(&world.agents[agent], &world.body(client, agent_type))
             }
-            Step::Cancel { invitation } => cancel(&world.agents[before.invitations[invitation].agent], &ids[invitation]),
+            Step::Cancel { invitation } => cancel(
+                &world.agents[before.invitations[invitation].agent],
+                &ids[invitation],
+            ),
             Step::Accept { invitation } => support("PUT", &ids[invitation], ""),
             Step::Reject { invitation } => support("DELETE", &ids[invitation], ""),
             Step::Expire { invitation } => support("PUT", &ids[invitation], "/expire"),
-            Step::Check { agent, client, supporting } => {
-                let agent_type = (client != 2).then_some(if supporting { "supporting" } else { "main" });
-                check(&world.agents[agent], &check_body(&world.body(client, agent_type)))
+            Step::Check {
+                agent,
+                client,
+                supporting,
+            } => {
+                let agent_type =
+                    (client != 2).then_some(if supporting { "supporting" } else { "main" });
+                check(
+                    &world.agents[agent],
+                    &check_body(&world.body(client, agent_type)),
+                )
             }
-            Step::Deauthorise { agent, client, agent_type } => {
-                let agent_type = agent_type.filter(|_| client != 2).map(|s| if s { "supporting" } else { "main" });
-                deauthorise(&world.agents[agent], &deauth_body(&world.body(client, agent_type)))
+            Step::Deauthorise {
+                agent,
+                client,
+                agent_type,
+            } => {
+                let agent_type = agent_type
+                    .filter(|_| client != 2)
+                    .map(|s| if s { "supporting" } else { "main" });
+                deauthorise(
+                    &world.agents[agent],
+                    &deauth_body(&world.body(client, agent_type)),
+                )
             }
-            Step::Get { invitation } => get(&world.agents[before.invitations[invitation].agent], &ids[invitation]),
+            Step::Get { invitation } => get(
+                &world.agents[before.invitations[invitation].agent],
+                &ids[invitation],
+            ),
             Step::List { agent } => list(&world.agents[agent]),
         };
         h.progress.steps.fetch_add(1, Ordering::Relaxed);
-        let exchange = h.send(request).await.map_err(|e| (index, format!("{e:#}"), transcript.clone()))?;
-        transcript.push(format!("step {}: {step:?}\n        expected {expected}, got {}\n        {}", index + 1, exchange.summary(), exchange.curl()));
-        let fail = |message: String, transcript: &Vec<String>| Err((index, message, transcript.clone()));
-        let Some(entry) = h.ledger.entry(expected) else { return fail(format!("the model expects {expected}, which the ledger lacks"), &transcript) };
+        let exchange = h
+            .send(request)
+            .await
+            .map_err(|e| (index, format!("{e:#}"), transcript.clone()))?;
+        transcript.push(format!(
+            "step {}: {step:?}\n        expected {expected}, got {}\n        {}",
+            index + 1,
+            exchange.summary(),
+            exchange.curl()
+        ));
+        let fail =
+            |message: String, transcript: &Vec<String>| Err((index, message, transcript.clone()));
+        let Some(entry) = h.ledger.entry(expected) else {
+            return fail(
+                format!("the model expects {expected}, which the ledger lacks"),
+                &transcript,
+            );
+        };
         if let Err(problem) = h.ledger.verify(entry, &exchange) {
             return fail(format!("{expected}: {problem}"), &transcript);
         }
         let _ = h.ledger.check(expected, SOURCE, &exchange);
         // What the answer says must agree with the model too.
         match *step {
-            Step::Create { agent, client, supporting } => {
-                let location = exchange.response.header("location").unwrap_or_default().to_owned();
+            Step::Create {
+                agent,
+                client,
+                supporting,
+            } => {
+                let location = exchange
+                    .response
+                    .header("location")
+                    .unwrap_or_default()
+                    .to_owned();
                 let id = location.rsplit('/').next().unwrap_or_default().to_owned();
                 if expected == "create_invitation/204" {
                     ids.push(id);
                 } else if expected == "create_invitation/403/DUPLICATE_AUTHORISATION_REQUEST" {
-                    let pending = before.pending(agent, client, Service::for_client(client, supporting)).unwrap_or(0);
+                    let pending = before
+                        .pending(agent, client, Service::for_client(client, supporting))
+                        .unwrap_or(0);
                     if id != ids[pending] {
-                        return fail(format!("{expected}: Location names {location:?}, not the pending request {}", ids[pending]), &transcript);
+                        return fail(
+                            format!(
+                                "{expected}: Location names {location:?}, not the pending request {}",
+                                ids[pending]
+                            ),
+                            &transcript,
+                        );
                     }
                 }
             }
@@ -373,7 +539,14 @@ async fn run_sequence(h: &Harness, steps: &[Step], seen: Option<&Arc<AtomicUsize
                     i.status.as_str(),
                 );
                 if !problems.is_empty() {
-                    return fail(format!("get_invitation/200: the model says {}: {}", i.status.as_str(), problems.join("; ")), &transcript);
+                    return fail(
+                        format!(
+                            "get_invitation/200: the model says {}: {}",
+                            i.status.as_str(),
+                            problems.join("; ")
+                        ),
+                        &transcript,
+                    );
                 }
             }
             Step::List { agent } => {
@@ -382,7 +555,12 @@ async fn run_sequence(h: &Harness, steps: &[Step], seen: Option<&Arc<AtomicUsize
                     .and_then(|v| v.as_array().cloned())
                     .unwrap_or_default()
                     .iter()
-                    .map(|i| (i["invitationId"].as_str().unwrap_or_default().to_owned(), i["status"].as_str().unwrap_or_default().to_owned()))
+                    .map(|i| {
+                        (
+                            i["invitationId"].as_str().unwrap_or_default().to_owned(),
+                            i["status"].as_str().unwrap_or_default().to_owned(),
+                        )
+                    })
                     .collect();
                 let mut wanted: Vec<(String, String)> = model
                     .invitations
@@ -396,7 +574,10 @@ async fn run_sequence(h: &Harness, steps: &[Step], seen: Option<&Arc<AtomicUsize
                 got.sort();
                 wanted.sort();
                 if got != wanted {
-                    return fail(format!("{expected}: the list reads {listed:?}, the model says {wanted:?}"), &transcript);
+                    return fail(
+                        format!("{expected}: the list reads {listed:?}, the model says {wanted:?}"),
+                        &transcript,
+                    );
                 }
             }
             _ => {}
@@ -414,7 +595,12 @@ pub struct SequenceFailure {
 
 /// Draws and runs `h.config.sequences` sequences; answers the (shrunk) failures.
 pub async fn run(h: Arc<Harness>) -> Result<Vec<SequenceFailure>> {
-    let involved = ["create_invitation/204", "accept_invitation/204", "check_relationship/204", "deauthorise_client/204"];
+    let involved = [
+        "create_invitation/204",
+        "accept_invitation/204",
+        "check_relationship/204",
+        "deauthorise_client/204",
+    ];
     if h.config.sequences == 0 || !involved.iter().any(|e| h.ledger.is_selected(e)) {
         return Ok(Vec::new());
     }
@@ -422,14 +608,27 @@ pub async fn run(h: Arc<Harness>) -> Result<Vec<SequenceFailure>> {
     let mut seed = [0u8; 32];
     seed[..8].copy_from_slice(&h.config.seed.to_le_bytes());
     seed[8..16].copy_from_slice(b"sequence");
-    let mut runner = TestRunner::new_with_rng(ProptestConfig::default(), TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed));
+    let mut runner = TestRunner::new_with_rng(
+        ProptestConfig::default(),
+        TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed),
+    );
     let mut trees = Vec::new();
     for _ in 0..h.config.sequences {
-        trees.push(strategy.new_tree(&mut runner).map_err(|e| anyhow!("drawing a sequence: {e}"))?);
+        trees.push(
+            strategy
+                .new_tree(&mut runner)
+                .map_err(|e| anyhow!("drawing a sequence: {e}"))?,
+        );
     }
-    h.progress.sequences_total.store(trees.len() as u64, Ordering::Relaxed);
-    let drawn: Vec<(usize, Vec<Step>, Option<Arc<AtomicUsize>>)> =
-        trees.iter().map(|t| t.current()).enumerate().map(|(i, (_, steps, seen))| (i, steps, seen)).collect();
+    h.progress
+        .sequences_total
+        .store(trees.len() as u64, Ordering::Relaxed);
+    let drawn: Vec<(usize, Vec<Step>, Option<Arc<AtomicUsize>>)> = trees
+        .iter()
+        .map(|t| t.current())
+        .enumerate()
+        .map(|(i, (_, steps, seen))| (i, steps, seen))
+        .collect();
     let results: Vec<(usize, Vec<Step>, bool)> = futures::stream::iter(drawn)
         .map(|(index, steps, seen)| {
             let h = h.clone();
@@ -456,24 +655,44 @@ pub async fn run(h: Arc<Harness>) -> Result<Vec<SequenceFailure>> {
         let tree = &mut trees[index];
         let mut minimal = steps;
         let mut tries = 0;
-        while tries < 200 && tree.simplify() {
-            tries += 1;
-            let (_, steps, seen) = tree.current();
-            match run_sequence(&h, &steps, seen.as_ref()).await {
-                Err(_) => minimal = steps,
-                Ok(()) => {
-                    if !tree.complicate() {
-                        break;
+        if tree.simplify() {
+            while tries < 200 {
+                tries += 1;
+                let (_, steps, seen) = tree.current();
+                match run_sequence(&h, &steps, seen.as_ref()).await {
+                    Err(_) => {
+                        minimal = steps;
+                        if !tree.simplify() {
+                            break;
+                        }
+                    }
+                    Ok(()) => {
+                        if !tree.complicate() {
+                            break;
+                        }
                     }
                 }
             }
         }
         let (_, message, transcript) = match run_sequence(&h, &minimal, None).await {
             Err(failure) => failure,
-            Ok(()) => (0, "a failing sequence that passed when repeated (a race?)".into(), Vec::new()),
+            Ok(()) => (
+                0,
+                "a failing sequence that passed when repeated (a race?)".into(),
+                Vec::new(),
+            ),
         };
-        let entry = message.split(':').next().filter(|e| h.ledger.entry(e).is_some()).map(str::to_owned);
-        failures.push(SequenceFailure { message, transcript, index: index as u64, entry });
+        let entry = message
+            .split(':')
+            .next()
+            .filter(|e| h.ledger.entry(e).is_some())
+            .map(str::to_owned);
+        failures.push(SequenceFailure {
+            message,
+            transcript,
+            index: index as u64,
+            entry,
+        });
     }
     for failure in &failures {
         let text = format!(
@@ -508,12 +727,32 @@ mod tests {
         let answers = apply(
             &mut model,
             &[
-                Step::Create { agent: 0, client: 0, supporting: false },
-                Step::Create { agent: 0, client: 0, supporting: true },
+                Step::Create {
+                    agent: 0,
+                    client: 0,
+                    supporting: false,
+                },
+                Step::Create {
+                    agent: 0,
+                    client: 0,
+                    supporting: true,
+                },
                 Step::Accept { invitation: 0 },
-                Step::Create { agent: 0, client: 0, supporting: false },
-                Step::Check { agent: 0, client: 0, supporting: false },
-                Step::Check { agent: 0, client: 0, supporting: true },
+                Step::Create {
+                    agent: 0,
+                    client: 0,
+                    supporting: false,
+                },
+                Step::Check {
+                    agent: 0,
+                    client: 0,
+                    supporting: false,
+                },
+                Step::Check {
+                    agent: 0,
+                    client: 0,
+                    supporting: true,
+                },
             ],
         );
         assert_eq!(
@@ -535,18 +774,47 @@ mod tests {
         apply(
             &mut model,
             &[
-                Step::Create { agent: 0, client: 0, supporting: false },
-                Step::Create { agent: 1, client: 0, supporting: false },
-                Step::Create { agent: 2, client: 0, supporting: true },
+                Step::Create {
+                    agent: 0,
+                    client: 0,
+                    supporting: false,
+                },
+                Step::Create {
+                    agent: 1,
+                    client: 0,
+                    supporting: false,
+                },
+                Step::Create {
+                    agent: 2,
+                    client: 0,
+                    supporting: true,
+                },
                 Step::Accept { invitation: 0 },
                 Step::Accept { invitation: 2 },
                 Step::Accept { invitation: 1 },
             ],
         );
         let statuses: Vec<Status> = model.invitations.iter().map(|i| i.status).collect();
-        assert_eq!(statuses, [Status::Deauthorised, Status::Accepted, Status::Accepted]);
-        assert_eq!(model.step(&Step::Check { agent: 0, client: 0, supporting: false }), "check_relationship/404/RELATIONSHIP_NOT_FOUND");
-        assert_eq!(model.step(&Step::Check { agent: 2, client: 0, supporting: true }), "check_relationship/204");
+        assert_eq!(
+            statuses,
+            [Status::Deauthorised, Status::Accepted, Status::Accepted]
+        );
+        assert_eq!(
+            model.step(&Step::Check {
+                agent: 0,
+                client: 0,
+                supporting: false
+            }),
+            "check_relationship/404/RELATIONSHIP_NOT_FOUND"
+        );
+        assert_eq!(
+            model.step(&Step::Check {
+                agent: 2,
+                client: 0,
+                supporting: true
+            }),
+            "check_relationship/204"
+        );
     }
 
     #[test]
@@ -555,9 +823,17 @@ mod tests {
         apply(
             &mut model,
             &[
-                Step::Create { agent: 0, client: 1, supporting: false },
+                Step::Create {
+                    agent: 0,
+                    client: 1,
+                    supporting: false,
+                },
                 Step::Accept { invitation: 0 },
-                Step::Create { agent: 0, client: 1, supporting: true },
+                Step::Create {
+                    agent: 0,
+                    client: 1,
+                    supporting: true,
+                },
                 Step::Accept { invitation: 1 },
             ],
         );
@@ -571,19 +847,39 @@ mod tests {
         let answers = apply(
             &mut model,
             &[
-                Step::Create { agent: 0, client: 2, supporting: false },
+                Step::Create {
+                    agent: 0,
+                    client: 2,
+                    supporting: false,
+                },
                 Step::Reject { invitation: 0 },
                 Step::Reject { invitation: 0 },
                 Step::Accept { invitation: 0 },
                 Step::Cancel { invitation: 0 },
                 Step::Expire { invitation: 0 },
-                Step::Create { agent: 0, client: 2, supporting: false },
+                Step::Create {
+                    agent: 0,
+                    client: 2,
+                    supporting: false,
+                },
                 Step::Expire { invitation: 1 },
-                Step::Create { agent: 0, client: 2, supporting: false },
+                Step::Create {
+                    agent: 0,
+                    client: 2,
+                    supporting: false,
+                },
                 Step::Accept { invitation: 2 },
                 Step::Accept { invitation: 2 },
-                Step::Deauthorise { agent: 0, client: 2, agent_type: None },
-                Step::Deauthorise { agent: 0, client: 2, agent_type: None },
+                Step::Deauthorise {
+                    agent: 0,
+                    client: 2,
+                    agent_type: None,
+                },
+                Step::Deauthorise {
+                    agent: 0,
+                    client: 2,
+                    agent_type: None,
+                },
             ],
         );
         assert_eq!(

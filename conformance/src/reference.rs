@@ -40,7 +40,11 @@ fn crc10(bytes: &[u8]) -> u16 {
     for (i, slot) in table.iter_mut().enumerate() {
         let mut c = (i as u16) << 2;
         for _ in 0..8 {
-            c = if c & 0x200 != 0 { (c << 1) ^ 0x233 } else { c << 1 };
+            c = if c & 0x200 != 0 {
+                (c << 1) ^ 0x233
+            } else {
+                c << 1
+            };
         }
         *slot = c & 0x3ff;
     }
@@ -82,9 +86,16 @@ pub fn random_invitation_id(rng: &mut Rng, prefix: char) -> String {
 
 /// A NINO, normalised (spaces removed, upper case), if valid.
 pub fn nino(text: &str) -> Option<String> {
-    let n: String = text.chars().filter(|c| *c != ' ').collect::<String>().to_ascii_uppercase();
+    let n: String = text
+        .chars()
+        .filter(|c| *c != ' ')
+        .collect::<String>()
+        .to_ascii_uppercase();
     let b = n.as_bytes();
-    if b.len() != 9 || !b[..2].iter().all(u8::is_ascii_uppercase) || !b[2..8].iter().all(u8::is_ascii_digit) {
+    if b.len() != 9
+        || !b[..2].iter().all(u8::is_ascii_uppercase)
+        || !b[2..8].iter().all(u8::is_ascii_digit)
+    {
         return None;
     }
     if !b"ABCD".contains(&b[8]) || b"DFIQUV".contains(&b[0]) || b"DFIOQUV".contains(&b[1]) {
@@ -127,7 +138,11 @@ pub fn is_utr(text: &str) -> bool {
         return false;
     }
     let weights = [6, 7, 8, 9, 10, 5, 4, 3, 2];
-    let sum: u32 = b[1..].iter().zip(weights).map(|(d, w)| u32::from(d - b'0') * w).sum();
+    let sum: u32 = b[1..]
+        .iter()
+        .zip(weights)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
     b"21987654321"[(sum % 11) as usize] == b[0]
 }
 
@@ -151,21 +166,31 @@ pub fn postcode(text: &str) -> Option<String> {
     let upper = text.to_ascii_uppercase();
     if let Some(number) = upper.strip_prefix("BFPO") {
         let number = number.strip_prefix(' ').unwrap_or(number);
-        return ((1..=4).contains(&number.len()) && number.bytes().all(|b| b.is_ascii_digit())).then(|| format!("BFPO{number}"));
+        return ((1..=4).contains(&number.len()) && number.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| format!("BFPO{number}"));
     }
     let b = upper.as_bytes();
-    let compact: Vec<u8> = if b.len() >= 4 && b[b.len() - 4] == b' ' { [&b[..b.len() - 4], &b[b.len() - 3..]].concat() } else { b.to_vec() };
+    let compact: Vec<u8> = if b.len() >= 4 && b[b.len() - 4] == b' ' {
+        [&b[..b.len() - 4], &b[b.len() - 3..]].concat()
+    } else {
+        b.to_vec()
+    };
     if compact.len() < 5 || compact.len() > 7 {
         return None;
     }
     let (outward, inward) = compact.split_at(compact.len() - 3);
-    let letters = outward.iter().take_while(|c| c.is_ascii_uppercase()).count();
+    let letters = outward
+        .iter()
+        .take_while(|c| c.is_ascii_uppercase())
+        .count();
     let rest = &outward[letters..];
     let outward_ok = (1..=2).contains(&letters)
         && !rest.is_empty()
         && rest[0].is_ascii_digit()
         && rest.len() <= 2
-        && rest[1..].iter().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase());
+        && rest[1..]
+            .iter()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase());
     let inward_ok = inward[0].is_ascii_digit() && inward[1..].iter().all(u8::is_ascii_uppercase);
     (outward_ok && inward_ok).then(|| String::from_utf8_lossy(&compact).into_owned())
 }
@@ -178,13 +203,21 @@ pub fn is_date(text: &str) -> bool {
 // ---- ARNs ----
 
 fn arn_value(c: u8) -> u32 {
-    if c.is_ascii_digit() { u32::from(c - b'0') } else { u32::from(c - b'A') + 10 + 23 }
+    if c.is_ascii_digit() {
+        u32::from(c - b'0')
+    } else {
+        u32::from(c - b'A') + 10 + 23
+    }
 }
 
 /// The check letter of an ARN's last ten characters (`ARN` and seven digits).
 pub fn arn_check(rest: &str) -> char {
     let weights = [9, 10, 11, 12, 13, 8, 7, 6, 5, 4];
-    let sum: u32 = rest.bytes().zip(weights).map(|(c, w)| arn_value(c) * w).sum();
+    let sum: u32 = rest
+        .bytes()
+        .zip(weights)
+        .map(|(c, w)| arn_value(c) * w)
+        .sum();
     b"ABCDEFGHXJKLMNYPQRSTZVW"[(sum % 23) as usize] as char
 }
 
@@ -259,7 +292,10 @@ pub fn judge(payload: Payload, body: &Value) -> Result<Valid, &'static str> {
         _ => return Err("AGENT_TYPE_NOT_SUPPORTED"),
     };
     if let Some(client_type) = client_type {
-        let ok = matches!((income_tax, client_type), (true, "personal") | (false, "personal" | "business"));
+        let ok = matches!(
+            (income_tax, client_type),
+            (true, "personal") | (false, "personal" | "business")
+        );
         if !ok {
             return Err("CLIENT_TYPE_NOT_SUPPORTED");
         }
@@ -267,8 +303,16 @@ pub fn judge(payload: Payload, body: &Value) -> Result<Valid, &'static str> {
     if client_id_type != if income_tax { "ni" } else { "vrn" } {
         return Err("CLIENT_ID_DOES_NOT_MATCH_SERVICE");
     }
-    let client_id = if income_tax { nino(client_id) } else { is_vrn(client_id).then(|| client_id.to_owned()) }.ok_or(
-        if (income_tax && is_vrn(client_id)) || (!income_tax && nino(client_id).is_some()) || is_other_identifier(client_id) {
+    let client_id = if income_tax {
+        nino(client_id)
+    } else {
+        is_vrn(client_id).then(|| client_id.to_owned())
+    }
+    .ok_or(
+        if (income_tax && is_vrn(client_id))
+            || (!income_tax && nino(client_id).is_some())
+            || is_other_identifier(client_id)
+        {
             "CLIENT_ID_DOES_NOT_MATCH_SERVICE"
         } else {
             "CLIENT_ID_FORMAT_INVALID"
@@ -277,25 +321,45 @@ pub fn judge(payload: Payload, body: &Value) -> Result<Valid, &'static str> {
     let known_fact = match known_fact {
         None => None,
         Some(fact) if income_tax => Some(postcode(fact).ok_or("POSTCODE_FORMAT_INVALID")?),
-        Some(fact) => Some(if is_date(fact) { fact.to_owned() } else { return Err("VAT_REG_DATE_FORMAT_INVALID") }),
+        Some(fact) => Some(if is_date(fact) {
+            fact.to_owned()
+        } else {
+            return Err("VAT_REG_DATE_FORMAT_INVALID");
+        }),
     };
-    Ok(Valid { service, agent_type_given: agent_type.is_some(), client_id, known_fact })
+    Ok(Valid {
+        service,
+        agent_type_given: agent_type.is_some(),
+        client_id,
+        known_fact,
+    })
 }
 
 /// How an `Accept` header is judged (§6.1): the named example it gets, if any.
 pub fn judge_accept(header: Option<&str>, version: &str) -> Option<&'static str> {
-    let Some(header) = header else { return Some("ACCEPT_HEADER_MISSING") };
-    let Some(rest) = header.trim().strip_prefix("application/vnd.hmrc.") else { return Some("ACCEPT_HEADER_INVALID") };
-    let Some((number, media)) = rest.split_once('+') else { return Some("ACCEPT_HEADER_INVALID") };
+    let Some(header) = header else {
+        return Some("ACCEPT_HEADER_MISSING");
+    };
+    let Some(rest) = header.trim().strip_prefix("application/vnd.hmrc.") else {
+        return Some("ACCEPT_HEADER_INVALID");
+    };
+    let Some((number, media)) = rest.split_once('+') else {
+        return Some("ACCEPT_HEADER_INVALID");
+    };
     let numeric = |s: &str| !s.is_empty() && s.len() <= 3 && s.bytes().all(|b| b.is_ascii_digit());
-    let Some((major, minor)) = number.split_once('.').filter(|(a, b)| numeric(a) && numeric(b)) else {
+    let Some((major, minor)) = number
+        .split_once('.')
+        .filter(|(a, b)| numeric(a) && numeric(b))
+    else {
         return Some("ACCEPT_HEADER_INVALID");
     };
     if media.is_empty() || !media.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Some("ACCEPT_HEADER_INVALID");
     }
     let (want_major, want_minor) = version.split_once('.').unwrap_or((version, "0"));
-    if major.parse::<u32>().ok() != want_major.parse().ok() || minor.parse::<u32>().ok() != want_minor.parse().ok() {
+    if major.parse::<u32>().ok() != want_major.parse().ok()
+        || minor.parse::<u32>().ok() != want_minor.parse().ok()
+    {
         return Some("BAD_REQUEST_VERSION");
     }
     if media != "json" {
@@ -325,7 +389,14 @@ mod tests {
     #[test]
     fn identifiers_follow_section_4() {
         assert_eq!(nino("ab 12 34 56 c").as_deref(), Some("AB123456C"));
-        for bad in ["AB123456E", "DA123456A", "AO123456A", "BG123456A", "AB12345C", "101747696"] {
+        for bad in [
+            "AB123456E",
+            "DA123456A",
+            "AO123456A",
+            "BG123456A",
+            "AB12345C",
+            "101747696",
+        ] {
             assert_eq!(nino(bad), None, "{bad}");
         }
         assert!(is_utr("2134514321") && !is_utr("2134514322"));
@@ -352,20 +423,44 @@ mod tests {
         let body = json!({"service": ["MTD-IT"], "clientType": "personal", "clientIdType": "ni", "clientId": "AB123456C", "knownFact": "AA1 1AA"});
         assert_eq!(create(body.clone()), None);
         assert_eq!(create(json!([])), Some("BAD_REQUEST"));
-        assert_eq!(create(json!({"service": ["MTD-IT", "MTD-VAT"]})), Some("BAD_REQUEST"));
+        assert_eq!(
+            create(json!({"service": ["MTD-IT", "MTD-VAT"]})),
+            Some("BAD_REQUEST")
+        );
         let with = |k: &str, v: Value| {
             let mut b = body.clone();
             b[k] = v;
             b
         };
         assert_eq!(create(with("clientId", json!(1))), Some("BAD_REQUEST"));
-        assert_eq!(create(with("service", json!("MTD-X"))), Some("SERVICE_NOT_SUPPORTED"));
-        assert_eq!(create(with("agentType", json!("x"))), Some("AGENT_TYPE_NOT_SUPPORTED"));
-        assert_eq!(create(with("clientType", json!("business"))), Some("CLIENT_TYPE_NOT_SUPPORTED"));
-        assert_eq!(create(with("clientIdType", json!("vrn"))), Some("CLIENT_ID_DOES_NOT_MATCH_SERVICE"));
-        assert_eq!(create(with("clientId", json!("101747696"))), Some("CLIENT_ID_DOES_NOT_MATCH_SERVICE"));
-        assert_eq!(create(with("clientId", json!("AB12"))), Some("CLIENT_ID_FORMAT_INVALID"));
-        assert_eq!(create(with("knownFact", json!("nope"))), Some("POSTCODE_FORMAT_INVALID"));
+        assert_eq!(
+            create(with("service", json!("MTD-X"))),
+            Some("SERVICE_NOT_SUPPORTED")
+        );
+        assert_eq!(
+            create(with("agentType", json!("x"))),
+            Some("AGENT_TYPE_NOT_SUPPORTED")
+        );
+        assert_eq!(
+            create(with("clientType", json!("business"))),
+            Some("CLIENT_TYPE_NOT_SUPPORTED")
+        );
+        assert_eq!(
+            create(with("clientIdType", json!("vrn"))),
+            Some("CLIENT_ID_DOES_NOT_MATCH_SERVICE")
+        );
+        assert_eq!(
+            create(with("clientId", json!("101747696"))),
+            Some("CLIENT_ID_DOES_NOT_MATCH_SERVICE")
+        );
+        assert_eq!(
+            create(with("clientId", json!("AB12"))),
+            Some("CLIENT_ID_FORMAT_INVALID")
+        );
+        assert_eq!(
+            create(with("knownFact", json!("nope"))),
+            Some("POSTCODE_FORMAT_INVALID")
+        );
         let vat = json!({"service": "MTD-VAT", "clientType": "business", "clientIdType": "vrn", "clientId": "101747696", "knownFact": "18/05/2007"});
         assert_eq!(create(vat), Some("VAT_REG_DATE_FORMAT_INVALID"));
         let deauth = json!({"service": ["MTD-VAT"], "clientType": "business", "clientIdType": "vrn", "clientId": "101747696"});
@@ -375,10 +470,22 @@ mod tests {
 
     #[test]
     fn accept_headers_are_judged_as_section_6_1_says() {
-        assert_eq!(judge_accept(Some("application/vnd.hmrc.2.0+json"), "2.0"), None);
+        assert_eq!(
+            judge_accept(Some("application/vnd.hmrc.2.0+json"), "2.0"),
+            None
+        );
         assert_eq!(judge_accept(None, "2.0"), Some("ACCEPT_HEADER_MISSING"));
-        assert_eq!(judge_accept(Some("application/json"), "2.0"), Some("ACCEPT_HEADER_INVALID"));
-        assert_eq!(judge_accept(Some("application/vnd.hmrc.1.0+json"), "2.0"), Some("BAD_REQUEST_VERSION"));
-        assert_eq!(judge_accept(Some("application/vnd.hmrc.2.0+xml"), "2.0"), Some("BAD_REQUEST_CONTENT_TYPE"));
+        assert_eq!(
+            judge_accept(Some("application/json"), "2.0"),
+            Some("ACCEPT_HEADER_INVALID")
+        );
+        assert_eq!(
+            judge_accept(Some("application/vnd.hmrc.1.0+json"), "2.0"),
+            Some("BAD_REQUEST_VERSION")
+        );
+        assert_eq!(
+            judge_accept(Some("application/vnd.hmrc.2.0+xml"), "2.0"),
+            Some("BAD_REQUEST_CONTENT_TYPE")
+        );
     }
 }

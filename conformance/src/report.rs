@@ -78,17 +78,29 @@ pub fn counts(ledger: &Ledger) -> (Vec<(String, String, Counts)>, Counts) {
 pub fn summary(ledger: &Ledger, facts: &RunFacts) -> String {
     let (rows, total) = counts(ledger);
     let mut out = String::new();
-    let _ = writeln!(out, "\n{:<34} {:<32} {:>7} {:>6} {:>9} {:>11}", "contract", "operation", "covered", "failed", "uncovered", "unreachable");
+    let _ = writeln!(
+        out,
+        "\n{:<34} {:<32} {:>7} {:>6} {:>9} {:>11}",
+        "contract", "operation", "covered", "failed", "uncovered", "unreachable"
+    );
     let _ = writeln!(out, "{}", "─".repeat(104));
     for (contract, operation, c) in &rows {
         let selected = c.total() - c.not_selected;
         if selected == 0 {
             continue;
         }
-        let _ = writeln!(out, "{contract:<34} {operation:<32} {:>7} {:>6} {:>9} {:>11}", c.passed, c.failed, c.uncovered, c.unreachable);
+        let _ = writeln!(
+            out,
+            "{contract:<34} {operation:<32} {:>7} {:>6} {:>9} {:>11}",
+            c.passed, c.failed, c.uncovered, c.unreachable
+        );
     }
     let _ = writeln!(out, "{}", "─".repeat(104));
-    let _ = writeln!(out, "{:<67} {:>7} {:>6} {:>9} {:>11}", "all", total.passed, total.failed, total.uncovered, total.unreachable);
+    let _ = writeln!(
+        out,
+        "{:<67} {:>7} {:>6} {:>9} {:>11}",
+        "all", total.passed, total.failed, total.uncovered, total.unreachable
+    );
     let mut by_contract: BTreeMap<&str, Counts> = BTreeMap::new();
     for (contract, _, c) in &rows {
         let entry = by_contract.entry(contract).or_default();
@@ -107,24 +119,41 @@ pub fn summary(ledger: &Ledger, facts: &RunFacts) -> String {
             c.failed,
             c.uncovered,
             c.unreachable,
-            if c.not_selected > 0 { format!(", {} not selected", c.not_selected) } else { String::new() }
+            if c.not_selected > 0 {
+                format!(", {} not selected", c.not_selected)
+            } else {
+                String::new()
+            }
         );
     }
 
     let outcomes = ledger.outcomes();
-    let unreachable: Vec<String> =
-        outcomes.iter().filter(|o| o.1 == Outcome::Unreachable).map(|(e, _, m, _)| format!("{} ({})", e.id, m.join("; "))).collect();
+    let unreachable: Vec<String> = outcomes
+        .iter()
+        .filter(|o| o.1 == Outcome::Unreachable)
+        .map(|(e, _, m, _)| format!("{} ({})", e.id, m.join("; ")))
+        .collect();
     if !unreachable.is_empty() {
-        let _ = writeln!(out, "\nUnreachable by declaration (x-conformance-unreachable), not exercised:");
+        let _ = writeln!(
+            out,
+            "\nUnreachable by declaration (x-conformance-unreachable), not exercised:"
+        );
         for line in unreachable {
             let _ = writeln!(out, "  UNREACHABLE {line}");
         }
     }
-    let failed: Vec<_> = outcomes.iter().filter(|o| matches!(o.1, Outcome::Failed | Outcome::Uncovered)).collect();
+    let failed: Vec<_> = outcomes
+        .iter()
+        .filter(|o| matches!(o.1, Outcome::Failed | Outcome::Uncovered))
+        .collect();
     if !failed.is_empty() {
         let _ = writeln!(out, "\nFailures:");
         for (entry, outcome, messages, _) in failed {
-            let label = if *outcome == Outcome::Uncovered { "UNCOVERED" } else { "FAIL" };
+            let label = if *outcome == Outcome::Uncovered {
+                "UNCOVERED"
+            } else {
+                "FAIL"
+            };
             let _ = writeln!(out, "  {label} {}", entry.id);
             for message in messages.iter().take(3) {
                 let _ = writeln!(out, "      {}", message.replace('\n', "\n  "));
@@ -138,13 +167,23 @@ pub fn summary(ledger: &Ledger, facts: &RunFacts) -> String {
     if !findings.is_empty() {
         let _ = writeln!(out, "\nUndocumented answers:");
         for finding in findings.iter().take(20) {
-            let _ = writeln!(out, "  FAIL {} ({})\n      {}", finding.operation, finding.source, finding.message.replace('\n', "\n  "));
+            let _ = writeln!(
+                out,
+                "  FAIL {} ({})\n      {}",
+                finding.operation,
+                finding.source,
+                finding.message.replace('\n', "\n  ")
+            );
         }
     }
     if !facts.scenario_errors.is_empty() {
         let _ = writeln!(out, "\nScenarios that stopped early:");
         for (name, error) in facts.scenario_errors {
-            let _ = writeln!(out, "  FAIL scenario {name:?}: {}", error.replace('\n', "\n      "));
+            let _ = writeln!(
+                out,
+                "  FAIL scenario {name:?}: {}",
+                error.replace('\n', "\n      ")
+            );
         }
     }
     let _ = writeln!(
@@ -167,7 +206,10 @@ pub fn summary(ledger: &Ledger, facts: &RunFacts) -> String {
 /// Whether the run passed: no failed or uncovered entry, no undocumented answer, no scenario stopped early.
 pub fn passed(ledger: &Ledger, facts: &RunFacts) -> bool {
     let (_, total) = counts(ledger);
-    total.failed == 0 && total.uncovered == 0 && ledger.findings().is_empty() && facts.scenario_errors.is_empty()
+    total.failed == 0
+        && total.uncovered == 0
+        && ledger.findings().is_empty()
+        && facts.scenario_errors.is_empty()
 }
 
 pub fn json_bundle(ledger: &Ledger, facts: &RunFacts) -> Value {
@@ -229,38 +271,68 @@ pub fn junit(ledger: &Ledger, facts: &RunFacts) -> String {
         let stat = stats.entry(entry.contract.clone()).or_default();
         stat.0 += 1;
         let body = match outcome {
-            Outcome::Passed => format!("<system-out>{}</system-out>", xml(&format!("checked by: {}", by.join(", ")))),
+            Outcome::Passed => format!(
+                "<system-out>{}</system-out>",
+                xml(&format!("checked by: {}", by.join(", ")))
+            ),
             Outcome::Failed | Outcome::Uncovered => {
                 stat.1 += 1;
-                let kind = if *outcome == Outcome::Uncovered { "uncovered" } else { "failed" };
-                format!("<failure type=\"{kind}\" message=\"{}\">{}</failure>", xml(&format!("{} {kind}", entry.id)), xml(&messages.join("\n\n")))
+                let kind = if *outcome == Outcome::Uncovered {
+                    "uncovered"
+                } else {
+                    "failed"
+                };
+                format!(
+                    "<failure type=\"{kind}\" message=\"{}\">{}</failure>",
+                    xml(&format!("{} {kind}", entry.id)),
+                    xml(&messages.join("\n\n"))
+                )
             }
             Outcome::Unreachable => {
                 stat.2 += 1;
-                format!("<skipped message=\"{}\"/>", xml(&format!("unreachable: {}", messages.join("; "))))
+                format!(
+                    "<skipped message=\"{}\"/>",
+                    xml(&format!("unreachable: {}", messages.join("; ")))
+                )
             }
             Outcome::NotSelected => {
                 stat.2 += 1;
                 "<skipped message=\"not selected by --only\"/>".to_owned()
             }
         };
-        suites.entry(entry.contract.clone()).or_default().push(format!(
-            "    <testcase classname=\"{}\" name=\"{}\">{body}</testcase>",
-            xml(&format!("{}.{}", entry.contract, entry.operation)),
-            xml(&entry.id)
-        ));
+        suites
+            .entry(entry.contract.clone())
+            .or_default()
+            .push(format!(
+                "    <testcase classname=\"{}\" name=\"{}\">{body}</testcase>",
+                xml(&format!("{}.{}", entry.contract, entry.operation)),
+                xml(&entry.id)
+            ));
     }
     let findings = ledger.findings();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(out, "<testsuites name=\"{}\" time=\"{:.3}\">", xml(HARNESS), facts.seconds);
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"{}\" time=\"{:.3}\">",
+        xml(HARNESS),
+        facts.seconds
+    );
     for (contract, cases) in suites {
         let (tests, failures, skipped) = stats[&contract];
-        let _ = writeln!(out, "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" skipped=\"{skipped}\">", xml(&contract));
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" skipped=\"{skipped}\">",
+            xml(&contract)
+        );
         out.push_str(&cases.join("\n"));
         out.push_str("\n  </testsuite>\n");
     }
     let extra = findings.len() + facts.scenario_errors.len();
-    let _ = writeln!(out, "  <testsuite name=\"undocumented answers and scenarios\" tests=\"{}\" failures=\"{extra}\">", extra.max(1));
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"undocumented answers and scenarios\" tests=\"{}\" failures=\"{extra}\">",
+        extra.max(1)
+    );
     if extra == 0 {
         out.push_str("    <testcase classname=\"harness\" name=\"no undocumented answers\"/>\n");
     }
@@ -288,7 +360,9 @@ pub fn junit(ledger: &Ledger, facts: &RunFacts) -> String {
 pub fn write(dir: &Path, ledger: &Ledger, facts: &RunFacts) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let bundle = serde_json::to_string_pretty(&json_bundle(ledger, facts))?;
-    std::fs::write(dir.join("conformance.json"), bundle).with_context(|| format!("writing {}", dir.display()))?;
-    std::fs::write(dir.join("junit.xml"), junit(ledger, facts)).with_context(|| format!("writing {}", dir.display()))?;
+    std::fs::write(dir.join("conformance.json"), bundle)
+        .with_context(|| format!("writing {}", dir.display()))?;
+    std::fs::write(dir.join("junit.xml"), junit(ledger, facts))
+        .with_context(|| format!("writing {}", dir.display()))?;
     Ok(())
 }

@@ -41,7 +41,14 @@ pub async fn run(config: Config, contracts_dir: &Path, report_dir: &Path) -> Res
     let fixtures = Fixtures::create(&sandbox)
         .await
         .context("setting up shared test users through the sandbox API (create-test-user, test-support) failed")?;
-    let harness = Arc::new(Harness { config: config.clone(), http, ledger, sandbox, fixtures, progress: Progress::default() });
+    let harness = Arc::new(Harness {
+        config: config.clone(),
+        http,
+        ledger,
+        sandbox,
+        fixtures,
+        progress: Progress::default(),
+    });
 
     let scenarios: Vec<_> = crate::scenarios::all()
         .into_iter()
@@ -51,7 +58,10 @@ pub async fn run(config: Config, contracts_dir: &Path, report_dir: &Path) -> Res
                 || config.only.as_deref().is_some_and(|p| s.name.contains(p))
         })
         .collect();
-    harness.progress.scenarios_total.store(scenarios.len() as u64, Ordering::Relaxed);
+    harness
+        .progress
+        .scenarios_total
+        .store(scenarios.len() as u64, Ordering::Relaxed);
     let scenario_count = scenarios.len();
 
     let progress = tokio::spawn(show_progress(harness.clone()));
@@ -62,7 +72,10 @@ pub async fn run(config: Config, contracts_dir: &Path, report_dir: &Path) -> Res
                 .map(|scenario| {
                     let h = h.clone();
                     async move {
-                        let ctx = Ctx { h: h.clone(), scenario: scenario.name.clone() };
+                        let ctx = Ctx {
+                            h: h.clone(),
+                            scenario: scenario.name.clone(),
+                        };
                         let result = (scenario.run)(ctx).await;
                         h.progress.scenarios_done.fetch_add(1, Ordering::Relaxed);
                         match result {
@@ -84,15 +97,24 @@ pub async fn run(config: Config, contracts_dir: &Path, report_dir: &Path) -> Res
                 .await
         }
     };
-    let (scenario_errors, generated, sequences) =
-        tokio::join!(scenario_run, crate::generated::run(harness.clone()), crate::model::run(harness.clone()));
+    let (scenario_errors, generated, sequences) = tokio::join!(
+        scenario_run,
+        crate::generated::run(harness.clone()),
+        crate::model::run(harness.clone())
+    );
     progress.abort();
     if std::io::stderr().is_terminal() {
         eprintln!();
     }
     let mut scenario_errors = scenario_errors;
     // A scenario that stopped at a failed check has that failure recorded against its entry already.
-    scenario_errors.retain(|(_, error)| !harness.ledger.entries().iter().any(|e| error.starts_with(&format!("{}: ", e.id))));
+    scenario_errors.retain(|(_, error)| {
+        !harness
+            .ledger
+            .entries()
+            .iter()
+            .any(|e| error.starts_with(&format!("{}: ", e.id)))
+    });
     let generated = generated.context("running generated inputs")?;
     let sequences = sequences.context("running model-based sequences")?;
 
@@ -117,16 +139,27 @@ pub async fn run(config: Config, contracts_dir: &Path, report_dir: &Path) -> Res
         report_dir.join("junit.xml").display(),
         report_dir.join("conformance.json").display()
     ));
-    Ok(RunOutcome { passed: report::passed(&harness.ledger, &facts), summary })
+    Ok(RunOutcome {
+        passed: report::passed(&harness.ledger, &facts),
+        summary,
+    })
 }
 
 async fn show_progress(h: Arc<Harness>) {
     let terminal = std::io::stderr().is_terminal();
-    let every = if terminal { Duration::from_millis(250) } else { Duration::from_secs(5) };
+    let every = if terminal {
+        Duration::from_millis(250)
+    } else {
+        Duration::from_secs(5)
+    };
     let started = Instant::now();
     loop {
         tokio::time::sleep(every).await;
-        let line = format!("[{:>5.1}s] {}", started.elapsed().as_secs_f64(), h.progress.line());
+        let line = format!(
+            "[{:>5.1}s] {}",
+            started.elapsed().as_secs_f64(),
+            h.progress.line()
+        );
         if terminal {
             eprint!("\r\x1b[2K{line}");
         } else {

@@ -50,7 +50,9 @@ fn describe<E: std::fmt::Debug>(error: progenitor_client::Error<E>) -> anyhow::E
         progenitor_client::Error::ErrorResponse(response) => {
             anyhow!("answered {} {:?}", response.status(), response.into_inner())
         }
-        progenitor_client::Error::UnexpectedResponse(response) => anyhow!("answered an undocumented {}", response.status()),
+        progenitor_client::Error::UnexpectedResponse(response) => {
+            anyhow!("answered an undocumented {}", response.status())
+        }
         other => anyhow!("{other}"),
     }
 }
@@ -65,12 +67,22 @@ impl Sandbox {
         }
     }
 
-    async fn test_agent(&self, services: &[&str], token_lifetime_seconds: Option<i64>) -> Result<sb::types::TestAgent> {
+    async fn test_agent(
+        &self,
+        services: &[&str],
+        token_lifetime_seconds: Option<i64>,
+    ) -> Result<sb::types::TestAgent> {
         let body = sb::types::CreateTestUserRequest {
             service_names: services.iter().map(|s| s.to_string()).collect(),
             token_lifetime_seconds,
         };
-        Ok(self.client.create_test_agent(&body).await.map_err(describe).context("creating a test agent")?.into_inner())
+        Ok(self
+            .client
+            .create_test_agent(&body)
+            .await
+            .map_err(describe)
+            .context("creating a test agent")?
+            .into_inner())
     }
 
     /// A subscribed agent (`agent-services`).
@@ -82,7 +94,9 @@ impl Sandbox {
     pub async fn agent_with_token_lifetime(&self, seconds: Option<i64>) -> Result<Agent> {
         let agent = self.test_agent(&["agent-services"], seconds).await?;
         Ok(Agent {
-            arn: agent.agent_services_account_number.ok_or_else(|| anyhow!("a test agent with agent-services has no ARN"))?,
+            arn: agent
+                .agent_services_account_number
+                .ok_or_else(|| anyhow!("a test agent with agent-services has no ARN"))?,
             token: agent.access_token,
             agency_name: agent.agency_name,
         })
@@ -91,7 +105,11 @@ impl Sandbox {
     /// An agent without an agent services account; `arn` is `path_arn`, which is not its own.
     pub async fn unsubscribed_agent(&self, path_arn: &str) -> Result<Agent> {
         let agent = self.test_agent(&[], None).await?;
-        Ok(Agent { arn: path_arn.to_owned(), token: agent.access_token, agency_name: agent.agency_name })
+        Ok(Agent {
+            arn: path_arn.to_owned(),
+            token: agent.access_token,
+            agency_name: agent.agency_name,
+        })
     }
 
     async fn individual(&self, services: &[&str]) -> Result<Individual> {
@@ -99,9 +117,17 @@ impl Sandbox {
             service_names: services.iter().map(|s| s.to_string()).collect(),
             token_lifetime_seconds: None,
         };
-        let user = self.client.create_test_individual(&body).await.map_err(describe).context("creating a test individual")?.into_inner();
+        let user = self
+            .client
+            .create_test_individual(&body)
+            .await
+            .map_err(describe)
+            .context("creating a test individual")?
+            .into_inner();
         Ok(Individual {
-            nino: user.nino.ok_or_else(|| anyhow!("a test individual with a NINO service has no nino"))?,
+            nino: user
+                .nino
+                .ok_or_else(|| anyhow!("a test individual with a NINO service has no nino"))?,
             mtd_it_id: user.mtd_it_id,
             postcode: user.individual_details.address.postcode,
             token: user.access_token,
@@ -110,7 +136,8 @@ impl Sandbox {
 
     /// An individual signed up to MTD Income Tax.
     pub async fn itsa_client(&self) -> Result<Individual> {
-        self.individual(&["national-insurance", "mtd-income-tax"]).await
+        self.individual(&["national-insurance", "mtd-income-tax"])
+            .await
     }
 
     /// An "alternative ITSA" individual: a NINO and no MTDITID (accepting gives Partialauth).
@@ -125,13 +152,22 @@ impl Sandbox {
             insolvent: insolvent.then_some(true),
             token_lifetime_seconds: None,
         };
-        let user =
-            self.client.create_test_organisation(&body).await.map_err(describe).context("creating a test organisation")?.into_inner();
+        let user = self
+            .client
+            .create_test_organisation(&body)
+            .await
+            .map_err(describe)
+            .context("creating a test organisation")?
+            .into_inner();
         Ok(Organisation {
-            vrn: user.vrn.ok_or_else(|| anyhow!("a test organisation with mtd-vat has no vrn"))?,
+            vrn: user
+                .vrn
+                .ok_or_else(|| anyhow!("a test organisation with mtd-vat has no vrn"))?,
             vat_registration_date: user
                 .vat_registration_date
-                .ok_or_else(|| anyhow!("a test organisation with mtd-vat has no vatRegistrationDate"))?
+                .ok_or_else(|| {
+                    anyhow!("a test organisation with mtd-vat has no vatRegistrationDate")
+                })?
                 .format("%Y-%m-%d")
                 .to_string(),
             token: user.access_token,
@@ -139,17 +175,29 @@ impl Sandbox {
     }
 
     pub async fn accept(&self, id: &str) -> Result<()> {
-        self.client.accept_invitation(id).await.map_err(describe).with_context(|| format!("accepting {id}"))?;
+        self.client
+            .accept_invitation(id)
+            .await
+            .map_err(describe)
+            .with_context(|| format!("accepting {id}"))?;
         Ok(())
     }
 
     pub async fn reject(&self, id: &str) -> Result<()> {
-        self.client.reject_invitation(id).await.map_err(describe).with_context(|| format!("rejecting {id}"))?;
+        self.client
+            .reject_invitation(id)
+            .await
+            .map_err(describe)
+            .with_context(|| format!("rejecting {id}"))?;
         Ok(())
     }
 
     pub async fn expire(&self, id: &str) -> Result<()> {
-        self.client.expire_invitation(id).await.map_err(describe).with_context(|| format!("expiring {id}"))?;
+        self.client
+            .expire_invitation(id)
+            .await
+            .map_err(describe)
+            .with_context(|| format!("expiring {id}"))?;
         Ok(())
     }
 
@@ -159,20 +207,34 @@ impl Sandbox {
             return Ok(client.clone());
         }
         let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse()?);
-        let http = reqwest::Client::builder().no_proxy().default_headers(headers).build()?;
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {token}").parse()?,
+        );
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .default_headers(headers)
+            .build()?;
         let client = v2::Client::new_with_client(&self.base_url, http);
         clients.insert(token.to_owned(), client.clone());
         Ok(client)
     }
 
     /// Creates an authorisation request as `agent` (v2, typed); answers its id, from the Location header.
-    pub async fn create_invitation(&self, agent: &Agent, body: &serde_json::Value) -> Result<String> {
-        let request: v2::types::CreateInvitationRequest =
-            serde_json::from_value(body.clone()).context("a create body the typed client cannot carry")?;
+    pub async fn create_invitation(
+        &self,
+        agent: &Agent,
+        body: &serde_json::Value,
+    ) -> Result<String> {
+        let request: v2::types::CreateInvitationRequest = serde_json::from_value(body.clone())
+            .context("a create body the typed client cannot carry")?;
         let response = self
             .v2_client(&agent.token)?
-            .create_invitation(&agent.arn, v2::types::CreateInvitationAccept::ApplicationVndHmrc20Json, &request)
+            .create_invitation(
+                &agent.arn,
+                v2::types::CreateInvitationAccept::ApplicationVndHmrc20Json,
+                &request,
+            )
             .await
             .map_err(describe)
             .with_context(|| format!("creating an authorisation request for {body}"))?;
@@ -188,7 +250,11 @@ impl Sandbox {
     pub async fn invitation_status(&self, agent: &Agent, id: &str) -> Result<String> {
         let response = self
             .v2_client(&agent.token)?
-            .get_invitation(&agent.arn, id, v2::types::GetInvitationAccept::ApplicationVndHmrc20Json)
+            .get_invitation(
+                &agent.arn,
+                id,
+                v2::types::GetInvitationAccept::ApplicationVndHmrc20Json,
+            )
             .await
             .map_err(describe)
             .with_context(|| format!("reading {id}"))?;

@@ -12,7 +12,14 @@
 use serde_json::Value;
 
 /// Keywords that carry no constraint (prose and examples).
-const ANNOTATIONS: [&str; 6] = ["description", "example", "title", "examples", "deprecated", "externalDocs"];
+const ANNOTATIONS: [&str; 6] = [
+    "description",
+    "example",
+    "title",
+    "examples",
+    "deprecated",
+    "externalDocs",
+];
 
 /// The problems of `instance` against `schema` (in `document`), each with its JSON pointer; empty if it is valid.
 pub fn validate(document: &Value, schema: &Value, instance: &Value) -> Vec<String> {
@@ -21,10 +28,19 @@ pub fn validate(document: &Value, schema: &Value, instance: &Value) -> Vec<Strin
     errors
 }
 
-fn check(document: &Value, schema: &Value, instance: &Value, at: &str, errors: &mut Vec<String>, depth: usize) {
+fn check(
+    document: &Value,
+    schema: &Value,
+    instance: &Value,
+    at: &str,
+    errors: &mut Vec<String>,
+    depth: usize,
+) {
     let here = if at.is_empty() { "/" } else { at };
     if depth > 64 {
-        errors.push(format!("{here}: schema nesting too deep (a recursive $ref?)"));
+        errors.push(format!(
+            "{here}: schema nesting too deep (a recursive $ref?)"
+        ));
         return;
     }
     let Some(object) = schema.as_object() else {
@@ -60,13 +76,21 @@ fn check(document: &Value, schema: &Value, instance: &Value, at: &str, errors: &
                     }
                 };
                 if !ok {
-                    errors.push(format!("{here}: expected {expected}, found {}", kind(instance)));
+                    errors.push(format!(
+                        "{here}: expected {expected}, found {}",
+                        kind(instance)
+                    ));
                     return;
                 }
             }
             "required" => {
                 if let Some(map) = instance.as_object() {
-                    for name in value.as_array().into_iter().flatten().filter_map(Value::as_str) {
+                    for name in value
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                    {
                         if !map.contains_key(name) {
                             errors.push(format!("{here}: required property {name:?} is missing"));
                         }
@@ -77,7 +101,14 @@ fn check(document: &Value, schema: &Value, instance: &Value, at: &str, errors: &
                 if let (Some(map), Some(properties)) = (instance.as_object(), value.as_object()) {
                     for (name, property) in properties {
                         if let Some(item) = map.get(name) {
-                            check(document, property, item, &format!("{at}/{name}"), errors, depth + 1);
+                            check(
+                                document,
+                                property,
+                                item,
+                                &format!("{at}/{name}"),
+                                errors,
+                                depth + 1,
+                            );
                         }
                     }
                 }
@@ -90,9 +121,18 @@ fn check(document: &Value, schema: &Value, instance: &Value, at: &str, errors: &
                             continue;
                         }
                         match value {
-                            Value::Bool(false) => errors.push(format!("{here}: property {name:?} is not allowed")),
+                            Value::Bool(false) => {
+                                errors.push(format!("{here}: property {name:?} is not allowed"))
+                            }
                             Value::Bool(true) => {}
-                            schema => check(document, schema, item, &format!("{at}/{name}"), errors, depth + 1),
+                            schema => check(
+                                document,
+                                schema,
+                                item,
+                                &format!("{at}/{name}"),
+                                errors,
+                                depth + 1,
+                            ),
                         }
                     }
                 }
@@ -100,20 +140,32 @@ fn check(document: &Value, schema: &Value, instance: &Value, at: &str, errors: &
             "items" => {
                 if let Some(items) = instance.as_array() {
                     for (index, item) in items.iter().enumerate() {
-                        check(document, value, item, &format!("{at}/{index}"), errors, depth + 1);
+                        check(
+                            document,
+                            value,
+                            item,
+                            &format!("{at}/{index}"),
+                            errors,
+                            depth + 1,
+                        );
                     }
                 }
             }
             "minItems" | "maxItems" => {
                 if let (Some(items), Some(bound)) = (instance.as_array(), value.as_u64()) {
                     let len = items.len() as u64;
-                    if (keyword == "minItems" && len < bound) || (keyword == "maxItems" && len > bound) {
+                    if (keyword == "minItems" && len < bound)
+                        || (keyword == "maxItems" && len > bound)
+                    {
                         errors.push(format!("{here}: {len} items breaks {keyword} {bound}"));
                     }
                 }
             }
             "enum" => {
-                if !value.as_array().is_some_and(|values| values.contains(instance)) {
+                if !value
+                    .as_array()
+                    .is_some_and(|values| values.contains(instance))
+                {
                     errors.push(format!("{here}: {instance} is not one of {value}"));
                 }
             }
@@ -127,7 +179,8 @@ fn check(document: &Value, schema: &Value, instance: &Value, at: &str, errors: &
                         }
                         "date-time" => {
                             if chrono::DateTime::parse_from_rfc3339(text).is_err() {
-                                errors.push(format!("{here}: {text:?} is not an RFC 3339 date-time"));
+                                errors
+                                    .push(format!("{here}: {text:?} is not an RFC 3339 date-time"));
                             }
                         }
                         other => errors.push(format!("{here}: unsupported format {other:?}")),
@@ -136,10 +189,20 @@ fn check(document: &Value, schema: &Value, instance: &Value, at: &str, errors: &
             }
             "oneOf" | "anyOf" => {
                 let alternatives = value.as_array().map(Vec::as_slice).unwrap_or_default();
-                let matching = alternatives.iter().filter(|a| validate_at(document, a, instance, at, depth).is_empty()).count();
-                let ok = if keyword == "oneOf" { matching == 1 } else { matching >= 1 };
+                let matching = alternatives
+                    .iter()
+                    .filter(|a| validate_at(document, a, instance, at, depth).is_empty())
+                    .count();
+                let ok = if keyword == "oneOf" {
+                    matching == 1
+                } else {
+                    matching >= 1
+                };
                 if !ok {
-                    errors.push(format!("{here}: {matching} of the {} alternatives of {keyword} match", alternatives.len()));
+                    errors.push(format!(
+                        "{here}: {matching} of the {} alternatives of {keyword} match",
+                        alternatives.len()
+                    ));
                 }
             }
             "allOf" => {
@@ -153,12 +216,20 @@ fn check(document: &Value, schema: &Value, instance: &Value, at: &str, errors: &
                 }
             }
             keyword if ANNOTATIONS.contains(&keyword) || keyword.starts_with("x-") => {}
-            other => errors.push(format!("{here}: the harness's validator does not support the keyword {other:?}")),
+            other => errors.push(format!(
+                "{here}: the harness's validator does not support the keyword {other:?}"
+            )),
         }
     }
 }
 
-fn validate_at(document: &Value, schema: &Value, instance: &Value, at: &str, depth: usize) -> Vec<String> {
+fn validate_at(
+    document: &Value,
+    schema: &Value,
+    instance: &Value,
+    at: &str,
+    depth: usize,
+) -> Vec<String> {
     let mut errors = Vec::new();
     check(document, schema, instance, at, &mut errors, depth + 1);
     errors
@@ -208,12 +279,19 @@ mod tests {
 
     fn errors(schema: &str, instance: Value) -> Vec<String> {
         let document = document();
-        validate(&document, &json!({"$ref": format!("#/components/schemas/{schema}")}), &instance)
+        validate(
+            &document,
+            &json!({"$ref": format!("#/components/schemas/{schema}")}),
+            &instance,
+        )
     }
 
     #[test]
     fn valid_instances_pass() {
-        assert_eq!(errors("Error", json!({"code": "X", "message": "y", "extra": 1})), Vec::<String>::new());
+        assert_eq!(
+            errors("Error", json!({"code": "X", "message": "y", "extra": 1})),
+            Vec::<String>::new()
+        );
         let thing = json!({"when": "2019-01-21T14:27:44.620Z", "day": "2007-05-18", "flag": true, "service": ["MTD-IT"],
                            "links": [{"code": "a", "message": "b"}]});
         assert_eq!(errors("Thing", thing), Vec::<String>::new());
@@ -222,22 +300,52 @@ mod tests {
 
     #[test]
     fn each_broken_constraint_is_named_with_its_pointer() {
-        assert_eq!(errors("Error", json!({"code": "X"})), vec![r#"/: required property "message" is missing"#]);
-        assert_eq!(errors("Error", json!({"code": 1, "message": "m"})), vec!["/code: expected string, found number"]);
-        assert_eq!(errors("Error", json!([])), vec!["/: expected object, found array"]);
+        assert_eq!(
+            errors("Error", json!({"code": "X"})),
+            vec![r#"/: required property "message" is missing"#]
+        );
+        assert_eq!(
+            errors("Error", json!({"code": 1, "message": "m"})),
+            vec!["/code: expected string, found number"]
+        );
+        assert_eq!(
+            errors("Error", json!([])),
+            vec!["/: expected object, found array"]
+        );
         let thing = json!({"when": "yesterday", "day": "18/05/2007", "flag": "yes", "service": ["A", "B"],
                            "links": [{"code": "a"}]});
         let found = errors("Thing", thing);
-        assert!(found.contains(&r#"/when: "yesterday" is not an RFC 3339 date-time"#.to_owned()), "{found:?}");
-        assert!(found.contains(&r#"/day: "18/05/2007" is not a date (yyyy-MM-dd)"#.to_owned()), "{found:?}");
-        assert!(found.contains(&"/flag: expected boolean, found string".to_owned()), "{found:?}");
-        assert!(found.contains(&"/service: 0 of the 2 alternatives of oneOf match".to_owned()), "{found:?}");
-        assert!(found.contains(&r#"/links/0: required property "message" is missing"#.to_owned()), "{found:?}");
+        assert!(
+            found.contains(&r#"/when: "yesterday" is not an RFC 3339 date-time"#.to_owned()),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&r#"/day: "18/05/2007" is not a date (yyyy-MM-dd)"#.to_owned()),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&"/flag: expected boolean, found string".to_owned()),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&"/service: 0 of the 2 alternatives of oneOf match".to_owned()),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&r#"/links/0: required property "message" is missing"#.to_owned()),
+            "{found:?}"
+        );
     }
 
     #[test]
     fn unsupported_keywords_and_references_are_reported() {
-        assert_eq!(errors("Odd", json!("a")), vec![r#"/: the harness's validator does not support the keyword "pattern""#]);
-        assert_eq!(errors("Missing", json!(1)), vec![r##"/: unresolvable $ref "#/components/schemas/Missing""##]);
+        assert_eq!(
+            errors("Odd", json!("a")),
+            vec![r#"/: the harness's validator does not support the keyword "pattern""#]
+        );
+        assert_eq!(
+            errors("Missing", json!(1)),
+            vec![r##"/: unresolvable $ref "#/components/schemas/Missing""##]
+        );
     }
 }

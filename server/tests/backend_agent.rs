@@ -27,6 +27,762 @@ const UNREGISTERED_PPT: &str = "XZPPT0009999999";
 const UNREGISTERED_URN: &str = "XZTRUST99999999";
 const UNREGISTERED_UTR: &str = "2134514321";
 
+// ---- coverage ----
+
+/// Every answer the backend contract documents (500s only a fault can cause aside), and the test that shows it:
+/// `(operation, status, example, test)`; the example is empty for a success. Tests in `backend_client.rs`,
+/// `backend_journeys.rs` and `backend_races.rs` are named with their file.
+const COVERED: &[(&str, u16, &str, &str)] = &[
+    (CREATE, 201, "", "creates_an_invitation_for_every_service"),
+    (
+        CREATE,
+        400,
+        "CLIENT_TYPE_NOT_SUPPORTED",
+        "create_validates_client_type_then_client_identifier",
+    ),
+    (
+        CREATE,
+        400,
+        "CLIENT_ID_FORMAT_INVALID",
+        "create_validates_client_type_then_client_identifier",
+    ),
+    (
+        CREATE,
+        400,
+        "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
+        "create_validates_client_type_then_client_identifier",
+    ),
+    (
+        CREATE,
+        400,
+        "BAD_REQUEST",
+        "create_refuses_malformed_bodies_with_400_before_authentication",
+    ),
+    (
+        CREATE,
+        401,
+        "UNAUTHORIZED",
+        "agent_calls_without_a_valid_bearer_token_are_401",
+    ),
+    (
+        CREATE,
+        403,
+        "NOT_AN_AGENT",
+        "agent_calls_by_clients_are_403_not_an_agent",
+    ),
+    (
+        CREATE,
+        403,
+        "AGENT_NOT_SUBSCRIBED",
+        "agent_calls_by_an_agent_without_an_agent_services_account_are_403_agent_not_subscribed",
+    ),
+    (
+        CREATE,
+        403,
+        "NO_PERMISSION_ON_AGENCY",
+        "agent_calls_on_another_agencys_arn_are_403_no_permission_on_agency",
+    ),
+    (
+        CREATE,
+        403,
+        "CLIENT_REGISTRATION_NOT_FOUND",
+        "create_refuses_clients_hmrc_has_no_record_of",
+    ),
+    (
+        CREATE,
+        403,
+        "DUPLICATE_AUTHORISATION_REQUEST",
+        "a_second_pending_invitation_is_a_duplicate_naming_the_first",
+    ),
+    (
+        CREATE,
+        403,
+        "ALREADY_AUTHORISED",
+        "create_refuses_an_agent_already_authorised",
+    ),
+    (
+        CREATE,
+        403,
+        "VAT_CLIENT_INSOLVENT",
+        "create_refuses_an_insolvent_vat_client",
+    ),
+    (
+        CREATE,
+        403,
+        "ALREADY_BEING_PROCESSED",
+        "an_identical_create_in_flight_is_already_being_processed",
+    ),
+    (
+        CREATE,
+        501,
+        "SERVICE_NOT_SUPPORTED",
+        "an_unknown_service_is_501_after_the_caller_and_before_the_payload",
+    ),
+    (
+        LIST,
+        200,
+        "",
+        "the_list_without_filters_answers_every_invitation",
+    ),
+    (LIST, 400, "BAD_REQUEST", "the_list_refuses_unknown_filters"),
+    (
+        LIST,
+        401,
+        "UNAUTHORIZED",
+        "agent_calls_without_a_valid_bearer_token_are_401",
+    ),
+    (
+        LIST,
+        403,
+        "NOT_AN_AGENT",
+        "agent_calls_by_clients_are_403_not_an_agent",
+    ),
+    (
+        LIST,
+        403,
+        "AGENT_NOT_SUBSCRIBED",
+        "agent_calls_by_an_agent_without_an_agent_services_account_are_403_agent_not_subscribed",
+    ),
+    (
+        LIST,
+        403,
+        "NO_PERMISSION_ON_AGENCY",
+        "agent_calls_on_another_agencys_arn_are_403_no_permission_on_agency",
+    ),
+    (GET, 200, "", "creates_an_invitation_for_every_service"),
+    (
+        GET,
+        400,
+        "BAD_REQUEST",
+        "reading_an_invitation_checks_the_id_the_invitation_and_its_owner",
+    ),
+    (
+        GET,
+        401,
+        "UNAUTHORIZED",
+        "agent_calls_without_a_valid_bearer_token_are_401",
+    ),
+    (
+        GET,
+        403,
+        "NOT_AN_AGENT",
+        "agent_calls_by_clients_are_403_not_an_agent",
+    ),
+    (
+        GET,
+        403,
+        "AGENT_NOT_SUBSCRIBED",
+        "agent_calls_by_an_agent_without_an_agent_services_account_are_403_agent_not_subscribed",
+    ),
+    (
+        GET,
+        403,
+        "NO_PERMISSION_ON_AGENCY",
+        "reading_an_invitation_checks_the_id_the_invitation_and_its_owner",
+    ),
+    (
+        GET,
+        404,
+        "INVITATION_NOT_FOUND",
+        "reading_an_invitation_checks_the_id_the_invitation_and_its_owner",
+    ),
+    (CANCEL, 204, "", "cancelling_a_pending_invitation"),
+    (
+        CANCEL,
+        400,
+        "BAD_REQUEST",
+        "cancelling_checks_ownership_before_status",
+    ),
+    (
+        CANCEL,
+        401,
+        "UNAUTHORIZED",
+        "agent_calls_without_a_valid_bearer_token_are_401",
+    ),
+    (
+        CANCEL,
+        403,
+        "INVALID_INVITATION_STATUS",
+        "only_a_pending_invitation_can_be_cancelled",
+    ),
+    (
+        CANCEL,
+        403,
+        "NOT_AN_AGENT",
+        "agent_calls_by_clients_are_403_not_an_agent",
+    ),
+    (
+        CANCEL,
+        403,
+        "AGENT_NOT_SUBSCRIBED",
+        "agent_calls_by_an_agent_without_an_agent_services_account_are_403_agent_not_subscribed",
+    ),
+    (
+        CANCEL,
+        403,
+        "NO_PERMISSION_ON_AGENCY",
+        "cancelling_checks_ownership_before_status",
+    ),
+    (
+        CANCEL,
+        404,
+        "INVITATION_NOT_FOUND",
+        "cancelling_checks_ownership_before_status",
+    ),
+    (
+        MULTI,
+        201,
+        "",
+        "a_link_to_several_invitations_names_the_agents_uid_and_name",
+    ),
+    (
+        MULTI,
+        400,
+        "CLIENT_TYPE_NOT_SUPPORTED",
+        "the_multi_invitation_link_refuses_bad_bodies_and_other_agents_invitations",
+    ),
+    (
+        MULTI,
+        400,
+        "BAD_REQUEST",
+        "the_multi_invitation_link_refuses_bad_bodies_and_other_agents_invitations",
+    ),
+    (
+        MULTI,
+        401,
+        "UNAUTHORIZED",
+        "agent_calls_without_a_valid_bearer_token_are_401",
+    ),
+    (
+        MULTI,
+        403,
+        "NOT_AN_AGENT",
+        "agent_calls_by_clients_are_403_not_an_agent",
+    ),
+    (
+        MULTI,
+        403,
+        "AGENT_NOT_SUBSCRIBED",
+        "agent_calls_by_an_agent_without_an_agent_services_account_are_403_agent_not_subscribed",
+    ),
+    (
+        MULTI,
+        403,
+        "NO_PERMISSION_ON_AGENCY",
+        "agent_calls_on_another_agencys_arn_are_403_no_permission_on_agency",
+    ),
+    (
+        MULTI,
+        404,
+        "INVITATION_NOT_FOUND",
+        "the_multi_invitation_link_refuses_bad_bodies_and_other_agents_invitations",
+    ),
+    (POSTCODE, 204, "", "checking_a_postcode"),
+    (
+        POSTCODE,
+        400,
+        "CLIENT_ID_FORMAT_INVALID",
+        "checking_a_postcode",
+    ),
+    (
+        POSTCODE,
+        400,
+        "POSTCODE_FORMAT_INVALID",
+        "checking_a_postcode",
+    ),
+    (
+        POSTCODE,
+        401,
+        "UNAUTHORIZED",
+        "agent_calls_without_a_valid_bearer_token_are_401",
+    ),
+    (
+        POSTCODE,
+        403,
+        "NOT_AN_AGENT",
+        "agent_calls_by_clients_are_403_not_an_agent",
+    ),
+    (
+        POSTCODE,
+        403,
+        "AGENT_NOT_SUBSCRIBED",
+        "agent_calls_by_an_agent_without_an_agent_services_account_are_403_agent_not_subscribed",
+    ),
+    (
+        POSTCODE,
+        403,
+        "POSTCODE_DOES_NOT_MATCH",
+        "checking_a_postcode",
+    ),
+    (
+        POSTCODE,
+        404,
+        "CLIENT_REGISTRATION_NOT_FOUND",
+        "checking_a_postcode",
+    ),
+    (DOB, 204, "", "checking_a_date_of_birth"),
+    (
+        DOB,
+        400,
+        "CLIENT_ID_FORMAT_INVALID",
+        "checking_a_date_of_birth",
+    ),
+    (
+        DOB,
+        400,
+        "DATE_OF_BIRTH_FORMAT_INVALID",
+        "checking_a_date_of_birth",
+    ),
+    (
+        DOB,
+        401,
+        "UNAUTHORIZED",
+        "agent_calls_without_a_valid_bearer_token_are_401",
+    ),
+    (
+        DOB,
+        403,
+        "NOT_AN_AGENT",
+        "agent_calls_by_clients_are_403_not_an_agent",
+    ),
+    (
+        DOB,
+        403,
+        "AGENT_NOT_SUBSCRIBED",
+        "agent_calls_by_an_agent_without_an_agent_services_account_are_403_agent_not_subscribed",
+    ),
+    (
+        DOB,
+        403,
+        "DATE_OF_BIRTH_DOES_NOT_MATCH",
+        "checking_a_date_of_birth",
+    ),
+    (
+        DOB,
+        404,
+        "CLIENT_REGISTRATION_NOT_FOUND",
+        "checking_a_date_of_birth",
+    ),
+    (VAT_DATE, 204, "", "checking_a_vat_registration_date"),
+    (
+        VAT_DATE,
+        400,
+        "CLIENT_ID_FORMAT_INVALID",
+        "checking_a_vat_registration_date",
+    ),
+    (
+        VAT_DATE,
+        400,
+        "VAT_REG_DATE_FORMAT_INVALID",
+        "checking_a_vat_registration_date",
+    ),
+    (
+        VAT_DATE,
+        401,
+        "UNAUTHORIZED",
+        "agent_calls_without_a_valid_bearer_token_are_401",
+    ),
+    (
+        VAT_DATE,
+        403,
+        "NOT_AN_AGENT",
+        "agent_calls_by_clients_are_403_not_an_agent",
+    ),
+    (
+        VAT_DATE,
+        403,
+        "AGENT_NOT_SUBSCRIBED",
+        "agent_calls_by_an_agent_without_an_agent_services_account_are_403_agent_not_subscribed",
+    ),
+    (
+        VAT_DATE,
+        403,
+        "VAT_REG_DATE_DOES_NOT_MATCH",
+        "checking_a_vat_registration_date",
+    ),
+    (
+        VAT_DATE,
+        404,
+        "CLIENT_REGISTRATION_NOT_FOUND",
+        "checking_a_vat_registration_date",
+    ),
+    (CHECK, 204, "", "backend_journeys::journey_*"),
+    (
+        CHECK,
+        400,
+        "CLIENT_ID_FORMAT_INVALID",
+        "relationship_calls_validate_the_service_then_the_client",
+    ),
+    (
+        CHECK,
+        400,
+        "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
+        "relationship_calls_validate_the_service_then_the_client",
+    ),
+    (
+        CHECK,
+        401,
+        "UNAUTHORIZED",
+        "agent_calls_without_a_valid_bearer_token_are_401",
+    ),
+    (
+        CHECK,
+        403,
+        "NOT_AN_AGENT",
+        "agent_calls_by_clients_are_403_not_an_agent",
+    ),
+    (
+        CHECK,
+        403,
+        "AGENT_NOT_SUBSCRIBED",
+        "agent_calls_by_an_agent_without_an_agent_services_account_are_403_agent_not_subscribed",
+    ),
+    (
+        CHECK,
+        403,
+        "NO_PERMISSION_ON_AGENCY",
+        "agent_calls_on_another_agencys_arn_are_403_no_permission_on_agency",
+    ),
+    (
+        CHECK,
+        404,
+        "RELATIONSHIP_NOT_FOUND",
+        "without_a_relationship_check_is_404_and_end_is_403",
+    ),
+    (
+        CHECK,
+        501,
+        "SERVICE_NOT_SUPPORTED",
+        "relationship_calls_validate_the_service_then_the_client",
+    ),
+    (END, 204, "", "backend_journeys::journey_*"),
+    (
+        END,
+        400,
+        "CLIENT_ID_FORMAT_INVALID",
+        "relationship_calls_validate_the_service_then_the_client",
+    ),
+    (
+        END,
+        400,
+        "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
+        "relationship_calls_validate_the_service_then_the_client",
+    ),
+    (
+        END,
+        401,
+        "UNAUTHORIZED",
+        "agent_calls_without_a_valid_bearer_token_are_401",
+    ),
+    (
+        END,
+        403,
+        "NO_RELATIONSHIP",
+        "without_a_relationship_check_is_404_and_end_is_403",
+    ),
+    (
+        END,
+        403,
+        "NOT_AN_AGENT",
+        "agent_calls_by_clients_are_403_not_an_agent",
+    ),
+    (
+        END,
+        403,
+        "AGENT_NOT_SUBSCRIBED",
+        "agent_calls_by_an_agent_without_an_agent_services_account_are_403_agent_not_subscribed",
+    ),
+    (
+        END,
+        403,
+        "NO_PERMISSION_ON_AGENCY",
+        "agent_calls_on_another_agencys_arn_are_403_no_permission_on_agency",
+    ),
+    (
+        END,
+        501,
+        "SERVICE_NOT_SUPPORTED",
+        "relationship_calls_validate_the_service_then_the_client",
+    ),
+    (
+        "list_received_invitations",
+        200,
+        "",
+        "backend_client::a_client_of_every_service_reads_the_invitations_sent_to_it",
+    ),
+    (
+        "list_received_invitations",
+        400,
+        "BAD_REQUEST",
+        "backend_client::an_unknown_identifier_name_is_400",
+    ),
+    (
+        "list_received_invitations",
+        401,
+        "UNAUTHORIZED",
+        "backend_client::client_calls_without_a_valid_bearer_token_are_401",
+    ),
+    (
+        "list_received_invitations",
+        403,
+        "NO_PERMISSION_ON_CLIENT",
+        "backend_client::only_the_holder_of_the_identifier_may_act_on_its_invitations",
+    ),
+    (
+        "get_received_invitation",
+        200,
+        "",
+        "backend_client::a_client_of_every_service_reads_the_invitations_sent_to_it",
+    ),
+    (
+        "get_received_invitation",
+        400,
+        "BAD_REQUEST",
+        "backend_client::a_malformed_invitation_id_is_400_and_an_unknown_one_404",
+    ),
+    (
+        "get_received_invitation",
+        401,
+        "UNAUTHORIZED",
+        "backend_client::client_calls_without_a_valid_bearer_token_are_401",
+    ),
+    (
+        "get_received_invitation",
+        403,
+        "NO_PERMISSION_ON_CLIENT",
+        "backend_client::an_invitation_for_another_client_is_refused_to_a_client_acting_for_itself",
+    ),
+    (
+        "get_received_invitation",
+        404,
+        "INVITATION_NOT_FOUND",
+        "backend_client::a_malformed_invitation_id_is_400_and_an_unknown_one_404",
+    ),
+    (
+        "accept_received_invitation",
+        204,
+        "",
+        "backend_client::accepting_makes_the_agent_authorised_and_is_idempotent",
+    ),
+    (
+        "accept_received_invitation",
+        400,
+        "BAD_REQUEST",
+        "backend_client::a_malformed_invitation_id_is_400_and_an_unknown_one_404",
+    ),
+    (
+        "accept_received_invitation",
+        401,
+        "UNAUTHORIZED",
+        "backend_client::client_calls_without_a_valid_bearer_token_are_401",
+    ),
+    (
+        "accept_received_invitation",
+        403,
+        "NO_PERMISSION_ON_CLIENT",
+        "backend_client::only_the_holder_of_the_identifier_may_act_on_its_invitations",
+    ),
+    (
+        "accept_received_invitation",
+        403,
+        "INVALID_INVITATION_STATUS",
+        "backend_client::an_invitation_that_is_not_pending_cannot_be_accepted",
+    ),
+    (
+        "accept_received_invitation",
+        404,
+        "INVITATION_NOT_FOUND",
+        "backend_client::a_malformed_invitation_id_is_400_and_an_unknown_one_404",
+    ),
+    (
+        "reject_received_invitation",
+        204,
+        "",
+        "backend_client::rejecting_creates_no_relationship_and_is_idempotent",
+    ),
+    (
+        "reject_received_invitation",
+        400,
+        "BAD_REQUEST",
+        "backend_client::a_malformed_invitation_id_is_400_and_an_unknown_one_404",
+    ),
+    (
+        "reject_received_invitation",
+        401,
+        "UNAUTHORIZED",
+        "backend_client::client_calls_without_a_valid_bearer_token_are_401",
+    ),
+    (
+        "reject_received_invitation",
+        403,
+        "NO_PERMISSION_ON_CLIENT",
+        "backend_client::only_the_holder_of_the_identifier_may_act_on_its_invitations",
+    ),
+    (
+        "reject_received_invitation",
+        403,
+        "INVALID_INVITATION_STATUS",
+        "backend_client::an_invitation_that_is_not_pending_cannot_be_rejected",
+    ),
+    (
+        "reject_received_invitation",
+        404,
+        "INVITATION_NOT_FOUND",
+        "backend_client::a_malformed_invitation_id_is_400_and_an_unknown_one_404",
+    ),
+    (
+        "end_client_relationship",
+        204,
+        "",
+        "backend_client::the_client_ends_the_relationship_an_invitation_created",
+    ),
+    (
+        "end_client_relationship",
+        400,
+        "BAD_REQUEST",
+        "backend_client::a_malformed_invitation_id_is_400_and_an_unknown_one_404",
+    ),
+    (
+        "end_client_relationship",
+        401,
+        "UNAUTHORIZED",
+        "backend_client::client_calls_without_a_valid_bearer_token_are_401",
+    ),
+    (
+        "end_client_relationship",
+        403,
+        "NO_PERMISSION_ON_CLIENT",
+        "backend_client::only_the_holder_of_the_identifier_may_act_on_its_invitations",
+    ),
+    (
+        "end_client_relationship",
+        403,
+        "NO_RELATIONSHIP",
+        "backend_client::only_an_active_relationship_can_be_ended",
+    ),
+    (
+        "end_client_relationship",
+        404,
+        "INVITATION_NOT_FOUND",
+        "backend_client::a_malformed_invitation_id_is_400_and_an_unknown_one_404",
+    ),
+    (
+        "client_status",
+        200,
+        "",
+        "backend_client::the_status_follows_the_invitations_and_relationships",
+    ),
+    (
+        "client_status",
+        401,
+        "UNAUTHORIZED",
+        "backend_client::client_calls_without_a_valid_bearer_token_are_401",
+    ),
+    (
+        "client_status",
+        403,
+        "NOT_A_CLIENT",
+        "backend_client::a_caller_with_no_client_enrolment_is_403_not_a_client",
+    ),
+    (
+        "update_alt_itsa",
+        201,
+        "",
+        "backend_journeys::an_alt_itsa_client_gives_partialauth_which_becomes_full_after_sign_up",
+    ),
+    (
+        "update_alt_itsa",
+        204,
+        "",
+        "backend_journeys::the_alt_itsa_update_moves_pending_invitations_to_the_mtditid",
+    ),
+    (
+        "update_alt_itsa",
+        400,
+        "CLIENT_ID_FORMAT_INVALID",
+        "backend_journeys::the_alt_itsa_update_validates_the_service_and_the_nino",
+    ),
+    (
+        "update_alt_itsa",
+        400,
+        "BAD_REQUEST",
+        "backend_journeys::the_alt_itsa_update_validates_the_service_and_the_nino",
+    ),
+    (
+        "update_alt_itsa",
+        404,
+        "ALT_ITSA_NOT_FOUND",
+        "backend_journeys::the_alt_itsa_update_with_nothing_to_update_is_404",
+    ),
+    (
+        "replace_urn_with_utr",
+        201,
+        "",
+        "backend_journeys::replacing_a_urn_moves_an_active_relationship_to_the_utr",
+    ),
+    (
+        "replace_urn_with_utr",
+        204,
+        "",
+        "backend_journeys::replacing_a_urn_whose_latest_invitation_is_neither_pending_nor_active_is_204",
+    ),
+    (
+        "replace_urn_with_utr",
+        400,
+        "CLIENT_ID_FORMAT_INVALID",
+        "backend_journeys::replacing_an_unknown_urn_is_404_and_malformed_identifiers_400",
+    ),
+    (
+        "replace_urn_with_utr",
+        404,
+        "INVITATION_NOT_FOUND",
+        "backend_journeys::replacing_an_unknown_urn_is_404_and_malformed_identifiers_400",
+    ),
+];
+
+#[test]
+fn every_documented_backend_answer_has_a_test() {
+    let mut documented = Vec::new();
+    for op in backend_operations() {
+        for status in op.statuses() {
+            let response = &op.spec["responses"][status.to_string()];
+            if response.get("x-conformance-unreachable").is_some() {
+                continue;
+            }
+            let examples: Vec<String> = op
+                .error_examples()
+                .into_iter()
+                .filter(|(s, _)| *s == status)
+                .map(|(_, name)| name)
+                .collect();
+            if examples.is_empty() {
+                documented.push((op.id.clone(), status, String::new()));
+            }
+            for example in examples {
+                documented.push((op.id.clone(), status, example));
+            }
+        }
+    }
+    let mut covered: Vec<(String, u16, String)> = COVERED
+        .iter()
+        .map(|(op, status, example, _)| (op.to_string(), *status, example.to_string()))
+        .collect();
+    documented.sort();
+    covered.sort();
+    assert_eq!(
+        covered, documented,
+        "the coverage table and the contract differ"
+    );
+    // Every named example is one the contract documents with this status.
+    for (op, status, example, _) in COVERED.iter().filter(|c| !c.2.is_empty()) {
+        assert_eq!(
+            backend_error(op, example).0.as_u16(),
+            *status,
+            "{op}/{example}"
+        );
+    }
+}
+
 // ---- who may call: one call of every agent operation ----
 
 /// One well-formed call of an agent operation.
@@ -810,14 +1566,22 @@ async fn lists_the_agents_invitations_newest_first() {
     let app = TestApp::start().await;
     let agent = app.create_agent().await;
     let query = "?createdOnOrAfter=2026-03-01";
-    assert_eq!(app.sent_list_ok(&agent, query).await, Vec::<Value>::new(), "an empty array when none");
+    assert_eq!(
+        app.sent_list_ok(&agent, query).await,
+        Vec::<Value>::new(),
+        "an empty array when none"
+    );
 
     let made = three_invitations(&app, &agent).await;
     let other = app.create_agent().await;
-    app.sent_create_ok(&other, &app.backend_client("HMRC-MTD-VAT").await).await;
+    app.sent_create_ok(&other, &app.backend_client("HMRC-MTD-VAT").await)
+        .await;
 
     let list = app.sent_list_ok(&agent, query).await;
-    let ids: Vec<String> = list.iter().map(|i| string_field(i, "invitationId")).collect();
+    let ids: Vec<String> = list
+        .iter()
+        .map(|i| string_field(i, "invitationId"))
+        .collect();
     assert_eq!(
         ids,
         [made[2].1.clone(), made[1].1.clone(), made[0].1.clone()],
@@ -833,12 +1597,19 @@ async fn lists_the_agents_invitations_newest_first() {
 async fn the_list_without_filters_answers_every_invitation() {
     let app = TestApp::start().await;
     let agent = app.create_agent().await;
-    assert_eq!(app.sent_list_ok(&agent, "").await, Vec::<Value>::new(), "an empty array when none");
+    assert_eq!(
+        app.sent_list_ok(&agent, "").await,
+        Vec::<Value>::new(),
+        "an empty array when none"
+    );
     let made = three_invitations(&app, &agent).await;
     // Invitations are never deleted, and the list is not limited to recent ones.
     app.advance(Duration::days(29));
     let ids = app.sent_ids(&agent, "").await;
-    assert_eq!(ids, [made[2].1.clone(), made[1].1.clone(), made[0].1.clone()]);
+    assert_eq!(
+        ids,
+        [made[2].1.clone(), made[1].1.clone(), made[0].1.clone()]
+    );
 }
 
 #[tokio::test]
@@ -869,11 +1640,17 @@ async fn the_list_filters_by_service_status_and_creation_date() {
         ("?status=Pending&service=HMRC-MTD-VAT", vec![]),
     ];
     let by_date: Vec<(&str, Vec<&String>)> = vec![
-        ("?createdOnOrAfter=2026-03-02", vec![&later_id, &cgt_id, &itsa_id, &vat_id]),
+        (
+            "?createdOnOrAfter=2026-03-02",
+            vec![&later_id, &cgt_id, &itsa_id, &vat_id],
+        ),
         ("?createdOnOrAfter=2026-03-03", vec![&later_id]),
         ("?createdOnOrAfter=2026-03-04", vec![&later_id]),
         ("?createdOnOrAfter=2026-03-05", vec![]),
-        ("?createdOnOrAfter=2026-03-01&status=Pending&service=HMRC-CGT-PD", vec![&cgt_id]),
+        (
+            "?createdOnOrAfter=2026-03-01&status=Pending&service=HMRC-CGT-PD",
+            vec![&cgt_id],
+        ),
         ("?createdOnOrAfter=2026-03-04&status=Accepted", vec![]),
     ];
     let check = async |query: &str, expected: &[&String]| {
@@ -900,30 +1677,51 @@ async fn an_expired_pending_invitation_lists_as_expired() {
     let made = three_invitations(&app, &agent).await;
     // Expired at once through test support...
     assert_no_content(app.expire(&made[0].1).await).await;
-    assert_eq!(app.sent_ids(&agent, &since_start("?status=Expired")).await, [made[0].1.clone()]);
+    assert_eq!(
+        app.sent_ids(&agent, &since_start("?status=Expired")).await,
+        vec![made[0].1.clone()]
+    );
     assert_eq!(
         app.sent_ids(&agent, &since_start("?status=Pending")).await,
         [made[2].1.clone(), made[1].1.clone()]
     );
-    let expired = &app.sent_list_ok(&agent, &since_start("?status=expired")).await[0];
+    let expired = &app
+        .sent_list_ok(&agent, &since_start("?status=expired"))
+        .await[0];
     assert_eq!(expired["invitationId"], made[0].1.as_str());
     assert_eq!(expired["status"], "Expired");
-    assert!(expired.get("clientActionUrl").is_none(), "no link once expired: {expired}");
+    assert!(
+        expired.get("clientActionUrl").is_none(),
+        "no link once expired: {expired}"
+    );
 
     // ...and the rest when the clock passes their expiry (the start of the 21st day after the day made).
-    app.advance(Duration::days(21) - Duration::minutes(3) - Duration::hours(10) - Duration::milliseconds(1));
+    app.advance(
+        Duration::days(21) - Duration::minutes(3) - Duration::hours(10) - Duration::milliseconds(1),
+    );
     assert_eq!(
-        app.sent_ids(&agent, &since_start("?status=Pending")).await.len(),
+        app.sent_ids(&agent, &since_start("?status=Pending"))
+            .await
+            .len(),
         2,
         "still pending just before midnight"
     );
     app.advance(Duration::milliseconds(1));
-    assert!(app.sent_ids(&agent, &since_start("?status=Pending")).await.is_empty());
-    let expired = app.sent_list_ok(&agent, &since_start("?status=Expired")).await;
+    assert!(
+        app.sent_ids(&agent, &since_start("?status=Pending"))
+            .await
+            .is_empty()
+    );
+    let expired = app
+        .sent_list_ok(&agent, &since_start("?status=Expired"))
+        .await;
     assert_eq!(expired.len(), 3);
     for (item, (client, id)) in expired.iter().zip(made.iter().rev()).take(2) {
         assert_sent_invitation(&app, item, &agent, client, id, "Expired");
-        assert_eq!(item["lastUpdated"], "2026-03-23T00:00:00.000Z", "it expired at midnight: {item}");
+        assert_eq!(
+            item["lastUpdated"], "2026-03-23T00:00:00.000Z",
+            "it expired at midnight: {item}"
+        );
     }
 }
 
@@ -938,6 +1736,11 @@ async fn an_invitation_expired_through_test_support_reads_as_expired_now() {
     let invitation = app.sent_invitation(&agent, &id).await;
     // The shape of an Expired invitation; `lastUpdated` is when it changed, never before it was created.
     assert_sent_invitation(&app, &invitation, &agent, &client, &id, "Expired");
+    assert_eq!(
+        assert_timestamp(&invitation, "lastUpdated"),
+        app.clock_now(),
+        "it expired now"
+    );
 }
 
 #[tokio::test]

@@ -23,7 +23,11 @@ fn client_calls(client: &BackendClient, id: &str) -> Vec<(&'static str, Method, 
 }
 
 /// The client calls under `{service}/{clientId}` = `enrolment/client_id`, naming the invitation `id`.
-fn client_calls_as(enrolment: &str, client_id: &str, id: &str) -> Vec<(&'static str, Method, String)> {
+fn client_calls_as(
+    enrolment: &str,
+    client_id: &str,
+    id: &str,
+) -> Vec<(&'static str, Method, String)> {
     let list = received_path(enrolment, client_id);
     let one = format!("{list}/{id}");
     vec![
@@ -36,7 +40,10 @@ fn client_calls_as(enrolment: &str, client_id: &str, id: &str) -> Vec<(&'static 
 }
 
 async fn send(app: &TestApp, method: &Method, path: &str, token: &str) -> reqwest::Response {
-    app.backend(method.clone(), path, token).send().await.unwrap()
+    app.backend(method.clone(), path, token)
+        .send()
+        .await
+        .unwrap()
 }
 
 /// What the status summary says: (hasPendingInvitations, hasInvitationsHistory, hasExistingRelationships).
@@ -44,11 +51,23 @@ async fn status_flags(app: &TestApp, token: &str) -> (bool, bool, bool) {
     let body = assert_json(app.client_status(token).await, StatusCode::OK).await;
     assert_eq!(
         keys(&body),
-        key_set(&["hasPendingInvitations", "hasInvitationsHistory", "hasExistingRelationships"]),
+        key_set(&[
+            "hasPendingInvitations",
+            "hasInvitationsHistory",
+            "hasExistingRelationships"
+        ]),
         "{body}"
     );
-    let flag = |name: &str| body[name].as_bool().unwrap_or_else(|| panic!("{name} is not a boolean: {body}"));
-    (flag("hasPendingInvitations"), flag("hasInvitationsHistory"), flag("hasExistingRelationships"))
+    let flag = |name: &str| {
+        body[name]
+            .as_bool()
+            .unwrap_or_else(|| panic!("{name} is not a boolean: {body}"))
+    };
+    (
+        flag("hasPendingInvitations"),
+        flag("hasInvitationsHistory"),
+        flag("hasExistingRelationships"),
+    )
 }
 
 /// An agent, a VAT client and a pending invitation for it.
@@ -63,11 +82,18 @@ async fn vat_fixture(app: &TestApp) -> (Agent, BackendClient, String) {
 
 #[test]
 fn the_call_table_covers_every_client_operation() {
-    let mut ours: Vec<&str> = client_calls_as("VRN", "101747696", "CZTW1KY6RTAAT").iter().map(|c| c.0).collect();
+    let mut ours: Vec<&str> = client_calls_as("VRN", "101747696", "CZTW1KY6RTAAT")
+        .iter()
+        .map(|c| c.0)
+        .collect();
     ours.push(STATUS);
     let mut documented: Vec<String> = backend_operations()
         .into_iter()
-        .filter(|op| op.spec["tags"].as_array().is_some_and(|tags| tags.iter().any(|t| t == "Client invitations")))
+        .filter(|op| {
+            op.spec["tags"]
+                .as_array()
+                .is_some_and(|tags| tags.iter().any(|t| t == "Client invitations"))
+        })
         .map(|op| op.id)
         .collect();
     ours.sort();
@@ -80,7 +106,10 @@ async fn client_calls_without_a_valid_bearer_token_are_401() {
     let app = TestApp::start().await;
     let (_, client, id) = vat_fixture(&app).await;
     let expired = app
-        .create_backend_user("organisations", json!({"serviceNames": ["mtd-vat"], "tokenLifetimeSeconds": 0}))
+        .create_backend_user(
+            "organisations",
+            json!({"serviceNames": ["mtd-vat"], "tokenLifetimeSeconds": 0}),
+        )
         .await;
     let expired_token = string_field(&expired, "accessToken");
     let expired_vrn = string_field(&expired, "vrn");
@@ -91,9 +120,19 @@ async fn client_calls_without_a_valid_bearer_token_are_401() {
         assert_backend_error(app.client_status(token).await, STATUS, "UNAUTHORIZED").await;
     }
     for (op, method, path) in client_calls_as("VRN", &expired_vrn, &id) {
-        assert_backend_error(send(&app, &method, &path, &expired_token).await, op, "UNAUTHORIZED").await;
+        assert_backend_error(
+            send(&app, &method, &path, &expired_token).await,
+            op,
+            "UNAUTHORIZED",
+        )
+        .await;
     }
-    assert_backend_error(app.client_status(&expired_token).await, STATUS, "UNAUTHORIZED").await;
+    assert_backend_error(
+        app.client_status(&expired_token).await,
+        STATUS,
+        "UNAUTHORIZED",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -106,9 +145,19 @@ async fn only_the_holder_of_the_identifier_may_act_on_its_invitations() {
 
     // Another VAT client, another client, an agent and an agent without an agent services account, naming this
     // client's VRN: none of them holds it.
-    for token in [&another_vat_client.token, &individual.token, &agent.token, &unsubscribed.token] {
+    for token in [
+        &another_vat_client.token,
+        &individual.token,
+        &agent.token,
+        &unsubscribed.token,
+    ] {
         for (op, method, path) in client_calls(&client, &id) {
-            assert_backend_error(send(&app, &method, &path, token).await, op, "NO_PERMISSION_ON_CLIENT").await;
+            assert_backend_error(
+                send(&app, &method, &path, token).await,
+                op,
+                "NO_PERMISSION_ON_CLIENT",
+            )
+            .await;
         }
     }
     // The client itself, naming an identifier kind it does not hold, or a value that is not its own.
@@ -120,7 +169,12 @@ async fn only_the_holder_of_the_identifier_may_act_on_its_invitations() {
         ("URN", client.client_id.as_str()),
     ] {
         for (op, method, path) in client_calls_as(enrolment, value, &id) {
-            assert_backend_error(send(&app, &method, &path, &client.token).await, op, "NO_PERMISSION_ON_CLIENT").await;
+            assert_backend_error(
+                send(&app, &method, &path, &client.token).await,
+                op,
+                "NO_PERMISSION_ON_CLIENT",
+            )
+            .await;
         }
     }
     // Nothing changed.
@@ -134,12 +188,22 @@ async fn an_invitation_for_another_client_is_refused_to_a_client_acting_for_itse
     let other = app.backend_client("HMRC-MTD-VAT").await;
     // The other client names itself correctly, but the invitation is not for it.
     for (op, method, path) in client_calls(&other, &id).into_iter().skip(1) {
-        assert_backend_error(send(&app, &method, &path, &other.token).await, op, "NO_PERMISSION_ON_CLIENT").await;
+        assert_backend_error(
+            send(&app, &method, &path, &other.token).await,
+            op,
+            "NO_PERMISSION_ON_CLIENT",
+        )
+        .await;
     }
     assert_eq!(app.sent_status(&agent, &id).await, "Pending");
     app.received_accept_ok(&client, &id).await;
     for (op, method, path) in client_calls(&other, &id).into_iter().skip(1) {
-        assert_backend_error(send(&app, &method, &path, &other.token).await, op, "NO_PERMISSION_ON_CLIENT").await;
+        assert_backend_error(
+            send(&app, &method, &path, &other.token).await,
+            op,
+            "NO_PERMISSION_ON_CLIENT",
+        )
+        .await;
     }
     assert_eq!(app.sent_status(&agent, &id).await, "Accepted");
     assert!(app.is_related(&agent, &client).await);
@@ -149,9 +213,22 @@ async fn an_invitation_for_another_client_is_refused_to_a_client_acting_for_itse
 async fn an_unknown_identifier_name_is_400() {
     let app = TestApp::start().await;
     let (_, client, id) = vat_fixture(&app).await;
-    for enrolment in ["HMRC-MTD-VAT", "vrn", "Vrn", "MTD-VAT", "UTR", "NINO", "XYZ"] {
+    for enrolment in [
+        "HMRC-MTD-VAT",
+        "vrn",
+        "Vrn",
+        "MTD-VAT",
+        "UTR",
+        "NINO",
+        "XYZ",
+    ] {
         for (op, method, path) in client_calls_as(enrolment, &client.enrolment_id, &id) {
-            assert_backend_error(send(&app, &method, &path, &client.token).await, op, "BAD_REQUEST").await;
+            assert_backend_error(
+                send(&app, &method, &path, &client.token).await,
+                op,
+                "BAD_REQUEST",
+            )
+            .await;
         }
     }
 }
@@ -160,14 +237,29 @@ async fn an_unknown_identifier_name_is_400() {
 async fn a_malformed_invitation_id_is_400_and_an_unknown_one_404() {
     let app = TestApp::start().await;
     let (_, client, id) = vat_fixture(&app).await;
-    for bad in ["NOTANID", &with_wrong_check(&id), &id.to_lowercase(), &format!("{id}C")] {
+    for bad in [
+        "NOTANID",
+        &with_wrong_check(&id),
+        &id.to_lowercase(),
+        &format!("{id}C"),
+    ] {
         for (op, method, path) in client_calls(&client, bad).into_iter().skip(1) {
-            assert_backend_error(send(&app, &method, &path, &client.token).await, op, "BAD_REQUEST").await;
+            assert_backend_error(
+                send(&app, &method, &path, &client.token).await,
+                op,
+                "BAD_REQUEST",
+            )
+            .await;
         }
     }
     let unknown = unknown_invitation_id();
     for (op, method, path) in client_calls(&client, &unknown).into_iter().skip(1) {
-        assert_backend_error(send(&app, &method, &path, &client.token).await, op, "INVITATION_NOT_FOUND").await;
+        assert_backend_error(
+            send(&app, &method, &path, &client.token).await,
+            op,
+            "INVITATION_NOT_FOUND",
+        )
+        .await;
     }
 }
 
@@ -187,7 +279,10 @@ async fn a_client_of_every_service_reads_the_invitations_sent_to_it() {
 
         let list = assert_json(app.received_list(&client, "").await, StatusCode::OK).await;
         assert_eq!(keys(&list), key_set(&["_links", "_embedded"]), "{list}");
-        let hrefs = [client.received_invitation_path(&newer), client.received_invitation_path(&older)];
+        let hrefs = [
+            client.received_invitation_path(&newer),
+            client.received_invitation_path(&older),
+        ];
         assert_eq!(
             list["_links"],
             json!({"self": {"href": client.received_path()}, "invitations": [{"href": hrefs[0]}, {"href": hrefs[1]}]}),
@@ -200,11 +295,22 @@ async fn a_client_of_every_service_reads_the_invitations_sent_to_it() {
         assert_received_invitation(&embedded[1], &first, &client, &older, "Pending");
         assert_eq!(assert_timestamp(&embedded[1], "created"), created);
 
-        for (agent, id, item) in [(&second, &newer, &embedded[0]), (&first, &older, &embedded[1])] {
+        for (agent, id, item) in [
+            (&second, &newer, &embedded[0]),
+            (&first, &older, &embedded[1]),
+        ] {
             let one = assert_json(app.received_get(&client, id).await, StatusCode::OK).await;
             assert_eq!(&one, item, "one invitation reads as in the list");
             let sent = app.sent_invitation(agent, id).await;
-            for field in ["invitationId", "clientType", "service", "clientIdType", "clientId", "created", "expiryDate"] {
+            for field in [
+                "invitationId",
+                "clientType",
+                "service",
+                "clientIdType",
+                "clientId",
+                "created",
+                "expiryDate",
+            ] {
                 assert_eq!(one[field], sent[field], "{field} as the agent sees it");
             }
         }
@@ -248,8 +354,17 @@ async fn the_received_list_filters_by_status() {
         ("Partialauth", vec![]),
     ];
     for (status, wanted) in &expected {
-        for query_status in [status.to_string(), status.to_lowercase(), status.to_uppercase()] {
-            let list = assert_json(app.received_list(&client, &format!("?status={query_status}")).await, StatusCode::OK).await;
+        for query_status in [
+            status.to_string(),
+            status.to_lowercase(),
+            status.to_uppercase(),
+        ] {
+            let list = assert_json(
+                app.received_list(&client, &format!("?status={query_status}"))
+                    .await,
+                StatusCode::OK,
+            )
+            .await;
             let got: Vec<&str> = list["_embedded"]["invitations"]
                 .as_array()
                 .unwrap()
@@ -258,25 +373,50 @@ async fn the_received_list_filters_by_status() {
                 .collect();
             let wanted: Vec<&str> = wanted.iter().map(|s| s.as_str()).collect();
             assert_eq!(got, wanted, "?status={query_status}");
-            assert_eq!(list["_links"]["invitations"].as_array().unwrap().len(), wanted.len());
+            assert_eq!(
+                list["_links"]["invitations"].as_array().unwrap().len(),
+                wanted.len()
+            );
         }
-        let list = assert_json(app.received_list(&client, &format!("?status={status}")).await, StatusCode::OK).await;
-        assert_eq!(list["_links"]["self"]["href"], format!("{}?status={status}", client.received_path()));
+        let list = assert_json(
+            app.received_list(&client, &format!("?status={status}"))
+                .await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(
+            list["_links"]["self"]["href"],
+            format!("{}?status={status}", client.received_path())
+        );
     }
-    let deauthorised = assert_json(app.received_get(&client, &ids[0].1).await, StatusCode::OK).await;
+    let deauthorised =
+        assert_json(app.received_get(&client, &ids[0].1).await, StatusCode::OK).await;
     assert_received_invitation(&deauthorised, &ids[0].0, &client, &ids[0].1, "Deauthorised");
     assert_eq!(deauthorised["relationshipEndedBy"], "Client");
 
     // An unanswered invitation past its expiry reads Expired.
     app.advance(Duration::days(21));
-    let list = assert_json(app.received_list(&client, "?status=Expired").await, StatusCode::OK).await;
+    let list = assert_json(
+        app.received_list(&client, "?status=Expired").await,
+        StatusCode::OK,
+    )
+    .await;
     let expired = &list["_embedded"]["invitations"][0];
     assert_received_invitation(expired, &ids[4].0, &client, &ids[4].1, "Expired");
-    let list = assert_json(app.received_list(&client, "?status=Pending").await, StatusCode::OK).await;
+    let list = assert_json(
+        app.received_list(&client, "?status=Pending").await,
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(list["_embedded"]["invitations"], json!([]));
 
     for bad in ["Done", "", "Pending,Accepted"] {
-        assert_backend_error(app.received_list(&client, &format!("?status={bad}")).await, LIST, "BAD_REQUEST").await;
+        assert_backend_error(
+            app.received_list(&client, &format!("?status={bad}")).await,
+            LIST,
+            "BAD_REQUEST",
+        )
+        .await;
     }
 }
 
@@ -293,26 +433,47 @@ async fn a_client_sees_under_each_identifier_only_the_invitations_naming_it() {
         ..itsa.clone()
     };
     let itsa_id = app.sent_create_ok(&agent, &itsa).await;
-    let supp_id = app.sent_create_ok(&app.create_agent().await, &itsa.for_service("HMRC-MTD-IT-SUPP")).await;
+    let supp_id = app
+        .sent_create_ok(
+            &app.create_agent().await,
+            &itsa.for_service("HMRC-MTD-IT-SUPP"),
+        )
+        .await;
     let irv_id = app.sent_create_ok(&agent, &irv).await;
 
     let ids = async |client: &BackendClient| -> Vec<String> {
         let list = assert_json(app.received_list(client, "").await, StatusCode::OK).await;
-        list["_embedded"]["invitations"].as_array().unwrap().iter().map(|i| string_field(i, "invitationId")).collect()
+        list["_embedded"]["invitations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| string_field(i, "invitationId"))
+            .collect()
     };
     let mut under_mtditid = ids(&itsa).await;
     under_mtditid.sort();
     let mut expected = vec![itsa_id.clone(), supp_id.clone()];
     expected.sort();
     assert_eq!(under_mtditid, expected);
-    assert_eq!(ids(&irv).await, [irv_id.clone()]);
+    assert_eq!(ids(&irv).await, vec![irv_id.clone()]);
 
     // Through the wrong identifier, an invitation is another client's.
-    assert_backend_error(app.received_get(&itsa, &irv_id).await, GET, "NO_PERMISSION_ON_CLIENT").await;
-    assert_backend_error(app.received_accept(&irv, &itsa_id).await, ACCEPT, "NO_PERMISSION_ON_CLIENT").await;
+    assert_backend_error(
+        app.received_get(&itsa, &irv_id).await,
+        GET,
+        "NO_PERMISSION_ON_CLIENT",
+    )
+    .await;
+    assert_backend_error(
+        app.received_accept(&irv, &itsa_id).await,
+        ACCEPT,
+        "NO_PERMISSION_ON_CLIENT",
+    )
+    .await;
     // Through the right one, each is answered.
     app.received_accept_ok(&itsa, &itsa_id).await;
-    app.received_accept_ok(&itsa.for_service("HMRC-MTD-IT-SUPP"), &supp_id).await;
+    app.received_accept_ok(&itsa.for_service("HMRC-MTD-IT-SUPP"), &supp_id)
+        .await;
     app.received_accept_ok(&irv, &irv_id).await;
     assert!(app.is_related(&agent, &itsa).await);
     assert!(app.is_related(&agent, &irv).await);
@@ -324,8 +485,14 @@ async fn a_nino_in_the_path_may_be_lower_case() {
     let agent = app.create_agent().await;
     let client = app.backend_client("PERSONAL-INCOME-RECORD").await;
     let id = app.sent_create_ok(&agent, &client).await;
-    let lower = BackendClient { enrolment_id: client.enrolment_id.to_lowercase(), ..client.clone() };
-    assert_eq!(assert_json(app.received_get(&lower, &id).await, StatusCode::OK).await["invitationId"], id.as_str());
+    let lower = BackendClient {
+        enrolment_id: client.enrolment_id.to_lowercase(),
+        ..client.clone()
+    };
+    assert_eq!(
+        assert_json(app.received_get(&lower, &id).await, StatusCode::OK).await["invitationId"],
+        id.as_str()
+    );
     app.received_accept_ok(&lower, &id).await;
     assert_eq!(app.sent_status(&agent, &id).await, "Accepted");
 }
@@ -349,7 +516,11 @@ async fn accepting_makes_the_agent_authorised_and_is_idempotent() {
     app.advance(Duration::hours(1));
     app.received_accept_ok(&client, &id).await;
     assert_eq!(app.sent_invitation(&agent, &id).await, accepted);
-    assert_eq!(app.active_relationship_count("HMRC-MTD-VAT", &client.client_id).await, 1);
+    assert_eq!(
+        app.active_relationship_count("HMRC-MTD-VAT", &client.client_id)
+            .await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -381,7 +552,12 @@ async fn an_invitation_that_is_not_pending_cannot_be_accepted() {
 
     for (client, id, status) in &cases {
         assert_eq!(&app.sent_status(&agent, id).await, status);
-        assert_backend_error(app.received_accept(client, id).await, ACCEPT, "INVALID_INVITATION_STATUS").await;
+        assert_backend_error(
+            app.received_accept(client, id).await,
+            ACCEPT,
+            "INVALID_INVITATION_STATUS",
+        )
+        .await;
         assert_eq!(&app.sent_status(&agent, id).await, status, "unchanged");
         assert!(!app.is_related(&agent, client).await);
     }
@@ -393,7 +569,12 @@ async fn an_invitation_that_is_not_pending_cannot_be_accepted() {
     let still = app.backend_client("HMRC-MTD-VAT").await;
     let still_id = app.sent_create_ok(&agent, &still).await;
     app.advance(Duration::milliseconds(1));
-    assert_backend_error(app.received_accept(&client, &id).await, ACCEPT, "INVALID_INVITATION_STATUS").await;
+    assert_backend_error(
+        app.received_accept(&client, &id).await,
+        ACCEPT,
+        "INVALID_INVITATION_STATUS",
+    )
+    .await;
     assert_eq!(app.sent_status(&agent, &id).await, "Expired");
     app.received_accept_ok(&still, &still_id).await;
 }
@@ -417,8 +598,17 @@ async fn rejecting_creates_no_relationship_and_is_idempotent() {
         assert!(!app.is_related(&agent, &client).await);
         app.advance(Duration::minutes(5));
         assert_no_content(app.received_reject(&client, &id).await).await;
-        assert_eq!(app.sent_invitation(&agent, &id).await, rejected, "nothing changes");
-        assert_backend_error(app.received_accept(&client, &id).await, ACCEPT, "INVALID_INVITATION_STATUS").await;
+        assert_eq!(
+            app.sent_invitation(&agent, &id).await,
+            rejected,
+            "nothing changes"
+        );
+        assert_backend_error(
+            app.received_accept(&client, &id).await,
+            ACCEPT,
+            "INVALID_INVITATION_STATUS",
+        )
+        .await;
     }
 }
 
@@ -456,7 +646,12 @@ async fn an_invitation_that_is_not_pending_cannot_be_rejected() {
 
     for (client, id, status) in &cases {
         assert_eq!(&app.sent_status(&agent, id).await, status);
-        assert_backend_error(app.received_reject(client, id).await, REJECT, "INVALID_INVITATION_STATUS").await;
+        assert_backend_error(
+            app.received_reject(client, id).await,
+            REJECT,
+            "INVALID_INVITATION_STATUS",
+        )
+        .await;
         assert_eq!(&app.sent_status(&agent, id).await, status, "unchanged");
     }
     // The accepted and partial ones still authorise the agent.
@@ -489,9 +684,18 @@ async fn the_client_ends_the_relationship_an_invitation_created() {
         assert_eq!(app.active_relationship_count(service, &stored_id).await, 0);
 
         // Nothing left to end.
-        assert_backend_error(app.received_deauthorise(&client, &id).await, END, "NO_RELATIONSHIP").await;
-        assert_backend_error(app.relationship_end(&agent, &client).await, "end_agent_relationship", "NO_RELATIONSHIP")
-            .await;
+        assert_backend_error(
+            app.received_deauthorise(&client, &id).await,
+            END,
+            "NO_RELATIONSHIP",
+        )
+        .await;
+        assert_backend_error(
+            app.relationship_end(&agent, &client).await,
+            "end_agent_relationship",
+            "NO_RELATIONSHIP",
+        )
+        .await;
     }
 }
 
@@ -518,23 +722,48 @@ async fn only_an_active_relationship_can_be_ended() {
     let client = app.backend_client("HMRC-MTD-VAT").await;
 
     let pending = app.sent_create_ok(&agent, &client).await;
-    assert_backend_error(app.received_deauthorise(&client, &pending).await, END, "NO_RELATIONSHIP").await;
+    assert_backend_error(
+        app.received_deauthorise(&client, &pending).await,
+        END,
+        "NO_RELATIONSHIP",
+    )
+    .await;
     assert_no_content(app.received_reject(&client, &pending).await).await;
-    assert_backend_error(app.received_deauthorise(&client, &pending).await, END, "NO_RELATIONSHIP").await;
+    assert_backend_error(
+        app.received_deauthorise(&client, &pending).await,
+        END,
+        "NO_RELATIONSHIP",
+    )
+    .await;
 
     let cancelled = app.sent_create_ok(&agent, &client).await;
     assert_no_content(app.sent_cancel(&agent, &cancelled).await).await;
-    assert_backend_error(app.received_deauthorise(&client, &cancelled).await, END, "NO_RELATIONSHIP").await;
+    assert_backend_error(
+        app.received_deauthorise(&client, &cancelled).await,
+        END,
+        "NO_RELATIONSHIP",
+    )
+    .await;
 
     let expired = app.sent_create_ok(&agent, &client).await;
     assert_no_content(app.expire(&expired).await).await;
-    assert_backend_error(app.received_deauthorise(&client, &expired).await, END, "NO_RELATIONSHIP").await;
+    assert_backend_error(
+        app.received_deauthorise(&client, &expired).await,
+        END,
+        "NO_RELATIONSHIP",
+    )
+    .await;
 
     // Ended by the agent: nothing left for the client to end.
     let accepted = app.sent_create_ok(&agent, &client).await;
     app.received_accept_ok(&client, &accepted).await;
     assert_no_content(app.relationship_end(&agent, &client).await).await;
-    assert_backend_error(app.received_deauthorise(&client, &accepted).await, END, "NO_RELATIONSHIP").await;
+    assert_backend_error(
+        app.received_deauthorise(&client, &accepted).await,
+        END,
+        "NO_RELATIONSHIP",
+    )
+    .await;
     let ended = app.sent_invitation(&agent, &accepted).await;
     assert_eq!(ended["relationshipEndedBy"], "Agent", "{ended}");
 
@@ -544,8 +773,16 @@ async fn only_an_active_relationship_can_be_ended() {
     let other = app.create_agent().await;
     let second = app.sent_create_ok(&other, &client).await;
     app.received_accept_ok(&client, &second).await;
-    assert_backend_error(app.received_deauthorise(&client, &first).await, END, "NO_RELATIONSHIP").await;
-    assert!(app.is_related(&other, &client).await, "the other agent's relationship is untouched");
+    assert_backend_error(
+        app.received_deauthorise(&client, &first).await,
+        END,
+        "NO_RELATIONSHIP",
+    )
+    .await;
+    assert!(
+        app.is_related(&other, &client).await,
+        "the other agent's relationship is untouched"
+    );
 }
 
 // ---- the status summary ----
@@ -555,7 +792,11 @@ async fn a_client_with_nothing_has_nothing_to_report() {
     let app = TestApp::start().await;
     for service in SERVICES {
         let client = app.backend_client(service).await;
-        assert_eq!(status_flags(&app, &client.token).await, (false, false, false), "{service}");
+        assert_eq!(
+            status_flags(&app, &client.token).await,
+            (false, false, false),
+            "{service}"
+        );
     }
 }
 
@@ -563,7 +804,10 @@ async fn a_client_with_nothing_has_nothing_to_report() {
 async fn a_pending_invitation_is_no_history() {
     let app = TestApp::start().await;
     let (_, client, _) = vat_fixture(&app).await;
-    assert_eq!(status_flags(&app, &client.token).await, (true, false, false));
+    assert_eq!(
+        status_flags(&app, &client.token).await,
+        (true, false, false)
+    );
 }
 
 #[tokio::test]
@@ -571,18 +815,38 @@ async fn the_status_follows_the_invitations_and_relationships() {
     let app = TestApp::start().await;
     let (agent, client, id) = vat_fixture(&app).await;
     app.received_accept_ok(&client, &id).await;
-    assert_eq!(status_flags(&app, &client.token).await, (false, true, true), "accepted");
+    assert_eq!(
+        status_flags(&app, &client.token).await,
+        (false, true, true),
+        "accepted"
+    );
     let again = app.sent_create_ok(&app.create_agent().await, &client).await;
-    assert_eq!(status_flags(&app, &client.token).await, (true, true, true), "a new invitation pending");
+    assert_eq!(
+        status_flags(&app, &client.token).await,
+        (true, true, true),
+        "a new invitation pending"
+    );
     assert_no_content(app.expire(&again).await).await;
-    assert_eq!(status_flags(&app, &client.token).await, (false, true, true), "it expired");
+    assert_eq!(
+        status_flags(&app, &client.token).await,
+        (false, true, true),
+        "it expired"
+    );
     assert_no_content(app.relationship_end(&agent, &client).await).await;
-    assert_eq!(status_flags(&app, &client.token).await, (false, true, false), "deauthorised");
+    assert_eq!(
+        status_flags(&app, &client.token).await,
+        (false, true, false),
+        "deauthorised"
+    );
 
     // A pending invitation past its expiry date is not pending.
     let (_, other, _) = vat_fixture(&app).await;
     app.advance(Duration::days(21));
-    assert_eq!(status_flags(&app, &other.token).await, (false, true, false), "expired by the clock");
+    assert_eq!(
+        status_flags(&app, &other.token).await,
+        (false, true, false),
+        "expired by the clock"
+    );
 }
 
 #[tokio::test]
@@ -618,7 +882,9 @@ async fn a_caller_with_no_client_enrolment_is_403_not_a_client() {
     let app = TestApp::start().await;
     let agent = app.create_agent().await;
     let unsubscribed = app.create_unsubscribed_agent().await;
-    let nobody = app.create_backend_user("individuals", json!({"serviceNames": []})).await;
+    let nobody = app
+        .create_backend_user("individuals", json!({"serviceNames": []}))
+        .await;
     let nobody_token = string_field(&nobody, "accessToken");
     for token in [&agent.token, &unsubscribed.token, &nobody_token] {
         assert_backend_error(app.client_status(token).await, STATUS, "NOT_A_CLIENT").await;

@@ -24,7 +24,11 @@ const REPLACE: &str = "replace_urn_with_utr";
 fn utr(n: u32) -> String {
     let body = format!("{:09}", n % 1_000_000_000);
     let weights = [6, 7, 8, 9, 10, 5, 4, 3, 2];
-    let sum: u32 = body.bytes().zip(weights).map(|(d, w)| u32::from(d - b'0') * w).sum();
+    let sum: u32 = body
+        .bytes()
+        .zip(weights)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
     let check = "21987654321".as_bytes()[(sum % 11) as usize] as char;
     format!("{check}{body}")
 }
@@ -34,14 +38,22 @@ fn utrs_are_made_with_their_check_digit() {
     assert_eq!(utr(134514321), "2134514321");
     for n in [1, 42, 987654321] {
         let made = utr(n);
-        assert!(agent_auth_server::domain::identifiers::Utr::parse(&made).is_some(), "{made}");
+        assert!(
+            agent_auth_server::domain::identifiers::Utr::parse(&made).is_some(),
+            "{made}"
+        );
     }
 }
 
 /// The stored relationship the agent has with the client for its service, as the database holds it.
 fn active(agent: &Agent, client: &BackendClient, partial: bool) -> ActiveRelationship {
     let (_, client_id) = client.stored_client_id();
-    ActiveRelationship { arn: agent.arn.clone(), service: client.service.to_string(), client_id, partial }
+    ActiveRelationship {
+        arn: agent.arn.clone(),
+        service: client.service.to_string(),
+        client_id,
+        partial,
+    }
 }
 
 /// The invitation as the client reads it.
@@ -60,7 +72,13 @@ async fn journey(service: &'static str) {
 
     // Created: pending, the client sees it with its accept and reject links, nobody is authorised.
     let id = app.sent_create_ok(&agent, &client).await;
-    assert_received_invitation(&received(&app, &client, &id).await, &agent, &client, &id, "Pending");
+    assert_received_invitation(
+        &received(&app, &client, &id).await,
+        &agent,
+        &client,
+        &id,
+        "Pending",
+    );
     assert!(!app.is_related(&agent, &client).await);
 
     // Accepted by the client: the relationship starts with it.
@@ -69,22 +87,54 @@ async fn journey(service: &'static str) {
     let accepted = app.sent_invitation(&agent, &id).await;
     assert_sent_invitation(&app, &accepted, &agent, &client, &id, "Accepted");
     assert_eq!(assert_timestamp(&accepted, "lastUpdated"), app.clock_now());
-    assert_received_invitation(&received(&app, &client, &id).await, &agent, &client, &id, "Accepted");
+    assert_received_invitation(
+        &received(&app, &client, &id).await,
+        &agent,
+        &client,
+        &id,
+        "Accepted",
+    );
     assert_no_content(app.relationship_check(&agent, &client).await).await;
-    assert_eq!(app.active_relationships(service, &stored_id).await, [active(&agent, &client, false)]);
+    assert_eq!(
+        app.active_relationships(service, &stored_id).await,
+        [active(&agent, &client, false)]
+    );
 
     // Deauthorised by the agent.
     app.advance(Duration::hours(1));
     assert_no_content(app.relationship_end(&agent, &client).await).await;
-    assert_backend_error(app.relationship_check(&agent, &client).await, CHECK, "RELATIONSHIP_NOT_FOUND").await;
+    assert_backend_error(
+        app.relationship_check(&agent, &client).await,
+        CHECK,
+        "RELATIONSHIP_NOT_FOUND",
+    )
+    .await;
     let ended = app.sent_invitation(&agent, &id).await;
     assert_sent_invitation(&app, &ended, &agent, &client, &id, "Deauthorised");
     assert_eq!(ended["relationshipEndedBy"], "Agent", "{ended}");
     assert_eq!(assert_timestamp(&ended, "lastUpdated"), app.clock_now());
-    assert_eq!(received(&app, &client, &id).await["relationshipEndedBy"], "Agent");
-    assert_backend_error(app.relationship_end(&agent, &client).await, END, "NO_RELATIONSHIP").await;
-    assert_backend_error(app.received_deauthorise(&client, &id).await, CLIENT_END, "NO_RELATIONSHIP").await;
-    assert_backend_error(app.received_accept(&client, &id).await, ACCEPT, "INVALID_INVITATION_STATUS").await;
+    assert_eq!(
+        received(&app, &client, &id).await["relationshipEndedBy"],
+        "Agent"
+    );
+    assert_backend_error(
+        app.relationship_end(&agent, &client).await,
+        END,
+        "NO_RELATIONSHIP",
+    )
+    .await;
+    assert_backend_error(
+        app.received_deauthorise(&client, &id).await,
+        CLIENT_END,
+        "NO_RELATIONSHIP",
+    )
+    .await;
+    assert_backend_error(
+        app.received_accept(&client, &id).await,
+        ACCEPT,
+        "INVALID_INVITATION_STATUS",
+    )
+    .await;
     assert_eq!(app.active_relationship_count(service, &stored_id).await, 0);
 
     // Again, and this time the client ends it.
@@ -96,23 +146,61 @@ async fn journey(service: &'static str) {
     let ended = app.sent_invitation(&agent, &id).await;
     assert_sent_invitation(&app, &ended, &agent, &client, &id, "Deauthorised");
     assert_eq!(ended["relationshipEndedBy"], "Client", "{ended}");
-    assert_backend_error(app.relationship_end(&agent, &client).await, END, "NO_RELATIONSHIP").await;
+    assert_backend_error(
+        app.relationship_end(&agent, &client).await,
+        END,
+        "NO_RELATIONSHIP",
+    )
+    .await;
     assert_eq!(app.active_relationship_count(service, &stored_id).await, 0);
 
     // Rejected.
     let id = app.sent_create_ok(&agent, &client).await;
     assert_no_content(app.received_reject(&client, &id).await).await;
-    assert_sent_invitation(&app, &app.sent_invitation(&agent, &id).await, &agent, &client, &id, "Rejected");
-    assert_backend_error(app.received_accept(&client, &id).await, ACCEPT, "INVALID_INVITATION_STATUS").await;
-    assert_backend_error(app.sent_cancel(&agent, &id).await, CANCEL, "INVALID_INVITATION_STATUS").await;
+    assert_sent_invitation(
+        &app,
+        &app.sent_invitation(&agent, &id).await,
+        &agent,
+        &client,
+        &id,
+        "Rejected",
+    );
+    assert_backend_error(
+        app.received_accept(&client, &id).await,
+        ACCEPT,
+        "INVALID_INVITATION_STATUS",
+    )
+    .await;
+    assert_backend_error(
+        app.sent_cancel(&agent, &id).await,
+        CANCEL,
+        "INVALID_INVITATION_STATUS",
+    )
+    .await;
     assert!(!app.is_related(&agent, &client).await);
 
     // Cancelled.
     let id = app.sent_create_ok(&agent, &client).await;
     assert_no_content(app.sent_cancel(&agent, &id).await).await;
-    assert_received_invitation(&received(&app, &client, &id).await, &agent, &client, &id, "Cancelled");
-    assert_backend_error(app.received_accept(&client, &id).await, ACCEPT, "INVALID_INVITATION_STATUS").await;
-    assert_backend_error(app.received_reject(&client, &id).await, REJECT, "INVALID_INVITATION_STATUS").await;
+    assert_received_invitation(
+        &received(&app, &client, &id).await,
+        &agent,
+        &client,
+        &id,
+        "Cancelled",
+    );
+    assert_backend_error(
+        app.received_accept(&client, &id).await,
+        ACCEPT,
+        "INVALID_INVITATION_STATUS",
+    )
+    .await;
+    assert_backend_error(
+        app.received_reject(&client, &id).await,
+        REJECT,
+        "INVALID_INVITATION_STATUS",
+    )
+    .await;
     assert!(!app.is_related(&agent, &client).await);
 
     // Expired through test support.
@@ -120,9 +208,24 @@ async fn journey(service: &'static str) {
     assert_no_content(app.expire(&id).await).await;
     assert_eq!(app.sent_status(&agent, &id).await, "Expired");
     assert_eq!(received(&app, &client, &id).await["status"], "Expired");
-    assert_backend_error(app.received_accept(&client, &id).await, ACCEPT, "INVALID_INVITATION_STATUS").await;
-    assert_backend_error(app.received_reject(&client, &id).await, REJECT, "INVALID_INVITATION_STATUS").await;
-    assert_backend_error(app.sent_cancel(&agent, &id).await, CANCEL, "INVALID_INVITATION_STATUS").await;
+    assert_backend_error(
+        app.received_accept(&client, &id).await,
+        ACCEPT,
+        "INVALID_INVITATION_STATUS",
+    )
+    .await;
+    assert_backend_error(
+        app.received_reject(&client, &id).await,
+        REJECT,
+        "INVALID_INVITATION_STATUS",
+    )
+    .await;
+    assert_backend_error(
+        app.sent_cancel(&agent, &id).await,
+        CANCEL,
+        "INVALID_INVITATION_STATUS",
+    )
+    .await;
     assert!(!app.is_related(&agent, &client).await);
 
     // Expired by the clock, 21 days on.
@@ -130,15 +233,34 @@ async fn journey(service: &'static str) {
     app.advance(Duration::days(21));
     let expired = app.sent_invitation(&agent, &id).await;
     assert_sent_invitation(&app, &expired, &agent, &client, &id, "Expired");
-    assert_received_invitation(&received(&app, &client, &id).await, &agent, &client, &id, "Expired");
-    assert_backend_error(app.received_accept(&client, &id).await, ACCEPT, "INVALID_INVITATION_STATUS").await;
-    assert_backend_error(app.sent_cancel(&agent, &id).await, CANCEL, "INVALID_INVITATION_STATUS").await;
+    assert_received_invitation(
+        &received(&app, &client, &id).await,
+        &agent,
+        &client,
+        &id,
+        "Expired",
+    );
+    assert_backend_error(
+        app.received_accept(&client, &id).await,
+        ACCEPT,
+        "INVALID_INVITATION_STATUS",
+    )
+    .await;
+    assert_backend_error(
+        app.sent_cancel(&agent, &id).await,
+        CANCEL,
+        "INVALID_INVITATION_STATUS",
+    )
+    .await;
 
     // Nothing left blocks a new request, and it is answered as before.
     let id = app.sent_create_ok(&agent, &client).await;
     app.received_accept_ok(&client, &id).await;
     assert!(app.is_related(&agent, &client).await);
-    assert_eq!(app.active_relationships(service, &stored_id).await, [active(&agent, &client, false)]);
+    assert_eq!(
+        app.active_relationships(service, &stored_id).await,
+        [active(&agent, &client, false)]
+    );
 }
 
 #[tokio::test]
@@ -195,7 +317,10 @@ async fn a_new_agent_displaces_the_old_one_for_every_service_but_supporting_mtd_
         app.advance(Duration::minutes(1));
         app.received_accept_ok(&client, &new_id).await;
 
-        assert!(!app.is_related(&old, &client).await, "{service}: the old agent lost it");
+        assert!(
+            !app.is_related(&old, &client).await,
+            "{service}: the old agent lost it"
+        );
         assert!(app.is_related(&new, &client).await, "{service}");
         let displaced = app.sent_invitation(&old, &old_id).await;
         assert_sent_invitation(&app, &displaced, &old, &client, &old_id, "Deauthorised");
@@ -203,7 +328,11 @@ async fn a_new_agent_displaces_the_old_one_for_every_service_but_supporting_mtd_
         assert_eq!(assert_timestamp(&displaced, "lastUpdated"), app.clock_now());
         assert_eq!(app.sent_status(&new, &new_id).await, "Accepted");
         let (_, stored_id) = client.stored_client_id();
-        assert_eq!(app.active_relationships(service, &stored_id).await, [active(&new, &client, false)], "{service}");
+        assert_eq!(
+            app.active_relationships(service, &stored_id).await,
+            [active(&new, &client, false)],
+            "{service}"
+        );
     }
 }
 
@@ -224,14 +353,28 @@ async fn several_supporting_agents_at_once_beside_one_main_agent() {
     app.received_accept_ok(&main, &main_id).await;
 
     for (agent, id) in &supporting {
-        assert!(app.is_related(agent, &client).await, "every supporting agent stays");
-        assert!(!app.is_related(agent, &main).await, "a supporting agent is not the main agent");
+        assert!(
+            app.is_related(agent, &client).await,
+            "every supporting agent stays"
+        );
+        assert!(
+            !app.is_related(agent, &main).await,
+            "a supporting agent is not the main agent"
+        );
         assert_eq!(app.sent_status(agent, id).await, "Accepted");
     }
     assert!(app.is_related(&main_agent, &main).await);
     assert!(!app.is_related(&main_agent, &client).await);
-    assert_eq!(app.active_relationship_count("HMRC-MTD-IT-SUPP", &client.enrolment_id).await, 3);
-    assert_eq!(app.active_relationship_count("HMRC-MTD-IT", &client.enrolment_id).await, 1);
+    assert_eq!(
+        app.active_relationship_count("HMRC-MTD-IT-SUPP", &client.enrolment_id)
+            .await,
+        3
+    );
+    assert_eq!(
+        app.active_relationship_count("HMRC-MTD-IT", &client.enrolment_id)
+            .await,
+        1
+    );
 
     // A new main agent displaces only the old main agent.
     let new_main = app.create_agent().await;
@@ -242,7 +385,11 @@ async fn several_supporting_agents_at_once_beside_one_main_agent() {
     for (agent, _) in &supporting {
         assert!(app.is_related(agent, &client).await);
     }
-    assert_eq!(app.active_relationship_count("HMRC-MTD-IT-SUPP", &client.enrolment_id).await, 3);
+    assert_eq!(
+        app.active_relationship_count("HMRC-MTD-IT-SUPP", &client.enrolment_id)
+            .await,
+        3
+    );
 }
 
 #[tokio::test]
@@ -265,23 +412,40 @@ async fn an_agent_switching_between_main_and_supporting_loses_its_other_relation
     assert!(app.is_related(&agent, &supp).await);
     assert!(!app.is_related(&agent, &main).await);
     let ended = app.sent_invitation(&agent, &main_id).await;
-    assert_eq!((ended["status"].as_str(), ended["relationshipEndedBy"].as_str()), (Some("Deauthorised"), Some("Client")));
+    assert_eq!(
+        (
+            ended["status"].as_str(),
+            ended["relationshipEndedBy"].as_str()
+        ),
+        (Some("Deauthorised"), Some("Client"))
+    );
     // ...and back to main: the supporting relationship ends.
     let back_id = app.sent_create_ok(&agent, &main).await;
     app.received_accept_ok(&main, &back_id).await;
     assert!(app.is_related(&agent, &main).await);
     assert!(!app.is_related(&agent, &supp).await);
     let ended = app.sent_invitation(&agent, &supp_id).await;
-    assert_eq!((ended["status"].as_str(), ended["relationshipEndedBy"].as_str()), (Some("Deauthorised"), Some("Client")));
+    assert_eq!(
+        (
+            ended["status"].as_str(),
+            ended["relationshipEndedBy"].as_str()
+        ),
+        (Some("Deauthorised"), Some("Client"))
+    );
 
     // The other supporting agent was never touched.
     assert!(app.is_related(&supporter, &supp).await);
     assert_eq!(app.sent_status(&supporter, &supporter_id).await, "Accepted");
     assert_eq!(
-        app.active_relationships("HMRC-MTD-IT-SUPP", &main.enrolment_id).await,
+        app.active_relationships("HMRC-MTD-IT-SUPP", &main.enrolment_id)
+            .await,
         [active(&supporter, &supp, false)]
     );
-    assert_eq!(app.active_relationships("HMRC-MTD-IT", &main.enrolment_id).await, [active(&agent, &main, false)]);
+    assert_eq!(
+        app.active_relationships("HMRC-MTD-IT", &main.enrolment_id)
+            .await,
+        [active(&agent, &main, false)]
+    );
 }
 
 // ---- partial authorisation and the alternative-ITSA update ----
@@ -297,37 +461,88 @@ async fn an_alt_itsa_client_gives_partialauth_which_becomes_full_after_sign_up()
         app.received_accept_ok(&client, &id).await;
         let partial = app.sent_invitation(&agent, &id).await;
         assert_sent_invitation(&app, &partial, &agent, &client, &id, "Partialauth");
-        assert_received_invitation(&received(&app, &client, &id).await, &agent, &client, &id, "Partialauth");
-        assert!(app.is_related(&agent, &client).await, "a partial authorisation answers the check by NINO");
-        assert_eq!(app.active_relationships(service, &nino).await, [active(&agent, &client, true)]);
+        assert_received_invitation(
+            &received(&app, &client, &id).await,
+            &agent,
+            &client,
+            &id,
+            "Partialauth",
+        );
+        assert!(
+            app.is_related(&agent, &client).await,
+            "a partial authorisation answers the check by NINO"
+        );
+        assert_eq!(
+            app.active_relationships(service, &nino).await,
+            [active(&agent, &client, true)]
+        );
         // Accepting again changes nothing.
         app.received_accept_ok(&client, &id).await;
         assert_eq!(app.sent_status(&agent, &id).await, "Partialauth");
 
         // Not signed up yet: nothing to update.
-        assert_backend_error(app.alt_itsa_update(service, &nino).await, ALT_ITSA, "ALT_ITSA_NOT_FOUND").await;
+        assert_backend_error(
+            app.alt_itsa_update(service, &nino).await,
+            ALT_ITSA,
+            "ALT_ITSA_NOT_FOUND",
+        )
+        .await;
 
         let response = app.sign_up_mtd_income_tax(&nino).await;
         let mtditid = string_field(&assert_json(response, StatusCode::OK).await, "mtdItId");
         app.advance(Duration::minutes(1));
-        let (_, text) = assert_status(app.alt_itsa_update(service, &nino).await, StatusCode::CREATED).await;
+        let (_, text) = assert_status(
+            app.alt_itsa_update(service, &nino).await,
+            StatusCode::CREATED,
+        )
+        .await;
         assert!(text.is_empty(), "no body: {text}");
 
         // The partial authorisation became a full relationship under the MTDITID.
-        let signed_up = BackendClient { enrolment: "MTDITID", enrolment_id: mtditid.clone(), ..client.clone() };
+        let signed_up = BackendClient {
+            enrolment: "MTDITID",
+            enrolment_id: mtditid.clone(),
+            ..client.clone()
+        };
         let full = app.sent_invitation(&agent, &id).await;
         assert_sent_invitation(&app, &full, &agent, &signed_up, &id, "Accepted");
-        assert_eq!((full["clientIdType"].as_str(), full["clientId"].as_str()), (Some("MTDITID"), Some(mtditid.as_str())));
-        assert_eq!((full["suppliedClientIdType"].as_str(), full["suppliedClientId"].as_str()), (Some("ni"), Some(nino.as_str())));
+        assert_eq!(
+            (full["clientIdType"].as_str(), full["clientId"].as_str()),
+            (Some("MTDITID"), Some(mtditid.as_str()))
+        );
+        assert_eq!(
+            (
+                full["suppliedClientIdType"].as_str(),
+                full["suppliedClientId"].as_str()
+            ),
+            (Some("ni"), Some(nino.as_str()))
+        );
         assert_eq!(assert_timestamp(&full, "lastUpdated"), app.clock_now());
-        assert!(app.is_related(&agent, &client).await, "the check by NINO still answers 204");
-        assert_eq!(app.active_relationships(service, &mtditid).await, [active(&agent, &signed_up, false)]);
+        assert!(
+            app.is_related(&agent, &client).await,
+            "the check by NINO still answers 204"
+        );
+        assert_eq!(
+            app.active_relationships(service, &mtditid).await,
+            [active(&agent, &signed_up, false)]
+        );
         assert_eq!(app.active_relationship_count(service, &nino).await, 0);
         // The client now finds it under its MTDITID.
-        assert_received_invitation(&received(&app, &signed_up, &id).await, &agent, &signed_up, &id, "Accepted");
+        assert_received_invitation(
+            &received(&app, &signed_up, &id).await,
+            &agent,
+            &signed_up,
+            &id,
+            "Accepted",
+        );
 
         // Done: nothing is left to update.
-        assert_backend_error(app.alt_itsa_update(service, &nino).await, ALT_ITSA, "ALT_ITSA_NOT_FOUND").await;
+        assert_backend_error(
+            app.alt_itsa_update(service, &nino).await,
+            ALT_ITSA,
+            "ALT_ITSA_NOT_FOUND",
+        )
+        .await;
         // The agent can end the full relationship by NINO.
         assert_no_content(app.relationship_end(&agent, &client).await).await;
         assert!(!app.is_related(&agent, &client).await);
@@ -345,7 +560,11 @@ async fn the_alt_itsa_update_moves_pending_invitations_to_the_mtditid() {
     let mtditid = string_field(&assert_json(response, StatusCode::OK).await, "mtdItId");
 
     assert_no_content(app.alt_itsa_update("HMRC-MTD-IT", &nino).await).await;
-    let signed_up = BackendClient { enrolment: "MTDITID", enrolment_id: mtditid.clone(), ..client.clone() };
+    let signed_up = BackendClient {
+        enrolment: "MTDITID",
+        enrolment_id: mtditid.clone(),
+        ..client.clone()
+    };
     let moved = app.sent_invitation(&agent, &id).await;
     assert_sent_invitation(&app, &moved, &agent, &signed_up, &id, "Pending");
     assert!(!app.is_related(&agent, &client).await);
@@ -354,14 +573,30 @@ async fn the_alt_itsa_update_moves_pending_invitations_to_the_mtditid() {
     app.received_accept_ok(&signed_up, &id).await;
     assert_eq!(app.sent_status(&agent, &id).await, "Accepted");
     assert!(app.is_related(&agent, &client).await);
-    assert_eq!(app.active_relationships("HMRC-MTD-IT", &mtditid).await, [active(&agent, &signed_up, false)]);
+    assert_eq!(
+        app.active_relationships("HMRC-MTD-IT", &mtditid).await,
+        [active(&agent, &signed_up, false)]
+    );
 
     // Only the service named is updated.
     let supp = app.backend_alt_itsa_client("HMRC-MTD-IT-SUPP").await;
     app.sent_create_ok(&agent, &supp).await;
-    assert_json(app.sign_up_mtd_income_tax(&supp.client_id).await, StatusCode::OK).await;
-    assert_backend_error(app.alt_itsa_update("HMRC-MTD-IT", &supp.client_id).await, ALT_ITSA, "ALT_ITSA_NOT_FOUND").await;
-    assert_no_content(app.alt_itsa_update("HMRC-MTD-IT-SUPP", &supp.client_id).await).await;
+    assert_json(
+        app.sign_up_mtd_income_tax(&supp.client_id).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_backend_error(
+        app.alt_itsa_update("HMRC-MTD-IT", &supp.client_id).await,
+        ALT_ITSA,
+        "ALT_ITSA_NOT_FOUND",
+    )
+    .await;
+    assert_no_content(
+        app.alt_itsa_update("HMRC-MTD-IT-SUPP", &supp.client_id)
+            .await,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -371,21 +606,45 @@ async fn the_alt_itsa_update_with_nothing_to_update_is_404() {
     // No MTDITID yet, with a pending invitation.
     let alt = app.backend_alt_itsa_client("HMRC-MTD-IT").await;
     app.sent_create_ok(&agent, &alt).await;
-    assert_backend_error(app.alt_itsa_update("HMRC-MTD-IT", &alt.client_id).await, ALT_ITSA, "ALT_ITSA_NOT_FOUND").await;
+    assert_backend_error(
+        app.alt_itsa_update("HMRC-MTD-IT", &alt.client_id).await,
+        ALT_ITSA,
+        "ALT_ITSA_NOT_FOUND",
+    )
+    .await;
     // An MTDITID, but no invitation names the client by NINO (it was invited by MTDITID).
     let itsa = app.backend_client("HMRC-MTD-IT").await;
     let id = app.sent_create_ok(&agent, &itsa).await;
     app.received_accept_ok(&itsa, &id).await;
-    assert_backend_error(app.alt_itsa_update("HMRC-MTD-IT", &itsa.client_id).await, ALT_ITSA, "ALT_ITSA_NOT_FOUND").await;
+    assert_backend_error(
+        app.alt_itsa_update("HMRC-MTD-IT", &itsa.client_id).await,
+        ALT_ITSA,
+        "ALT_ITSA_NOT_FOUND",
+    )
+    .await;
     // Nobody at all.
-    assert_backend_error(app.alt_itsa_update("HMRC-MTD-IT", UNREGISTERED_NINO).await, ALT_ITSA, "ALT_ITSA_NOT_FOUND").await;
+    assert_backend_error(
+        app.alt_itsa_update("HMRC-MTD-IT", UNREGISTERED_NINO).await,
+        ALT_ITSA,
+        "ALT_ITSA_NOT_FOUND",
+    )
+    .await;
     // A partial authorisation the client ended is not updated.
     let ended = app.backend_alt_itsa_client("HMRC-MTD-IT").await;
     let id = app.sent_create_ok(&agent, &ended).await;
     app.received_accept_ok(&ended, &id).await;
     assert_no_content(app.received_deauthorise(&ended, &id).await).await;
-    assert_json(app.sign_up_mtd_income_tax(&ended.client_id).await, StatusCode::OK).await;
-    assert_backend_error(app.alt_itsa_update("HMRC-MTD-IT", &ended.client_id).await, ALT_ITSA, "ALT_ITSA_NOT_FOUND").await;
+    assert_json(
+        app.sign_up_mtd_income_tax(&ended.client_id).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_backend_error(
+        app.alt_itsa_update("HMRC-MTD-IT", &ended.client_id).await,
+        ALT_ITSA,
+        "ALT_ITSA_NOT_FOUND",
+    )
+    .await;
     assert_eq!(app.sent_status(&agent, &id).await, "Deauthorised");
 }
 
@@ -393,11 +652,27 @@ async fn the_alt_itsa_update_with_nothing_to_update_is_404() {
 async fn the_alt_itsa_update_validates_the_service_and_the_nino() {
     let app = TestApp::start().await;
     let alt = app.backend_alt_itsa_client("HMRC-MTD-IT").await;
-    for service in ["HMRC-MTD-VAT", "PERSONAL-INCOME-RECORD", "MTD-IT", "hmrc-mtd-it", "HMRC-XYZ"] {
-        assert_backend_error(app.alt_itsa_update(service, &alt.client_id).await, ALT_ITSA, "BAD_REQUEST").await;
+    for service in [
+        "HMRC-MTD-VAT",
+        "PERSONAL-INCOME-RECORD",
+        "MTD-IT",
+        "hmrc-mtd-it",
+        "HMRC-XYZ",
+    ] {
+        assert_backend_error(
+            app.alt_itsa_update(service, &alt.client_id).await,
+            ALT_ITSA,
+            "BAD_REQUEST",
+        )
+        .await;
     }
     for nino in ["AB12345", "101747696", "DA123456C"] {
-        assert_backend_error(app.alt_itsa_update("HMRC-MTD-IT", nino).await, ALT_ITSA, "CLIENT_ID_FORMAT_INVALID").await;
+        assert_backend_error(
+            app.alt_itsa_update("HMRC-MTD-IT", nino).await,
+            ALT_ITSA,
+            "CLIENT_ID_FORMAT_INVALID",
+        )
+        .await;
     }
 }
 
@@ -416,7 +691,13 @@ async fn a_partial_main_agent_is_displaced_by_a_new_main_agent() {
     assert!(!app.is_related(&old, &client).await);
     assert!(app.is_related(&new, &client).await);
     let displaced = app.sent_invitation(&old, &old_id).await;
-    assert_eq!((displaced["status"].as_str(), displaced["relationshipEndedBy"].as_str()), (Some("Deauthorised"), Some("Client")));
+    assert_eq!(
+        (
+            displaced["status"].as_str(),
+            displaced["relationshipEndedBy"].as_str()
+        ),
+        (Some("Deauthorised"), Some("Client"))
+    );
 }
 
 #[tokio::test]
@@ -430,12 +711,22 @@ async fn a_partial_main_agent_is_displaced_by_a_main_agent_invited_after_sign_up
 
     // The client signs up (HMRC has not yet run the alternative-ITSA update) and a new main agent, invited
     // now by MTDITID, is accepted: one main agent at a time (DOMAIN §7).
-    let mtditid = string_field(&assert_json(app.sign_up_mtd_income_tax(&nino).await, StatusCode::OK).await, "mtdItId");
-    let signed_up = BackendClient { enrolment: "MTDITID", enrolment_id: mtditid.clone(), ..client.clone() };
+    let mtditid = string_field(
+        &assert_json(app.sign_up_mtd_income_tax(&nino).await, StatusCode::OK).await,
+        "mtdItId",
+    );
+    let signed_up = BackendClient {
+        enrolment: "MTDITID",
+        enrolment_id: mtditid.clone(),
+        ..client.clone()
+    };
     let new_id = app.sent_create_ok(&new, &signed_up).await;
     app.received_accept_ok(&signed_up, &new_id).await;
     assert!(app.is_related(&new, &client).await);
-    assert!(!app.is_related(&old, &client).await, "two main agents: the partial authorisation survived");
+    assert!(
+        !app.is_related(&old, &client).await,
+        "two main agents: the partial authorisation survived"
+    );
     assert_eq!(app.sent_status(&old, &old_id).await, "Deauthorised");
 }
 
@@ -449,22 +740,37 @@ async fn replacing_a_urn_moves_a_pending_invitation_to_the_utr() {
     let id = app.sent_create_ok(&agent, &trust).await;
     let new_utr = utr(111_222_333);
 
-    let (_, text) = assert_status(app.replace_urn_with_utr(&trust.client_id, &new_utr).await, StatusCode::CREATED).await;
+    let (_, text) = assert_status(
+        app.replace_urn_with_utr(&trust.client_id, &new_utr).await,
+        StatusCode::CREATED,
+    )
+    .await;
     assert!(text.is_empty(), "no body: {text}");
     let moved = app.sent_invitation(&agent, &id).await;
     assert_eq!(moved["service"], "HMRC-TERS-ORG", "{moved}");
     assert_eq!(moved["clientIdType"], "utr", "{moved}");
     assert_eq!(moved["clientId"], new_utr.as_str(), "{moved}");
     assert_eq!(moved["status"], "Pending", "{moved}");
-    assert_eq!(app.sent_ids(&agent, ALL).await, [id.clone()], "moved, not copied");
+    assert_eq!(
+        app.sent_ids(&agent, ALL).await,
+        vec![id.clone()],
+        "moved, not copied"
+    );
     let taxable = BackendClient {
         service: "HMRC-TERS-ORG",
         client_id_type: "utr",
         client_id: new_utr.clone(),
         ..trust.clone()
     };
-    assert!(!app.is_related(&agent, &taxable).await, "nothing was accepted");
-    assert_eq!(app.sent_ids(&agent, &format!("{ALL}&service=HMRC-TERS-ORG")).await, [id]);
+    assert!(
+        !app.is_related(&agent, &taxable).await,
+        "nothing was accepted"
+    );
+    assert_eq!(
+        app.sent_ids(&agent, &format!("{ALL}&service=HMRC-TERS-ORG"))
+            .await,
+        [id]
+    );
 }
 
 #[tokio::test]
@@ -476,20 +782,36 @@ async fn replacing_a_urn_moves_an_active_relationship_to_the_utr() {
     app.received_accept_ok(&trust, &id).await;
     let new_utr = utr(222_333_444);
 
-    assert_status(app.replace_urn_with_utr(&trust.client_id, &new_utr).await, StatusCode::CREATED).await;
+    assert_status(
+        app.replace_urn_with_utr(&trust.client_id, &new_utr).await,
+        StatusCode::CREATED,
+    )
+    .await;
     let taxable = BackendClient {
         service: "HMRC-TERS-ORG",
         client_id_type: "utr",
         client_id: new_utr.clone(),
         ..trust.clone()
     };
-    assert!(app.is_related(&agent, &taxable).await, "an HMRC-TERS-ORG relationship for the UTR");
+    assert!(
+        app.is_related(&agent, &taxable).await,
+        "an HMRC-TERS-ORG relationship for the UTR"
+    );
     assert!(!app.is_related(&agent, &trust).await, "the URN one ended");
     assert_eq!(
         app.active_relationships("HMRC-TERS-ORG", &new_utr).await,
-        [ActiveRelationship { arn: agent.arn.clone(), service: "HMRC-TERS-ORG".into(), client_id: new_utr.clone(), partial: false }]
+        [ActiveRelationship {
+            arn: agent.arn.clone(),
+            service: "HMRC-TERS-ORG".into(),
+            client_id: new_utr.clone(),
+            partial: false
+        }]
     );
-    assert_eq!(app.active_relationship_count("HMRC-TERSNT-ORG", &trust.client_id).await, 0);
+    assert_eq!(
+        app.active_relationship_count("HMRC-TERSNT-ORG", &trust.client_id)
+            .await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -501,13 +823,27 @@ async fn replacing_a_urn_moves_the_accepted_invitation_itself() {
     app.received_accept_ok(&trust, &id).await;
     let new_utr = utr(333_444_555);
 
-    assert_status(app.replace_urn_with_utr(&trust.client_id, &new_utr).await, StatusCode::CREATED).await;
+    assert_status(
+        app.replace_urn_with_utr(&trust.client_id, &new_utr).await,
+        StatusCode::CREATED,
+    )
+    .await;
     // The contract: the latest invitation "is moved to the UTR (service HMRC-TERS-ORG, client id type utr, client id
     // the UTR)", and its relationship with it.
     let moved = app.sent_invitation(&agent, &id).await;
     assert_eq!(
-        (moved["service"].as_str(), moved["clientIdType"].as_str(), moved["clientId"].as_str(), moved["status"].as_str()),
-        (Some("HMRC-TERS-ORG"), Some("utr"), Some(new_utr.as_str()), Some("Accepted")),
+        (
+            moved["service"].as_str(),
+            moved["clientIdType"].as_str(),
+            moved["clientId"].as_str(),
+            moved["status"].as_str()
+        ),
+        (
+            Some("HMRC-TERS-ORG"),
+            Some("utr"),
+            Some(new_utr.as_str()),
+            Some("Accepted")
+        ),
         "{moved}"
     );
 }
@@ -531,10 +867,22 @@ async fn replacing_a_urn_whose_latest_invitation_is_neither_pending_nor_active_i
         };
         let before = app.sent_invitation(&agent, &id).await;
         n += 1;
-        let (_, text) = assert_status(app.replace_urn_with_utr(&trust.client_id, &utr(n)).await, StatusCode::NO_CONTENT).await;
+        let (_, text) = assert_status(
+            app.replace_urn_with_utr(&trust.client_id, &utr(n)).await,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
         assert!(text.is_empty());
-        assert_eq!(app.sent_invitation(&agent, &id).await, before, "{outcome}: nothing changes");
-        assert_eq!(app.active_relationship_count("HMRC-TERS-ORG", &utr(n)).await, 0);
+        assert_eq!(
+            app.sent_invitation(&agent, &id).await,
+            before,
+            "{outcome}: nothing changes"
+        );
+        assert_eq!(
+            app.active_relationship_count("HMRC-TERS-ORG", &utr(n))
+                .await,
+            0
+        );
     }
 }
 
@@ -548,10 +896,20 @@ async fn replacing_looks_at_the_latest_invitation_only() {
     app.advance(Duration::minutes(1));
     let newer = app.sent_create_ok(&second, &trust).await;
     let new_utr = utr(555_666_777);
-    assert_status(app.replace_urn_with_utr(&trust.client_id, &new_utr).await, StatusCode::CREATED).await;
-    assert_eq!(app.sent_invitation(&second, &newer).await["clientId"], new_utr.as_str());
+    assert_status(
+        app.replace_urn_with_utr(&trust.client_id, &new_utr).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(
+        app.sent_invitation(&second, &newer).await["clientId"],
+        new_utr.as_str()
+    );
     let untouched = app.sent_invitation(&first, &older).await;
-    assert_eq!((untouched["service"].as_str(), untouched["status"].as_str()), (Some("HMRC-TERSNT-ORG"), Some("Rejected")));
+    assert_eq!(
+        (untouched["service"].as_str(), untouched["status"].as_str()),
+        (Some("HMRC-TERSNT-ORG"), Some("Rejected"))
+    );
 }
 
 #[tokio::test]
@@ -559,8 +917,18 @@ async fn replacing_an_unknown_urn_is_404_and_malformed_identifiers_400() {
     let app = TestApp::start().await;
     // A trust with no invitation at all.
     let trust = app.backend_client("HMRC-TERSNT-ORG").await;
-    assert_backend_error(app.replace_urn_with_utr(&trust.client_id, &utr(7)).await, REPLACE, "INVITATION_NOT_FOUND").await;
-    assert_backend_error(app.replace_urn_with_utr("XZTRUST99999999", &utr(8)).await, REPLACE, "INVITATION_NOT_FOUND").await;
+    assert_backend_error(
+        app.replace_urn_with_utr(&trust.client_id, &utr(7)).await,
+        REPLACE,
+        "INVITATION_NOT_FOUND",
+    )
+    .await;
+    assert_backend_error(
+        app.replace_urn_with_utr("XZTRUST99999999", &utr(8)).await,
+        REPLACE,
+        "INVITATION_NOT_FOUND",
+    )
+    .await;
     for (urn, new_utr) in [
         ("XA-TRUST", utr(9)),
         ("XATRUST1234567890", utr(9)),
@@ -568,7 +936,12 @@ async fn replacing_an_unknown_urn_is_404_and_malformed_identifiers_400() {
         (trust.client_id.as_str(), "12345".to_string()),
         (trust.client_id.as_str(), "ABCDEFGHIJ".to_string()),
     ] {
-        assert_backend_error(app.replace_urn_with_utr(urn, &new_utr).await, REPLACE, "CLIENT_ID_FORMAT_INVALID").await;
+        assert_backend_error(
+            app.replace_urn_with_utr(urn, &new_utr).await,
+            REPLACE,
+            "CLIENT_ID_FORMAT_INVALID",
+        )
+        .await;
     }
 }
 
@@ -579,13 +952,29 @@ async fn the_maintenance_calls_need_no_authentication() {
     // With a client's or an agent's token they work just the same.
     let alt = app.backend_alt_itsa_client("HMRC-MTD-IT").await;
     app.sent_create_ok(&agent, &alt).await;
-    assert_json(app.sign_up_mtd_income_tax(&alt.client_id).await, StatusCode::OK).await;
+    assert_json(
+        app.sign_up_mtd_income_tax(&alt.client_id).await,
+        StatusCode::OK,
+    )
+    .await;
     let path = format!("{BACKEND}/alt-itsa/HMRC-MTD-IT/update/{}", alt.client_id);
-    let response = app.backend(reqwest::Method::PUT, &path, &agent.token).send().await.unwrap();
+    let response = app
+        .backend(reqwest::Method::PUT, &path, &agent.token)
+        .send()
+        .await
+        .unwrap();
     assert_no_content(response).await;
     let trust = app.backend_client("HMRC-TERSNT-ORG").await;
     app.sent_create_ok(&agent, &trust).await;
-    let path = format!("{BACKEND}/invitations/{}/replace/utr/{}", trust.client_id, utr(10));
-    let response = app.backend(reqwest::Method::POST, &path, &trust.token).send().await.unwrap();
+    let path = format!(
+        "{BACKEND}/invitations/{}/replace/utr/{}",
+        trust.client_id,
+        utr(10)
+    );
+    let response = app
+        .backend(reqwest::Method::POST, &path, &trust.token)
+        .send()
+        .await
+        .unwrap();
     assert_status(response, StatusCode::CREATED).await;
 }

@@ -8,10 +8,22 @@ use crate::harness::*;
 const VARIANTS: [(Option<&str>, &str); 6] = [
     (None, "406/ACCEPT_HEADER_MISSING"),
     (Some("application/json"), "406/ACCEPT_HEADER_INVALID"),
-    (Some("application/vnd.hmrc.2+json"), "406/ACCEPT_HEADER_INVALID"),
-    (Some("application/vnd.hmrc.9.0+json"), "400/BAD_REQUEST_VERSION"),
-    (Some("application/vnd.hmrc.1.1+json"), "400/BAD_REQUEST_VERSION"),
-    (Some("application/vnd.hmrc.{version}+xml"), "400/BAD_REQUEST_CONTENT_TYPE"),
+    (
+        Some("application/vnd.hmrc.2+json"),
+        "406/ACCEPT_HEADER_INVALID",
+    ),
+    (
+        Some("application/vnd.hmrc.9.0+json"),
+        "400/BAD_REQUEST_VERSION",
+    ),
+    (
+        Some("application/vnd.hmrc.1.1+json"),
+        "400/BAD_REQUEST_VERSION",
+    ),
+    (
+        Some("application/vnd.hmrc.{version}+xml"),
+        "400/BAD_REQUEST_CONTENT_TYPE",
+    ),
 ];
 
 pub fn scenarios(templates: &[Template]) -> Vec<Scenario> {
@@ -21,22 +33,35 @@ pub fn scenarios(templates: &[Template]) -> Vec<Scenario> {
             let version = template.accept_version?;
             let operation = template.operation;
             let build = template.build;
-            let covers: Vec<String> = VARIANTS.iter().map(|(_, entry)| format!("{operation}/{entry}")).collect();
+            let covers: Vec<String> = VARIANTS
+                .iter()
+                .map(|(_, entry)| format!("{operation}/{entry}"))
+                .collect();
             let mut unique = covers.clone();
             unique.dedup();
-            Some(Scenario::with_covers(format!("accept header: {operation}"), unique, move |ctx| async move {
-                let f = ctx.fixtures().clone();
-                for (header, entry) in VARIANTS {
-                    // A version this operation does not serve, whatever it serves.
-                    let header = header.map(|h| {
-                        let h = h.replace("{version}", version);
-                        if h == format!("application/vnd.hmrc.{version}+json") { "application/vnd.hmrc.9.9+json".into() } else { h }
-                    });
-                    let request = build(&f, &f.agent.arn, &f.pending).bearer(&f.agent.token).set_header("Accept", header);
-                    ctx.soft(&format!("{operation}/{entry}"), request).await?;
-                }
-                Ok(())
-            }))
+            Some(Scenario::with_covers(
+                format!("accept header: {operation}"),
+                unique,
+                move |ctx| async move {
+                    let f = ctx.fixtures().clone();
+                    for (header, entry) in VARIANTS {
+                        // A version this operation does not serve, whatever it serves.
+                        let header = header.map(|h| {
+                            let h = h.replace("{version}", version);
+                            if h == format!("application/vnd.hmrc.{version}+json") {
+                                "application/vnd.hmrc.9.9+json".into()
+                            } else {
+                                h
+                            }
+                        });
+                        let request = build(&f, &f.agent.arn, &f.pending)
+                            .bearer(&f.agent.token)
+                            .set_header("Accept", header);
+                        ctx.soft(&format!("{operation}/{entry}"), request).await?;
+                    }
+                    Ok(())
+                },
+            ))
         })
         .collect()
 }

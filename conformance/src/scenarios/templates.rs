@@ -2,6 +2,8 @@
 //! matrix, generated headers): built from the shared fixtures for a path ARN and invitation id, with the
 //! right Accept header and no Authorization header.
 
+use super::backend;
+use super::v1::v1;
 use super::v2::{invitation_path, invitations_path};
 use crate::harness::*;
 use crate::http::Request;
@@ -24,7 +26,9 @@ pub fn all() -> Vec<Template> {
             operation: "create_invitation",
             accept_version: Some("2.0"),
             names_invitation: false,
-            build: |f, arn, _| v2("POST", invitations_path(arn), None).json(&itsa_body(&f.individual, None)),
+            build: |f, arn, _| {
+                v2("POST", invitations_path(arn), None).json(&itsa_body(&f.individual, None))
+            },
         },
         Template {
             operation: "list_invitations",
@@ -48,14 +52,104 @@ pub fn all() -> Vec<Template> {
             operation: "check_relationship",
             accept_version: Some("2.0"),
             names_invitation: false,
-            build: |f, arn, _| v2("POST", format!("/agents/{arn}/relationships"), None).json(&check_body(&itsa_body(&f.individual, None))),
+            build: |f, arn, _| {
+                v2("POST", format!("/agents/{arn}/relationships"), None)
+                    .json(&check_body(&itsa_body(&f.individual, None)))
+            },
         },
         Template {
             operation: "deauthorise_client",
             accept_version: Some("2.0"),
             names_invitation: false,
             build: |f, arn, _| {
-                v2("PUT", format!("/agents/{arn}/deauthorise-client"), None).json(&deauth_body(&vat_body(&f.organisation)))
+                v2("PUT", format!("/agents/{arn}/deauthorise-client"), None)
+                    .json(&deauth_body(&vat_body(&f.organisation)))
+            },
+        },
+        Template {
+            operation: "create_invitation_v1",
+            accept_version: Some("1.0"),
+            names_invitation: false,
+            build: |f, arn, _| {
+                v1("POST", super::v1::path(arn), None).json(&super::v1::itsa(&f.individual))
+            },
+        },
+        Template {
+            operation: "get_invitation_v1",
+            accept_version: Some("1.0"),
+            names_invitation: true,
+            build: |_, arn, id| v1("GET", format!("{}/{id}", super::v1::path(arn)), None),
+        },
+        // The backend (`agent-client-authorisation.yaml`): no Accept header, so only the auth matrix.
+        Template {
+            operation: "create_sent_invitation",
+            accept_version: None,
+            names_invitation: false,
+            build: |f, arn, _| {
+                backend::backend("POST", backend::sent_path(arn), None).json(&serde_json::json!({
+                    "service": "HMRC-MTD-VAT",
+                    "clientType": "business",
+                    "clientIdType": "vrn",
+                    "clientId": f.organisation.vrn,
+                }))
+            },
+        },
+        Template {
+            operation: "list_sent_invitations",
+            accept_version: None,
+            names_invitation: false,
+            build: |_, arn, _| {
+                backend::backend(
+                    "GET",
+                    format!("{}?createdOnOrAfter=2000-01-01", backend::sent_path(arn)),
+                    None,
+                )
+            },
+        },
+        Template {
+            operation: "get_sent_invitation",
+            accept_version: None,
+            names_invitation: true,
+            build: |_, arn, id| backend::backend("GET", backend::sent_invitation_path(arn, id), None),
+        },
+        Template {
+            operation: "cancel_sent_invitation",
+            accept_version: None,
+            names_invitation: true,
+            build: |_, arn, id| backend::backend("PUT", backend::cancel_path(arn, id), None),
+        },
+        Template {
+            operation: "create_multi_invitation_link",
+            accept_version: None,
+            names_invitation: false,
+            build: |f, arn, _| {
+                backend::backend("POST", backend::multi_path(arn), None).json(
+                    &serde_json::json!({"clientType": "personal", "invitationIds": [f.pending]}),
+                )
+            },
+        },
+        Template {
+            operation: "check_agent_relationship",
+            accept_version: None,
+            names_invitation: false,
+            build: |f, arn, _| {
+                backend::backend(
+                    "GET",
+                    backend::relationship_path(arn, "HMRC-MTD-VAT", "vrn", &f.organisation.vrn),
+                    None,
+                )
+            },
+        },
+        Template {
+            operation: "end_agent_relationship",
+            accept_version: None,
+            names_invitation: false,
+            build: |f, arn, _| {
+                backend::backend(
+                    "DELETE",
+                    backend::relationship_path(arn, "HMRC-MTD-VAT", "vrn", &f.organisation.vrn),
+                    None,
+                )
             },
         },
     ]

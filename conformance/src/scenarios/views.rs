@@ -10,7 +10,14 @@ use crate::http::Exchange;
 use crate::sandbox::Agent;
 
 /// The problems of an invitation body, if any.
-pub fn invitation_problems(body: &Value, arn: &str, id: &str, service: &str, agent_type: Option<&str>, status: &str) -> Vec<String> {
+pub fn invitation_problems(
+    body: &Value,
+    arn: &str,
+    id: &str,
+    service: &str,
+    agent_type: Option<&str>,
+    status: &str,
+) -> Vec<String> {
     let mut problems = Vec::new();
     let expect = |problems: &mut Vec<String>, what: &str, found: &Value, expected: &str| {
         if found.as_str() != Some(expected) {
@@ -20,17 +27,32 @@ pub fn invitation_problems(body: &Value, arn: &str, id: &str, service: &str, age
     expect(&mut problems, "invitationId", &body["invitationId"], id);
     expect(&mut problems, "arn", &body["arn"], arn);
     expect(&mut problems, "status", &body["status"], status);
-    expect(&mut problems, "_links.self.href", &body["_links"]["self"]["href"], &format!("/agents/{arn}/invitations/{id}"));
+    expect(
+        &mut problems,
+        "_links.self.href",
+        &body["_links"]["self"]["href"],
+        &format!("/agents/{arn}/invitations/{id}"),
+    );
     if body["service"] != serde_json::json!([service]) {
-        problems.push(format!("service is {}, expected [{service:?}]", body["service"]));
+        problems.push(format!(
+            "service is {}, expected [{service:?}]",
+            body["service"]
+        ));
     }
     match agent_type {
         Some(agent_type) => expect(&mut problems, "agentType", &body["agentType"], agent_type),
-        None if body.get("agentType").is_some() => problems.push(format!("agentType {} on a {service} request", body["agentType"])),
+        None if body.get("agentType").is_some() => problems.push(format!(
+            "agentType {} on a {service} request",
+            body["agentType"]
+        )),
         None => {}
     }
     let pending = status == "Pending";
-    for (field, wanted) in [("expiresOn", pending), ("clientActionUrl", pending), ("updated", !pending)] {
+    for (field, wanted) in [
+        ("expiresOn", pending),
+        ("clientActionUrl", pending),
+        ("updated", !pending),
+    ] {
         match (body.get(field).is_some(), wanted) {
             (false, true) => problems.push(format!("no {field} on a {status} request")),
             (true, false) => problems.push(format!("{field} on a {status} request")),
@@ -40,26 +62,47 @@ pub fn invitation_problems(body: &Value, arn: &str, id: &str, service: &str, age
     for field in ["created", "updated", "expiresOn"] {
         if let Some(text) = body.get(field).and_then(Value::as_str) {
             let utc_millis = chrono::DateTime::parse_from_rfc3339(text)
-                .map(|t| t.with_timezone(&chrono::Utc).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string() == text)
+                .map(|t| {
+                    t.with_timezone(&chrono::Utc)
+                        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+                        .to_string()
+                        == text
+                })
                 .unwrap_or(false);
             if !utc_millis {
-                problems.push(format!("{field} {text:?} is not RFC 3339 UTC with milliseconds"));
+                problems.push(format!(
+                    "{field} {text:?} is not RFC 3339 UTC with milliseconds"
+                ));
             }
         }
     }
-    if pending && let (Some(created), Some(expires)) = (body["created"].as_str(), body["expiresOn"].as_str()) {
-        let created = chrono::DateTime::parse_from_rfc3339(created).map(|t| t.with_timezone(&chrono::Utc).date_naive());
-        let expires = chrono::DateTime::parse_from_rfc3339(expires).map(|t| t.with_timezone(&chrono::Utc));
+    if pending
+        && let (Some(created), Some(expires)) =
+            (body["created"].as_str(), body["expiresOn"].as_str())
+    {
+        let created = chrono::DateTime::parse_from_rfc3339(created)
+            .map(|t| t.with_timezone(&chrono::Utc).date_naive());
+        let expires =
+            chrono::DateTime::parse_from_rfc3339(expires).map(|t| t.with_timezone(&chrono::Utc));
         if let (Ok(created), Ok(expires)) = (created, expires) {
-            let expected = (created + chrono::Duration::days(21)).and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+            let expected = (created + chrono::Duration::days(21))
+                .and_hms_opt(0, 0, 0)
+                .map(|t| t.and_utc());
             if Some(expires) != expected {
-                problems.push(format!("expiresOn {expires} is not midnight UTC 21 days after the day it was created"));
+                problems.push(format!(
+                    "expiresOn {expires} is not midnight UTC 21 days after the day it was created"
+                ));
             }
         }
     }
     if let Some(link) = body.get("clientActionUrl").and_then(Value::as_str) {
-        let suffix = if service == "MTD-VAT" { "/vat" } else { "/income-tax" };
-        if !link.contains("/appoint-someone-to-deal-with-HMRC-for-you/") || !link.ends_with(suffix) {
+        let suffix = if service == "MTD-VAT" {
+            "/vat"
+        } else {
+            "/income-tax"
+        };
+        if !link.contains("/appoint-someone-to-deal-with-HMRC-for-you/") || !link.ends_with(suffix)
+        {
             problems.push(format!("clientActionUrl {link:?} is not .../appoint-someone-to-deal-with-HMRC-for-you/<uid>/<agency>{suffix}"));
         }
     }
@@ -83,7 +126,14 @@ pub fn check_invitation(
     if problems.is_empty() {
         return Ok(());
     }
-    let message = format!("{entry}: the {status} request reads wrong: {}", problems.join("; "));
-    ctx.h.ledger.fail(entry, &ctx.scenario, format!("{message}\n      repeat:   {}", exchange.curl()));
+    let message = format!(
+        "{entry}: the {status} request reads wrong: {}",
+        problems.join("; ")
+    );
+    ctx.h.ledger.fail(
+        entry,
+        &ctx.scenario,
+        format!("{message}\n      repeat:   {}", exchange.curl()),
+    );
     bail!(message)
 }

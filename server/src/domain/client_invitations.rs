@@ -7,6 +7,7 @@ use super::invitation::{EndedBy, Invitation, Status};
 use super::invitation_id::InvitationId;
 use super::invitations::Answer;
 use super::principal::Principal;
+use super::relationships::lock_client;
 use super::{Authorisations, DomainError};
 use crate::store::relationships::Ending;
 use crate::store::{invitations, relationships};
@@ -53,6 +54,8 @@ impl Authorisations {
         let now = self.now();
         let mut conn = self.connection().await?;
         conn.transaction(async |conn| {
+            let found = invitations::find(conn, id).await?.ok_or(DomainError::InvitationNotFound)?;
+            lock_client(conn, found.service, &found.supplied_client_id).await?;
             let invitation = invitations::find_for_update(conn, id).await?.ok_or(DomainError::InvitationNotFound)?;
             if !scope.covers(&invitation) {
                 return Err(DomainError::NoPermissionOnClient);
@@ -88,7 +91,7 @@ impl Authorisations {
         for scope in &scopes {
             let services: Vec<&str> = scope.kind.services.iter().map(|s| s.id()).collect();
             let found = invitations::list_for_client(&mut conn, &scope.client_id, &services).await?;
-            status.has_invitations_history |= !found.is_empty();
+            status.has_invitations_history |= found.iter().any(|i| i.status_at(now) != Status::Pending);
             status.has_pending_invitations |= found.iter().any(|i| i.status_at(now) == Status::Pending);
             status.has_existing_relationships |=
                 relationships::any_active_for_client(&mut conn, &services, &scope.client_id).await?;

@@ -5,6 +5,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 
 use super::client_access::ClientScope;
 use super::clients::{ClientRecord, relationship_client_ids};
+use super::relationships::lock_client;
 use super::identifiers::Arn;
 use super::invitation::{Invitation, Status};
 use super::invitation_id::InvitationId;
@@ -98,7 +99,8 @@ impl Authorisations {
             Some(service) => vec![service.id()],
             None => Service::ALL.iter().map(|s| s.id()).collect(),
         };
-        let since = filter.created_on_or_after.map_or(DateTime::<Utc>::MIN_UTC, |day| day.and_time(chrono::NaiveTime::MIN).and_utc());
+        // PostgreSQL cannot hold chrono's earliest instant; nothing predates the epoch here.
+        let since = filter.created_on_or_after.map_or(DateTime::UNIX_EPOCH, |day| day.and_time(chrono::NaiveTime::MIN).and_utc());
         let mut conn = self.connection().await?;
         let found = invitations::list_for_agent(&mut conn, arn.as_str(), &services, since).await?;
         Ok(found.into_iter().filter(|i| filter.status.is_none_or(|status| i.status_at(now) == status)).collect())
@@ -172,6 +174,10 @@ impl Authorisations {
         let now = self.now();
         let mut conn = self.connection().await?;
         conn.transaction(async |conn| {
+            if let Answer::Accept = answer {
+                let found = invitations::find(conn, id).await?.ok_or(DomainError::InvitationNotFound)?;
+                lock_client(conn, found.service, &found.supplied_client_id).await?;
+            }
             let invitation = invitations::find_for_update(conn, id).await?.ok_or(DomainError::InvitationNotFound)?;
             if scope.is_some_and(|scope| !scope.covers(&invitation)) {
                 return Err(DomainError::NoPermissionOnClient);

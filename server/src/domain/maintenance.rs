@@ -1,16 +1,14 @@
 //! HMRC-side changes to a client's identity: an alternative-ITSA client signs up to MTD Income Tax, a
 //! non-taxable trust becomes taxable (seed 001).
 
-use chrono::Duration;
 use diesel_async::AsyncConnection;
 
 use super::identifiers::{MtdItId, Nino, Urn, Utr};
-use super::invitation::{EndedBy, Invitation, Status};
-use super::invitation_id::InvitationId;
+use super::invitation::Status;
+use super::relationships::lock_client;
 use super::service::Service;
 use super::{Authorisations, DomainError};
-use crate::store::relationships::{Ending, NewRelationship};
-use crate::store::{clients, invitations, locks, principals, relationships};
+use crate::store::{clients, invitations, principals, relationships};
 
 /// What a maintenance call changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,8 +30,7 @@ impl Authorisations {
         conn.transaction(async |conn| {
             let record = clients::individual_by_nino(conn, nino.as_str()).await?;
             let mtditid = record.and_then(|r| r.mtditid).ok_or(DomainError::AltItsaNotFound)?;
-            // The same lock acceptances take for this client and service.
-            locks::lock(conn, &format!("client-relationships|{}|{mtditid}", service.group())).await?;
+            lock_client(conn, service, nino.as_str()).await?;
             let converted = relationships::make_full(conn, service.id(), nino.as_str(), &mtditid).await?;
             let accepted = invitations::move_client(conn, service.id(), nino.as_str(), &mtditid, Status::Partialauth, Some(Status::Accepted), now).await?;
             let pending = invitations::move_client(conn, service.id(), nino.as_str(), &mtditid, Status::Pending, None, now).await?;
@@ -47,58 +44,30 @@ impl Authorisations {
     }
 
     /// A trust known by its URN became taxable and has a UTR: the agent of its latest request keeps
-    /// acting for it under the UTR. A pending request moves to the UTR; an active relationship is
-    /// replaced by one for HMRC-TERS-ORG (201). Anything else changes nothing (204); no request, 404.
+    /// acting for it under the UTR. That request, pending or accepted, moves to HMRC-TERS-ORG and the UTR,
+    /// with its active relationship (201); anything else changes nothing (204); no request, 404. The
+    /// trust's user gains the HMRC-TERS-ORG enrolment.
     pub async fn replace_urn_with_utr(&self, urn: &str, utr: &str) -> Result<Outcome, DomainError> {
         let urn = Urn::parse(urn.trim()).ok_or(DomainError::ClientIdFormatInvalid)?;
         let utr = Utr::parse(utr.trim()).ok_or(DomainError::ClientIdFormatInvalid)?;
         let now = self.now();
         let mut conn = self.connection().await?;
         conn.transaction(async |conn| {
+            lock_client(conn, Service::TersntOrg, urn.as_str()).await?;
             let latest = invitations::latest_for_client(conn, Service::TersntOrg.id(), urn.as_str())
                 .await?
                 .ok_or(DomainError::InvitationNotFound)?;
             clients::set_trust_utr(conn, urn.as_str(), utr.as_str()).await?;
+            principals::add_enrolment_beside(conn, ("HMRC-TERSNT-ORG", urn.as_str()), ("HMRC-TERS-ORG", "SAUTR", utr.as_str())).await?;
+            let from = (Service::TersntOrg, urn.as_str());
+            let to = (Service::TersOrg, utr.as_str());
             match latest.status_at(now) {
-                Status::Pending => {
-                    invitations::reassign(conn, &latest.id, Service::TersOrg, "utr", utr.as_str(), now).await?;
-                    Ok(Outcome::RelationshipCreated)
-                }
-                Status::Accepted => {
-                    let which = Ending { arn: Some(&latest.arn), except_arn: None, services: &[Service::TersntOrg.id()], client_ids: &[urn.as_str()] };
-                    let ended: Vec<String> = relationships::end(conn, &which, EndedBy::Hmrc, now).await?.into_iter().flatten().collect();
-                    if ended.is_empty() {
-                        return Ok(Outcome::Updated);
-                    }
-                    invitations::set_deauthorised(conn, &ended, EndedBy::Hmrc, now).await?;
-                    let replacement = Invitation {
-                        id: InvitationId::generate(Service::TersOrg.invitation_prefix(), &latest.arn, utr.as_str(), Service::TersOrg.id(), now),
-                        service: Service::TersOrg,
-                        client_id_type: "utr".into(),
-                        client_id: utr.as_str().into(),
-                        supplied_client_id_type: "utr".into(),
-                        supplied_client_id: utr.as_str().into(),
-                        stored_status: Status::Accepted,
-                        relationship_ended_by: None,
-                        expires_on: now.date_naive() + Duration::days(self.lifetimes.invitation_days),
-                        created_at: now,
-                        updated_at: now,
-                        ..latest
-                    };
-                    invitations::insert_if_absent(conn, &replacement).await?;
-                    let relationship = NewRelationship {
-                        arn: &replacement.arn,
-                        service: Service::TersOrg.id(),
-                        client_id: utr.as_str(),
-                        partial: false,
-                        invitation_id: Some(replacement.id.as_str()),
-                        started_at: now,
-                    };
-                    relationships::insert_if_absent(conn, &relationship).await?;
-                    Ok(Outcome::RelationshipCreated)
-                }
-                _ => Ok(Outcome::Updated),
+                Status::Pending => {}
+                Status::Accepted if relationships::reassign(conn, &latest.arn, (from.0.id(), from.1), (to.0.id(), to.1)).await? > 0 => {}
+                _ => return Ok(Outcome::Updated),
             }
+            invitations::reassign(conn, &latest.id, Service::TersOrg, "utr", utr.as_str(), now).await?;
+            Ok(Outcome::RelationshipCreated)
         })
         .await
     }

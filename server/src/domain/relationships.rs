@@ -36,6 +36,7 @@ impl Authorisations {
         let now = self.now();
         let mut conn = self.connection().await?;
         conn.transaction(async |conn| {
+                lock_client(conn, request.service, request.client.value()).await?;
                 let record = ClientRecord::find(conn, &request.client).await?;
                 let client_ids = relationship_client_ids(record.as_ref(), &request.client, request.service);
                 let services: Vec<&str> = services.iter().map(|s| s.id()).collect();
@@ -51,9 +52,10 @@ impl Authorisations {
         .await
     }
 
-    /// Starts the relationship an accepted request grants, inside the accepting transaction. One agent
-    /// per client and service, except supporting MTD-IT agents; an agent holds main or supporting for a
-    /// client, not both. Relationships so displaced end as the client's doing.
+    /// Starts the relationship an accepted request grants, inside the accepting transaction, which holds
+    /// [`lock_client`]. One agent per client and service, except supporting MTD-IT agents; an agent holds
+    /// main or supporting for a client, not both. Relationships so displaced end as the client's doing;
+    /// for MTD-IT they may be held against the NINO (partial) or the MTDITID.
     pub(super) async fn start_relationship(
         conn: &mut AsyncPgConnection,
         invitation: &Invitation,
@@ -62,15 +64,18 @@ impl Authorisations {
     ) -> Result<(), DomainError> {
         let service = invitation.service;
         let client_id = invitation.client_id.as_str();
-        // Two acceptances for one client and service wait for each other here.
-        locks::lock(conn, &format!("client-relationships|{}|{client_id}", service.group())).await?;
+        let client_ids: Vec<&str> = if service.is_income_tax() {
+            vec![client_id, invitation.supplied_client_id.as_str()]
+        } else {
+            vec![client_id]
+        };
         let mut ended = Vec::new();
         if !service.allows_several_agents() {
-            let others = Ending { arn: None, except_arn: Some(&invitation.arn), services: &[service.id()], client_ids: &[client_id] };
+            let others = Ending { arn: None, except_arn: Some(&invitation.arn), services: &[service.id()], client_ids: &client_ids };
             ended.extend(relationships::end(conn, &others, EndedBy::Client, now).await?);
         }
         if let Some(counterpart) = service.income_tax_counterpart() {
-            let own = Ending { arn: Some(&invitation.arn), except_arn: None, services: &[counterpart.id()], client_ids: &[client_id] };
+            let own = Ending { arn: Some(&invitation.arn), except_arn: None, services: &[counterpart.id()], client_ids: &client_ids };
             ended.extend(relationships::end(conn, &own, EndedBy::Client, now).await?);
         }
         let ended: Vec<String> = ended.into_iter().flatten().collect();
@@ -86,6 +91,14 @@ impl Authorisations {
         relationships::insert_if_absent(conn, &relationship).await?;
         Ok(())
     }
+}
+
+/// Every change to a client's relationships for a service takes this lock before touching any row, so
+/// that concurrent changes (accepting, ending by agent or client, HMRC's updates) wait for each other
+/// instead of deadlocking. `person` is the identifier the agent named the client by (the NINO for MTD-IT).
+pub(super) async fn lock_client(conn: &mut AsyncPgConnection, service: Service, person: &str) -> Result<(), DomainError> {
+    locks::lock(conn, &format!("client-relationships|{}|{person}", service.group())).await?;
+    Ok(())
 }
 
 async fn is_authorised(

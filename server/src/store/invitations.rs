@@ -198,7 +198,8 @@ pub async fn latest_for_client(conn: &mut AsyncPgConnection, service: &str, clie
     row.map(Invitation::try_from).transpose()
 }
 
-/// Points a request at another service and client id (a trust's URN replaced by its UTR).
+/// Points a request at another service and client id, supplied and resolved alike (a trust's URN
+/// replaced by its UTR).
 pub async fn reassign(
     conn: &mut AsyncPgConnection,
     id: &InvitationId,
@@ -213,6 +214,8 @@ pub async fn reassign(
             invitations::service_group.eq(service.group()),
             invitations::client_id_type.eq(client_id_type),
             invitations::client_id.eq(client_id),
+            invitations::supplied_client_id_type.eq(client_id_type),
+            invitations::supplied_client_id.eq(client_id),
             invitations::updated_at.eq(now),
         ))
         .execute(conn)

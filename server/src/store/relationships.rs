@@ -101,3 +101,21 @@ pub async fn make_full(conn: &mut AsyncPgConnection, service: &str, nino: &str, 
         .execute(conn)
         .await
 }
+
+/// Moves an agent's active relationship to another service and client id (a trust's URN replaced by
+/// its UTR); answers how many moved.
+pub async fn reassign(
+    conn: &mut AsyncPgConnection,
+    arn: &str,
+    (from_service, from_client_id): (&str, &str),
+    (to_service, to_client_id): (&str, &str),
+) -> QueryResult<usize> {
+    diesel::update(relationships::table)
+        .filter(relationships::arn.eq(arn))
+        .filter(relationships::service.eq(from_service))
+        .filter(relationships::client_id.eq(from_client_id))
+        .filter(relationships::ended_at.is_null())
+        .set((relationships::service.eq(to_service), relationships::client_id.eq(to_client_id)))
+        .execute(conn)
+        .await
+}
