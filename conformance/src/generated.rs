@@ -24,6 +24,9 @@ use crate::reference::{self, Payload, judge, judge_accept, random_invitation_id}
 use crate::sandbox::{Agent, Individual, Organisation};
 use crate::scenarios::v2::{invitation_path, invitations_path};
 
+/// A generated case's outcome: the entry it exercised and the exchange, or why it failed.
+type CaseOutcome = Result<(String, Exchange), (String, Option<Exchange>)>;
+
 const SOURCE: &str = "generated inputs";
 
 /// The operations cases are drawn for.
@@ -584,11 +587,11 @@ fn expected(world: &World, case: &Case, built: &Built) -> Vec<String> {
             .map(|n| format!("{op}/{n}"))
             .collect::<Vec<_>>()
     };
-    if case.op.is_v2() {
-        if let Some(name) = judge_accept(built.request.header_value("Accept"), "2.0") {
-            let status = if name.starts_with("ACCEPT") { 406 } else { 400 };
-            return one(&format!("{status}/{name}"));
-        }
+    if case.op.is_v2()
+        && let Some(name) = judge_accept(built.request.header_value("Accept"), "2.0")
+    {
+        let status = if name.starts_with("ACCEPT") { 406 } else { 400 };
+        return one(&format!("{status}/{name}"));
     }
     let body: Option<Value> = built
         .request
@@ -853,10 +856,7 @@ pub async fn run(h: Arc<Harness>) -> Result<Vec<GeneratedFailure>> {
         .cases_total
         .store(trees.len() as u64, Ordering::Relaxed);
     let cases: Vec<(usize, Case)> = trees.iter().map(|t| t.current()).enumerate().collect();
-    let results: Vec<(
-        usize,
-        Result<(String, Exchange), (String, Option<Exchange>)>,
-    )> = futures::stream::iter(cases)
+    let results: Vec<(usize, CaseOutcome)> = futures::stream::iter(cases)
         .map(|(index, case)| {
             let h = h.clone();
             let world = world.clone();

@@ -13,7 +13,7 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config as ProptestConfig, TestRng, TestRunner};
 use proptest_state_machine::ReferenceStateMachine;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::harness::*;
 use crate::sandbox::{Agent, Individual, Organisation};
@@ -902,9 +902,4 @@ mod tests {
         );
         assert_eq!(model.invitations[2].status, Status::Deauthorised);
     }
-}
-
-#[allow(dead_code)]
-fn _json() -> Value {
-    json!(null)
 }

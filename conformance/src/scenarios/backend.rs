@@ -1398,16 +1398,18 @@ pub fn scenarios() -> Vec<Scenario> {
                 "replace_urn_with_utr/404/INVITATION_NOT_FOUND",
             ],
             |ctx| async move {
-                let (agent, pending, accepted, rejected, never, taxable) = tokio::try_join!(
+                let (agent, pending, accepted, rejected, never) = tokio::try_join!(
                     ctx.sandbox().agent(),
                     client(&ctx, "HMRC-TERSNT-ORG"),
                     client(&ctx, "HMRC-TERSNT-ORG"),
                     client(&ctx, "HMRC-TERSNT-ORG"),
                     client(&ctx, "HMRC-TERSNT-ORG"),
-                    client(&ctx, "HMRC-TERS-ORG"),
                 )?;
-                // A UTR no test user holds: another trust's, whose own invitations are not involved.
-                let utr = taxable.client_id.clone();
+                // Fresh UTRs, which no test user holds.
+                let mut rng = ctx.rng("utr");
+                let utr = random_utr(&mut rng);
+                let accepted_utr = random_utr(&mut rng);
+                let rejected_utr = random_utr(&mut rng);
                 let replace = |urn: &str, utr: &str| backend("POST", replace_path(urn, utr), None);
                 ctx.soft("replace_urn_with_utr/400/CLIENT_ID_FORMAT_INVALID", replace(&never.client_id, "12345"))
                     .await?;
@@ -1423,25 +1425,25 @@ pub fn scenarios() -> Vec<Scenario> {
                 ctx.expect("replace_urn_with_utr/201", replace(&pending.client_id, &utr))
                     .await?;
                 read_as(&ctx, &agent, &pending_id, "Pending", Some(("HMRC-TERS-ORG", &utr))).await?;
-                ctx.expect("replace_urn_with_utr/204", replace(&rejected.client_id, &utr))
+                ctx.expect("replace_urn_with_utr/204", replace(&rejected.client_id, &rejected_utr))
                     .await?;
                 read_as(&ctx, &agent, &rejected_id, "Rejected", Some(("HMRC-TERSNT-ORG", &rejected.client_id))).await?;
-                let accepted_utr = client(&ctx, "HMRC-TERS-ORG").await?;
-                ctx.expect("replace_urn_with_utr/201", replace(&accepted.client_id, &accepted_utr.client_id))
+                ctx.expect("replace_urn_with_utr/201", replace(&accepted.client_id, &accepted_utr))
                     .await?;
                 read_as(
                     &ctx,
                     &agent,
                     &accepted_id,
                     "Accepted",
-                    Some(("HMRC-TERS-ORG", &accepted_utr.client_id)),
+                    Some(("HMRC-TERS-ORG", &accepted_utr)),
                 )
                 .await?;
                 // The relationship moved too.
                 let moved = Client {
                     service: "HMRC-TERS-ORG",
                     client_id_type: "utr",
-                    ..accepted_utr
+                    client_id: accepted_utr.clone(),
+                    ..accepted.clone()
                 };
                 ctx.expect(
                     "check_agent_relationship/204",
@@ -1457,6 +1459,19 @@ pub fn scenarios() -> Vec<Scenario> {
             },
         ),
     ]
+}
+
+/// A random valid UTR: 10 digits, the first the mod-11 check of the other nine.
+fn random_utr(rng: &mut crate::reference::Rng) -> String {
+    let body = format!("{:09}", rng.below(1_000_000_000));
+    let weights = [6, 7, 8, 9, 10, 5, 4, 3, 2];
+    let sum: u32 = body
+        .bytes()
+        .zip(weights)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
+    let check = char::from(b"21987654321"[(sum % 11) as usize]);
+    format!("{check}{body}")
 }
 
 /// The caller entries of the backend operations the auth matrix does not reach (no `{arn}` in the path).
