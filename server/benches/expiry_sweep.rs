@@ -40,18 +40,28 @@ struct Mode {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let admin = std::env::var("DATABASE_URL").map_err(|_| anyhow::anyhow!("run `cargo xtask bench` (DATABASE_URL is not set)"))?;
+    let admin = std::env::var("DATABASE_URL")
+        .map_err(|_| anyhow::anyhow!("run `cargo xtask bench` (DATABASE_URL is not set)"))?;
     let url = database(&admin, &format!("bench_expiry_{}", std::process::id())).await?;
     store::migrate(&url).await?;
-    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap()));
-    let lifetimes = Lifetimes { invitation_days: 21, token: chrono::Duration::days(30) };
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap(),
+    ));
+    let lifetimes = Lifetimes {
+        invitation_days: 21,
+        token: chrono::Duration::days(30),
+    };
     let authorisations = Authorisations::new(Store::new(&url, 8)?, clock, lifetimes);
 
-    let agent = authorisations.create_test_user(TestUserKind::Agent, &["agent-services".into()], false).await?;
+    let agent = authorisations
+        .create_test_user(TestUserKind::Agent, &["agent-services".into()], false)
+        .await?;
     let arn = agent.arn.expect("an agent with agent-services has an ARN");
     let mut clients = Vec::new();
     for _ in 0..WRITER_CLIENTS {
-        let user = authorisations.create_test_user(TestUserKind::Organisation, &["mtd-vat".into()], false).await?;
+        let user = authorisations
+            .create_test_user(TestUserKind::Organisation, &["mtd-vat".into()], false)
+            .await?;
         clients.push(user.vrn.expect("an organisation with mtd-vat has a VRN"));
     }
     let mut conn = AsyncPgConnection::establish(&url).await?;
@@ -69,7 +79,13 @@ async fn main() -> anyhow::Result<()> {
             (swept, started.elapsed())
         })
     };
-    let (during, _) = writer(&authorisations, &arn, &clients[WRITER_CLIENTS / 2..], Some(&sweeper)).await?;
+    let (during, _) = writer(
+        &authorisations,
+        &arn,
+        &clients[WRITER_CLIENTS / 2..],
+        Some(&sweeper),
+    )
+    .await?;
     let (swept, sweep_time) = sweeper.await?;
     sweeping.store(false, Ordering::Relaxed);
     let strongest = watcher.await??;
@@ -80,16 +96,43 @@ async fn main() -> anyhow::Result<()> {
     )
     .get_result(&mut conn)
     .await?;
-    anyhow::ensure!(swept as i64 == EXPIRED && left.count == 0, "swept {swept}, {} left", left.count);
+    anyhow::ensure!(
+        swept as i64 == EXPIRED && left.count == 0,
+        "swept {swept}, {} left",
+        left.count
+    );
 
-    println!("expiry sweep: {EXPIRED} expired among {} pending, batches of {BATCH}", EXPIRED + LIVE);
-    println!("  swept            {swept} rows in {} batches, {:.2} s", BATCHES, sweep_time.as_secs_f64());
-    println!("  per batch        {:.1} ms", sweep_time.as_secs_f64() * 1e3 / BATCHES as f64);
+    println!(
+        "expiry sweep: {EXPIRED} expired among {} pending, batches of {BATCH}",
+        EXPIRED + LIVE
+    );
+    println!(
+        "  swept            {swept} rows in {} batches, {:.2} s",
+        BATCHES,
+        sweep_time.as_secs_f64()
+    );
+    println!(
+        "  per batch        {:.1} ms",
+        sweep_time.as_secs_f64() * 1e3 / BATCHES as f64
+    );
     println!("  strongest lock on invitations while sweeping: {strongest} (no table lock)");
     println!("  writer creating requests, alone vs during the sweep (same run):");
-    println!("    median  {:>7.2} ms vs {:>7.2} ms  (x{:.2})", alone.median, during.median, during.median / alone.median);
-    println!("    p99     {:>7.2} ms vs {:>7.2} ms  (x{:.2})", alone.p99, during.p99, during.p99 / alone.p99);
-    println!("    max     {:>7.2} ms vs {:>7.2} ms", alone.max, during.max);
+    println!(
+        "    median  {:>7.2} ms vs {:>7.2} ms  (x{:.2})",
+        alone.median,
+        during.median,
+        during.median / alone.median
+    );
+    println!(
+        "    p99     {:>7.2} ms vs {:>7.2} ms  (x{:.2})",
+        alone.p99,
+        during.p99,
+        during.p99 / alone.p99
+    );
+    println!(
+        "    max     {:>7.2} ms vs {:>7.2} ms",
+        alone.max, during.max
+    );
     Ok(())
 }
 
@@ -100,7 +143,10 @@ async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
          SELECT 'C' || lpad(i::text, 12, '0'), 'SEEDARN' || (i % 50), 'HMRC-MTD-VAT', 'HMRC-MTD-VAT', 'business', \
          'vrn', lpad(i::text, 9, '0'), 'vrn', lpad(i::text, 9, '0'), 'Pending', $1::date, \
          timestamptz '2026-02-01 10:00Z', timestamptz '2026-02-01 10:00Z' FROM generate_series($2::bigint, $3::bigint) AS i";
-    for (expires_on, from, to) in [("2026-02-22", 1, EXPIRED), ("2026-03-20", EXPIRED + 1, EXPIRED + LIVE)] {
+    for (expires_on, from, to) in [
+        ("2026-02-22", 1, EXPIRED),
+        ("2026-03-20", EXPIRED + 1, EXPIRED + LIVE),
+    ] {
         diesel::sql_query(insert)
             .bind::<Text, _>(expires_on)
             .bind::<BigInt, _>(from)
@@ -108,7 +154,9 @@ async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
             .execute(conn)
             .await?;
     }
-    diesel::sql_query("ANALYZE invitations").execute(conn).await?;
+    diesel::sql_query("ANALYZE invitations")
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -123,21 +171,41 @@ async fn writer(
     authorisations: &Authorisations,
     arn: &Arn,
     clients: &[Vrn],
-    sweeper: Option<&tokio::task::JoinHandle<(Result<usize, agent_auth_server::domain::DomainError>, Duration)>>,
+    sweeper: Option<
+        &tokio::task::JoinHandle<(
+            Result<usize, agent_auth_server::domain::DomainError>,
+            Duration,
+        )>,
+    >,
 ) -> anyhow::Result<(Latencies, usize)> {
     let mut times = Vec::new();
     for vrn in clients {
         if sweeper.is_some_and(|s| s.is_finished()) && times.len() >= 20 {
             break;
         }
-        let request = ValidRequest { service: Service::MtdVat, client_type: None, client: ClientIdentifier::Vrn(vrn.clone()), known_fact: None };
+        let request = ValidRequest {
+            service: Service::MtdVat,
+            client_type: None,
+            client: ClientIdentifier::Vrn(vrn.clone()),
+            known_fact: None,
+        };
         let started = Instant::now();
-        authorisations.create_invitation(arn, &request).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        authorisations
+            .create_invitation(arn, &request)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         times.push(started.elapsed().as_secs_f64() * 1e3);
     }
     times.sort_by(f64::total_cmp);
     let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
-    Ok((Latencies { median: at(0.5), p99: at(0.99), max: at(1.0) }, times.len()))
+    Ok((
+        Latencies {
+            median: at(0.5),
+            p99: at(0.99),
+            max: at(1.0),
+        },
+        times.len(),
+    ))
 }
 
 /// The strongest lock mode any session held on `invitations` while the sweep ran.
@@ -162,7 +230,12 @@ async fn strongest_lock(url: String, sweeping: Arc<AtomicBool>) -> anyhow::Resul
         .load(&mut conn)
         .await?;
         for mode in modes {
-            strongest = strongest.max(ORDER.iter().position(|m| *m == mode.mode).unwrap_or(ORDER.len() - 1));
+            strongest = strongest.max(
+                ORDER
+                    .iter()
+                    .position(|m| *m == mode.mode)
+                    .unwrap_or(ORDER.len() - 1),
+            );
         }
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
@@ -172,7 +245,9 @@ async fn strongest_lock(url: String, sweeping: Arc<AtomicBool>) -> anyhow::Resul
 /// A fresh database on the server `admin` points at.
 async fn database(admin: &str, name: &str) -> anyhow::Result<String> {
     let mut conn = AsyncPgConnection::establish(admin).await?;
-    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).await?;
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await?;
     let server = admin.rsplit_once('/').map_or(admin, |(server, _)| server);
     Ok(format!("{server}/{name}"))
 }

@@ -22,7 +22,9 @@ impl Drain for TracingDrain {
         let message = record.msg();
         let fields = fields.0;
         match record.level() {
-            Level::Critical | Level::Error => tracing::error!(target: "dropshot", "{message}{fields}"),
+            Level::Critical | Level::Error => {
+                tracing::error!(target: "dropshot", "{message}{fields}")
+            }
             Level::Warning => tracing::warn!(target: "dropshot", "{message}{fields}"),
             Level::Info => tracing::info!(target: "dropshot", "{message}{fields}"),
             Level::Debug => tracing::debug!(target: "dropshot", "{message}{fields}"),

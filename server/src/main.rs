@@ -13,7 +13,11 @@ use agent_auth_server::server::{self, Settings};
 use agent_auth_server::store;
 
 #[derive(Parser)]
-#[command(name = "agent-auth-server", version, about = "HMRC agent authorisation APIs on PostgreSQL")]
+#[command(
+    name = "agent-auth-server",
+    version,
+    about = "HMRC agent authorisation APIs on PostgreSQL"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -65,11 +69,17 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(Command::Openapi) = cli.command {
-        println!("{}", serde_json::to_string_pretty(&agent_auth_server::api::stub_description()?)?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&agent_auth_server::api::stub_description()?)?
+        );
         return Ok(());
     }
     init_logging(cli.log_json);
-    let database_url = cli.database_url.clone().context("DATABASE_URL is not set (or pass --database-url)")?;
+    let database_url = cli
+        .database_url
+        .clone()
+        .context("DATABASE_URL is not set (or pass --database-url)")?;
     store::create_database_if_missing(&database_url).await?;
     store::migrate(&database_url).await?;
     let settings = Settings {
@@ -80,15 +90,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         token_lifetime: chrono::Duration::hours(cli.token_lifetime_hours),
         request_body_limit: cli.request_body_limit,
         pool_size: cli.pool_size,
-        expiry_sweep_interval: (cli.expiry_sweep_seconds > 0).then(|| Duration::from_secs(cli.expiry_sweep_seconds)),
+        expiry_sweep_interval: (cli.expiry_sweep_seconds > 0)
+            .then(|| Duration::from_secs(cli.expiry_sweep_seconds)),
     };
-    let running = server::start(settings, Arc::new(SystemClock)).await.map_err(|error| {
-        if format!("{error:#}").contains("Address already in use") {
-            error.context(format!("{} is taken: stop what uses it, or pass --bind / BIND_ADDRESS", cli.bind))
-        } else {
-            error
-        }
-    })?;
+    let running = server::start(settings, Arc::new(SystemClock))
+        .await
+        .map_err(|error| {
+            if format!("{error:#}").contains("Address already in use") {
+                error.context(format!(
+                    "{} is taken: stop what uses it, or pass --bind / BIND_ADDRESS",
+                    cli.bind
+                ))
+            } else {
+                error
+            }
+        })?;
     tracing::info!(url = %running.base_url(), "serving");
     shutdown_signal().await;
     tracing::info!("shutting down: finishing requests in flight");
@@ -97,16 +113,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn init_logging(json: bool) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    if json { builder.json().init() } else { builder.init() }
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init()
+    } else {
+        builder.init()
+    }
 }
 
 async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("installing the SIGTERM handler");
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .expect("installing the SIGTERM handler");
         tokio::select! {
             _ = interrupt => {}
             _ = terminate.recv() => {}

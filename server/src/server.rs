@@ -68,22 +68,34 @@ impl RunningServer {
         if let Some(sweep) = self.sweep {
             sweep.abort();
         }
-        self.http.close().await.map_err(|error| anyhow::anyhow!("closing the server: {error}"))
+        self.http
+            .close()
+            .await
+            .map_err(|error| anyhow::anyhow!("closing the server: {error}"))
     }
 
     /// Waits until the server stops by itself (it does not, short of an error).
     pub async fn wait(&mut self) -> anyhow::Result<()> {
-        (&mut self.http).await.map_err(|error| anyhow::anyhow!(error))
+        (&mut self.http)
+            .await
+            .map_err(|error| anyhow::anyhow!(error))
     }
 }
 
 /// Connects to the (migrated) database and starts serving.
 pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<RunningServer> {
     let store = Store::new(&settings.database_url, settings.pool_size)?;
-    let lifetimes = Lifetimes { invitation_days: settings.invitation_lifetime_days, token: settings.token_lifetime };
+    let lifetimes = Lifetimes {
+        invitation_days: settings.invitation_lifetime_days,
+        token: settings.token_lifetime,
+    };
     let authorisations = Authorisations::new(store, clock, lifetimes);
-    let context = ApiContext { authorisations: authorisations.clone(), public_base_url: OnceLock::new() };
-    let api = server_api_mod::api_description::<Server>().map_err(|e| anyhow::anyhow!("building the API: {e}"))?;
+    let context = ApiContext {
+        authorisations: authorisations.clone(),
+        public_base_url: OnceLock::new(),
+    };
+    let api = server_api_mod::api_description::<Server>()
+        .map_err(|e| anyhow::anyhow!("building the API: {e}"))?;
     let config = ConfigDropshot {
         bind_address: settings.bind_address,
         default_request_body_max_bytes: settings.request_body_limit,
@@ -95,9 +107,17 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
         .config(config)
         .start()
         .with_context(|| format!("starting the HTTP server on {}", settings.bind_address))?;
-    let base_url = settings.public_base_url.clone().unwrap_or_else(|| format!("http://{}", http.local_addr()));
-    let _ = http.app_private().public_base_url.set(base_url.trim_end_matches('/').to_owned());
-    let sweep = settings.expiry_sweep_interval.map(|interval| tokio::spawn(sweep_expired(authorisations, interval)));
+    let base_url = settings
+        .public_base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", http.local_addr()));
+    let _ = http
+        .app_private()
+        .public_base_url
+        .set(base_url.trim_end_matches('/').to_owned());
+    let sweep = settings
+        .expiry_sweep_interval
+        .map(|interval| tokio::spawn(sweep_expired(authorisations, interval)));
     Ok(RunningServer { http, sweep })
 }
 

@@ -978,3 +978,29 @@ async fn the_maintenance_calls_need_no_authentication() {
         .unwrap();
     assert_status(response, StatusCode::CREATED).await;
 }
+
+#[tokio::test]
+async fn replacing_a_urn_with_a_utr_another_trust_holds_still_moves_the_request() {
+    // A taxable trust already holds the UTR: the request still moves (no 500), and the trust record
+    // that owns the UTR keeps it.
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let taxable = app.backend_client("HMRC-TERS-ORG").await;
+    let trust = app.backend_client("HMRC-TERSNT-ORG").await;
+    let id = app.sent_create_ok(&agent, &trust).await;
+
+    let (_, text) = assert_status(
+        app.replace_urn_with_utr(&trust.client_id, &taxable.client_id)
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert!(text.is_empty(), "no body: {text}");
+    let moved = app.sent_invitation(&agent, &id).await;
+    assert_eq!(moved["clientId"], taxable.client_id.as_str(), "{moved}");
+    // Nothing left to move: the URN's latest request now names the UTR, so a second call finds none.
+    let again = app
+        .replace_urn_with_utr(&trust.client_id, &taxable.client_id)
+        .await;
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+}

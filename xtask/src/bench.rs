@@ -11,7 +11,11 @@ pub fn run(root: &Path) -> Result<()> {
     let (cluster, url) = match crate::database_url_from_env() {
         Some(url) => (None, url),
         None => {
-            let cluster = Cluster::start(&root.join("target/postgres/bench"), Purpose::Bench, &StartOptions::default())?;
+            let cluster = Cluster::start(
+                &root.join("target/postgres/bench"),
+                Purpose::Bench,
+                &StartOptions::default(),
+            )?;
             let url = cluster.admin_url();
             (Some(cluster), url)
         }
@@ -19,7 +23,13 @@ pub fn run(root: &Path) -> Result<()> {
     println!("==> cargo bench -p agent-auth-server (release build)");
     let status = Command::new(crate::cargo())
         .current_dir(root)
-        .args(["bench", "--package", "agent-auth-server", "--bench", "expiry_sweep"])
+        .args([
+            "bench",
+            "--package",
+            "agent-auth-server",
+            "--bench",
+            "expiry_sweep",
+        ])
         .env("DATABASE_URL", &url)
         .status()
         .context("running cargo bench")?;

@@ -442,7 +442,10 @@ impl Cluster {
         match self.purpose {
             Purpose::Test | Purpose::Bench => {
                 if self.is_running() {
-                    println!("==> stopping a {} PostgreSQL left running by an earlier run", self.purpose);
+                    println!(
+                        "==> stopping a {} PostgreSQL left running by an earlier run",
+                        self.purpose
+                    );
                     self.pg_ctl_stop("immediate")?;
                 }
                 if dir.exists() {

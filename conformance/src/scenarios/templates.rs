@@ -110,7 +110,9 @@ pub fn all() -> Vec<Template> {
             operation: "get_sent_invitation",
             accept_version: None,
             names_invitation: true,
-            build: |_, arn, id| backend::backend("GET", backend::sent_invitation_path(arn, id), None),
+            build: |_, arn, id| {
+                backend::backend("GET", backend::sent_invitation_path(arn, id), None)
+            },
         },
         Template {
             operation: "cancel_sent_invitation",

@@ -1,8 +1,8 @@
 //! The `Accept` header, checked before anything else in a request (DOMAIN.md §6.1).
 
 use dropshot::{
-    ApiEndpointBodyContentType, ExtractorMetadata, Header, HttpError, RequestContext, ServerContext,
-    SharedExtractor,
+    ApiEndpointBodyContentType, ExtractorMetadata, Header, HttpError, RequestContext,
+    ServerContext, SharedExtractor,
 };
 use schemars::JsonSchema;
 use schemars::r#gen::SchemaGenerator;
@@ -20,9 +20,17 @@ pub struct Accept<const MAJOR: u8, const MINOR: u8>;
 
 #[async_trait::async_trait]
 impl<const MAJOR: u8, const MINOR: u8> SharedExtractor for Accept<MAJOR, MINOR> {
-    async fn from_request<Context: ServerContext>(rqctx: &RequestContext<Context>) -> Result<Self, HttpError> {
-        let header = rqctx.request.headers().get(http::header::ACCEPT).map(|value| value.to_str().unwrap_or(""));
-        check(header, (MAJOR, MINOR)).map(|()| Self).map_err(ApiError::into_http_error)
+    async fn from_request<Context: ServerContext>(
+        rqctx: &RequestContext<Context>,
+    ) -> Result<Self, HttpError> {
+        let header = rqctx
+            .request
+            .headers()
+            .get(http::header::ACCEPT)
+            .map(|value| value.to_str().unwrap_or(""));
+        check(header, (MAJOR, MINOR))
+            .map(|()| Self)
+            .map_err(ApiError::into_http_error)
     }
 
     fn metadata(body_content_type: ApiEndpointBodyContentType) -> ExtractorMetadata {
@@ -73,12 +81,19 @@ impl<const MAJOR: u8, const MINOR: u8> JsonSchema for AcceptHeaders<MAJOR, MINOR
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         let media_type = SchemaObject {
             instance_type: Some(InstanceType::String.into()),
-            enum_values: Some(vec![format!("application/vnd.hmrc.{MAJOR}.{MINOR}+json").into()]),
+            enum_values: Some(vec![
+                format!("application/vnd.hmrc.{MAJOR}.{MINOR}+json").into(),
+            ]),
             ..Default::default()
         };
-        let mut object = SchemaObject { instance_type: Some(InstanceType::Object.into()), ..Default::default() };
+        let mut object = SchemaObject {
+            instance_type: Some(InstanceType::Object.into()),
+            ..Default::default()
+        };
         let validation = object.object();
-        validation.properties.insert("Accept".to_owned(), media_type.into());
+        validation
+            .properties
+            .insert("Accept".to_owned(), media_type.into());
         validation.required.insert("Accept".to_owned());
         object.into()
     }
@@ -91,7 +106,11 @@ mod tests {
     fn outcome(header: Option<&str>) -> Result<(), (u16, String, String)> {
         check(header, (2, 0)).map_err(|error| {
             let body = serde_json::to_value(&error).unwrap();
-            (error.status().as_u16(), body["code"].as_str().unwrap().to_owned(), body["message"].as_str().unwrap().to_owned())
+            (
+                error.status().as_u16(),
+                body["code"].as_str().unwrap().to_owned(),
+                body["message"].as_str().unwrap().to_owned(),
+            )
         })
     }
 
@@ -103,21 +122,47 @@ mod tests {
 
     #[test]
     fn missing_and_misshapen_headers_are_406() {
-        let missing = (406, "ACCEPT_HEADER_INVALID".to_owned(), "Missing 'Accept' header.".to_owned());
-        let invalid = (406, "ACCEPT_HEADER_INVALID".to_owned(), "Invalid 'Accept' header.".to_owned());
+        let missing = (
+            406,
+            "ACCEPT_HEADER_INVALID".to_owned(),
+            "Missing 'Accept' header.".to_owned(),
+        );
+        let invalid = (
+            406,
+            "ACCEPT_HEADER_INVALID".to_owned(),
+            "Invalid 'Accept' header.".to_owned(),
+        );
         assert_eq!(outcome(None), Err(missing));
-        for header in ["", "application/json", "*/*", "application/vnd.hmrc.2+json", "application/vnd.hmrc.x.0+json",
-            "application/vnd.hmrc.2.0", "application/vnd.hmrc.2.0+", "application/vnd.hmrc.2.0+js on"]
-        {
+        for header in [
+            "",
+            "application/json",
+            "*/*",
+            "application/vnd.hmrc.2+json",
+            "application/vnd.hmrc.x.0+json",
+            "application/vnd.hmrc.2.0",
+            "application/vnd.hmrc.2.0+",
+            "application/vnd.hmrc.2.0+js on",
+        ] {
             assert_eq!(outcome(Some(header)), Err(invalid.clone()), "{header:?}");
         }
     }
 
     #[test]
     fn other_versions_and_types_are_400() {
-        let version = (400, "BAD_REQUEST".to_owned(), "Missing or unsupported version number".to_owned());
-        let content = (400, "BAD_REQUEST".to_owned(), "Missing or unsupported content-type.".to_owned());
-        assert_eq!(outcome(Some("application/vnd.hmrc.1.0+json")), Err(version.clone()));
+        let version = (
+            400,
+            "BAD_REQUEST".to_owned(),
+            "Missing or unsupported version number".to_owned(),
+        );
+        let content = (
+            400,
+            "BAD_REQUEST".to_owned(),
+            "Missing or unsupported content-type.".to_owned(),
+        );
+        assert_eq!(
+            outcome(Some("application/vnd.hmrc.1.0+json")),
+            Err(version.clone())
+        );
         assert_eq!(outcome(Some("application/vnd.hmrc.3.0+xml")), Err(version));
         assert_eq!(outcome(Some("application/vnd.hmrc.2.0+xml")), Err(content));
     }

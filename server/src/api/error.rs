@@ -28,7 +28,13 @@ pub struct ApiError {
 
 impl ApiError {
     fn new(status: ErrorStatusCode, code: &'static str, message: &'static str) -> Self {
-        Self { status, code: code.into(), message: message.into(), location: None, detail: None }
+        Self {
+            status,
+            code: code.into(),
+            message: message.into(),
+            location: None,
+            detail: None,
+        }
     }
 
     /// Adds the `Location` header (DUPLICATE_AUTHORISATION_REQUEST names the existing request).
@@ -46,19 +52,35 @@ impl ApiError {
     }
 
     pub fn accept_header_missing() -> Self {
-        Self::new(ErrorStatusCode::NOT_ACCEPTABLE, "ACCEPT_HEADER_INVALID", "Missing 'Accept' header.")
+        Self::new(
+            ErrorStatusCode::NOT_ACCEPTABLE,
+            "ACCEPT_HEADER_INVALID",
+            "Missing 'Accept' header.",
+        )
     }
 
     pub fn accept_header_invalid() -> Self {
-        Self::new(ErrorStatusCode::NOT_ACCEPTABLE, "ACCEPT_HEADER_INVALID", "Invalid 'Accept' header.")
+        Self::new(
+            ErrorStatusCode::NOT_ACCEPTABLE,
+            "ACCEPT_HEADER_INVALID",
+            "Invalid 'Accept' header.",
+        )
     }
 
     pub fn unsupported_version() -> Self {
-        Self::new(ErrorStatusCode::BAD_REQUEST, "BAD_REQUEST", "Missing or unsupported version number")
+        Self::new(
+            ErrorStatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "Missing or unsupported version number",
+        )
     }
 
     pub fn unsupported_content_type() -> Self {
-        Self::new(ErrorStatusCode::BAD_REQUEST, "BAD_REQUEST", "Missing or unsupported content-type.")
+        Self::new(
+            ErrorStatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "Missing or unsupported content-type.",
+        )
     }
 
     pub fn bad_request() -> Self {
@@ -85,7 +107,8 @@ impl ApiError {
         if let Some(location) = &self.location {
             builder = builder.header(http::header::LOCATION, location);
         }
-        let body = serde_json::to_string(&self).map_err(|e| HttpError::for_internal_error(e.to_string()))?;
+        let body = serde_json::to_string(&self)
+            .map_err(|e| HttpError::for_internal_error(e.to_string()))?;
         Ok(builder.body(body.into())?)
     }
 }
@@ -109,10 +132,9 @@ impl HttpResponseError for ApiError {
 /// Errors raised by dropshot itself (request parsing) or by our extractors.
 impl From<HttpError> for ApiError {
     fn from(error: HttpError) -> Self {
-        let ours = error
-            .error_code
-            .as_deref()
-            .is_some_and(|code| !code.is_empty() && code.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'));
+        let ours = error.error_code.as_deref().is_some_and(|code| {
+            !code.is_empty() && code.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
+        });
         if ours {
             return Self {
                 status: error.status_code,
@@ -138,12 +160,17 @@ impl From<HttpError> for ApiError {
 }
 
 fn is_content_type_problem(message: &str) -> bool {
-    message.starts_with("unsupported content-type") || message.starts_with("expected content type")
+    message.starts_with("unsupported content-type")
+        || message.starts_with("expected content type")
         || message.starts_with("invalid content type")
 }
 
 fn internal() -> ApiError {
-    ApiError::new(ErrorStatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_SERVER_ERROR", "Internal server error.")
+    ApiError::new(
+        ErrorStatusCode::INTERNAL_SERVER_ERROR,
+        "INTERNAL_SERVER_ERROR",
+        "Internal server error.",
+    )
 }
 
 /// The error catalogue (DOMAIN.md §9; codes and messages as the seeds document them).
@@ -154,45 +181,172 @@ impl From<DomainError> for ApiError {
         const FORBIDDEN: ErrorStatusCode = ErrorStatusCode::FORBIDDEN;
         const NOT_FOUND: ErrorStatusCode = ErrorStatusCode::NOT_FOUND;
         const SERVICE_NOT_SUPPORTED: &str = "The service requested is not supported. Check the API documentation to find which services are supported.";
-        const CLIENT_REGISTRATION_NOT_FOUND: &str = "The details provided for this client do not match HMRC's records.";
+        const CLIENT_REGISTRATION_NOT_FOUND: &str =
+            "The details provided for this client do not match HMRC's records.";
         const NO_PERMISSION: &str = "The user that is signed in cannot access this authorisation request. Their details do not match the agent business that created the authorisation request.";
         let (status, code, message) = match &error {
             BadRequest => return Self::bad_request(),
             ServiceNotSupported => (BAD, "SERVICE_NOT_SUPPORTED", SERVICE_NOT_SUPPORTED),
-            ServiceNotImplemented => (ErrorStatusCode::NOT_IMPLEMENTED, "SERVICE_NOT_SUPPORTED", SERVICE_NOT_SUPPORTED),
-            ClientTypeNotSupported => (BAD, "CLIENT_TYPE_NOT_SUPPORTED", "The client type requested is not supported. Check the API documentation to find which client types are supported."),
-            ClientIdFormatInvalid => (BAD, "CLIENT_ID_FORMAT_INVALID", "Client identifier must be in the correct format. Check the API documentation to find the correct format."),
-            ClientIdDoesNotMatchService => (BAD, "CLIENT_ID_DOES_NOT_MATCH_SERVICE", "The type of client Identifier provided cannot be used with the requested service. Check the API documentation for details of the correct client identifiers to use."),
-            PostcodeFormatInvalid => (BAD, "POSTCODE_FORMAT_INVALID", "Postcode must be in the correct format. Check the API documentation to find the correct format."),
-            VatRegDateFormatInvalid => (BAD, "VAT_REG_DATE_FORMAT_INVALID", "VAT registration date must be in the correct format. Check the API documentation to find the correct format."),
-            AgentTypeNotSupported => (BAD, "AGENT_TYPE_NOT_SUPPORTED", "The agent type requested is not supported. Check the API documentation to find which agent types are supported."),
-            Unauthorized => (ErrorStatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Bearer token is missing or not authorized."),
-            NotAnAgent => (FORBIDDEN, "NOT_AN_AGENT", "This user does not have a Government Gateway agent account. They need to create an Government Gateway agent account before they can use this service."),
-            AgentNotSubscribed => (FORBIDDEN, "AGENT_NOT_SUBSCRIBED", "This agent needs to create an agent services account before they can use this service."),
+            ServiceNotImplemented => (
+                ErrorStatusCode::NOT_IMPLEMENTED,
+                "SERVICE_NOT_SUPPORTED",
+                SERVICE_NOT_SUPPORTED,
+            ),
+            ClientTypeNotSupported => (
+                BAD,
+                "CLIENT_TYPE_NOT_SUPPORTED",
+                "The client type requested is not supported. Check the API documentation to find which client types are supported.",
+            ),
+            ClientIdFormatInvalid => (
+                BAD,
+                "CLIENT_ID_FORMAT_INVALID",
+                "Client identifier must be in the correct format. Check the API documentation to find the correct format.",
+            ),
+            ClientIdDoesNotMatchService => (
+                BAD,
+                "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
+                "The type of client Identifier provided cannot be used with the requested service. Check the API documentation for details of the correct client identifiers to use.",
+            ),
+            PostcodeFormatInvalid => (
+                BAD,
+                "POSTCODE_FORMAT_INVALID",
+                "Postcode must be in the correct format. Check the API documentation to find the correct format.",
+            ),
+            VatRegDateFormatInvalid => (
+                BAD,
+                "VAT_REG_DATE_FORMAT_INVALID",
+                "VAT registration date must be in the correct format. Check the API documentation to find the correct format.",
+            ),
+            AgentTypeNotSupported => (
+                BAD,
+                "AGENT_TYPE_NOT_SUPPORTED",
+                "The agent type requested is not supported. Check the API documentation to find which agent types are supported.",
+            ),
+            Unauthorized => (
+                ErrorStatusCode::UNAUTHORIZED,
+                "UNAUTHORIZED",
+                "Bearer token is missing or not authorized.",
+            ),
+            NotAnAgent => (
+                FORBIDDEN,
+                "NOT_AN_AGENT",
+                "This user does not have a Government Gateway agent account. They need to create an Government Gateway agent account before they can use this service.",
+            ),
+            AgentNotSubscribed => (
+                FORBIDDEN,
+                "AGENT_NOT_SUBSCRIBED",
+                "This agent needs to create an agent services account before they can use this service.",
+            ),
             NoPermissionOnAgency => (FORBIDDEN, "NO_PERMISSION_ON_AGENCY", NO_PERMISSION),
-            AlreadyBeingProcessed => (FORBIDDEN, "ALREADY_BEING_PROCESSED", "More than one request received to create the same invitation."),
-            DuplicateAuthorisationRequest { .. } => (FORBIDDEN, "DUPLICATE_AUTHORISATION_REQUEST", "An authorisation request for this service has already been created and is awaiting the client’s response."),
-            ClientRegistrationNotFound => (FORBIDDEN, "CLIENT_REGISTRATION_NOT_FOUND", CLIENT_REGISTRATION_NOT_FOUND),
-            NoClientRecord => (NOT_FOUND, "CLIENT_REGISTRATION_NOT_FOUND", CLIENT_REGISTRATION_NOT_FOUND),
-            PostcodeDoesNotMatch => (FORBIDDEN, "POSTCODE_DOES_NOT_MATCH", "The postcode provided does not match HMRC's record for the client."),
-            VatRegDateDoesNotMatch => (FORBIDDEN, "VAT_REG_DATE_DOES_NOT_MATCH", "The VAT registration date provided does not match HMRC's record for the client."),
-            VatClientInsolvent => (FORBIDDEN, "VAT_CLIENT_INSOLVENT", "The VAT registration number belongs to a customer that is insolvent."),
-            AlreadyAuthorised => (FORBIDDEN, "ALREADY_AUTHORISED", "The client has already authorised the agent for this service. The agent does not need ask the client for this authorisation again."),
-            InvitationNotFound => (NOT_FOUND, "INVITATION_NOT_FOUND", "The authorisation request cannot be found."),
-            InvitationNotCancellable => (FORBIDDEN, "INVALID_INVITATION_STATUS", "This authorisation request cannot be cancelled as the client has already responded to the request, or the request has expired."),
-            InvitationNotPending => (FORBIDDEN, "INVALID_INVITATION_STATUS", "The authorisation request cannot be answered as it is no longer pending."),
-            RelationshipNotFound => (NOT_FOUND, "RELATIONSHIP_NOT_FOUND", "Relationship is inactive. Agent is not authorised to act for this client."),
-            NoRelationship => (FORBIDDEN, "NO_RELATIONSHIP", "The specified relationship does not exist."),
-            ServiceNameNotSupported => (BAD, "SERVICE_NAME_NOT_SUPPORTED", "One or more service names are not supported for this type of user."),
-            DateOfBirthFormatInvalid => (BAD, "DATE_OF_BIRTH_FORMAT_INVALID", "Date of birth must be in the correct format. Check the API documentation to find the correct format."),
-            DateOfBirthDoesNotMatch => (FORBIDDEN, "DATE_OF_BIRTH_DOES_NOT_MATCH", "The date of birth provided does not match HMRC's record for the client."),
-            NoPermissionOnClient => (FORBIDDEN, "NO_PERMISSION_ON_CLIENT", "The user that is signed in cannot access this client's authorisation requests."),
-            NotAClient => (FORBIDDEN, "NOT_A_CLIENT", "This user has no client enrolments."),
-            AltItsaNotFound => (NOT_FOUND, "ALT_ITSA_NOT_FOUND", "No alternative ITSA authorisation found for this client."),
-            Internal(detail) => return Self { detail: Some(detail.clone()), ..internal() },
+            AlreadyBeingProcessed => (
+                FORBIDDEN,
+                "ALREADY_BEING_PROCESSED",
+                "More than one request received to create the same invitation.",
+            ),
+            DuplicateAuthorisationRequest { .. } => (
+                FORBIDDEN,
+                "DUPLICATE_AUTHORISATION_REQUEST",
+                "An authorisation request for this service has already been created and is awaiting the client’s response.",
+            ),
+            ClientRegistrationNotFound => (
+                FORBIDDEN,
+                "CLIENT_REGISTRATION_NOT_FOUND",
+                CLIENT_REGISTRATION_NOT_FOUND,
+            ),
+            NoClientRecord => (
+                NOT_FOUND,
+                "CLIENT_REGISTRATION_NOT_FOUND",
+                CLIENT_REGISTRATION_NOT_FOUND,
+            ),
+            PostcodeDoesNotMatch => (
+                FORBIDDEN,
+                "POSTCODE_DOES_NOT_MATCH",
+                "The postcode provided does not match HMRC's record for the client.",
+            ),
+            VatRegDateDoesNotMatch => (
+                FORBIDDEN,
+                "VAT_REG_DATE_DOES_NOT_MATCH",
+                "The VAT registration date provided does not match HMRC's record for the client.",
+            ),
+            VatClientInsolvent => (
+                FORBIDDEN,
+                "VAT_CLIENT_INSOLVENT",
+                "The VAT registration number belongs to a customer that is insolvent.",
+            ),
+            AlreadyAuthorised => (
+                FORBIDDEN,
+                "ALREADY_AUTHORISED",
+                "The client has already authorised the agent for this service. The agent does not need ask the client for this authorisation again.",
+            ),
+            InvitationNotFound => (
+                NOT_FOUND,
+                "INVITATION_NOT_FOUND",
+                "The authorisation request cannot be found.",
+            ),
+            InvitationNotCancellable => (
+                FORBIDDEN,
+                "INVALID_INVITATION_STATUS",
+                "This authorisation request cannot be cancelled as the client has already responded to the request, or the request has expired.",
+            ),
+            InvitationNotPending => (
+                FORBIDDEN,
+                "INVALID_INVITATION_STATUS",
+                "The authorisation request cannot be answered as it is no longer pending.",
+            ),
+            RelationshipNotFound => (
+                NOT_FOUND,
+                "RELATIONSHIP_NOT_FOUND",
+                "Relationship is inactive. Agent is not authorised to act for this client.",
+            ),
+            NoRelationship => (
+                FORBIDDEN,
+                "NO_RELATIONSHIP",
+                "The specified relationship does not exist.",
+            ),
+            ServiceNameNotSupported => (
+                BAD,
+                "SERVICE_NAME_NOT_SUPPORTED",
+                "One or more service names are not supported for this type of user.",
+            ),
+            DateOfBirthFormatInvalid => (
+                BAD,
+                "DATE_OF_BIRTH_FORMAT_INVALID",
+                "Date of birth must be in the correct format. Check the API documentation to find the correct format.",
+            ),
+            DateOfBirthDoesNotMatch => (
+                FORBIDDEN,
+                "DATE_OF_BIRTH_DOES_NOT_MATCH",
+                "The date of birth provided does not match HMRC's record for the client.",
+            ),
+            NoPermissionOnClient => (
+                FORBIDDEN,
+                "NO_PERMISSION_ON_CLIENT",
+                "The user that is signed in cannot access this client's authorisation requests.",
+            ),
+            NotAClient => (
+                FORBIDDEN,
+                "NOT_A_CLIENT",
+                "This user has no client enrolments.",
+            ),
+            AltItsaNotFound => (
+                NOT_FOUND,
+                "ALT_ITSA_NOT_FOUND",
+                "No alternative ITSA authorisation found for this client.",
+            ),
+            Internal(detail) => {
+                return Self {
+                    detail: Some(detail.clone()),
+                    ..internal()
+                };
+            }
         };
         #[cfg(feature = "fault-injection")]
-        let code = if crate::fault::active("wrong-error-code") && code == "POSTCODE_DOES_NOT_MATCH" { "POSTCODE_MISMATCH" } else { code };
+        let code = if crate::fault::active("wrong-error-code") && code == "POSTCODE_DOES_NOT_MATCH"
+        {
+            "POSTCODE_MISMATCH"
+        } else {
+            code
+        };
         Self::new(status, code, message)
     }
 }

@@ -1,6 +1,9 @@
 //! Response shapes dropshot does not have.
 
-use dropshot::{ApiEndpointResponse, Body, HttpError, HttpResponse, HttpResponseOk, HttpResponseUpdatedNoContent};
+use dropshot::{
+    ApiEndpointResponse, Body, HttpError, HttpResponse, HttpResponseOk,
+    HttpResponseUpdatedNoContent,
+};
 use http::{Response, StatusCode};
 
 use super::ApiError;
@@ -11,11 +14,15 @@ pub enum OkOrNoContent<T> {
     NoContent,
 }
 
-impl<T: serde::Serialize + schemars::JsonSchema + Send + Sync + 'static> HttpResponse for OkOrNoContent<T> {
+impl<T: serde::Serialize + schemars::JsonSchema + Send + Sync + 'static> HttpResponse
+    for OkOrNoContent<T>
+{
     fn to_result(self) -> Result<Response<Body>, HttpError> {
         match self {
             Self::Ok(body) => HttpResponseOk(body).to_result(),
-            Self::NoContent => Ok(Response::builder().status(StatusCode::NO_CONTENT).body(Body::empty())?),
+            Self::NoContent => Ok(Response::builder()
+                .status(StatusCode::NO_CONTENT)
+                .body(Body::empty())?),
         }
     }
 
@@ -82,11 +89,17 @@ pub struct CreatedWithLocation(pub String);
 
 impl HttpResponse for CreatedWithLocation {
     fn to_result(self) -> Result<Response<Body>, HttpError> {
-        Ok(Response::builder().status(StatusCode::CREATED).header(http::header::LOCATION, self.0).body(Body::empty())?)
+        Ok(Response::builder()
+            .status(StatusCode::CREATED)
+            .header(http::header::LOCATION, self.0)
+            .body(Body::empty())?)
     }
 
     fn response_metadata() -> ApiEndpointResponse {
-        let mut metadata = dropshot::HttpResponseHeaders::<HttpResponseUpdatedNoContent, LocationHeader>::response_metadata();
+        let mut metadata = dropshot::HttpResponseHeaders::<
+            HttpResponseUpdatedNoContent,
+            LocationHeader,
+        >::response_metadata();
         metadata.success = Some(StatusCode::CREATED);
         metadata.description = Some("created".to_owned());
         metadata
@@ -105,7 +118,9 @@ pub enum CreatedOrNoContent {
 
 impl HttpResponse for CreatedOrNoContent {
     fn to_result(self) -> Result<Response<Body>, HttpError> {
-        Ok(Response::builder().status(self.status_code()).body(Body::empty())?)
+        Ok(Response::builder()
+            .status(self.status_code())
+            .body(Body::empty())?)
     }
 
     /// Dropshot documents one success status; the contract's 204 beside it is proved at run time.

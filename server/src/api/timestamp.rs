@@ -23,7 +23,9 @@ impl serde::Serialize for Timestamp {
 impl<'de> serde::Deserialize<'de> for Timestamp {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        DateTime::parse_from_rfc3339(&text).map(|t| Self(t.with_timezone(&Utc))).map_err(serde::de::Error::custom)
+        DateTime::parse_from_rfc3339(&text)
+            .map(|t| Self(t.with_timezone(&Utc)))
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -50,14 +52,27 @@ mod tests {
     #[test]
     fn writes_milliseconds_even_when_zero() {
         let whole_second = Timestamp(Utc.with_ymd_and_hms(2019, 2, 4, 0, 0, 0).unwrap());
-        assert_eq!(serde_json::to_string(&whole_second).unwrap(), "\"2019-02-04T00:00:00.000Z\"");
-        let precise = Timestamp(DateTime::parse_from_rfc3339("2019-01-21T14:27:44.620999Z").unwrap().to_utc());
-        assert_eq!(serde_json::to_string(&precise).unwrap(), "\"2019-01-21T14:27:44.620Z\"");
+        assert_eq!(
+            serde_json::to_string(&whole_second).unwrap(),
+            "\"2019-02-04T00:00:00.000Z\""
+        );
+        let precise = Timestamp(
+            DateTime::parse_from_rfc3339("2019-01-21T14:27:44.620999Z")
+                .unwrap()
+                .to_utc(),
+        );
+        assert_eq!(
+            serde_json::to_string(&precise).unwrap(),
+            "\"2019-01-21T14:27:44.620Z\""
+        );
     }
 
     #[test]
     fn reads_what_it_writes() {
         let parsed: Timestamp = serde_json::from_str("\"2019-01-21T14:27:44.620Z\"").unwrap();
-        assert_eq!(serde_json::to_string(&parsed).unwrap(), "\"2019-01-21T14:27:44.620Z\"");
+        assert_eq!(
+            serde_json::to_string(&parsed).unwrap(),
+            "\"2019-01-21T14:27:44.620Z\""
+        );
     }
 }

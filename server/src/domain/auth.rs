@@ -21,7 +21,10 @@ pub fn hex(bytes: &[u8]) -> String {
 
 impl Authorisations {
     /// The principal an `Authorization` header value names: `Bearer <token>`, known and unexpired.
-    pub async fn authenticate(&self, authorization: Option<&str>) -> Result<Principal, DomainError> {
+    pub async fn authenticate(
+        &self,
+        authorization: Option<&str>,
+    ) -> Result<Principal, DomainError> {
         let token = authorization
             .and_then(|value| value.strip_prefix("Bearer "))
             .map(str::trim)
@@ -29,10 +32,12 @@ impl Authorisations {
             .ok_or(DomainError::Unauthorized)?;
         let hash = Sha256::digest(token.as_bytes());
         let mut conn = self.connection().await?;
-        let (id, affinity_group, rows) =
-            principals::by_token(&mut conn, &hash, self.now()).await?.ok_or(DomainError::Unauthorized)?;
-        let affinity_group = AffinityGroup::parse(&affinity_group)
-            .ok_or_else(|| DomainError::Internal(format!("principal {id}: unknown affinity group")))?;
+        let (id, affinity_group, rows) = principals::by_token(&mut conn, &hash, self.now())
+            .await?
+            .ok_or(DomainError::Unauthorized)?;
+        let affinity_group = AffinityGroup::parse(&affinity_group).ok_or_else(|| {
+            DomainError::Internal(format!("principal {id}: unknown affinity group"))
+        })?;
         let enrolments = rows
             .into_iter()
             .map(|row| Enrolment {
@@ -41,6 +46,10 @@ impl Authorisations {
                 identifier_value: row.identifier_value,
             })
             .collect();
-        Ok(Principal { id, affinity_group, enrolments })
+        Ok(Principal {
+            id,
+            affinity_group,
+            enrolments,
+        })
     }
 }

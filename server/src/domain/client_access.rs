@@ -29,9 +29,18 @@ pub const CLIENT_ENROLMENTS: [ClientEnrolmentKind; 7] = [
         path_name: "NI",
         enrolment_key: "HMRC-NI",
         identifier_name: "NINO",
-        services: &[Service::PersonalIncomeRecord, Service::MtdIt, Service::MtdItSupp],
+        services: &[
+            Service::PersonalIncomeRecord,
+            Service::MtdIt,
+            Service::MtdItSupp,
+        ],
     },
-    ClientEnrolmentKind { path_name: "VRN", enrolment_key: "HMRC-MTD-VAT", identifier_name: "VRN", services: &[Service::MtdVat] },
+    ClientEnrolmentKind {
+        path_name: "VRN",
+        enrolment_key: "HMRC-MTD-VAT",
+        identifier_name: "VRN",
+        services: &[Service::MtdVat],
+    },
     ClientEnrolmentKind {
         path_name: "CGTPDRef",
         enrolment_key: "HMRC-CGT-PD",
@@ -44,7 +53,12 @@ pub const CLIENT_ENROLMENTS: [ClientEnrolmentKind; 7] = [
         identifier_name: "SAUTR",
         services: &[Service::TersOrg],
     },
-    ClientEnrolmentKind { path_name: "URN", enrolment_key: "HMRC-TERSNT-ORG", identifier_name: "URN", services: &[Service::TersntOrg] },
+    ClientEnrolmentKind {
+        path_name: "URN",
+        enrolment_key: "HMRC-TERSNT-ORG",
+        identifier_name: "URN",
+        services: &[Service::TersntOrg],
+    },
     ClientEnrolmentKind {
         path_name: "EtmpRegistrationNumber",
         enrolment_key: "HMRC-PPT-ORG",
@@ -55,7 +69,9 @@ pub const CLIENT_ENROLMENTS: [ClientEnrolmentKind; 7] = [
 
 impl ClientEnrolmentKind {
     pub fn by_path_name(name: &str) -> Option<Self> {
-        CLIENT_ENROLMENTS.into_iter().find(|kind| kind.path_name == name)
+        CLIENT_ENROLMENTS
+            .into_iter()
+            .find(|kind| kind.path_name == name)
     }
 }
 
@@ -69,16 +85,26 @@ pub struct ClientScope {
 impl ClientScope {
     /// The caller as the holder of `{service}/{clientId}`: an unknown segment is a malformed request;
     /// anyone without that very enrolment (another client, an agent) is refused.
-    pub fn resolve(principal: &Principal, path_service: &str, client_id: &str) -> Result<Self, DomainError> {
-        let kind = ClientEnrolmentKind::by_path_name(path_service).ok_or(DomainError::BadRequest)?;
+    pub fn resolve(
+        principal: &Principal,
+        path_service: &str,
+        client_id: &str,
+    ) -> Result<Self, DomainError> {
+        let kind =
+            ClientEnrolmentKind::by_path_name(path_service).ok_or(DomainError::BadRequest)?;
         // The enrolment's value is the canonical form (a NINO in the path may be lower case).
         let held = principal.enrolments.iter().find(|enrolment| {
             enrolment.key == kind.enrolment_key
                 && enrolment.identifier_name == kind.identifier_name
-                && enrolment.identifier_value.eq_ignore_ascii_case(client_id.trim())
+                && enrolment
+                    .identifier_value
+                    .eq_ignore_ascii_case(client_id.trim())
         });
         let held = held.ok_or(DomainError::NoPermissionOnClient)?;
-        Ok(Self { kind, client_id: held.identifier_value.clone() })
+        Ok(Self {
+            kind,
+            client_id: held.identifier_value.clone(),
+        })
     }
 
     pub fn covers(&self, invitation: &Invitation) -> bool {
@@ -92,9 +118,13 @@ impl ClientScope {
             .iter()
             .filter_map(|enrolment| {
                 let kind = CLIENT_ENROLMENTS.into_iter().find(|kind| {
-                    kind.enrolment_key == enrolment.key && kind.identifier_name == enrolment.identifier_name
+                    kind.enrolment_key == enrolment.key
+                        && kind.identifier_name == enrolment.identifier_name
                 })?;
-                Some(Self { kind, client_id: enrolment.identifier_value.clone() })
+                Some(Self {
+                    kind,
+                    client_id: enrolment.identifier_value.clone(),
+                })
             })
             .collect()
     }
@@ -106,22 +136,42 @@ mod tests {
     use crate::domain::principal::{AffinityGroup, Enrolment};
 
     fn client(key: &str, name: &str, value: &str) -> Principal {
-        let enrolment = Enrolment { key: key.into(), identifier_name: name.into(), identifier_value: value.into() };
-        Principal { id: 1, affinity_group: AffinityGroup::Individual, enrolments: vec![enrolment] }
+        let enrolment = Enrolment {
+            key: key.into(),
+            identifier_name: name.into(),
+            identifier_value: value.into(),
+        };
+        Principal {
+            id: 1,
+            affinity_group: AffinityGroup::Individual,
+            enrolments: vec![enrolment],
+        }
     }
 
     #[test]
     fn a_client_acts_only_for_the_identifier_it_holds() {
         let vat = client("HMRC-MTD-VAT", "VRN", "101747696");
         assert!(ClientScope::resolve(&vat, "VRN", "101747696").is_ok());
-        assert!(matches!(ClientScope::resolve(&vat, "VRN", "101747697"), Err(DomainError::NoPermissionOnClient)));
-        assert!(matches!(ClientScope::resolve(&vat, "NI", "AB123456C"), Err(DomainError::NoPermissionOnClient)));
-        assert!(matches!(ClientScope::resolve(&vat, "VAT", "101747696"), Err(DomainError::BadRequest)));
+        assert!(matches!(
+            ClientScope::resolve(&vat, "VRN", "101747697"),
+            Err(DomainError::NoPermissionOnClient)
+        ));
+        assert!(matches!(
+            ClientScope::resolve(&vat, "NI", "AB123456C"),
+            Err(DomainError::NoPermissionOnClient)
+        ));
+        assert!(matches!(
+            ClientScope::resolve(&vat, "VAT", "101747696"),
+            Err(DomainError::BadRequest)
+        ));
     }
 
     #[test]
     fn path_names_are_distinct_and_scopes_come_from_enrolments() {
-        let names: std::collections::HashSet<_> = CLIENT_ENROLMENTS.iter().map(|kind| kind.path_name).collect();
+        let names: std::collections::HashSet<_> = CLIENT_ENROLMENTS
+            .iter()
+            .map(|kind| kind.path_name)
+            .collect();
         assert_eq!(names.len(), CLIENT_ENROLMENTS.len());
         let scopes = ClientScope::all_of(&client("HMRC-NI", "NINO", "AB123456C"));
         assert_eq!(scopes.len(), 1);

@@ -22,45 +22,77 @@ pub struct ClientStatus {
 
 impl Authorisations {
     /// The requests naming the client, newest first, optionally only those reading `status` now.
-    pub async fn client_invitations(&self, scope: &ClientScope, status: Option<Status>) -> Result<Vec<Invitation>, DomainError> {
+    pub async fn client_invitations(
+        &self,
+        scope: &ClientScope,
+        status: Option<Status>,
+    ) -> Result<Vec<Invitation>, DomainError> {
         let now = self.now();
         let services: Vec<&str> = scope.kind.services.iter().map(|s| s.id()).collect();
         let mut conn = self.connection().await?;
         let all = invitations::list_for_client(&mut conn, &scope.client_id, &services).await?;
-        Ok(all.into_iter().filter(|i| status.is_none_or(|status| i.status_at(now) == status)).collect())
+        Ok(all
+            .into_iter()
+            .filter(|i| status.is_none_or(|status| i.status_at(now) == status))
+            .collect())
     }
 
     /// One request naming the client; a request naming someone else is refused, not hidden.
-    pub async fn client_invitation(&self, scope: &ClientScope, id: &InvitationId) -> Result<Invitation, DomainError> {
+    pub async fn client_invitation(
+        &self,
+        scope: &ClientScope,
+        id: &InvitationId,
+    ) -> Result<Invitation, DomainError> {
         let mut conn = self.connection().await?;
-        let invitation = invitations::find(&mut conn, id).await?.ok_or(DomainError::InvitationNotFound)?;
+        let invitation = invitations::find(&mut conn, id)
+            .await?
+            .ok_or(DomainError::InvitationNotFound)?;
         if !scope.covers(&invitation) {
             return Err(DomainError::NoPermissionOnClient);
         }
         Ok(invitation)
     }
 
-    pub async fn accept_as_client(&self, scope: &ClientScope, id: &InvitationId) -> Result<(), DomainError> {
+    pub async fn accept_as_client(
+        &self,
+        scope: &ClientScope,
+        id: &InvitationId,
+    ) -> Result<(), DomainError> {
         self.answer(id, Answer::Accept, Some(scope)).await
     }
 
-    pub async fn reject_as_client(&self, scope: &ClientScope, id: &InvitationId) -> Result<(), DomainError> {
+    pub async fn reject_as_client(
+        &self,
+        scope: &ClientScope,
+        id: &InvitationId,
+    ) -> Result<(), DomainError> {
         self.answer(id, Answer::Reject, Some(scope)).await
     }
 
     /// The client ends the relationship a request of theirs created; the request reads Deauthorised,
     /// ended by the client.
-    pub async fn end_as_client(&self, scope: &ClientScope, id: &InvitationId) -> Result<(), DomainError> {
+    pub async fn end_as_client(
+        &self,
+        scope: &ClientScope,
+        id: &InvitationId,
+    ) -> Result<(), DomainError> {
         let now = self.now();
         let mut conn = self.connection().await?;
         conn.transaction(async |conn| {
-            let found = invitations::find(conn, id).await?.ok_or(DomainError::InvitationNotFound)?;
+            let found = invitations::find(conn, id)
+                .await?
+                .ok_or(DomainError::InvitationNotFound)?;
             lock_client(conn, found.service, &found.supplied_client_id).await?;
-            let invitation = invitations::find_for_update(conn, id).await?.ok_or(DomainError::InvitationNotFound)?;
+            let invitation = invitations::find_for_update(conn, id)
+                .await?
+                .ok_or(DomainError::InvitationNotFound)?;
             if !scope.covers(&invitation) {
                 return Err(DomainError::NoPermissionOnClient);
             }
-            if !matches!(invitation.stored_status, Status::Accepted | Status::Partialauth) {
+            if !matches!(
+                invitation.stored_status,
+                Status::Accepted | Status::Partialauth
+            ) {
                 return Err(DomainError::NoRelationship);
             }
             let which = Ending {
@@ -69,7 +101,11 @@ impl Authorisations {
                 services: &[invitation.service.id()],
                 client_ids: &[&invitation.client_id],
             };
-            let ended: Vec<String> = relationships::end(conn, &which, EndedBy::Client, now).await?.into_iter().flatten().collect();
+            let ended: Vec<String> = relationships::end(conn, &which, EndedBy::Client, now)
+                .await?
+                .into_iter()
+                .flatten()
+                .collect();
             if ended.is_empty() {
                 return Err(DomainError::NoRelationship);
             }
@@ -86,15 +122,23 @@ impl Authorisations {
             return Err(DomainError::NotAClient);
         }
         let now = self.now();
-        let mut status = ClientStatus { has_pending_invitations: false, has_invitations_history: false, has_existing_relationships: false };
+        let mut status = ClientStatus {
+            has_pending_invitations: false,
+            has_invitations_history: false,
+            has_existing_relationships: false,
+        };
         let mut conn = self.connection().await?;
         for scope in &scopes {
             let services: Vec<&str> = scope.kind.services.iter().map(|s| s.id()).collect();
-            let found = invitations::list_for_client(&mut conn, &scope.client_id, &services).await?;
-            status.has_invitations_history |= found.iter().any(|i| i.status_at(now) != Status::Pending);
-            status.has_pending_invitations |= found.iter().any(|i| i.status_at(now) == Status::Pending);
+            let found =
+                invitations::list_for_client(&mut conn, &scope.client_id, &services).await?;
+            status.has_invitations_history |=
+                found.iter().any(|i| i.status_at(now) != Status::Pending);
+            status.has_pending_invitations |=
+                found.iter().any(|i| i.status_at(now) == Status::Pending);
             status.has_existing_relationships |=
-                relationships::any_active_for_client(&mut conn, &services, &scope.client_id).await?;
+                relationships::any_active_for_client(&mut conn, &services, &scope.client_id)
+                    .await?;
         }
         Ok(status)
     }

@@ -17,25 +17,45 @@ pub enum ClientRecord {
 }
 
 impl ClientRecord {
-    pub async fn find(conn: &mut AsyncPgConnection, client: &ClientIdentifier) -> Result<Option<Self>, DomainError> {
+    pub async fn find(
+        conn: &mut AsyncPgConnection,
+        client: &ClientIdentifier,
+    ) -> Result<Option<Self>, DomainError> {
         Ok(match client {
-            ClientIdentifier::Nino(nino) => clients::individual_by_nino(conn, nino.as_str()).await?.map(Self::Individual),
-            ClientIdentifier::Vrn(vrn) => clients::vat_by_vrn(conn, vrn.as_str()).await?.map(Self::Vat),
-            ClientIdentifier::CgtRef(id) => clients::cgt_by_reference(conn, id.as_str()).await?.map(Self::Cgt),
-            ClientIdentifier::PptRef(id) => clients::ppt_by_reference(conn, id.as_str()).await?.map(Self::Ppt),
-            ClientIdentifier::Utr(utr) => clients::trust_by_utr(conn, utr.as_str()).await?.map(Self::Trust),
-            ClientIdentifier::Urn(urn) => clients::trust_by_urn(conn, urn.as_str()).await?.map(Self::Trust),
+            ClientIdentifier::Nino(nino) => clients::individual_by_nino(conn, nino.as_str())
+                .await?
+                .map(Self::Individual),
+            ClientIdentifier::Vrn(vrn) => clients::vat_by_vrn(conn, vrn.as_str())
+                .await?
+                .map(Self::Vat),
+            ClientIdentifier::CgtRef(id) => clients::cgt_by_reference(conn, id.as_str())
+                .await?
+                .map(Self::Cgt),
+            ClientIdentifier::PptRef(id) => clients::ppt_by_reference(conn, id.as_str())
+                .await?
+                .map(Self::Ppt),
+            ClientIdentifier::Utr(utr) => clients::trust_by_utr(conn, utr.as_str())
+                .await?
+                .map(Self::Trust),
+            ClientIdentifier::Urn(urn) => clients::trust_by_urn(conn, urn.as_str())
+                .await?
+                .map(Self::Trust),
         })
     }
 
     /// The identifier the client's enrolment for the service carries, as (clientIdType, clientId): the
     /// MTDITID for MTD-IT (the NINO for an "alternative ITSA" client who has none yet), otherwise the
     /// identifier the agent gave.
-    pub fn client_id<'a>(&'a self, service: Service, supplied: &'a ClientIdentifier) -> (&'static str, &'a str) {
+    pub fn client_id<'a>(
+        &'a self,
+        service: Service,
+        supplied: &'a ClientIdentifier,
+    ) -> (&'static str, &'a str) {
         match self {
-            Self::Individual(IndividualClient { mtditid: Some(mtditid), .. }) if service.is_income_tax() => {
-                ("MTDITID", mtditid)
-            }
+            Self::Individual(IndividualClient {
+                mtditid: Some(mtditid),
+                ..
+            }) if service.is_income_tax() => ("MTDITID", mtditid),
             _ => (supplied.id_type(), supplied.value()),
         }
     }
@@ -44,10 +64,14 @@ impl ClientRecord {
     pub fn check(&self, known_fact: Option<&KnownFact>) -> Result<(), DomainError> {
         match (self, known_fact) {
             (Self::Vat(client), _) if client.insolvent => Err(DomainError::VatClientInsolvent),
-            (Self::Individual(client), Some(KnownFact::Postcode(postcode))) if client.postcode != postcode.as_str() => {
+            (Self::Individual(client), Some(KnownFact::Postcode(postcode)))
+                if client.postcode != postcode.as_str() =>
+            {
                 Err(DomainError::PostcodeDoesNotMatch)
             }
-            (Self::Vat(client), Some(KnownFact::VatRegistrationDate(date))) if client.registration_date != *date => {
+            (Self::Vat(client), Some(KnownFact::VatRegistrationDate(date)))
+                if client.registration_date != *date =>
+            {
                 Err(DomainError::VatRegDateDoesNotMatch)
             }
             _ => Ok(()),
@@ -64,7 +88,9 @@ pub fn relationship_client_ids<'a>(
 ) -> Vec<&'a str> {
     match record {
         Some(ClientRecord::Individual(individual)) if service.is_income_tax() => {
-            std::iter::once(individual.nino.as_str()).chain(individual.mtditid.as_deref()).collect()
+            std::iter::once(individual.nino.as_str())
+                .chain(individual.mtditid.as_deref())
+                .collect()
         }
         _ => vec![client.value()],
     }

@@ -45,7 +45,9 @@ impl Status {
 
     /// For query filters, where `pending` and `PENDING` mean Pending.
     pub fn parse_ignoring_case(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|status| status.as_str().eq_ignore_ascii_case(text))
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str().eq_ignore_ascii_case(text))
     }
 }
 
@@ -143,17 +145,29 @@ mod tests {
     fn a_pending_request_reads_expired_from_the_start_of_its_expiry_day() {
         let created = Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap();
         let invitation = pending(created);
-        assert_eq!(invitation.expires_at(), Utc.with_ymd_and_hms(2026, 3, 23, 0, 0, 0).unwrap());
+        assert_eq!(
+            invitation.expires_at(),
+            Utc.with_ymd_and_hms(2026, 3, 23, 0, 0, 0).unwrap()
+        );
         let just_before = invitation.expires_at() - Duration::milliseconds(1);
         assert_eq!(invitation.status_at(just_before), Status::Pending);
-        assert_eq!(invitation.status_at(invitation.expires_at()), Status::Expired);
-        assert_eq!(invitation.updated_at(created + Duration::days(30)), invitation.expires_at());
+        assert_eq!(
+            invitation.status_at(invitation.expires_at()),
+            Status::Expired
+        );
+        assert_eq!(
+            invitation.updated_at(created + Duration::days(30)),
+            invitation.expires_at()
+        );
     }
 
     #[test]
     fn a_request_expired_early_never_reads_updated_before_it_was_created() {
         let created = Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap();
-        let expired_today = Invitation { expires_on: created.date_naive(), ..pending(created) };
+        let expired_today = Invitation {
+            expires_on: created.date_naive(),
+            ..pending(created)
+        };
         assert_eq!(expired_today.status_at(created), Status::Expired);
         assert_eq!(expired_today.updated_at(created), created);
     }
@@ -161,8 +175,14 @@ mod tests {
     #[test]
     fn only_pending_requests_expire() {
         let created = Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap();
-        let accepted = Invitation { stored_status: Status::Accepted, ..pending(created) };
-        assert_eq!(accepted.status_at(created + Duration::days(100)), Status::Accepted);
+        let accepted = Invitation {
+            stored_status: Status::Accepted,
+            ..pending(created)
+        };
+        assert_eq!(
+            accepted.status_at(created + Duration::days(100)),
+            Status::Accepted
+        );
     }
 
     #[test]

@@ -5,10 +5,10 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 
 use super::client_access::ClientScope;
 use super::clients::{ClientRecord, relationship_client_ids};
-use super::relationships::lock_client;
 use super::identifiers::Arn;
 use super::invitation::{Invitation, Status};
 use super::invitation_id::InvitationId;
+use super::relationships::lock_client;
 use super::request::ValidRequest;
 use super::service::Service;
 use super::{Authorisations, DomainError};
@@ -21,63 +21,93 @@ const ID_ATTEMPTS: i64 = 16;
 
 impl Authorisations {
     /// Creates a pending request, checking in the documented order (DOMAIN.md §6, steps 5–9).
-    pub async fn create_invitation(&self, arn: &Arn, request: &ValidRequest) -> Result<InvitationId, DomainError> {
+    pub async fn create_invitation(
+        &self,
+        arn: &Arn,
+        request: &ValidRequest,
+    ) -> Result<InvitationId, DomainError> {
         let now = self.now();
         let expires_on = now.date_naive() + Duration::days(self.lifetimes.invitation_days);
         let mut conn = self.connection().await?;
         conn.transaction(async |conn| {
-                let service = request.service;
-                let supplied = request.client.value();
-                // Identical requests in flight, in any server process, meet at this lock.
-                let lock = format!("create-invitation|{arn}|{}|{supplied}", service.group());
-                if !locks::try_lock(conn, &lock).await? {
-                    return Err(DomainError::AlreadyBeingProcessed);
+            let service = request.service;
+            let supplied = request.client.value();
+            // Identical requests in flight, in any server process, meet at this lock.
+            let lock = format!("create-invitation|{arn}|{}|{supplied}", service.group());
+            if !locks::try_lock(conn, &lock).await? {
+                return Err(DomainError::AlreadyBeingProcessed);
+            }
+            let record = ClientRecord::find(conn, &request.client).await?;
+            let (client_id_type, client_id) = match &record {
+                Some(record) => record.client_id(service, &request.client),
+                None => (request.client.id_type(), supplied),
+            };
+            invitations::expire_pending(
+                conn,
+                arn.as_str(),
+                service.group(),
+                client_id,
+                now.date_naive(),
+            )
+            .await?;
+            if let Some(existing) =
+                invitations::find_pending(conn, arn.as_str(), service.group(), client_id).await?
+            {
+                #[cfg(feature = "fault-injection")]
+                if crate::fault::active("no-duplicate-detection") {
+                    return Ok(existing.id);
                 }
-                let record = ClientRecord::find(conn, &request.client).await?;
-                let (client_id_type, client_id) = match &record {
-                    Some(record) => record.client_id(service, &request.client),
-                    None => (request.client.id_type(), supplied),
-                };
-                invitations::expire_pending(conn, arn.as_str(), service.group(), client_id, now.date_naive()).await?;
-                if let Some(existing) = invitations::find_pending(conn, arn.as_str(), service.group(), client_id).await? {
-                    #[cfg(feature = "fault-injection")]
-                    if crate::fault::active("no-duplicate-detection") {
-                        return Ok(existing.id);
-                    }
-                    return Err(DomainError::DuplicateAuthorisationRequest { existing: existing.id });
-                }
-                let record = record.as_ref().ok_or(DomainError::ClientRegistrationNotFound)?;
-                record.check(request.known_fact.as_ref())?;
-                let client_ids = relationship_client_ids(Some(record), &request.client, service);
-                if relationships::is_active(conn, arn.as_str(), &[service.id()], &client_ids).await? {
-                    return Err(DomainError::AlreadyAuthorised);
-                }
-                let mut invitation = Invitation {
-                    id: InvitationId::generate(service.invitation_prefix(), arn.as_str(), supplied, service.id(), now),
-                    arn: arn.as_str().to_owned(),
-                    service,
-                    client_type: request.client_type.map(|t| t.as_str().to_owned()),
-                    client_id_type: client_id_type.to_owned(),
-                    client_id: client_id.to_owned(),
-                    supplied_client_id_type: request.client.id_type().to_owned(),
-                    supplied_client_id: supplied.to_owned(),
-                    stored_status: Status::Pending,
-                    relationship_ended_by: None,
-                    expires_on,
-                    created_at: now,
-                    updated_at: now,
-                };
-                insert_with_unique_id(conn, &mut invitation).await?;
-                Ok(invitation.id)
+                return Err(DomainError::DuplicateAuthorisationRequest {
+                    existing: existing.id,
+                });
+            }
+            let record = record
+                .as_ref()
+                .ok_or(DomainError::ClientRegistrationNotFound)?;
+            record.check(request.known_fact.as_ref())?;
+            let client_ids = relationship_client_ids(Some(record), &request.client, service);
+            if relationships::is_active(conn, arn.as_str(), &[service.id()], &client_ids).await? {
+                return Err(DomainError::AlreadyAuthorised);
+            }
+            let mut invitation = Invitation {
+                id: InvitationId::generate(
+                    service.invitation_prefix(),
+                    arn.as_str(),
+                    supplied,
+                    service.id(),
+                    now,
+                ),
+                arn: arn.as_str().to_owned(),
+                service,
+                client_type: request.client_type.map(|t| t.as_str().to_owned()),
+                client_id_type: client_id_type.to_owned(),
+                client_id: client_id.to_owned(),
+                supplied_client_id_type: request.client.id_type().to_owned(),
+                supplied_client_id: supplied.to_owned(),
+                stored_status: Status::Pending,
+                relationship_ended_by: None,
+                expires_on,
+                created_at: now,
+                updated_at: now,
+            };
+            insert_with_unique_id(conn, &mut invitation).await?;
+            Ok(invitation.id)
         })
         .await
     }
 
     /// One of the agent's requests. Another agency's is refused, not hidden (as HMRC documents).
-    pub async fn agent_invitation(&self, arn: &Arn, id: &InvitationId, services: &[Service]) -> Result<Invitation, DomainError> {
+    pub async fn agent_invitation(
+        &self,
+        arn: &Arn,
+        id: &InvitationId,
+        services: &[Service],
+    ) -> Result<Invitation, DomainError> {
         let mut conn = self.connection().await?;
         let invitation = invitations::find(&mut conn, id).await?;
-        let invitation = invitation.filter(|i| services.contains(&i.service)).ok_or(DomainError::InvitationNotFound)?;
+        let invitation = invitation
+            .filter(|i| services.contains(&i.service))
+            .ok_or(DomainError::InvitationNotFound)?;
         if invitation.arn != arn.as_str() {
             return Err(DomainError::NoPermissionOnAgency);
         }
@@ -85,7 +115,11 @@ impl Authorisations {
     }
 
     /// The agent's requests of the last 30 days for the services given, newest first.
-    pub async fn recent_agent_invitations(&self, arn: &Arn, services: &[Service]) -> Result<Vec<Invitation>, DomainError> {
+    pub async fn recent_agent_invitations(
+        &self,
+        arn: &Arn,
+        services: &[Service],
+    ) -> Result<Vec<Invitation>, DomainError> {
         let since = self.now() - Duration::days(LIST_DAYS);
         let ids: Vec<&str> = services.iter().map(|s| s.id()).collect();
         let mut conn = self.connection().await?;
@@ -93,22 +127,41 @@ impl Authorisations {
     }
 
     /// The agent's requests, newest first, filtered by service, status (as read now) and creation date.
-    pub async fn sent_invitations(&self, arn: &Arn, filter: &SentFilter) -> Result<Vec<Invitation>, DomainError> {
+    pub async fn sent_invitations(
+        &self,
+        arn: &Arn,
+        filter: &SentFilter,
+    ) -> Result<Vec<Invitation>, DomainError> {
         let now = self.now();
         let services: Vec<&str> = match filter.service {
             Some(service) => vec![service.id()],
             None => Service::ALL.iter().map(|s| s.id()).collect(),
         };
         // PostgreSQL cannot hold chrono's earliest instant; nothing predates the epoch here.
-        let since = filter.created_on_or_after.map_or(DateTime::UNIX_EPOCH, |day| day.and_time(chrono::NaiveTime::MIN).and_utc());
+        let since = filter
+            .created_on_or_after
+            .map_or(DateTime::UNIX_EPOCH, |day| {
+                day.and_time(chrono::NaiveTime::MIN).and_utc()
+            });
         let mut conn = self.connection().await?;
         let found = invitations::list_for_agent(&mut conn, arn.as_str(), &services, since).await?;
-        Ok(found.into_iter().filter(|i| filter.status.is_none_or(|status| i.status_at(now) == status)).collect())
+        Ok(found
+            .into_iter()
+            .filter(|i| {
+                filter
+                    .status
+                    .is_none_or(|status| i.status_at(now) == status)
+            })
+            .collect())
     }
 
     /// A link that shows the client the agent's requests at once: the agency's uid and normalised name,
     /// once every request named is this agent's.
-    pub async fn multi_invitation_link(&self, arn: &Arn, ids: &[InvitationId]) -> Result<(String, String), DomainError> {
+    pub async fn multi_invitation_link(
+        &self,
+        arn: &Arn,
+        ids: &[InvitationId],
+    ) -> Result<(String, String), DomainError> {
         let mut conn = self.connection().await?;
         for id in ids {
             let invitation = invitations::find(&mut conn, id).await?;
@@ -119,24 +172,34 @@ impl Authorisations {
         let agency = crate::store::agencies::find(&mut conn, arn.as_str())
             .await?
             .ok_or_else(|| DomainError::Internal(format!("agent {arn} has no agency record")))?;
-        Ok((agency.uid, super::agency::normalise_agency_name(&agency.name)))
+        Ok((
+            agency.uid,
+            super::agency::normalise_agency_name(&agency.name),
+        ))
     }
 
     /// Cancels a pending request: ownership is checked before status, so another agency learns nothing.
-    pub async fn cancel_invitation(&self, arn: &Arn, id: &InvitationId, services: &[Service]) -> Result<(), DomainError> {
+    pub async fn cancel_invitation(
+        &self,
+        arn: &Arn,
+        id: &InvitationId,
+        services: &[Service],
+    ) -> Result<(), DomainError> {
         let now = self.now();
         let mut conn = self.connection().await?;
         conn.transaction(async |conn| {
-                let invitation = invitations::find_for_update(conn, id).await?;
-                let invitation = invitation.filter(|i| services.contains(&i.service)).ok_or(DomainError::InvitationNotFound)?;
-                if invitation.arn != arn.as_str() {
-                    return Err(DomainError::NoPermissionOnAgency);
-                }
-                if invitation.status_at(now) != Status::Pending {
-                    return Err(DomainError::InvitationNotCancellable);
-                }
-                invitations::set_status(conn, id, Status::Cancelled, now).await?;
-                Ok(())
+            let invitation = invitations::find_for_update(conn, id).await?;
+            let invitation = invitation
+                .filter(|i| services.contains(&i.service))
+                .ok_or(DomainError::InvitationNotFound)?;
+            if invitation.arn != arn.as_str() {
+                return Err(DomainError::NoPermissionOnAgency);
+            }
+            if invitation.status_at(now) != Status::Pending {
+                return Err(DomainError::InvitationNotCancellable);
+            }
+            invitations::set_status(conn, id, Status::Cancelled, now).await?;
+            Ok(())
         })
         .await
     }
@@ -159,7 +222,9 @@ impl Authorisations {
         let now = self.now();
         let mut conn = self.connection().await?;
         conn.transaction(async |conn| {
-            let invitation = invitations::find_for_update(conn, id).await?.ok_or(DomainError::InvitationNotFound)?;
+            let invitation = invitations::find_for_update(conn, id)
+                .await?
+                .ok_or(DomainError::InvitationNotFound)?;
             if invitation.status_at(now) != Status::Pending {
                 return Err(DomainError::InvitationNotPending);
             }
@@ -170,21 +235,31 @@ impl Authorisations {
     }
 
     /// Answers a request as the client, who must be the one it names (`scope`), or as test support.
-    pub(super) async fn answer(&self, id: &InvitationId, answer: Answer, scope: Option<&ClientScope>) -> Result<(), DomainError> {
+    pub(super) async fn answer(
+        &self,
+        id: &InvitationId,
+        answer: Answer,
+        scope: Option<&ClientScope>,
+    ) -> Result<(), DomainError> {
         let now = self.now();
         let mut conn = self.connection().await?;
         conn.transaction(async |conn| {
             if let Answer::Accept = answer {
-                let found = invitations::find(conn, id).await?.ok_or(DomainError::InvitationNotFound)?;
+                let found = invitations::find(conn, id)
+                    .await?
+                    .ok_or(DomainError::InvitationNotFound)?;
                 lock_client(conn, found.service, &found.supplied_client_id).await?;
             }
-            let invitation = invitations::find_for_update(conn, id).await?.ok_or(DomainError::InvitationNotFound)?;
+            let invitation = invitations::find_for_update(conn, id)
+                .await?
+                .ok_or(DomainError::InvitationNotFound)?;
             if scope.is_some_and(|scope| !scope.covers(&invitation)) {
                 return Err(DomainError::NoPermissionOnClient);
             }
             match (invitation.status_at(now), answer) {
                 (Status::Pending, _) => {}
-                (Status::Accepted | Status::Partialauth, Answer::Accept) | (Status::Rejected, Answer::Reject) => {
+                (Status::Accepted | Status::Partialauth, Answer::Accept)
+                | (Status::Rejected, Answer::Reject) => {
                     return Ok(());
                 }
                 _ => return Err(DomainError::InvitationNotPending),
@@ -192,9 +267,14 @@ impl Authorisations {
             let status = match answer {
                 Answer::Reject => Status::Rejected,
                 Answer::Accept => {
-                    let partial = invitation.service.is_income_tax() && invitation.client_id_type == "ni";
+                    let partial =
+                        invitation.service.is_income_tax() && invitation.client_id_type == "ni";
                     Self::start_relationship(conn, &invitation, partial, now).await?;
-                    if partial { Status::Partialauth } else { Status::Accepted }
+                    if partial {
+                        Status::Partialauth
+                    } else {
+                        Status::Accepted
+                    }
                 }
             };
             invitations::set_status(conn, id, status, now).await?;
@@ -235,19 +315,33 @@ pub(super) enum Answer {
 
 /// Inserts, moving the id's millisecond on when another request already has the same id. A conflict
 /// with the one-pending index (a race the lock did not cover) is a duplicate, never an error.
-async fn insert_with_unique_id(conn: &mut AsyncPgConnection, invitation: &mut Invitation) -> Result<(), DomainError> {
+async fn insert_with_unique_id(
+    conn: &mut AsyncPgConnection,
+    invitation: &mut Invitation,
+) -> Result<(), DomainError> {
     for attempt in 0..ID_ATTEMPTS {
         if invitations::insert_if_absent(conn, invitation).await? {
             return Ok(());
         }
         let group = invitation.service.group();
-        if let Some(existing) = invitations::find_pending(conn, &invitation.arn, group, &invitation.client_id).await? {
-            return Err(DomainError::DuplicateAuthorisationRequest { existing: existing.id });
+        if let Some(existing) =
+            invitations::find_pending(conn, &invitation.arn, group, &invitation.client_id).await?
+        {
+            return Err(DomainError::DuplicateAuthorisationRequest {
+                existing: existing.id,
+            });
         }
         let at: DateTime<Utc> = invitation.created_at + Duration::milliseconds(attempt + 1);
         let service = invitation.service;
-        invitation.id =
-            InvitationId::generate(service.invitation_prefix(), &invitation.arn, &invitation.supplied_client_id, service.id(), at);
+        invitation.id = InvitationId::generate(
+            service.invitation_prefix(),
+            &invitation.arn,
+            &invitation.supplied_client_id,
+            service.id(),
+            at,
+        );
     }
-    Err(DomainError::Internal("no free invitation id after several attempts".into()))
+    Err(DomainError::Internal(
+        "no free invitation id after several attempts".into(),
+    ))
 }

@@ -23,17 +23,40 @@ impl Authorisations {
     /// The client now has an MTDITID: partial authorisations for the service become full relationships
     /// (201), or, failing those, pending requests move to the MTDITID (204). Nothing to do is 404.
     pub async fn update_alt_itsa(&self, service: &str, nino: &str) -> Result<Outcome, DomainError> {
-        let service = Service::from_id(service).filter(|s| s.is_income_tax()).ok_or(DomainError::BadRequest)?;
+        let service = Service::from_id(service)
+            .filter(|s| s.is_income_tax())
+            .ok_or(DomainError::BadRequest)?;
         let nino = Nino::parse(nino).ok_or(DomainError::ClientIdFormatInvalid)?;
         let now = self.now();
         let mut conn = self.connection().await?;
         conn.transaction(async |conn| {
             let record = clients::individual_by_nino(conn, nino.as_str()).await?;
-            let mtditid = record.and_then(|r| r.mtditid).ok_or(DomainError::AltItsaNotFound)?;
+            let mtditid = record
+                .and_then(|r| r.mtditid)
+                .ok_or(DomainError::AltItsaNotFound)?;
             lock_client(conn, service, nino.as_str()).await?;
-            let converted = relationships::make_full(conn, service.id(), nino.as_str(), &mtditid).await?;
-            let accepted = invitations::move_client(conn, service.id(), nino.as_str(), &mtditid, Status::Partialauth, Some(Status::Accepted), now).await?;
-            let pending = invitations::move_client(conn, service.id(), nino.as_str(), &mtditid, Status::Pending, None, now).await?;
+            let converted =
+                relationships::make_full(conn, service.id(), nino.as_str(), &mtditid).await?;
+            let accepted = invitations::move_client(
+                conn,
+                service.id(),
+                nino.as_str(),
+                &mtditid,
+                Status::Partialauth,
+                Some(Status::Accepted),
+                now,
+            )
+            .await?;
+            let pending = invitations::move_client(
+                conn,
+                service.id(),
+                nino.as_str(),
+                &mtditid,
+                Status::Pending,
+                None,
+                now,
+            )
+            .await?;
             match (converted + accepted, pending) {
                 (0, 0) => Err(DomainError::AltItsaNotFound),
                 (0, _) => Ok(Outcome::Updated),
@@ -54,19 +77,30 @@ impl Authorisations {
         let mut conn = self.connection().await?;
         conn.transaction(async |conn| {
             lock_client(conn, Service::TersntOrg, urn.as_str()).await?;
-            let latest = invitations::latest_for_client(conn, Service::TersntOrg.id(), urn.as_str())
-                .await?
-                .ok_or(DomainError::InvitationNotFound)?;
-            clients::set_trust_utr(conn, urn.as_str(), utr.as_str()).await?;
-            principals::add_enrolment_beside(conn, ("HMRC-TERSNT-ORG", urn.as_str()), ("HMRC-TERS-ORG", "SAUTR", utr.as_str())).await?;
-            let from = (Service::TersntOrg, urn.as_str());
-            let to = (Service::TersOrg, utr.as_str());
+            let latest =
+                invitations::latest_for_client(conn, Service::TersntOrg.id(), urn.as_str())
+                    .await?
+                    .ok_or(DomainError::InvitationNotFound)?;
+            let from = (Service::TersntOrg.id(), urn.as_str());
+            let to = (Service::TersOrg.id(), utr.as_str());
             match latest.status_at(now) {
                 Status::Pending => {}
-                Status::Accepted if relationships::reassign(conn, &latest.arn, (from.0.id(), from.1), (to.0.id(), to.1)).await? > 0 => {}
+                Status::Accepted
+                    if relationships::reassign(conn, &latest.arn, from, to).await? > 0 => {}
                 _ => return Ok(Outcome::Updated),
             }
-            invitations::reassign(conn, &latest.id, Service::TersOrg, "utr", utr.as_str(), now).await?;
+            invitations::reassign(conn, &latest.id, Service::TersOrg, "utr", utr.as_str(), now)
+                .await?;
+            // The trust's record and enrolments follow, unless another trust already holds that UTR.
+            if clients::set_trust_utr_if_free(conn, urn.as_str(), utr.as_str()).await? > 0 {
+                let enrolment = ("HMRC-TERS-ORG", "SAUTR", utr.as_str());
+                principals::add_enrolment_beside(
+                    conn,
+                    ("HMRC-TERSNT-ORG", urn.as_str()),
+                    enrolment,
+                )
+                .await?;
+            }
             Ok(Outcome::RelationshipCreated)
         })
         .await
@@ -78,13 +112,20 @@ impl Authorisations {
         let nino = Nino::parse(nino).ok_or(DomainError::ClientIdFormatInvalid)?;
         let mut conn = self.connection().await?;
         conn.transaction(async |conn| {
-            let record = clients::individual_by_nino(conn, nino.as_str()).await?.ok_or(DomainError::NoClientRecord)?;
+            let record = clients::individual_by_nino(conn, nino.as_str())
+                .await?
+                .ok_or(DomainError::NoClientRecord)?;
             if let Some(existing) = record.mtditid.as_deref().and_then(MtdItId::parse) {
                 return Ok(existing);
             }
             let mtditid = MtdItId::generate(&mut rand::rng());
             clients::set_mtditid(conn, nino.as_str(), mtditid.as_str()).await?;
-            principals::add_enrolment_beside(conn, ("HMRC-NI", nino.as_str()), ("HMRC-MTD-IT", "MTDITID", mtditid.as_str())).await?;
+            principals::add_enrolment_beside(
+                conn,
+                ("HMRC-NI", nino.as_str()),
+                ("HMRC-MTD-IT", "MTDITID", mtditid.as_str()),
+            )
+            .await?;
             Ok(mtditid)
         })
         .await

@@ -46,7 +46,11 @@ pub struct Authorisations {
 
 impl Authorisations {
     pub fn new(store: Store, clock: Arc<dyn Clock>, lifetimes: Lifetimes) -> Self {
-        Self { store, clock, lifetimes }
+        Self {
+            store,
+            clock,
+            lifetimes,
+        }
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

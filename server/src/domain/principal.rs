@@ -91,17 +91,38 @@ mod tests {
 
     #[test]
     fn agents_act_only_for_their_own_agency() {
-        let agent = principal(AffinityGroup::Agent, &[(AGENT_ENROLMENT, "AgentReferenceNumber", "TARN0000001")]);
-        assert_eq!(agent.agent_for("TARN0000001").unwrap().as_str(), "TARN0000001");
-        assert!(matches!(agent.agent_for("DARN0002185"), Err(DomainError::NoPermissionOnAgency)));
-        assert!(matches!(agent.agent_for("anything at all"), Err(DomainError::NoPermissionOnAgency)));
+        let agent = principal(
+            AffinityGroup::Agent,
+            &[(AGENT_ENROLMENT, "AgentReferenceNumber", "TARN0000001")],
+        );
+        assert_eq!(
+            agent.agent_for("TARN0000001").unwrap().as_str(),
+            "TARN0000001"
+        );
+        assert!(matches!(
+            agent.agent_for("DARN0002185"),
+            Err(DomainError::NoPermissionOnAgency)
+        ));
+        assert!(matches!(
+            agent.agent_for("anything at all"),
+            Err(DomainError::NoPermissionOnAgency)
+        ));
     }
 
     #[test]
     fn non_agents_and_unsubscribed_agents_are_refused() {
-        let individual = principal(AffinityGroup::Individual, &[("HMRC-NI", "NINO", "AB123456C")]);
-        assert!(matches!(individual.agent_for("TARN0000001"), Err(DomainError::NotAnAgent)));
+        let individual = principal(
+            AffinityGroup::Individual,
+            &[("HMRC-NI", "NINO", "AB123456C")],
+        );
+        assert!(matches!(
+            individual.agent_for("TARN0000001"),
+            Err(DomainError::NotAnAgent)
+        ));
         let unsubscribed = principal(AffinityGroup::Agent, &[]);
-        assert!(matches!(unsubscribed.agent_for("TARN0000001"), Err(DomainError::AgentNotSubscribed)));
+        assert!(matches!(
+            unsubscribed.agent_for("TARN0000001"),
+            Err(DomainError::AgentNotSubscribed)
+        ));
     }
 }

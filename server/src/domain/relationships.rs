@@ -15,15 +15,25 @@ use crate::store::{invitations, locks, relationships};
 impl Authorisations {
     /// Whether the agent is authorised: the request is checked against the client's record first, as
     /// for a create; then an active (or, for MTD-IT, partial) relationship answers yes.
-    pub async fn check_relationship(&self, arn: &Arn, request: &ValidRequest) -> Result<(), DomainError> {
+    pub async fn check_relationship(
+        &self,
+        arn: &Arn,
+        request: &ValidRequest,
+    ) -> Result<(), DomainError> {
         let mut conn = self.connection().await?;
-        let record = ClientRecord::find(&mut conn, &request.client).await?.ok_or(DomainError::ClientRegistrationNotFound)?;
+        let record = ClientRecord::find(&mut conn, &request.client)
+            .await?
+            .ok_or(DomainError::ClientRegistrationNotFound)?;
         record.check(request.known_fact.as_ref())?;
         is_authorised(&mut conn, arn, request, Some(&record)).await
     }
 
     /// Whether the agent is authorised, without a known fact (the backend's relationship check).
-    pub async fn has_relationship(&self, arn: &Arn, request: &ValidRequest) -> Result<(), DomainError> {
+    pub async fn has_relationship(
+        &self,
+        arn: &Arn,
+        request: &ValidRequest,
+    ) -> Result<(), DomainError> {
         let mut conn = self.connection().await?;
         let record = ClientRecord::find(&mut conn, &request.client).await?;
         is_authorised(&mut conn, arn, request, record.as_ref()).await
@@ -32,22 +42,33 @@ impl Authorisations {
     /// Ends the agent's relationship with the client; the request that created it reads Deauthorised.
     /// `services` lists the services whose relationship may be ended (main and supporting, when the
     /// agent did not say which).
-    pub async fn deauthorise(&self, arn: &Arn, request: &ValidRequest, services: &[Service]) -> Result<(), DomainError> {
+    pub async fn deauthorise(
+        &self,
+        arn: &Arn,
+        request: &ValidRequest,
+        services: &[Service],
+    ) -> Result<(), DomainError> {
         let now = self.now();
         let mut conn = self.connection().await?;
         conn.transaction(async |conn| {
-                lock_client(conn, request.service, request.client.value()).await?;
-                let record = ClientRecord::find(conn, &request.client).await?;
-                let client_ids = relationship_client_ids(record.as_ref(), &request.client, request.service);
-                let services: Vec<&str> = services.iter().map(|s| s.id()).collect();
-                let which = Ending { arn: Some(arn.as_str()), except_arn: None, services: &services, client_ids: &client_ids };
-                let ended = relationships::end(conn, &which, EndedBy::Agent, now).await?;
-                if ended.is_empty() {
-                    return Err(DomainError::NoRelationship);
-                }
-                let invitation_ids: Vec<String> = ended.into_iter().flatten().collect();
-                invitations::set_deauthorised(conn, &invitation_ids, EndedBy::Agent, now).await?;
-                Ok(())
+            lock_client(conn, request.service, request.client.value()).await?;
+            let record = ClientRecord::find(conn, &request.client).await?;
+            let client_ids =
+                relationship_client_ids(record.as_ref(), &request.client, request.service);
+            let services: Vec<&str> = services.iter().map(|s| s.id()).collect();
+            let which = Ending {
+                arn: Some(arn.as_str()),
+                except_arn: None,
+                services: &services,
+                client_ids: &client_ids,
+            };
+            let ended = relationships::end(conn, &which, EndedBy::Agent, now).await?;
+            if ended.is_empty() {
+                return Err(DomainError::NoRelationship);
+            }
+            let invitation_ids: Vec<String> = ended.into_iter().flatten().collect();
+            invitations::set_deauthorised(conn, &invitation_ids, EndedBy::Agent, now).await?;
+            Ok(())
         })
         .await
     }
@@ -71,11 +92,21 @@ impl Authorisations {
         };
         let mut ended = Vec::new();
         if !service.allows_several_agents() {
-            let others = Ending { arn: None, except_arn: Some(&invitation.arn), services: &[service.id()], client_ids: &client_ids };
+            let others = Ending {
+                arn: None,
+                except_arn: Some(&invitation.arn),
+                services: &[service.id()],
+                client_ids: &client_ids,
+            };
             ended.extend(relationships::end(conn, &others, EndedBy::Client, now).await?);
         }
         if let Some(counterpart) = service.income_tax_counterpart() {
-            let own = Ending { arn: Some(&invitation.arn), except_arn: None, services: &[counterpart.id()], client_ids: &client_ids };
+            let own = Ending {
+                arn: Some(&invitation.arn),
+                except_arn: None,
+                services: &[counterpart.id()],
+                client_ids: &client_ids,
+            };
             ended.extend(relationships::end(conn, &own, EndedBy::Client, now).await?);
         }
         let ended: Vec<String> = ended.into_iter().flatten().collect();
@@ -96,8 +127,16 @@ impl Authorisations {
 /// Every change to a client's relationships for a service takes this lock before touching any row, so
 /// that concurrent changes (accepting, ending by agent or client, HMRC's updates) wait for each other
 /// instead of deadlocking. `person` is the identifier the agent named the client by (the NINO for MTD-IT).
-pub(super) async fn lock_client(conn: &mut AsyncPgConnection, service: Service, person: &str) -> Result<(), DomainError> {
-    locks::lock(conn, &format!("client-relationships|{}|{person}", service.group())).await?;
+pub(super) async fn lock_client(
+    conn: &mut AsyncPgConnection,
+    service: Service,
+    person: &str,
+) -> Result<(), DomainError> {
+    locks::lock(
+        conn,
+        &format!("client-relationships|{}|{person}", service.group()),
+    )
+    .await?;
     Ok(())
 }
 

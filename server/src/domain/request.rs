@@ -124,14 +124,19 @@ impl PublicRequest<'_> {
         let client = client_identifier(service, self.client_id_type, self.client_id)?;
         let known_fact = match self.known_fact {
             None => None,
-            Some(text) if is_income_tax => {
-                Some(KnownFact::Postcode(Postcode::parse(text).ok_or(DomainError::PostcodeFormatInvalid)?))
-            }
+            Some(text) if is_income_tax => Some(KnownFact::Postcode(
+                Postcode::parse(text).ok_or(DomainError::PostcodeFormatInvalid)?,
+            )),
             Some(text) => Some(KnownFact::VatRegistrationDate(
                 parse_date(text).ok_or(DomainError::VatRegDateFormatInvalid)?,
             )),
         };
-        Ok(ValidRequest { service, client_type, client, known_fact })
+        Ok(ValidRequest {
+            service,
+            client_type,
+            client,
+            known_fact,
+        })
     }
 }
 
@@ -142,7 +147,12 @@ impl BackendRequest<'_> {
         let service = Service::from_id(self.service).ok_or(DomainError::ServiceNotImplemented)?;
         let client_type = client_type(service, self.client_type)?;
         let client = client_identifier(service, self.client_id_type, self.client_id)?;
-        Ok(ValidRequest { service, client_type, client, known_fact: None })
+        Ok(ValidRequest {
+            service,
+            client_type,
+            client,
+            known_fact: None,
+        })
     }
 }
 
@@ -158,20 +168,39 @@ fn client_type(service: Service, text: Option<&str>) -> Result<Option<ClientType
 
 /// A clientIdType that does not fit the service, or a valid identifier of another kind, does not match
 /// the service; anything else that does not parse is malformed.
-pub fn client_identifier(service: Service, id_type: &str, id: &str) -> Result<ClientIdentifier, DomainError> {
+pub fn client_identifier(
+    service: Service,
+    id_type: &str,
+    id: &str,
+) -> Result<ClientIdentifier, DomainError> {
     let expected = service.client_id_type();
     if ClientIdType::parse(id_type) != Some(expected) {
         return Err(DomainError::ClientIdDoesNotMatchService);
     }
     #[cfg(feature = "fault-injection")]
-    if expected == ClientIdType::Ni && ClientIdentifier::parse(expected, id).is_none() && crate::fault::active("bad-nino-500") {
+    if expected == ClientIdType::Ni
+        && ClientIdentifier::parse(expected, id).is_none()
+        && crate::fault::active("bad-nino-500")
+    {
         return Err(DomainError::Internal("fault injected: bad-nino-500".into()));
     }
     ClientIdentifier::parse(expected, id).ok_or_else(|| {
         // URNs accept nearly any short alphanumeric text, so they cannot tell a mix-up from a typo.
-        let distinctive = [ClientIdType::Ni, ClientIdType::Vrn, ClientIdType::Utr, ClientIdType::CgtPdRef, ClientIdType::EtmpRegistrationNumber];
-        let other_kind = distinctive.into_iter().any(|kind| kind != expected && ClientIdentifier::parse(kind, id).is_some());
-        if other_kind { DomainError::ClientIdDoesNotMatchService } else { DomainError::ClientIdFormatInvalid }
+        let distinctive = [
+            ClientIdType::Ni,
+            ClientIdType::Vrn,
+            ClientIdType::Utr,
+            ClientIdType::CgtPdRef,
+            ClientIdType::EtmpRegistrationNumber,
+        ];
+        let other_kind = distinctive
+            .into_iter()
+            .any(|kind| kind != expected && ClientIdentifier::parse(kind, id).is_some());
+        if other_kind {
+            DomainError::ClientIdDoesNotMatchService
+        } else {
+            DomainError::ClientIdFormatInvalid
+        }
     })
 }
 
@@ -179,7 +208,12 @@ pub fn client_identifier(service: Service, id_type: &str, id: &str) -> Result<Cl
 mod tests {
     use super::*;
 
-    fn request<'a>(service: &'a str, id_type: &'a str, id: &'a str, fact: &'a str) -> PublicRequest<'a> {
+    fn request<'a>(
+        service: &'a str,
+        id_type: &'a str,
+        id: &'a str,
+        fact: &'a str,
+    ) -> PublicRequest<'a> {
         PublicRequest {
             service,
             agent_type: None,
@@ -194,57 +228,161 @@ mod tests {
         format!("{:?}", request.validate().unwrap_err())
     }
 
-    fn backend(service: &str, client_type: &str, id_type: &str, id: &str) -> Result<ValidRequest, String> {
-        BackendRequest { service, client_type: Some(client_type), client_id_type: id_type, client_id: id }
-            .validate()
-            .map_err(|e| format!("{e:?}"))
+    fn backend(
+        service: &str,
+        client_type: &str,
+        id_type: &str,
+        id: &str,
+    ) -> Result<ValidRequest, String> {
+        BackendRequest {
+            service,
+            client_type: Some(client_type),
+            client_id_type: id_type,
+            client_id: id,
+        }
+        .validate()
+        .map_err(|e| format!("{e:?}"))
     }
 
     #[test]
     fn valid_requests_for_each_public_service() {
-        let itsa = request("MTD-IT", "ni", "ab 12 34 56 c", "aa1 1aa").validate().unwrap();
+        let itsa = request("MTD-IT", "ni", "ab 12 34 56 c", "aa1 1aa")
+            .validate()
+            .unwrap();
         assert_eq!(itsa.service, Service::MtdIt);
-        assert_eq!(itsa.client, ClientIdentifier::Nino(Nino::parse("AB123456C").unwrap()));
-        let supporting = PublicRequest { agent_type: Some("supporting"), ..request("MTD-IT", "ni", "AB123456C", "AA1 1AA") };
+        assert_eq!(
+            itsa.client,
+            ClientIdentifier::Nino(Nino::parse("AB123456C").unwrap())
+        );
+        let supporting = PublicRequest {
+            agent_type: Some("supporting"),
+            ..request("MTD-IT", "ni", "AB123456C", "AA1 1AA")
+        };
         assert_eq!(supporting.validate().unwrap().service, Service::MtdItSupp);
-        let vat = PublicRequest { client_type: Some("business"), ..request("MTD-VAT", "vrn", "101747696", "2007-05-18") };
-        assert_eq!(vat.validate().unwrap().known_fact, Some(KnownFact::VatRegistrationDate(NaiveDate::from_ymd_opt(2007, 5, 18).unwrap())));
+        let vat = PublicRequest {
+            client_type: Some("business"),
+            ..request("MTD-VAT", "vrn", "101747696", "2007-05-18")
+        };
+        assert_eq!(
+            vat.validate().unwrap().known_fact,
+            Some(KnownFact::VatRegistrationDate(
+                NaiveDate::from_ymd_opt(2007, 5, 18).unwrap()
+            ))
+        );
     }
 
     #[test]
     fn checks_come_in_the_documented_order() {
         // Everything wrong: the service is reported first.
-        let all_wrong = PublicRequest { agent_type: Some("x"), client_type: Some("x"), ..request("MTD-X", "x", "x", "x") };
+        let all_wrong = PublicRequest {
+            agent_type: Some("x"),
+            client_type: Some("x"),
+            ..request("MTD-X", "x", "x", "x")
+        };
         assert_eq!(error(all_wrong), "ServiceNotSupported");
-        let agent_type = PublicRequest { agent_type: Some("x"), client_type: Some("x"), ..request("MTD-IT", "x", "x", "x") };
+        let agent_type = PublicRequest {
+            agent_type: Some("x"),
+            client_type: Some("x"),
+            ..request("MTD-IT", "x", "x", "x")
+        };
         assert_eq!(error(agent_type), "AgentTypeNotSupported");
-        let client_type = PublicRequest { client_type: Some("business"), ..request("MTD-IT", "x", "x", "x") };
+        let client_type = PublicRequest {
+            client_type: Some("business"),
+            ..request("MTD-IT", "x", "x", "x")
+        };
         assert_eq!(error(client_type), "ClientTypeNotSupported");
-        assert_eq!(error(request("MTD-IT", "vrn", "101747696", "x")), "ClientIdDoesNotMatchService");
-        assert_eq!(error(request("MTD-IT", "ni", "101747696", "x")), "ClientIdDoesNotMatchService");
-        assert_eq!(error(request("MTD-VAT", "vrn", "AB123456C", "x")), "ClientIdDoesNotMatchService");
-        assert_eq!(error(request("MTD-IT", "ni", "AB1234", "x")), "ClientIdFormatInvalid");
-        assert_eq!(error(request("MTD-IT", "ni", "AB123456C", "not a postcode")), "PostcodeFormatInvalid");
-        assert_eq!(error(request("MTD-VAT", "vrn", "101747696", "18/05/2007")), "VatRegDateFormatInvalid");
+        assert_eq!(
+            error(request("MTD-IT", "vrn", "101747696", "x")),
+            "ClientIdDoesNotMatchService"
+        );
+        assert_eq!(
+            error(request("MTD-IT", "ni", "101747696", "x")),
+            "ClientIdDoesNotMatchService"
+        );
+        assert_eq!(
+            error(request("MTD-VAT", "vrn", "AB123456C", "x")),
+            "ClientIdDoesNotMatchService"
+        );
+        assert_eq!(
+            error(request("MTD-IT", "ni", "AB1234", "x")),
+            "ClientIdFormatInvalid"
+        );
+        assert_eq!(
+            error(request("MTD-IT", "ni", "AB123456C", "not a postcode")),
+            "PostcodeFormatInvalid"
+        );
+        assert_eq!(
+            error(request("MTD-VAT", "vrn", "101747696", "18/05/2007")),
+            "VatRegDateFormatInvalid"
+        );
     }
 
     #[test]
     fn agent_type_belongs_to_income_tax_only() {
-        let vat = PublicRequest { agent_type: Some("main"), ..request("MTD-VAT", "vrn", "101747696", "2007-05-18") };
+        let vat = PublicRequest {
+            agent_type: Some("main"),
+            ..request("MTD-VAT", "vrn", "101747696", "2007-05-18")
+        };
         assert_eq!(error(vat), "AgentTypeNotSupported");
     }
 
     #[test]
     fn backend_requests_cover_every_service() {
-        assert_eq!(backend("HMRC-CGT-PD", "trust", "CGTPDRef", "XMCGTP123456789").unwrap().service, Service::CgtPd);
-        assert_eq!(backend("HMRC-TERS-ORG", "trust", "utr", "2134514321").unwrap().client.value(), "2134514321");
-        assert_eq!(backend("HMRC-TERSNT-ORG", "trust", "urn", "XATRUST12345678").unwrap().service, Service::TersntOrg);
-        assert_eq!(backend("HMRC-PPT-ORG", "business", "EtmpRegistrationNumber", "XAPPT0001234567").unwrap().service, Service::PptOrg);
-        assert_eq!(backend("PERSONAL-INCOME-RECORD", "personal", "ni", "AB123456C").unwrap().service, Service::PersonalIncomeRecord);
-        assert_eq!(backend("HMRC-XYZ", "personal", "ni", "AB123456C").unwrap_err(), "ServiceNotImplemented");
-        assert_eq!(backend("HMRC-TERS-ORG", "personal", "utr", "2134514321").unwrap_err(), "ClientTypeNotSupported");
-        assert_eq!(backend("HMRC-TERS-ORG", "trust", "utr", "1134514321").unwrap_err(), "ClientIdFormatInvalid");
-        assert_eq!(backend("HMRC-TERS-ORG", "trust", "utr", "101747696").unwrap_err(), "ClientIdDoesNotMatchService");
-        assert_eq!(backend("HMRC-PPT-ORG", "business", "urn", "XAPPT0001234567").unwrap_err(), "ClientIdDoesNotMatchService");
+        assert_eq!(
+            backend("HMRC-CGT-PD", "trust", "CGTPDRef", "XMCGTP123456789")
+                .unwrap()
+                .service,
+            Service::CgtPd
+        );
+        assert_eq!(
+            backend("HMRC-TERS-ORG", "trust", "utr", "2134514321")
+                .unwrap()
+                .client
+                .value(),
+            "2134514321"
+        );
+        assert_eq!(
+            backend("HMRC-TERSNT-ORG", "trust", "urn", "XATRUST12345678")
+                .unwrap()
+                .service,
+            Service::TersntOrg
+        );
+        assert_eq!(
+            backend(
+                "HMRC-PPT-ORG",
+                "business",
+                "EtmpRegistrationNumber",
+                "XAPPT0001234567"
+            )
+            .unwrap()
+            .service,
+            Service::PptOrg
+        );
+        assert_eq!(
+            backend("PERSONAL-INCOME-RECORD", "personal", "ni", "AB123456C")
+                .unwrap()
+                .service,
+            Service::PersonalIncomeRecord
+        );
+        assert_eq!(
+            backend("HMRC-XYZ", "personal", "ni", "AB123456C").unwrap_err(),
+            "ServiceNotImplemented"
+        );
+        assert_eq!(
+            backend("HMRC-TERS-ORG", "personal", "utr", "2134514321").unwrap_err(),
+            "ClientTypeNotSupported"
+        );
+        assert_eq!(
+            backend("HMRC-TERS-ORG", "trust", "utr", "1134514321").unwrap_err(),
+            "ClientIdFormatInvalid"
+        );
+        assert_eq!(
+            backend("HMRC-TERS-ORG", "trust", "utr", "101747696").unwrap_err(),
+            "ClientIdDoesNotMatchService"
+        );
+        assert_eq!(
+            backend("HMRC-PPT-ORG", "business", "urn", "XAPPT0001234567").unwrap_err(),
+            "ClientIdDoesNotMatchService"
+        );
     }
 }

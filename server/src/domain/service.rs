@@ -220,7 +220,10 @@ mod tests {
     fn every_service_names_its_client_kinds() {
         for service in Service::ALL {
             assert!(!service.client_types().is_empty());
-            assert_eq!(ClientIdType::parse(service.client_id_type().as_str()), Some(service.client_id_type()));
+            assert_eq!(
+                ClientIdType::parse(service.client_id_type().as_str()),
+                Some(service.client_id_type())
+            );
         }
     }
 

@@ -14,7 +14,9 @@ use super::identifiers::{Arn, CgtRef, MtdItId, Nino, Postcode, PptRef, Urn, Utr,
 use super::principal::{AGENT_ENROLMENT, AffinityGroup};
 use super::{Authorisations, DomainError};
 use crate::store::agencies::{self, Agency};
-use crate::store::clients::{self, CgtClient, IndividualClient, NewTrustClient, PptClient, VatClient};
+use crate::store::clients::{
+    self, CgtClient, IndividualClient, NewTrustClient, PptClient, VatClient,
+};
 use crate::store::principals::{self, EnrolmentRow, NewPrincipal};
 
 /// Random identifiers can collide with existing ones; a fresh draw is tried this many times.
@@ -39,12 +41,20 @@ impl TestUserKind {
     fn allows(self, service_name: &str) -> bool {
         let allowed: &[&str] = match self {
             TestUserKind::Agent => &["agent-services"],
-            TestUserKind::Individual => {
-                &["national-insurance", "self-assessment", "mtd-income-tax", "mtd-vat", "capital-gains-tax"]
-            }
-            TestUserKind::Organisation => {
-                &["mtd-vat", "capital-gains-tax", "plastic-packaging-tax", "trusts", "non-taxable-trusts"]
-            }
+            TestUserKind::Individual => &[
+                "national-insurance",
+                "self-assessment",
+                "mtd-income-tax",
+                "mtd-vat",
+                "capital-gains-tax",
+            ],
+            TestUserKind::Organisation => &[
+                "mtd-vat",
+                "capital-gains-tax",
+                "plastic-packaging-tax",
+                "trusts",
+                "non-taxable-trusts",
+            ],
         };
         allowed.contains(&service_name)
     }
@@ -96,7 +106,8 @@ impl Authorisations {
         service_names: &[String],
         insolvent: bool,
     ) -> Result<TestUser, DomainError> {
-        self.create_test_user_with_token_lifetime(kind, service_names, insolvent, None).await
+        self.create_test_user_with_token_lifetime(kind, service_names, insolvent, None)
+            .await
     }
 
     /// Like [`Authorisations::create_test_user`], with the token valid for `token_lifetime` instead of the
@@ -112,7 +123,9 @@ impl Authorisations {
             return Err(DomainError::BadRequest);
         }
         // Longer than a century is a century: the expiry must stay a representable time.
-        let token_lifetime = token_lifetime.unwrap_or(self.lifetimes.token).min(Duration::days(36_525));
+        let token_lifetime = token_lifetime
+            .unwrap_or(self.lifetimes.token)
+            .min(Duration::days(36_525));
         if !service_names.iter().all(|name| kind.allows(name)) {
             return Err(DomainError::ServiceNameNotSupported);
         }
@@ -137,7 +150,9 @@ impl Authorisations {
                 Err(error) => return Err(error.into()),
             }
         }
-        Err(DomainError::Internal("could not draw unused identifiers for a test user".into()))
+        Err(DomainError::Internal(
+            "could not draw unused identifiers for a test user".into(),
+        ))
     }
 
     async fn save_test_user(
@@ -147,93 +162,121 @@ impl Authorisations {
         now: DateTime<Utc>,
         token_lifetime: Duration,
     ) -> Result<(), DieselError> {
-        let mut conn = self.store.connection().await.map_err(|e| DieselError::QueryBuilderError(e.into()))?;
+        let mut conn = self
+            .store
+            .connection()
+            .await
+            .map_err(|e| DieselError::QueryBuilderError(e.into()))?;
         conn.transaction(async |conn| {
-                let password_hash = hash_password(&user.password);
-                let principal = NewPrincipal {
-                    user_id: &user.user_id,
-                    password_hash: &password_hash,
-                    affinity_group: kind.affinity_group().as_str(),
-                    full_name: &user.full_name,
-                    email: &user.email,
-                    created_at: now,
+            let password_hash = hash_password(&user.password);
+            let principal = NewPrincipal {
+                user_id: &user.user_id,
+                password_hash: &password_hash,
+                affinity_group: kind.affinity_group().as_str(),
+                full_name: &user.full_name,
+                email: &user.email,
+                created_at: now,
+            };
+            let id = principals::insert(conn, &principal).await?;
+            let enrolment = |key: &str, name: &str, value: &str| EnrolmentRow {
+                principal_id: id,
+                enrolment_key: key.to_owned(),
+                identifier_name: name.to_owned(),
+                identifier_value: value.to_owned(),
+            };
+            let mut enrolments = Vec::new();
+            if let (Some(arn), Some(name)) = (&user.arn, &user.agency_name) {
+                enrolments.push(enrolment(
+                    AGENT_ENROLMENT,
+                    "AgentReferenceNumber",
+                    arn.as_str(),
+                ));
+                let agency = Agency {
+                    arn: arn.as_str().to_owned(),
+                    name: name.clone(),
+                    email: user.email.clone(),
+                    uid: generate_uid(&mut rand::rng()),
                 };
-                let id = principals::insert(conn, &principal).await?;
-                let enrolment = |key: &str, name: &str, value: &str| EnrolmentRow {
-                    principal_id: id,
-                    enrolment_key: key.to_owned(),
-                    identifier_name: name.to_owned(),
-                    identifier_value: value.to_owned(),
+                agencies::insert(conn, &agency).await?;
+            }
+            if let Some(nino) = &user.nino {
+                enrolments.push(enrolment("HMRC-NI", "NINO", nino.as_str()));
+                let record = IndividualClient {
+                    nino: nino.as_str().to_owned(),
+                    mtditid: user.mtditid.as_ref().map(|id| id.as_str().to_owned()),
+                    name: user.full_name.clone(),
+                    postcode: normalised_postcode(&user.address.postcode),
+                    date_of_birth: user.date_of_birth,
+                    sa_utr: user.sa_utr.as_ref().map(|utr| utr.as_str().to_owned()),
                 };
-                let mut enrolments = Vec::new();
-                if let (Some(arn), Some(name)) = (&user.arn, &user.agency_name) {
-                    enrolments.push(enrolment(AGENT_ENROLMENT, "AgentReferenceNumber", arn.as_str()));
-                    let agency = Agency {
-                        arn: arn.as_str().to_owned(),
-                        name: name.clone(),
-                        email: user.email.clone(),
-                        uid: generate_uid(&mut rand::rng()),
-                    };
-                    agencies::insert(conn, &agency).await?;
+                clients::insert_individual(conn, &record).await?;
+            }
+            if let Some(mtditid) = &user.mtditid {
+                enrolments.push(enrolment("HMRC-MTD-IT", "MTDITID", mtditid.as_str()));
+            }
+            if let Some(utr) = &user.sa_utr {
+                enrolments.push(enrolment("IR-SA", "UTR", utr.as_str()));
+            }
+            if let (Some(vrn), Some(date)) = (&user.vrn, user.vat_registration_date) {
+                enrolments.push(enrolment("HMRC-MTD-VAT", "VRN", vrn.as_str()));
+                let record = VatClient {
+                    vrn: vrn.as_str().to_owned(),
+                    name: user
+                        .organisation_name
+                        .clone()
+                        .unwrap_or_else(|| user.full_name.clone()),
+                    registration_date: date,
+                    insolvent: user.insolvent,
+                };
+                clients::insert_vat(conn, &record).await?;
+            }
+            let name = user
+                .organisation_name
+                .clone()
+                .unwrap_or_else(|| user.full_name.clone());
+            if let Some(reference) = &user.cgt_reference {
+                enrolments.push(enrolment("HMRC-CGT-PD", "CGTPDRef", reference.as_str()));
+                let postcode = Some(normalised_postcode(&user.address.postcode));
+                let record = CgtClient {
+                    cgt_reference: reference.as_str().to_owned(),
+                    name: name.clone(),
+                    postcode,
+                    country_code: "GB".into(),
+                };
+                clients::insert_cgt(conn, &record).await?;
+            }
+            if let (Some(reference), Some(date)) = (&user.ppt_reference, user.ppt_registration_date)
+            {
+                enrolments.push(enrolment(
+                    "HMRC-PPT-ORG",
+                    "EtmpRegistrationNumber",
+                    reference.as_str(),
+                ));
+                let record = PptClient {
+                    ppt_reference: reference.as_str().to_owned(),
+                    name: name.clone(),
+                    registration_date: date,
+                };
+                clients::insert_ppt(conn, &record).await?;
+            }
+            if user.trust_utr.is_some() || user.urn.is_some() {
+                if let Some(utr) = &user.trust_utr {
+                    enrolments.push(enrolment("HMRC-TERS-ORG", "SAUTR", utr.as_str()));
                 }
-                if let Some(nino) = &user.nino {
-                    enrolments.push(enrolment("HMRC-NI", "NINO", nino.as_str()));
-                    let record = IndividualClient {
-                        nino: nino.as_str().to_owned(),
-                        mtditid: user.mtditid.as_ref().map(|id| id.as_str().to_owned()),
-                        name: user.full_name.clone(),
-                        postcode: normalised_postcode(&user.address.postcode),
-                        date_of_birth: user.date_of_birth,
-                        sa_utr: user.sa_utr.as_ref().map(|utr| utr.as_str().to_owned()),
-                    };
-                    clients::insert_individual(conn, &record).await?;
+                if let Some(urn) = &user.urn {
+                    enrolments.push(enrolment("HMRC-TERSNT-ORG", "URN", urn.as_str()));
                 }
-                if let Some(mtditid) = &user.mtditid {
-                    enrolments.push(enrolment("HMRC-MTD-IT", "MTDITID", mtditid.as_str()));
-                }
-                if let Some(utr) = &user.sa_utr {
-                    enrolments.push(enrolment("IR-SA", "UTR", utr.as_str()));
-                }
-                if let (Some(vrn), Some(date)) = (&user.vrn, user.vat_registration_date) {
-                    enrolments.push(enrolment("HMRC-MTD-VAT", "VRN", vrn.as_str()));
-                    let record = VatClient {
-                        vrn: vrn.as_str().to_owned(),
-                        name: user.organisation_name.clone().unwrap_or_else(|| user.full_name.clone()),
-                        registration_date: date,
-                        insolvent: user.insolvent,
-                    };
-                    clients::insert_vat(conn, &record).await?;
-                }
-                let name = user.organisation_name.clone().unwrap_or_else(|| user.full_name.clone());
-                if let Some(reference) = &user.cgt_reference {
-                    enrolments.push(enrolment("HMRC-CGT-PD", "CGTPDRef", reference.as_str()));
-                    let postcode = Some(normalised_postcode(&user.address.postcode));
-                    let record = CgtClient { cgt_reference: reference.as_str().to_owned(), name: name.clone(), postcode, country_code: "GB".into() };
-                    clients::insert_cgt(conn, &record).await?;
-                }
-                if let (Some(reference), Some(date)) = (&user.ppt_reference, user.ppt_registration_date) {
-                    enrolments.push(enrolment("HMRC-PPT-ORG", "EtmpRegistrationNumber", reference.as_str()));
-                    let record = PptClient { ppt_reference: reference.as_str().to_owned(), name: name.clone(), registration_date: date };
-                    clients::insert_ppt(conn, &record).await?;
-                }
-                if user.trust_utr.is_some() || user.urn.is_some() {
-                    if let Some(utr) = &user.trust_utr {
-                        enrolments.push(enrolment("HMRC-TERS-ORG", "SAUTR", utr.as_str()));
-                    }
-                    if let Some(urn) = &user.urn {
-                        enrolments.push(enrolment("HMRC-TERSNT-ORG", "URN", urn.as_str()));
-                    }
-                    let record = NewTrustClient {
-                        name: &name,
-                        utr: user.trust_utr.as_ref().map(Utr::as_str),
-                        urn: user.urn.as_ref().map(Urn::as_str),
-                    };
-                    clients::insert_trust(conn, &record).await?;
-                }
-                principals::insert_enrolments(conn, &enrolments).await?;
-                let token_hash = Sha256::digest(user.access_token.as_bytes());
-                principals::insert_token(conn, &token_hash, id, now + token_lifetime).await?;
-                Ok(())
+                let record = NewTrustClient {
+                    name: &name,
+                    utr: user.trust_utr.as_ref().map(Utr::as_str),
+                    urn: user.urn.as_ref().map(Urn::as_str),
+                };
+                clients::insert_trust(conn, &record).await?;
+            }
+            principals::insert_enrolments(conn, &enrolments).await?;
+            let token_hash = Sha256::digest(user.access_token.as_bytes());
+            principals::insert_token(conn, &token_hash, id, now + token_lifetime).await?;
+            Ok(())
         })
         .await
     }
@@ -252,30 +295,63 @@ struct Services {
     non_taxable_trust: bool,
 }
 
-const FIRST_NAMES: &[&str] = &["Ava", "Ben", "Chloe", "Daniel", "Ella", "Finley", "Grace", "Harry", "Isla", "Jack"];
-const LAST_NAMES: &[&str] = &["Adams", "Baker", "Clarke", "Davies", "Evans", "Fisher", "Green", "Hughes", "Jones", "Khan"];
-const STREETS: &[&str] = &["High Street", "Station Road", "Church Lane", "Mill Road", "Park Avenue", "Victoria Street"];
-const TOWNS: &[&str] = &["Stockton-on-Tees", "Telford", "Shipley", "Worthing", "Bangor", "Dumfries"];
+const FIRST_NAMES: &[&str] = &[
+    "Ava", "Ben", "Chloe", "Daniel", "Ella", "Finley", "Grace", "Harry", "Isla", "Jack",
+];
+const LAST_NAMES: &[&str] = &[
+    "Adams", "Baker", "Clarke", "Davies", "Evans", "Fisher", "Green", "Hughes", "Jones", "Khan",
+];
+const STREETS: &[&str] = &[
+    "High Street",
+    "Station Road",
+    "Church Lane",
+    "Mill Road",
+    "Park Avenue",
+    "Victoria Street",
+];
+const TOWNS: &[&str] = &[
+    "Stockton-on-Tees",
+    "Telford",
+    "Shipley",
+    "Worthing",
+    "Bangor",
+    "Dumfries",
+];
 
 /// Draws a user's names and identifiers.
 fn draw(kind: TestUserKind, services: Services, insolvent: bool, rng: &mut impl Rng) -> TestUser {
-    let pick = |rng: &mut _, list: &[&str]| list.choose(rng).copied().unwrap_or_default().to_owned();
+    let pick =
+        |rng: &mut _, list: &[&str]| list.choose(rng).copied().unwrap_or_default().to_owned();
     let first_name = pick(rng, FIRST_NAMES);
     let last_name = pick(rng, LAST_NAMES);
     let full_name = format!("{first_name} {last_name}");
-    let user_id: String = (0..12).map(|_| char::from(b'0' + rng.random_range(0..10))).collect();
+    let user_id: String = (0..12)
+        .map(|_| char::from(b'0' + rng.random_range(0..10)))
+        .collect();
     let password = random_text(rng, 12);
     let trust = services.taxable_trust || services.non_taxable_trust;
-    let organisation_name = (kind == TestUserKind::Organisation)
-        .then(|| if trust { format!("{last_name} Family Trust") } else { format!("{last_name} Trading Ltd") });
-    let agency_name = services.agent.then(|| format!("{last_name} {} Accountants", pick(rng, &["& Co", "Tax", "Partners"])));
+    let organisation_name = (kind == TestUserKind::Organisation).then(|| {
+        if trust {
+            format!("{last_name} Family Trust")
+        } else {
+            format!("{last_name} Trading Ltd")
+        }
+    });
+    let agency_name = services.agent.then(|| {
+        format!(
+            "{last_name} {} Accountants",
+            pick(rng, &["& Co", "Tax", "Partners"])
+        )
+    });
     let address = Address {
         line1: format!("{} {}", rng.random_range(1..200), pick(rng, STREETS)),
         line2: pick(rng, TOWNS),
         postcode: display_postcode(Postcode::generate(rng).as_str()),
     };
     let date_of_birth = random_date(rng, NaiveDate::from_ymd_opt(1940, 1, 1), 60 * 365);
-    let vat_registration_date = services.vat.then(|| random_date(rng, NaiveDate::from_ymd_opt(2000, 1, 1), 20 * 365));
+    let vat_registration_date = services
+        .vat
+        .then(|| random_date(rng, NaiveDate::from_ymd_opt(2000, 1, 1), 20 * 365));
     TestUser {
         email: format!("{}.{}@example.com", first_name.to_lowercase(), user_id),
         user_id,
@@ -297,7 +373,9 @@ fn draw(kind: TestUserKind, services: Services, insolvent: bool, rng: &mut impl 
         insolvent: insolvent && services.vat,
         cgt_reference: services.cgt.then(|| CgtRef::generate(rng)),
         ppt_reference: services.ppt.then(|| PptRef::generate(rng)),
-        ppt_registration_date: services.ppt.then(|| random_date(rng, NaiveDate::from_ymd_opt(2022, 4, 1), 3 * 365)),
+        ppt_registration_date: services
+            .ppt
+            .then(|| random_date(rng, NaiveDate::from_ymd_opt(2022, 4, 1), 3 * 365)),
         trust_utr: services.taxable_trust.then(|| Utr::generate(rng)),
         urn: services.non_taxable_trust.then(|| Urn::generate(rng)),
     }
@@ -305,7 +383,9 @@ fn draw(kind: TestUserKind, services: Services, insolvent: bool, rng: &mut impl 
 
 fn random_text(rng: &mut impl Rng, len: usize) -> String {
     const CHARS: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    (0..len).map(|_| char::from(CHARS[rng.random_range(0..CHARS.len())])).collect()
+    (0..len)
+        .map(|_| char::from(CHARS[rng.random_range(0..CHARS.len())]))
+        .collect()
 }
 
 fn random_date(rng: &mut impl Rng, from: Option<NaiveDate>, span_days: i64) -> NaiveDate {
@@ -316,38 +396,59 @@ fn random_date(rng: &mut impl Rng, from: Option<NaiveDate>, span_days: i64) -> N
 /// `TS11PA` → `TS1 1PA`.
 fn display_postcode(normalised: &str) -> String {
     match normalised.len() {
-        len if len > 3 && !normalised.starts_with("BFPO") => format!("{} {}", &normalised[..len - 3], &normalised[len - 3..]),
+        len if len > 3 && !normalised.starts_with("BFPO") => {
+            format!("{} {}", &normalised[..len - 3], &normalised[len - 3..])
+        }
         _ => normalised.to_owned(),
     }
 }
 
 fn normalised_postcode(display: &str) -> String {
-    Postcode::parse(display).map(|p| p.as_str().to_owned()).unwrap_or_else(|| display.replace(' ', ""))
+    Postcode::parse(display)
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| display.replace(' ', ""))
 }
 
 /// Sandbox passwords are random, so a salted SHA-256 is enough to keep them out of the database.
 fn hash_password(password: &str) -> String {
     let salt: [u8; 16] = rand::rng().random();
-    let digest = Sha256::new().chain_update(salt).chain_update(password.as_bytes()).finalize();
+    let digest = Sha256::new()
+        .chain_update(salt)
+        .chain_update(password.as_bytes())
+        .finalize();
     format!("sha256${}${}", hex(&salt), hex(&digest))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::SeedableRng;
     use crate::domain::agency::normalise_agency_name;
+    use rand::SeedableRng;
 
     #[test]
     fn drawn_users_carry_valid_identifiers_for_their_services() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-        let services = Services { nino: true, mtd_income_tax: true, self_assessment: true, vat: true, cgt: true, ..Services::default() };
+        let services = Services {
+            nino: true,
+            mtd_income_tax: true,
+            self_assessment: true,
+            vat: true,
+            cgt: true,
+            ..Services::default()
+        };
         let user = draw(TestUserKind::Individual, services, false, &mut rng);
         assert!(Nino::parse(user.nino.unwrap().as_str()).is_some());
         assert!(user.mtditid.is_some() && user.sa_utr.is_some() && user.vrn.is_some());
-        assert!(Postcode::parse(&user.address.postcode).is_some(), "{}", user.address.postcode);
+        assert!(
+            Postcode::parse(&user.address.postcode).is_some(),
+            "{}",
+            user.address.postcode
+        );
         assert!(user.arn.is_none());
-        let agent = Services { agent: true, ..Services::default() };
+        let agent = Services {
+            agent: true,
+            ..Services::default()
+        };
         let agent = draw(TestUserKind::Agent, agent, false, &mut rng);
         assert!(Arn::parse(agent.arn.unwrap().as_str()).is_some());
         assert!(!normalise_agency_name(&agent.agency_name.unwrap()).is_empty());

@@ -2,7 +2,10 @@
 //! requests 2.0 serves, in the 1.0 shape.
 
 use chrono::{DateTime, Utc};
-use dropshot::{HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, Path, RequestContext, TypedBody};
+use dropshot::{
+    HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, Path, RequestContext,
+    TypedBody,
+};
 
 use super::ApiContext;
 use super::client_action_link::ClientActionLinks;
@@ -37,9 +40,9 @@ pub async fn create_invitation_v1(
         known_fact: Some(&body.known_fact),
     };
     let created = public_api::create_invitation(&rqctx, &path_arn, request, location).await;
-    WithErrorHeaders::from_result(
-        created.map(|location| HttpResponseHeaders::new(HttpResponseUpdatedNoContent(), LocationHeader { location })),
-    )
+    WithErrorHeaders::from_result(created.map(|location| {
+        HttpResponseHeaders::new(HttpResponseUpdatedNoContent(), LocationHeader { location })
+    }))
 }
 
 pub async fn get_invitation_v1(
@@ -49,9 +52,14 @@ pub async fn get_invitation_v1(
 ) -> Result<HttpResponseOk<types::InvitationV1>, ApiError> {
     let ctx = rqctx.context();
     let path = path.into_inner();
-    let invitation = public_api::agent_invitation(&rqctx, &path.arn, &path.invitation_id, &SERVICES).await?;
+    let invitation =
+        public_api::agent_invitation(&rqctx, &path.arn, &path.invitation_id, &SERVICES).await?;
     let links = ClientActionLinks::for_agency(ctx, &invitation.arn).await?;
-    Ok(HttpResponseOk(view(&invitation, ctx.authorisations.now(), &links)))
+    Ok(HttpResponseOk(view(
+        &invitation,
+        ctx.authorisations.now(),
+        &links,
+    )))
 }
 
 fn location(arn: &str, id: &InvitationId) -> String {
@@ -59,13 +67,23 @@ fn location(arn: &str, id: &InvitationId) -> String {
 }
 
 /// A request as 1.0 shows it, as it reads at `now`.
-fn view(invitation: &Invitation, now: DateTime<Utc>, links: &ClientActionLinks) -> types::InvitationV1 {
+fn view(
+    invitation: &Invitation,
+    now: DateTime<Utc>,
+    links: &ClientActionLinks,
+) -> types::InvitationV1 {
     let status = invitation.status_at(now);
     types::InvitationV1 {
-        links: types::Links { self_: types::Link { href: location(&invitation.arn, &invitation.id) } },
+        links: types::Links {
+            self_: types::Link {
+                href: location(&invitation.arn, &invitation.id),
+            },
+        },
         invitation_id: invitation.id.to_string(),
         arn: invitation.arn.clone(),
-        service: public_service_name(invitation.service).unwrap_or_default().to_owned(),
+        service: public_service_name(invitation.service)
+            .unwrap_or_default()
+            .to_owned(),
         status: status.as_str().to_owned(),
         created: Timestamp(invitation.created_at),
         last_updated: Timestamp(invitation.updated_at(now)),

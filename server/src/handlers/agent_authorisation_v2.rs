@@ -1,14 +1,17 @@
 //! Agent Authorisation API 2.0 (`openapi/agent-authorisation-v2.yaml`).
 
-use dropshot::{HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, Path, RequestContext, TypedBody};
+use dropshot::{
+    HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, Path, RequestContext,
+    TypedBody,
+};
 
 use super::ApiContext;
 use super::client_action_link::ClientActionLinks;
 use super::public_api::{self, ServiceName};
 use crate::api::generated::agent_authorisation_v2::types;
 use crate::api::generated::agent_authorisation_v2::{
-    CancelInvitationPath, CheckRelationshipPath, CreateInvitationPath, DeauthoriseClientPath, GetInvitationPath,
-    ListInvitationsPath,
+    CancelInvitationPath, CheckRelationshipPath, CreateInvitationPath, DeauthoriseClientPath,
+    GetInvitationPath, ListInvitationsPath,
 };
 use crate::api::{Accept, ApiError, LocationHeader, OkOrNoContent, Timestamp, WithErrorHeaders};
 use crate::domain::DomainError;
@@ -29,12 +32,17 @@ pub async fn list_invitations(
 ) -> Result<OkOrNoContent<types::InvitationList>, ApiError> {
     let ctx = rqctx.context();
     let arn = ctx.agent(&rqctx, &path.into_inner().arn).await?;
-    let invitations = ctx.authorisations.recent_agent_invitations(&arn, &SERVICES).await?;
+    let invitations = ctx
+        .authorisations
+        .recent_agent_invitations(&arn, &SERVICES)
+        .await?;
     if invitations.is_empty() {
         return Ok(OkOrNoContent::NoContent);
     }
     let views = InvitationViews::new(ctx, arn.as_str()).await?;
-    Ok(OkOrNoContent::Ok(types::InvitationList(invitations.iter().map(|i| views.view(i)).collect())))
+    Ok(OkOrNoContent::Ok(types::InvitationList(
+        invitations.iter().map(|i| views.view(i)).collect(),
+    )))
 }
 
 pub async fn create_invitation(
@@ -54,9 +62,9 @@ pub async fn create_invitation(
         known_fact: Some(&body.known_fact),
     };
     let created = public_api::create_invitation(&rqctx, &path_arn, request, location).await;
-    WithErrorHeaders::from_result(
-        created.map(|location| HttpResponseHeaders::new(HttpResponseUpdatedNoContent(), LocationHeader { location })),
-    )
+    WithErrorHeaders::from_result(created.map(|location| {
+        HttpResponseHeaders::new(HttpResponseUpdatedNoContent(), LocationHeader { location })
+    }))
 }
 
 pub async fn get_invitation(
@@ -66,7 +74,8 @@ pub async fn get_invitation(
 ) -> Result<HttpResponseOk<types::Invitation>, ApiError> {
     let ctx = rqctx.context();
     let path = path.into_inner();
-    let invitation = public_api::agent_invitation(&rqctx, &path.arn, &path.invitation_id, &SERVICES).await?;
+    let invitation =
+        public_api::agent_invitation(&rqctx, &path.arn, &path.invitation_id, &SERVICES).await?;
     let views = InvitationViews::new(ctx, &invitation.arn).await?;
     Ok(HttpResponseOk(views.view(&invitation)))
 }
@@ -80,7 +89,9 @@ pub async fn cancel_invitation(
     let path = path.into_inner();
     let id = InvitationId::parse(&path.invitation_id).ok_or(DomainError::BadRequest)?;
     let arn = ctx.agent(&rqctx, &path.arn).await?;
-    ctx.authorisations.cancel_invitation(&arn, &id, &SERVICES).await?;
+    ctx.authorisations
+        .cancel_invitation(&arn, &id, &SERVICES)
+        .await?;
     Ok(HttpResponseUpdatedNoContent())
 }
 
@@ -102,7 +113,9 @@ pub async fn check_relationship(
         known_fact: Some(&body.known_fact),
     }
     .validate()?;
-    ctx.authorisations.check_relationship(&arn, &request).await?;
+    ctx.authorisations
+        .check_relationship(&arn, &request)
+        .await?;
     Ok(HttpResponseUpdatedNoContent())
 }
 
@@ -124,7 +137,13 @@ pub async fn deauthorise_client(
         known_fact: None,
     }
     .validate()?;
-    ctx.authorisations.deauthorise(&arn, &request, &deauthorisable(&request, body.agent_type.is_some())).await?;
+    ctx.authorisations
+        .deauthorise(
+            &arn,
+            &request,
+            &deauthorisable(&request, body.agent_type.is_some()),
+        )
+        .await?;
     Ok(HttpResponseUpdatedNoContent())
 }
 
@@ -149,20 +168,30 @@ struct InvitationViews {
 impl InvitationViews {
     async fn new(ctx: &ApiContext, arn: &str) -> Result<Self, DomainError> {
         let links = ClientActionLinks::for_agency(ctx, arn).await?;
-        Ok(Self { now: ctx.authorisations.now(), links })
+        Ok(Self {
+            now: ctx.authorisations.now(),
+            links,
+        })
     }
 
     fn view(&self, invitation: &Invitation) -> types::Invitation {
         let status = invitation.status_at(self.now);
         let pending = status == Status::Pending;
         types::Invitation {
-            links: types::Links { self_: types::Link { href: location(&invitation.arn, &invitation.id) } },
+            links: types::Links {
+                self_: types::Link {
+                    href: location(&invitation.arn, &invitation.id),
+                },
+            },
             invitation_id: invitation.id.to_string(),
             created: Timestamp(invitation.created_at),
             updated: (!pending).then(|| Timestamp(invitation.updated_at(self.now))),
             expires_on: pending.then(|| Timestamp(invitation.expires_at())),
             arn: invitation.arn.clone(),
-            service: public_service_name(invitation.service).into_iter().map(str::to_owned).collect(),
+            service: public_service_name(invitation.service)
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
             status: status.as_str().to_owned(),
             client_action_url: pending.then(|| self.links.link(invitation.service)),
             agent_type: invitation.agent_type().map(|t| t.as_str().to_owned()),

@@ -2,12 +2,17 @@
 
 use std::collections::HashMap;
 
-use dropshot::{HttpResponseCreated, HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, Path, Query, RequestContext, TypedBody};
+use dropshot::{
+    HttpResponseCreated, HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, Path,
+    Query, RequestContext, TypedBody,
+};
 
 use super::ApiContext;
 use super::client_action_link::ClientActionLinks;
 use crate::api::generated::agent_client_authorisation::{self as contract, types};
-use crate::api::{ApiError, CreatedOrNoContent, CreatedWithLocation, LocationHeader, Timestamp, WithErrorHeaders};
+use crate::api::{
+    ApiError, CreatedOrNoContent, CreatedWithLocation, LocationHeader, Timestamp, WithErrorHeaders,
+};
 use crate::domain::DomainError;
 use crate::domain::client_access::{ClientEnrolmentKind, ClientScope};
 use crate::domain::identifiers::Arn;
@@ -40,9 +45,17 @@ pub async fn create_sent_invitation(
         }
         .validate()?;
         let id = ctx.authorisations.create_invitation(&arn, &request).await?;
-        let invitation = ctx.authorisations.agent_invitation(&arn, &id, &Service::ALL).await?;
+        let invitation = ctx
+            .authorisations
+            .agent_invitation(&arn, &id, &Service::ALL)
+            .await?;
         let view = SentViews::new(ctx, &arn).await?.view(&invitation);
-        Ok(HttpResponseHeaders::new(HttpResponseCreated(view), LocationHeader { location: sent_location(arn.as_str(), &id) }))
+        Ok(HttpResponseHeaders::new(
+            HttpResponseCreated(view),
+            LocationHeader {
+                location: sent_location(arn.as_str(), &id),
+            },
+        ))
     }
     .await
     .map_err(|error| match error {
@@ -64,13 +77,23 @@ pub async fn list_sent_invitations(
     let arn = ctx.agent(&rqctx, &path.into_inner().arn).await?;
     let query = query.into_inner();
     let filter = SentFilter {
-        service: query.service.as_deref().map(|s| Service::from_id(s).ok_or(DomainError::BadRequest)).transpose()?,
-        status: query.status.as_deref().map(|s| Status::parse_ignoring_case(s).ok_or(DomainError::BadRequest)).transpose()?,
+        service: query
+            .service
+            .as_deref()
+            .map(|s| Service::from_id(s).ok_or(DomainError::BadRequest))
+            .transpose()?,
+        status: query
+            .status
+            .as_deref()
+            .map(|s| Status::parse_ignoring_case(s).ok_or(DomainError::BadRequest))
+            .transpose()?,
         created_on_or_after: query.created_on_or_after,
     };
     let invitations = ctx.authorisations.sent_invitations(&arn, &filter).await?;
     let views = SentViews::new(ctx, &arn).await?;
-    Ok(HttpResponseOk(types::SentInvitationList(invitations.iter().map(|i| views.view(i)).collect())))
+    Ok(HttpResponseOk(types::SentInvitationList(
+        invitations.iter().map(|i| views.view(i)).collect(),
+    )))
 }
 
 pub async fn get_sent_invitation(
@@ -81,8 +104,13 @@ pub async fn get_sent_invitation(
     let path = path.into_inner();
     let id = parse_id(&path.invitation_id)?;
     let arn = ctx.agent(&rqctx, &path.arn).await?;
-    let invitation = ctx.authorisations.agent_invitation(&arn, &id, &Service::ALL).await?;
-    Ok(HttpResponseOk(SentViews::new(ctx, &arn).await?.view(&invitation)))
+    let invitation = ctx
+        .authorisations
+        .agent_invitation(&arn, &id, &Service::ALL)
+        .await?;
+    Ok(HttpResponseOk(
+        SentViews::new(ctx, &arn).await?.view(&invitation),
+    ))
 }
 
 pub async fn cancel_sent_invitation(
@@ -93,7 +121,9 @@ pub async fn cancel_sent_invitation(
     let path = path.into_inner();
     let id = parse_id(&path.invitation_id)?;
     let arn = ctx.agent(&rqctx, &path.arn).await?;
-    ctx.authorisations.cancel_invitation(&arn, &id, &Service::ALL).await?;
+    ctx.authorisations
+        .cancel_invitation(&arn, &id, &Service::ALL)
+        .await?;
     Ok(HttpResponseUpdatedNoContent())
 }
 
@@ -105,13 +135,21 @@ pub async fn create_multi_invitation_link(
     let ctx = rqctx.context();
     let arn = ctx.agent(&rqctx, &path.into_inner().arn).await?;
     let body = body.into_inner();
-    let client_type = ClientType::parse(&body.client_type).ok_or(DomainError::ClientTypeNotSupported)?;
+    let client_type =
+        ClientType::parse(&body.client_type).ok_or(DomainError::ClientTypeNotSupported)?;
     if body.invitation_ids.is_empty() {
         return Err(DomainError::BadRequest.into());
     }
-    let ids = body.invitation_ids.iter().map(|id| parse_id(id)).collect::<Result<Vec<_>, _>>()?;
+    let ids = body
+        .invitation_ids
+        .iter()
+        .map(|id| parse_id(id))
+        .collect::<Result<Vec<_>, _>>()?;
     let (uid, name) = ctx.authorisations.multi_invitation_link(&arn, &ids).await?;
-    Ok(CreatedWithLocation(format!("/invitations/{}/{uid}/{name}", client_type.as_str())))
+    Ok(CreatedWithLocation(format!(
+        "/invitations/{}/{uid}/{name}",
+        client_type.as_str()
+    )))
 }
 
 pub async fn check_known_fact_postcode(
@@ -121,7 +159,9 @@ pub async fn check_known_fact_postcode(
     let ctx = rqctx.context();
     ctx.principal(&rqctx).await?.agent()?;
     let path = path.into_inner();
-    ctx.authorisations.check_postcode(&path.nino, &path.postcode).await?;
+    ctx.authorisations
+        .check_postcode(&path.nino, &path.postcode)
+        .await?;
     Ok(HttpResponseUpdatedNoContent())
 }
 
@@ -132,7 +172,9 @@ pub async fn check_known_fact_date_of_birth(
     let ctx = rqctx.context();
     ctx.principal(&rqctx).await?.agent()?;
     let path = path.into_inner();
-    ctx.authorisations.check_date_of_birth(&path.nino, &path.dob).await?;
+    ctx.authorisations
+        .check_date_of_birth(&path.nino, &path.dob)
+        .await?;
     Ok(HttpResponseUpdatedNoContent())
 }
 
@@ -143,7 +185,9 @@ pub async fn check_known_fact_vat_registration_date(
     let ctx = rqctx.context();
     ctx.principal(&rqctx).await?.agent()?;
     let path = path.into_inner();
-    ctx.authorisations.check_vat_registration_date(&path.vrn, &path.vat_registration_date).await?;
+    ctx.authorisations
+        .check_vat_registration_date(&path.vrn, &path.vat_registration_date)
+        .await?;
     Ok(HttpResponseUpdatedNoContent())
 }
 
@@ -154,7 +198,13 @@ pub async fn check_agent_relationship(
     let ctx = rqctx.context();
     let path = path.into_inner();
     let arn = ctx.agent(&rqctx, &path.arn).await?;
-    let request = BackendRequest { service: &path.service, client_type: None, client_id_type: &path.client_id_type, client_id: &path.client_id }.validate()?;
+    let request = BackendRequest {
+        service: &path.service,
+        client_type: None,
+        client_id_type: &path.client_id_type,
+        client_id: &path.client_id,
+    }
+    .validate()?;
     ctx.authorisations.has_relationship(&arn, &request).await?;
     Ok(HttpResponseUpdatedNoContent())
 }
@@ -166,8 +216,16 @@ pub async fn end_agent_relationship(
     let ctx = rqctx.context();
     let path = path.into_inner();
     let arn = ctx.agent(&rqctx, &path.arn).await?;
-    let request = BackendRequest { service: &path.service, client_type: None, client_id_type: &path.client_id_type, client_id: &path.client_id }.validate()?;
-    ctx.authorisations.deauthorise(&arn, &request, &[request.service]).await?;
+    let request = BackendRequest {
+        service: &path.service,
+        client_type: None,
+        client_id_type: &path.client_id_type,
+        client_id: &path.client_id,
+    }
+    .validate()?;
+    ctx.authorisations
+        .deauthorise(&arn, &request, &[request.service])
+        .await?;
     Ok(HttpResponseUpdatedNoContent())
 }
 
@@ -179,12 +237,22 @@ pub async fn list_received_invitations(
     let ctx = rqctx.context();
     let path = path.into_inner();
     let status = query.into_inner().status;
-    let status = status.as_deref().map(|s| Status::parse_ignoring_case(s).ok_or(DomainError::BadRequest)).transpose()?;
+    let status = status
+        .as_deref()
+        .map(|s| Status::parse_ignoring_case(s).ok_or(DomainError::BadRequest))
+        .transpose()?;
     let scope = client_scope(ctx, &rqctx, &path.service, &path.client_id).await?;
-    let invitations = ctx.authorisations.client_invitations(&scope, status).await?;
+    let invitations = ctx
+        .authorisations
+        .client_invitations(&scope, status)
+        .await?;
     let views = ReceivedViews::new(ctx, &scope, &invitations).await?;
-    let embedded: Vec<types::ReceivedInvitation> = invitations.iter().map(|i| views.view(i)).collect();
-    let mut self_href = format!("{BASE}/clients/{}/{}/invitations/received", scope.kind.path_name, scope.client_id);
+    let embedded: Vec<types::ReceivedInvitation> =
+        invitations.iter().map(|i| views.view(i)).collect();
+    let mut self_href = format!(
+        "{BASE}/clients/{}/{}/invitations/received",
+        scope.kind.path_name, scope.client_id
+    );
     if let Some(status) = status {
         self_href.push_str(&format!("?status={}", status.as_str()));
     }
@@ -193,7 +261,9 @@ pub async fn list_received_invitations(
             self_: types::Link { href: self_href },
             invitations: embedded.iter().map(|i| i.links.self_.clone()).collect(),
         },
-        embedded: types::EmbeddedInvitations { invitations: embedded },
+        embedded: types::EmbeddedInvitations {
+            invitations: embedded,
+        },
     }))
 }
 
@@ -246,7 +316,9 @@ pub async fn end_client_relationship(
     Ok(HttpResponseUpdatedNoContent())
 }
 
-pub async fn client_status(rqctx: RequestContext<ApiContext>) -> Result<HttpResponseOk<types::ClientStatus>, ApiError> {
+pub async fn client_status(
+    rqctx: RequestContext<ApiContext>,
+) -> Result<HttpResponseOk<types::ClientStatus>, ApiError> {
     let ctx = rqctx.context();
     let principal = ctx.principal(&rqctx).await?;
     let status = ctx.authorisations.client_status(&principal).await?;
@@ -262,7 +334,11 @@ pub async fn update_alt_itsa(
     path: Path<contract::UpdateAltItsaPath>,
 ) -> Result<CreatedOrNoContent, ApiError> {
     let path = path.into_inner();
-    let outcome = rqctx.context().authorisations.update_alt_itsa(&path.service, &path.nino).await?;
+    let outcome = rqctx
+        .context()
+        .authorisations
+        .update_alt_itsa(&path.service, &path.nino)
+        .await?;
     Ok(created_or_no_content(outcome))
 }
 
@@ -271,7 +347,11 @@ pub async fn replace_urn_with_utr(
     path: Path<contract::ReplaceUrnWithUtrPath>,
 ) -> Result<CreatedOrNoContent, ApiError> {
     let path = path.into_inner();
-    let outcome = rqctx.context().authorisations.replace_urn_with_utr(&path.urn, &path.utr).await?;
+    let outcome = rqctx
+        .context()
+        .authorisations
+        .replace_urn_with_utr(&path.urn, &path.utr)
+        .await?;
     Ok(created_or_no_content(outcome))
 }
 
@@ -288,7 +368,12 @@ fn parse_id(text: &str) -> Result<InvitationId, DomainError> {
 
 /// The caller as the client `{service}/{clientId}` names; an unknown segment is malformed before
 /// anything else is looked at.
-async fn client_scope(ctx: &ApiContext, rqctx: &RequestContext<ApiContext>, service: &str, client_id: &str) -> Result<ClientScope, DomainError> {
+async fn client_scope(
+    ctx: &ApiContext,
+    rqctx: &RequestContext<ApiContext>,
+    service: &str,
+    client_id: &str,
+) -> Result<ClientScope, DomainError> {
     ClientEnrolmentKind::by_path_name(service).ok_or(DomainError::BadRequest)?;
     let principal = ctx.principal(rqctx).await?;
     ClientScope::resolve(&principal, service, client_id)
@@ -306,13 +391,20 @@ struct SentViews {
 
 impl SentViews {
     async fn new(ctx: &ApiContext, arn: &Arn) -> Result<Self, DomainError> {
-        Ok(Self { now: ctx.authorisations.now(), links: ClientActionLinks::for_agency(ctx, arn.as_str()).await? })
+        Ok(Self {
+            now: ctx.authorisations.now(),
+            links: ClientActionLinks::for_agency(ctx, arn.as_str()).await?,
+        })
     }
 
     fn view(&self, invitation: &Invitation) -> types::SentInvitation {
         let status = invitation.status_at(self.now);
         types::SentInvitation {
-            links: types::Links { self_: types::Link { href: sent_location(&invitation.arn, &invitation.id) } },
+            links: types::Links {
+                self_: types::Link {
+                    href: sent_location(&invitation.arn, &invitation.id),
+                },
+            },
             invitation_id: invitation.id.to_string(),
             arn: invitation.arn.clone(),
             service: invitation.service.id().to_owned(),
@@ -325,7 +417,8 @@ impl SentViews {
             created: Timestamp(invitation.created_at),
             last_updated: Timestamp(invitation.updated_at(self.now)),
             expiry_date: invitation.expires_on,
-            client_action_url: (status == Status::Pending).then(|| self.links.link(invitation.service)),
+            client_action_url: (status == Status::Pending)
+                .then(|| self.links.link(invitation.service)),
             relationship_ended_by: invitation.relationship_ended_by.clone(),
         }
     }
@@ -339,7 +432,11 @@ struct ReceivedViews<'a> {
 }
 
 impl<'a> ReceivedViews<'a> {
-    async fn new(ctx: &ApiContext, scope: &'a ClientScope, invitations: &[Invitation]) -> Result<Self, DomainError> {
+    async fn new(
+        ctx: &ApiContext,
+        scope: &'a ClientScope,
+        invitations: &[Invitation],
+    ) -> Result<Self, DomainError> {
         let mut agency_names = HashMap::new();
         for invitation in invitations {
             if !agency_names.contains_key(&invitation.arn)
@@ -348,7 +445,11 @@ impl<'a> ReceivedViews<'a> {
                 agency_names.insert(invitation.arn.clone(), agency.name);
             }
         }
-        Ok(Self { now: ctx.authorisations.now(), scope, agency_names })
+        Ok(Self {
+            now: ctx.authorisations.now(),
+            scope,
+            agency_names,
+        })
     }
 
     fn view(&self, invitation: &Invitation) -> types::ReceivedInvitation {
@@ -360,8 +461,12 @@ impl<'a> ReceivedViews<'a> {
         let pending = status == Status::Pending;
         types::ReceivedInvitation {
             links: types::ReceivedInvitationLinks {
-                accept: pending.then(|| types::Link { href: format!("{href}/accept") }),
-                reject: pending.then(|| types::Link { href: format!("{href}/reject") }),
+                accept: pending.then(|| types::Link {
+                    href: format!("{href}/accept"),
+                }),
+                reject: pending.then(|| types::Link {
+                    href: format!("{href}/reject"),
+                }),
                 self_: types::Link { href },
             },
             invitation_id: invitation.id.to_string(),

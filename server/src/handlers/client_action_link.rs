@@ -13,9 +13,16 @@ pub struct ClientActionLinks {
 
 impl ClientActionLinks {
     pub async fn for_agency(ctx: &ApiContext, arn: &str) -> Result<Self, DomainError> {
-        let base = format!("{}/appoint-someone-to-deal-with-HMRC-for-you", ctx.base_url());
+        let base = format!(
+            "{}/appoint-someone-to-deal-with-HMRC-for-you",
+            ctx.base_url()
+        );
         let prefix = match ctx.authorisations.agency(arn).await? {
-            Some(agency) => format!("{base}/{}/{}", agency.uid, normalise_agency_name(&agency.name)),
+            Some(agency) => format!(
+                "{base}/{}/{}",
+                agency.uid,
+                normalise_agency_name(&agency.name)
+            ),
             None => base,
         };
         Ok(Self { prefix })

@@ -11,16 +11,17 @@ mod sandbox;
 use std::sync::OnceLock;
 
 use dropshot::{
-    HttpResponseCreated, HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, Path, Query, RequestContext,
-    TypedBody,
+    HttpResponseCreated, HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, Path,
+    Query, RequestContext, TypedBody,
 };
 
 use crate::api::generated::{
-    ServerApi, agent_authorisation_v1 as v1, agent_authorisation_v2 as v2, agent_client_authorisation as backend,
-    sandbox as sb,
+    ServerApi, agent_authorisation_v1 as v1, agent_authorisation_v2 as v2,
+    agent_client_authorisation as backend, sandbox as sb,
 };
 use crate::api::{
-    Accept, ApiError, CreatedOrNoContent, CreatedWithLocation, LocationHeader, OkOrNoContent, WithErrorHeaders,
+    Accept, ApiError, CreatedOrNoContent, CreatedWithLocation, LocationHeader, OkOrNoContent,
+    WithErrorHeaders,
 };
 
 use crate::domain::identifiers::Arn;
@@ -36,18 +37,27 @@ pub struct ApiContext {
 
 impl ApiContext {
     pub fn base_url(&self) -> &str {
-        self.public_base_url.get().map(String::as_str).unwrap_or_default()
+        self.public_base_url
+            .get()
+            .map(String::as_str)
+            .unwrap_or_default()
     }
 
     /// The caller, from its bearer token.
     pub async fn principal(&self, rqctx: &RequestContext<Self>) -> Result<Principal, DomainError> {
         let header = rqctx.request.headers().get(http::header::AUTHORIZATION);
-        let header = header.map(|value| value.to_str().map_err(|_| DomainError::Unauthorized)).transpose()?;
+        let header = header
+            .map(|value| value.to_str().map_err(|_| DomainError::Unauthorized))
+            .transpose()?;
         self.authorisations.authenticate(header).await
     }
 
     /// The caller as an agent of the agency in the path.
-    pub async fn agent(&self, rqctx: &RequestContext<Self>, path_arn: &str) -> Result<Arn, DomainError> {
+    pub async fn agent(
+        &self,
+        rqctx: &RequestContext<Self>,
+        path_arn: &str,
+    ) -> Result<Arn, DomainError> {
         self.principal(rqctx).await?.agent_for(path_arn)
     }
 }
@@ -63,7 +73,10 @@ impl ServerApi for Server {
         accept: Accept<1, 0>,
         path: Path<v1::CreateInvitationV1Path>,
         body: TypedBody<v1::types::CreateInvitationRequestV1>,
-    ) -> Result<WithErrorHeaders<HttpResponseHeaders<HttpResponseUpdatedNoContent, LocationHeader>>, ApiError> {
+    ) -> Result<
+        WithErrorHeaders<HttpResponseHeaders<HttpResponseUpdatedNoContent, LocationHeader>>,
+        ApiError,
+    > {
         agent_authorisation_v1::create_invitation_v1(rqctx, accept, path, body).await
     }
 
@@ -88,7 +101,10 @@ impl ServerApi for Server {
         accept: Accept<2, 0>,
         path: Path<v2::CreateInvitationPath>,
         body: TypedBody<v2::types::CreateInvitationRequest>,
-    ) -> Result<WithErrorHeaders<HttpResponseHeaders<HttpResponseUpdatedNoContent, LocationHeader>>, ApiError> {
+    ) -> Result<
+        WithErrorHeaders<HttpResponseHeaders<HttpResponseUpdatedNoContent, LocationHeader>>,
+        ApiError,
+    > {
         agent_authorisation_v2::create_invitation(rqctx, accept, path, body).await
     }
 
@@ -172,7 +188,15 @@ impl ServerApi for Server {
         rqctx: RequestContext<ApiContext>,
         path: Path<backend::CreateSentInvitationPath>,
         body: TypedBody<backend::types::SentInvitationRequest>,
-    ) -> Result<WithErrorHeaders<HttpResponseHeaders<HttpResponseCreated<backend::types::SentInvitation>, LocationHeader>>, ApiError> {
+    ) -> Result<
+        WithErrorHeaders<
+            HttpResponseHeaders<
+                HttpResponseCreated<backend::types::SentInvitation>,
+                LocationHeader,
+            >,
+        >,
+        ApiError,
+    > {
         agent_client_authorisation::create_sent_invitation(rqctx, path, body).await
     }
 

@@ -57,7 +57,9 @@ pub async fn agent_invitation(
     let ctx = rqctx.context();
     let id = InvitationId::parse(path_id).ok_or(DomainError::BadRequest)?;
     let arn = ctx.agent(rqctx, path_arn).await?;
-    ctx.authorisations.agent_invitation(&arn, &id, services).await
+    ctx.authorisations
+        .agent_invitation(&arn, &id, services)
+        .await
 }
 
 /// A `service` sent as a string or a one-element array. Each contract generates its own `ServiceList`.

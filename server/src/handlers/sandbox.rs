@@ -1,6 +1,9 @@
 //! The sandbox (`openapi/sandbox.yaml`): test users and answering as the client would.
 
-use dropshot::{HttpResponseCreated, HttpResponseOk, HttpResponseUpdatedNoContent, Path, RequestContext, TypedBody};
+use dropshot::{
+    HttpResponseCreated, HttpResponseOk, HttpResponseUpdatedNoContent, Path, RequestContext,
+    TypedBody,
+};
 
 use super::ApiContext;
 use crate::api::ApiError;
@@ -20,11 +23,19 @@ pub async fn create_test_agent(
     let lifetime = token_lifetime(body.token_lifetime_seconds)?;
     let authorisations = &rqctx.context().authorisations;
     let user = authorisations
-        .create_test_user_with_token_lifetime(TestUserKind::Agent, &body.service_names, false, lifetime)
+        .create_test_user_with_token_lifetime(
+            TestUserKind::Agent,
+            &body.service_names,
+            false,
+            lifetime,
+        )
         .await?;
     Ok(HttpResponseCreated(types::TestAgent {
         agent_services_account_number: user.arn.as_ref().map(ToString::to_string),
-        agency_name: user.agency_name.clone().unwrap_or_else(|| user.full_name.clone()),
+        agency_name: user
+            .agency_name
+            .clone()
+            .unwrap_or_else(|| user.full_name.clone()),
         access_token: user.access_token,
         email_address: user.email,
         password: user.password,
@@ -41,7 +52,12 @@ pub async fn create_test_individual(
     let lifetime = token_lifetime(body.token_lifetime_seconds)?;
     let authorisations = &rqctx.context().authorisations;
     let user = authorisations
-        .create_test_user_with_token_lifetime(TestUserKind::Individual, &body.service_names, false, lifetime)
+        .create_test_user_with_token_lifetime(
+            TestUserKind::Individual,
+            &body.service_names,
+            false,
+            lifetime,
+        )
         .await?;
     Ok(HttpResponseCreated(types::TestIndividual {
         individual_details: types::IndividualDetails {
@@ -73,12 +89,20 @@ pub async fn create_test_organisation(
     let authorisations = &rqctx.context().authorisations;
     let lifetime = token_lifetime(body.token_lifetime_seconds)?;
     let user: TestUser = authorisations
-        .create_test_user_with_token_lifetime(TestUserKind::Organisation, &body.service_names, insolvent, lifetime)
+        .create_test_user_with_token_lifetime(
+            TestUserKind::Organisation,
+            &body.service_names,
+            insolvent,
+            lifetime,
+        )
         .await?;
     Ok(HttpResponseCreated(types::TestOrganisation {
         organisation_details: types::OrganisationDetails {
             address: address(&user.address),
-            name: user.organisation_name.clone().unwrap_or_else(|| user.full_name.clone()),
+            name: user
+                .organisation_name
+                .clone()
+                .unwrap_or_else(|| user.full_name.clone()),
         },
         vat_registration_date: user.vat_registration_date,
         vrn: user.vrn.as_ref().map(ToString::to_string),
@@ -99,8 +123,13 @@ pub async fn accept_invitation(
     rqctx: RequestContext<ApiContext>,
     path: Path<AcceptInvitationPath>,
 ) -> Result<HttpResponseUpdatedNoContent, ApiError> {
-    let id = InvitationId::parse(&path.into_inner().invitation_id).ok_or(DomainError::BadRequest)?;
-    rqctx.context().authorisations.accept_invitation(&id).await?;
+    let id =
+        InvitationId::parse(&path.into_inner().invitation_id).ok_or(DomainError::BadRequest)?;
+    rqctx
+        .context()
+        .authorisations
+        .accept_invitation(&id)
+        .await?;
     Ok(HttpResponseUpdatedNoContent())
 }
 
@@ -108,8 +137,13 @@ pub async fn reject_invitation(
     rqctx: RequestContext<ApiContext>,
     path: Path<RejectInvitationPath>,
 ) -> Result<HttpResponseUpdatedNoContent, ApiError> {
-    let id = InvitationId::parse(&path.into_inner().invitation_id).ok_or(DomainError::BadRequest)?;
-    rqctx.context().authorisations.reject_invitation(&id).await?;
+    let id =
+        InvitationId::parse(&path.into_inner().invitation_id).ok_or(DomainError::BadRequest)?;
+    rqctx
+        .context()
+        .authorisations
+        .reject_invitation(&id)
+        .await?;
     Ok(HttpResponseUpdatedNoContent())
 }
 
@@ -117,8 +151,13 @@ pub async fn expire_invitation(
     rqctx: RequestContext<ApiContext>,
     path: Path<ExpireInvitationPath>,
 ) -> Result<HttpResponseUpdatedNoContent, ApiError> {
-    let id = InvitationId::parse(&path.into_inner().invitation_id).ok_or(DomainError::BadRequest)?;
-    rqctx.context().authorisations.expire_invitation(&id).await?;
+    let id =
+        InvitationId::parse(&path.into_inner().invitation_id).ok_or(DomainError::BadRequest)?;
+    rqctx
+        .context()
+        .authorisations
+        .expire_invitation(&id)
+        .await?;
     Ok(HttpResponseUpdatedNoContent())
 }
 
@@ -127,17 +166,31 @@ pub async fn expire_invitation(
 /// they can overflow a `Duration`.
 fn token_lifetime(seconds: Option<i64>) -> Result<Option<chrono::Duration>, DomainError> {
     const CENTURY: i64 = 100 * 366 * 24 * 60 * 60;
-    seconds.map(|seconds| chrono::Duration::try_seconds(seconds.min(CENTURY)).ok_or(DomainError::BadRequest)).transpose()
+    seconds
+        .map(|seconds| {
+            chrono::Duration::try_seconds(seconds.min(CENTURY)).ok_or(DomainError::BadRequest)
+        })
+        .transpose()
 }
 
 fn address(address: &Address) -> types::Address {
-    types::Address { line1: address.line1.clone(), line2: address.line2.clone(), postcode: address.postcode.clone() }
+    types::Address {
+        line1: address.line1.clone(),
+        line2: address.line2.clone(),
+        postcode: address.postcode.clone(),
+    }
 }
 
 pub async fn sign_up_mtd_income_tax(
     rqctx: RequestContext<ApiContext>,
     path: Path<SignUpMtdIncomeTaxPath>,
 ) -> Result<HttpResponseOk<types::MtdIncomeTaxSignUp>, ApiError> {
-    let mtditid = rqctx.context().authorisations.sign_up_mtd_income_tax(&path.into_inner().nino).await?;
-    Ok(HttpResponseOk(types::MtdIncomeTaxSignUp { mtd_it_id: mtditid.to_string() }))
+    let mtditid = rqctx
+        .context()
+        .authorisations
+        .sign_up_mtd_income_tax(&path.into_inner().nino)
+        .await?;
+    Ok(HttpResponseOk(types::MtdIncomeTaxSignUp {
+        mtd_it_id: mtditid.to_string(),
+    }))
 }

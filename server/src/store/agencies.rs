@@ -15,10 +15,18 @@ pub struct Agency {
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, agency: &Agency) -> QueryResult<()> {
-    diesel::insert_into(agencies::table).values(agency).execute(conn).await?;
+    diesel::insert_into(agencies::table)
+        .values(agency)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, arn: &str) -> QueryResult<Option<Agency>> {
-    agencies::table.find(arn).select(Agency::as_select()).first(conn).await.optional()
+    agencies::table
+        .find(arn)
+        .select(Agency::as_select())
+        .first(conn)
+        .await
+        .optional()
 }

@@ -27,22 +27,44 @@ pub struct VatClient {
     pub insolvent: bool,
 }
 
-pub async fn insert_individual(conn: &mut AsyncPgConnection, client: &IndividualClient) -> QueryResult<()> {
-    diesel::insert_into(individual_clients::table).values(client).execute(conn).await?;
+pub async fn insert_individual(
+    conn: &mut AsyncPgConnection,
+    client: &IndividualClient,
+) -> QueryResult<()> {
+    diesel::insert_into(individual_clients::table)
+        .values(client)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 pub async fn insert_vat(conn: &mut AsyncPgConnection, client: &VatClient) -> QueryResult<()> {
-    diesel::insert_into(vat_clients::table).values(client).execute(conn).await?;
+    diesel::insert_into(vat_clients::table)
+        .values(client)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
-pub async fn individual_by_nino(conn: &mut AsyncPgConnection, nino: &str) -> QueryResult<Option<IndividualClient>> {
-    individual_clients::table.find(nino).select(IndividualClient::as_select()).first(conn).await.optional()
+pub async fn individual_by_nino(
+    conn: &mut AsyncPgConnection,
+    nino: &str,
+) -> QueryResult<Option<IndividualClient>> {
+    individual_clients::table
+        .find(nino)
+        .select(IndividualClient::as_select())
+        .first(conn)
+        .await
+        .optional()
 }
 
 pub async fn vat_by_vrn(conn: &mut AsyncPgConnection, vrn: &str) -> QueryResult<Option<VatClient>> {
-    vat_clients::table.find(vrn).select(VatClient::as_select()).first(conn).await.optional()
+    vat_clients::table
+        .find(vrn)
+        .select(VatClient::as_select())
+        .first(conn)
+        .await
+        .optional()
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -80,46 +102,103 @@ pub struct NewTrustClient<'a> {
 }
 
 pub async fn insert_cgt(conn: &mut AsyncPgConnection, client: &CgtClient) -> QueryResult<()> {
-    diesel::insert_into(cgt_clients::table).values(client).execute(conn).await?;
+    diesel::insert_into(cgt_clients::table)
+        .values(client)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 pub async fn insert_ppt(conn: &mut AsyncPgConnection, client: &PptClient) -> QueryResult<()> {
-    diesel::insert_into(ppt_clients::table).values(client).execute(conn).await?;
-    Ok(())
-}
-
-pub async fn insert_trust(conn: &mut AsyncPgConnection, client: &NewTrustClient<'_>) -> QueryResult<()> {
-    diesel::insert_into(trust_clients::table).values(client).execute(conn).await?;
-    Ok(())
-}
-
-pub async fn cgt_by_reference(conn: &mut AsyncPgConnection, reference: &str) -> QueryResult<Option<CgtClient>> {
-    cgt_clients::table.find(reference).select(CgtClient::as_select()).first(conn).await.optional()
-}
-
-pub async fn ppt_by_reference(conn: &mut AsyncPgConnection, reference: &str) -> QueryResult<Option<PptClient>> {
-    ppt_clients::table.find(reference).select(PptClient::as_select()).first(conn).await.optional()
-}
-
-pub async fn trust_by_utr(conn: &mut AsyncPgConnection, utr: &str) -> QueryResult<Option<TrustClient>> {
-    trust_clients::table.filter(trust_clients::utr.eq(utr)).select(TrustClient::as_select()).first(conn).await.optional()
-}
-
-pub async fn trust_by_urn(conn: &mut AsyncPgConnection, urn: &str) -> QueryResult<Option<TrustClient>> {
-    trust_clients::table.filter(trust_clients::urn.eq(urn)).select(TrustClient::as_select()).first(conn).await.optional()
-}
-
-/// Records the UTR a trust received when it became taxable.
-pub async fn set_trust_utr(conn: &mut AsyncPgConnection, urn: &str, utr: &str) -> QueryResult<usize> {
-    diesel::update(trust_clients::table.filter(trust_clients::urn.eq(urn)))
-        .set(trust_clients::utr.eq(utr))
+    diesel::insert_into(ppt_clients::table)
+        .values(client)
         .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_trust(
+    conn: &mut AsyncPgConnection,
+    client: &NewTrustClient<'_>,
+) -> QueryResult<()> {
+    diesel::insert_into(trust_clients::table)
+        .values(client)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn cgt_by_reference(
+    conn: &mut AsyncPgConnection,
+    reference: &str,
+) -> QueryResult<Option<CgtClient>> {
+    cgt_clients::table
+        .find(reference)
+        .select(CgtClient::as_select())
+        .first(conn)
         .await
+        .optional()
+}
+
+pub async fn ppt_by_reference(
+    conn: &mut AsyncPgConnection,
+    reference: &str,
+) -> QueryResult<Option<PptClient>> {
+    ppt_clients::table
+        .find(reference)
+        .select(PptClient::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn trust_by_utr(
+    conn: &mut AsyncPgConnection,
+    utr: &str,
+) -> QueryResult<Option<TrustClient>> {
+    trust_clients::table
+        .filter(trust_clients::utr.eq(utr))
+        .select(TrustClient::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn trust_by_urn(
+    conn: &mut AsyncPgConnection,
+    urn: &str,
+) -> QueryResult<Option<TrustClient>> {
+    trust_clients::table
+        .filter(trust_clients::urn.eq(urn))
+        .select(TrustClient::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Records the UTR a trust received when it became taxable, unless another trust holds it; answers
+/// whether it was recorded.
+pub async fn set_trust_utr_if_free(
+    conn: &mut AsyncPgConnection,
+    urn: &str,
+    utr: &str,
+) -> QueryResult<usize> {
+    diesel::sql_query(
+        "UPDATE trust_clients SET utr = $2 WHERE urn = $1 \
+         AND NOT EXISTS (SELECT 1 FROM trust_clients WHERE utr = $2 AND urn IS DISTINCT FROM $1)",
+    )
+    .bind::<diesel::sql_types::Text, _>(urn)
+    .bind::<diesel::sql_types::Text, _>(utr)
+    .execute(conn)
+    .await
 }
 
 /// Gives an individual an MTDITID (they signed up to Making Tax Digital for Income Tax).
-pub async fn set_mtditid(conn: &mut AsyncPgConnection, nino: &str, mtditid: &str) -> QueryResult<usize> {
+pub async fn set_mtditid(
+    conn: &mut AsyncPgConnection,
+    nino: &str,
+    mtditid: &str,
+) -> QueryResult<usize> {
     diesel::update(individual_clients::table.find(nino))
         .set(individual_clients::mtditid.eq(mtditid))
         .execute(conn)

@@ -53,7 +53,11 @@ impl TryFrom<InvitationRow> for Invitation {
     type Error = diesel::result::Error;
 
     fn try_from(row: InvitationRow) -> QueryResult<Self> {
-        let corrupt = |what: &str| diesel::result::Error::DeserializationError(format!("invitation {}: bad {what}", row.invitation_id).into());
+        let corrupt = |what: &str| {
+            diesel::result::Error::DeserializationError(
+                format!("invitation {}: bad {what}", row.invitation_id).into(),
+            )
+        };
         Ok(Invitation {
             id: InvitationId::parse(&row.invitation_id).ok_or_else(|| corrupt("id"))?,
             service: Service::from_id(&row.service).ok_or_else(|| corrupt("service"))?,
@@ -78,7 +82,10 @@ fn convert(rows: Vec<InvitationRow>) -> QueryResult<Vec<Invitation>> {
 
 /// Inserts unless a unique constraint (the id, or one pending request per agent, client and service
 /// group) forbids it; answers whether the row went in.
-pub async fn insert_if_absent(conn: &mut AsyncPgConnection, invitation: &Invitation) -> QueryResult<bool> {
+pub async fn insert_if_absent(
+    conn: &mut AsyncPgConnection,
+    invitation: &Invitation,
+) -> QueryResult<bool> {
     let inserted = diesel::insert_into(invitations::table)
         .values(InvitationRow::from(invitation))
         .on_conflict_do_nothing()
@@ -87,13 +94,24 @@ pub async fn insert_if_absent(conn: &mut AsyncPgConnection, invitation: &Invitat
     Ok(inserted == 1)
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, id: &InvitationId) -> QueryResult<Option<Invitation>> {
-    let row = invitations::table.find(id.as_str()).select(InvitationRow::as_select()).first(conn).await.optional()?;
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    id: &InvitationId,
+) -> QueryResult<Option<Invitation>> {
+    let row = invitations::table
+        .find(id.as_str())
+        .select(InvitationRow::as_select())
+        .first(conn)
+        .await
+        .optional()?;
     row.map(Invitation::try_from).transpose()
 }
 
 /// Like [`find`], holding the row until the transaction ends.
-pub async fn find_for_update(conn: &mut AsyncPgConnection, id: &InvitationId) -> QueryResult<Option<Invitation>> {
+pub async fn find_for_update(
+    conn: &mut AsyncPgConnection,
+    id: &InvitationId,
+) -> QueryResult<Option<Invitation>> {
     let row = invitations::table
         .find(id.as_str())
         .select(InvitationRow::as_select())
@@ -134,7 +152,10 @@ pub async fn list_for_agent(
         .filter(invitations::arn.eq(arn))
         .filter(invitations::service.eq_any(services))
         .filter(invitations::created_at.ge(since))
-        .order((invitations::created_at.desc(), invitations::invitation_id.desc()))
+        .order((
+            invitations::created_at.desc(),
+            invitations::invitation_id.desc(),
+        ))
         .select(InvitationRow::as_select())
         .load(conn)
         .await?;
@@ -150,7 +171,10 @@ pub async fn list_for_client(
     let rows = invitations::table
         .filter(invitations::client_id.eq(client_id))
         .filter(invitations::service.eq_any(services))
-        .order((invitations::created_at.desc(), invitations::invitation_id.desc()))
+        .order((
+            invitations::created_at.desc(),
+            invitations::invitation_id.desc(),
+        ))
         .select(InvitationRow::as_select())
         .load(conn)
         .await?;
@@ -185,11 +209,18 @@ pub async fn move_client(
 }
 
 /// The newest request naming a client id for a service.
-pub async fn latest_for_client(conn: &mut AsyncPgConnection, service: &str, client_id: &str) -> QueryResult<Option<Invitation>> {
+pub async fn latest_for_client(
+    conn: &mut AsyncPgConnection,
+    service: &str,
+    client_id: &str,
+) -> QueryResult<Option<Invitation>> {
     let row = invitations::table
         .filter(invitations::service.eq(service))
         .filter(invitations::client_id.eq(client_id))
-        .order((invitations::created_at.desc(), invitations::invitation_id.desc()))
+        .order((
+            invitations::created_at.desc(),
+            invitations::invitation_id.desc(),
+        ))
         .select(InvitationRow::as_select())
         .for_update()
         .first(conn)
@@ -230,7 +261,10 @@ pub async fn set_status(
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
     diesel::update(invitations::table.find(id.as_str()))
-        .set((invitations::status.eq(status.as_str()), invitations::updated_at.eq(now)))
+        .set((
+            invitations::status.eq(status.as_str()),
+            invitations::updated_at.eq(now),
+        ))
         .execute(conn)
         .await?;
     Ok(())
@@ -244,7 +278,10 @@ pub async fn set_expires_on(
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
     diesel::update(invitations::table.find(id.as_str()))
-        .set((invitations::expires_on.eq(expires_on), invitations::updated_at.eq(now)))
+        .set((
+            invitations::expires_on.eq(expires_on),
+            invitations::updated_at.eq(now),
+        ))
         .execute(conn)
         .await?;
     Ok(())
@@ -298,7 +335,11 @@ pub async fn expire_pending(
 
 /// Persists expiry for at most `batch` pending requests whose expiry day has begun, skipping rows
 /// other transactions hold; answers how many it changed. Walks the partial expiry index.
-pub async fn expire_batch(conn: &mut AsyncPgConnection, today: NaiveDate, batch: i64) -> QueryResult<usize> {
+pub async fn expire_batch(
+    conn: &mut AsyncPgConnection,
+    today: NaiveDate,
+    batch: i64,
+) -> QueryResult<usize> {
     diesel::sql_query(
         "UPDATE invitations SET status = 'Expired', updated_at = GREATEST(expires_on::timestamp AT TIME ZONE 'UTC', updated_at) \
          WHERE invitation_id IN ( \

@@ -13,15 +13,19 @@ struct Acquired {
 /// Takes the lock named `key` until the transaction ends, or answers false at once if another
 /// transaction holds it.
 pub async fn try_lock(conn: &mut AsyncPgConnection, key: &str) -> diesel::QueryResult<bool> {
-    let row: Acquired = diesel::sql_query("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS acquired")
-        .bind::<Text, _>(key)
-        .get_result(conn)
-        .await?;
+    let row: Acquired =
+        diesel::sql_query("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS acquired")
+            .bind::<Text, _>(key)
+            .get_result(conn)
+            .await?;
     Ok(row.acquired)
 }
 
 /// Takes the lock named `key` until the transaction ends, waiting for it if need be.
 pub async fn lock(conn: &mut AsyncPgConnection, key: &str) -> diesel::QueryResult<()> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").bind::<Text, _>(key).execute(conn).await?;
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind::<Text, _>(key)
+        .execute(conn)
+        .await?;
     Ok(())
 }

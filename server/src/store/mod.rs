@@ -29,11 +29,16 @@ pub struct Store {
 impl Store {
     pub fn new(database_url: &str, pool_size: usize) -> anyhow::Result<Self> {
         let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
-        let pool = Pool::builder(manager).max_size(pool_size).build().context("building the pool")?;
+        let pool = Pool::builder(manager)
+            .max_size(pool_size)
+            .build()
+            .context("building the pool")?;
         Ok(Self { pool })
     }
 
-    pub async fn connection(&self) -> Result<Connection, diesel_async::pooled_connection::deadpool::PoolError> {
+    pub async fn connection(
+        &self,
+    ) -> Result<Connection, diesel_async::pooled_connection::deadpool::PoolError> {
         self.pool.get().await
     }
 }
@@ -46,7 +51,9 @@ pub async fn migrate(database_url: &str) -> anyhow::Result<()> {
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         let mut connection = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
             .with_context(|| format!("connecting to {}", redact(&url)))?;
-        connection.run_pending_migrations(MIGRATIONS).map_err(|error| anyhow::anyhow!("migrating: {error}"))?;
+        connection
+            .run_pending_migrations(MIGRATIONS)
+            .map_err(|error| anyhow::anyhow!("migrating: {error}"))?;
         Ok(())
     })
     .await?
@@ -62,26 +69,34 @@ pub async fn create_database_if_missing(database_url: &str) -> anyhow::Result<()
     match AsyncPgConnection::establish(database_url).await {
         Ok(_) => return Ok(()),
         Err(error) if is_missing_database(&error) => {}
-        Err(error) => return Err(error).with_context(|| format!("connecting to {}", redact(database_url))),
+        Err(error) => {
+            return Err(error).with_context(|| format!("connecting to {}", redact(database_url)));
+        }
     }
-    let (server_url, name) = split_database(database_url).context("DATABASE_URL names no database")?;
+    let (server_url, name) =
+        split_database(database_url).context("DATABASE_URL names no database")?;
     if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
         anyhow::bail!("database name {name:?}: use letters, digits and underscores");
     }
     let mut admin = AsyncPgConnection::establish(&format!("{server_url}/postgres"))
         .await
-        .with_context(|| format!("connecting to {server_url}/postgres to create database {name}"))?;
+        .with_context(|| {
+            format!("connecting to {server_url}/postgres to create database {name}")
+        })?;
     #[derive(QueryableByName)]
     struct Exists {
         #[diesel(sql_type = Bool)]
         exists: bool,
     }
-    let exists: Exists = diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
-        .bind::<diesel::sql_types::Text, _>(name)
-        .get_result(&mut admin)
-        .await?;
+    let exists: Exists =
+        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
+            .bind::<diesel::sql_types::Text, _>(name)
+            .get_result(&mut admin)
+            .await?;
     if !exists.exists {
-        diesel::sql_query(format!("CREATE DATABASE \"{name}\"")).execute(&mut admin).await?;
+        diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut admin)
+            .await?;
         tracing::info!(database = name, "created database");
     }
     Ok(())
@@ -122,7 +137,10 @@ mod tests {
             split_database("postgres://postgres@127.0.0.1:5432/agent_auth"),
             Some(("postgres://postgres@127.0.0.1:5432", "agent_auth"))
         );
-        assert_eq!(split_database("postgres://h:1/db?sslmode=disable"), Some(("postgres://h:1", "db")));
+        assert_eq!(
+            split_database("postgres://h:1/db?sslmode=disable"),
+            Some(("postgres://h:1", "db"))
+        );
         assert_eq!(split_database("postgres://h:1/"), None);
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");

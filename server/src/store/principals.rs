@@ -26,12 +26,25 @@ pub struct EnrolmentRow {
     pub identifier_value: String,
 }
 
-pub async fn insert(conn: &mut AsyncPgConnection, principal: &NewPrincipal<'_>) -> QueryResult<i64> {
-    diesel::insert_into(principals::table).values(principal).returning(principals::id).get_result(conn).await
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    principal: &NewPrincipal<'_>,
+) -> QueryResult<i64> {
+    diesel::insert_into(principals::table)
+        .values(principal)
+        .returning(principals::id)
+        .get_result(conn)
+        .await
 }
 
-pub async fn insert_enrolments(conn: &mut AsyncPgConnection, rows: &[EnrolmentRow]) -> QueryResult<()> {
-    diesel::insert_into(enrolments::table).values(rows).execute(conn).await?;
+pub async fn insert_enrolments(
+    conn: &mut AsyncPgConnection,
+    rows: &[EnrolmentRow],
+) -> QueryResult<()> {
+    diesel::insert_into(enrolments::table)
+        .values(rows)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -67,7 +80,9 @@ pub async fn by_token(
         .first(conn)
         .await
         .optional()?;
-    let Some((id, affinity_group)) = found else { return Ok(None) };
+    let Some((id, affinity_group)) = found else {
+        return Ok(None);
+    };
     let rows = enrolments::table
         .filter(enrolments::principal_id.eq(id))
         .select(EnrolmentRow::as_select())
@@ -98,6 +113,10 @@ pub async fn add_enrolment_beside(
             identifier_value: value.to_owned(),
         })
         .collect();
-    diesel::insert_into(enrolments::table).values(&rows).on_conflict_do_nothing().execute(conn).await?;
+    diesel::insert_into(enrolments::table)
+        .values(&rows)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
     Ok(())
 }

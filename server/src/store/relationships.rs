@@ -19,9 +19,15 @@ pub struct NewRelationship<'a> {
 }
 
 /// Inserts the relationship unless this agent already has it active.
-pub async fn insert_if_absent(conn: &mut AsyncPgConnection, relationship: &NewRelationship<'_>) -> QueryResult<bool> {
-    let inserted =
-        diesel::insert_into(relationships::table).values(relationship).on_conflict_do_nothing().execute(conn).await?;
+pub async fn insert_if_absent(
+    conn: &mut AsyncPgConnection,
+    relationship: &NewRelationship<'_>,
+) -> QueryResult<bool> {
+    let inserted = diesel::insert_into(relationships::table)
+        .values(relationship)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
     Ok(inserted == 1)
 }
 
@@ -71,14 +77,21 @@ pub async fn end(
         query = query.filter(relationships::arn.ne(arn));
     }
     query
-        .set((relationships::ended_at.eq(now), relationships::ended_by.eq(ended_by.as_str())))
+        .set((
+            relationships::ended_at.eq(now),
+            relationships::ended_by.eq(ended_by.as_str()),
+        ))
         .returning(relationships::invitation_id)
         .get_results(conn)
         .await
 }
 
 /// Whether any agent has an active relationship with the client for any of the services.
-pub async fn any_active_for_client(conn: &mut AsyncPgConnection, services: &[&str], client_id: &str) -> QueryResult<bool> {
+pub async fn any_active_for_client(
+    conn: &mut AsyncPgConnection,
+    services: &[&str],
+    client_id: &str,
+) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         relationships::table
             .filter(relationships::service.eq_any(services))
@@ -91,13 +104,21 @@ pub async fn any_active_for_client(conn: &mut AsyncPgConnection, services: &[&st
 
 /// Turns the active partial authorisations held against a NINO into full relationships held against
 /// the MTDITID; answers how many.
-pub async fn make_full(conn: &mut AsyncPgConnection, service: &str, nino: &str, mtditid: &str) -> QueryResult<usize> {
+pub async fn make_full(
+    conn: &mut AsyncPgConnection,
+    service: &str,
+    nino: &str,
+    mtditid: &str,
+) -> QueryResult<usize> {
     diesel::update(relationships::table)
         .filter(relationships::service.eq(service))
         .filter(relationships::client_id.eq(nino))
         .filter(relationships::partial.eq(true))
         .filter(relationships::ended_at.is_null())
-        .set((relationships::client_id.eq(mtditid), relationships::partial.eq(false)))
+        .set((
+            relationships::client_id.eq(mtditid),
+            relationships::partial.eq(false),
+        ))
         .execute(conn)
         .await
 }
@@ -115,7 +136,10 @@ pub async fn reassign(
         .filter(relationships::service.eq(from_service))
         .filter(relationships::client_id.eq(from_client_id))
         .filter(relationships::ended_at.is_null())
-        .set((relationships::service.eq(to_service), relationships::client_id.eq(to_client_id)))
+        .set((
+            relationships::service.eq(to_service),
+            relationships::client_id.eq(to_client_id),
+        ))
         .execute(conn)
         .await
 }

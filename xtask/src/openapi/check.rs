@@ -22,24 +22,40 @@ pub fn run(root: &Path, contracts: &[Contract]) -> Result<()> {
     let mut owned = BTreeSet::new();
     for contract in contracts {
         let contract_json = serde_json::to_value(&contract.document)?;
-        let ids = Operations::of(&contract_json).0.into_keys().collect::<BTreeSet<_>>();
+        let ids = Operations::of(&contract_json)
+            .0
+            .into_keys()
+            .collect::<BTreeSet<_>>();
         let problems_here = compare(&contract_json, &only_operations(&stub, &ids));
-        problems.extend(problems_here.into_iter().map(|p| format!("{}: {p}", contract.file.display())));
+        problems.extend(
+            problems_here
+                .into_iter()
+                .map(|p| format!("{}: {p}", contract.file.display())),
+        );
         owned.extend(ids);
     }
     for (id, op) in Operations::of(&stub).0 {
         if !owned.contains(&id) {
-            problems.push(format!("operation `{id}` ({} {}) is served but no contract under openapi/ describes it", op.method, op.path));
+            problems.push(format!(
+                "operation `{id}` ({} {}) is served but no contract under openapi/ describes it",
+                op.method, op.path
+            ));
         }
     }
     if problems.is_empty() {
-        println!("openapi check: the server and {} contracts agree", contracts.len());
+        println!(
+            "openapi check: the server and {} contracts agree",
+            contracts.len()
+        );
         return Ok(());
     }
     for problem in &problems {
         eprintln!("  - {problem}");
     }
-    bail!("openapi check found {} difference(s) between the contracts and the server", problems.len())
+    bail!(
+        "openapi check found {} difference(s) between the contracts and the server",
+        problems.len()
+    )
 }
 
 /// The stub description restricted to the operations named (components kept for `$ref`s).
@@ -48,7 +64,11 @@ fn only_operations(stub: &Value, ids: &BTreeSet<String>) -> Value {
     if let Some(paths) = stub.get_mut("paths").and_then(Value::as_object_mut) {
         for item in paths.values_mut() {
             if let Some(item) = item.as_object_mut() {
-                item.retain(|_, operation| operation["operationId"].as_str().is_some_and(|id| ids.contains(id)));
+                item.retain(|_, operation| {
+                    operation["operationId"]
+                        .as_str()
+                        .is_some_and(|id| ids.contains(id))
+                });
             }
         }
         paths.retain(|_, item| item.as_object().is_some_and(|item| !item.is_empty()));
@@ -92,7 +112,16 @@ fn stale_files(root: &Path, contracts: &[Contract]) -> Result<Vec<String>> {
 fn server_stub_description(root: &Path) -> Result<Value> {
     let output = Command::new(env!("CARGO"))
         .current_dir(root)
-        .args(["run", "--quiet", "--package", "agent-auth-server", "--bin", "agent-auth-server", "--", "openapi"])
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "agent-auth-server",
+            "--bin",
+            "agent-auth-server",
+            "--",
+            "openapi",
+        ])
         .stderr(std::process::Stdio::inherit())
         .output()
         .context("running the server to render its API description")?;

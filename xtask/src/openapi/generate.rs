@@ -33,7 +33,10 @@ pub fn render_all(contracts: &[Contract]) -> Result<Vec<(PathBuf, String)>> {
         for (path, method, operation) in operations(contract)? {
             let id = operation.operation_id.clone().unwrap_or_default();
             if let Some(other) = operation_ids.insert(id.clone(), contract.file.clone()) {
-                bail!("operationId {id} ({method} {path}) is used by {} too: ids must be unique across contracts", other.display());
+                bail!(
+                    "operationId {id} ({method} {path}) is used by {} too: ids must be unique across contracts",
+                    other.display()
+                );
             }
         }
         files.push((dir.join(format!("{}.rs", contract.module)), text));
@@ -41,7 +44,10 @@ pub fn render_all(contracts: &[Contract]) -> Result<Vec<(PathBuf, String)>> {
         modules.push(quote! { pub mod #module; });
         methods.extend(contract_methods);
     }
-    let sources: Vec<String> = contracts.iter().map(|c| format!(" - `{}`", c.file.display())).collect();
+    let sources: Vec<String> = contracts
+        .iter()
+        .map(|c| format!(" - `{}`", c.file.display()))
+        .collect();
     let tokens = quote! {
         #(#modules)*
 
@@ -55,7 +61,14 @@ pub fn render_all(contracts: &[Contract]) -> Result<Vec<(PathBuf, String)>> {
         }
     };
     let file: syn::File = syn::parse2(tokens).context("generated code does not parse")?;
-    files.push((dir.join("mod.rs"), format!("{}\n{}", header("openapi/*.yaml"), prettyplease::unparse(&file))));
+    files.push((
+        dir.join("mod.rs"),
+        format!(
+            "{}\n{}",
+            header("openapi/*.yaml"),
+            prettyplease::unparse(&file)
+        ),
+    ));
     Ok(files)
 }
 
@@ -92,7 +105,10 @@ fn render(contract: &Contract) -> Result<(String, Vec<TokenStream>)> {
     }
     let title = &contract.document.info.title;
     let version = &contract.document.info.version;
-    let doc = format!(" {title} {version}: the types of `{}`.", contract.file.display());
+    let doc = format!(
+        " {title} {version}: the types of `{}`.",
+        contract.file.display()
+    );
     let tokens = quote! {
         #![doc = #doc]
 
@@ -103,7 +119,11 @@ fn render(contract: &Contract) -> Result<(String, Vec<TokenStream>)> {
         #(#items)*
     };
     let file: syn::File = syn::parse2(tokens).context("generated code does not parse")?;
-    let text = format!("{}\n{}", header(&contract.file.display().to_string()), prettyplease::unparse(&file));
+    let text = format!(
+        "{}\n{}",
+        header(&contract.file.display().to_string()),
+        prettyplease::unparse(&file)
+    );
     Ok((text, methods))
 }
 
@@ -208,7 +228,8 @@ impl EndpointCode {
                 {
                     let (major, minor) =
                         accept_version(contract, &parameter_data.format).with_context(context)?;
-                    let (major, minor) = (Literal::u8_unsuffixed(major), Literal::u8_unsuffixed(minor));
+                    let (major, minor) =
+                        (Literal::u8_unsuffixed(major), Literal::u8_unsuffixed(minor));
                     args.push(quote! { accept: crate::api::Accept<#major, #minor> });
                 }
                 Parameter::Path { parameter_data, .. } => {
@@ -276,10 +297,7 @@ impl EndpointCode {
                 #(#args),*
             ) -> ::std::result::Result<#response, crate::api::ApiError>;
         };
-        Ok(Self {
-            items,
-            method,
-        })
+        Ok(Self { items, method })
     }
 }
 
@@ -382,7 +400,9 @@ fn response_type(module: &Ident, operation: &Operation) -> Result<TokenStream> {
         [(200, Some(body), location)] => (quote!(dropshot::HttpResponseOk<#body>), *location),
         [(201, Some(body), location)] => (quote!(dropshot::HttpResponseCreated<#body>), *location),
         [(204, None, location)] => (quote!(dropshot::HttpResponseUpdatedNoContent), *location),
-        [(200, Some(body), false), (204, None, false)] => (quote!(crate::api::OkOrNoContent<#body>), false),
+        [(200, Some(body), false), (204, None, false)] => {
+            (quote!(crate::api::OkOrNoContent<#body>), false)
+        }
         // Writes its own `Location`.
         [(201, None, true)] => (quote!(crate::api::CreatedWithLocation), false),
         [(201, None, false), (204, None, false)] => (quote!(crate::api::CreatedOrNoContent), false),
@@ -397,11 +417,19 @@ fn response_type(module: &Ident, operation: &Operation) -> Result<TokenStream> {
         response
     };
     // Dropshot's error path cannot add headers; errors documented with headers travel as responses.
-    let error_headers = operation.responses.responses.iter().any(|(status, response)| {
-        !matches!(status, StatusCode::Code(200..=299))
-            && matches!(response, ReferenceOr::Item(response) if !response.headers.is_empty())
-    });
-    Ok(if error_headers { quote!(crate::api::WithErrorHeaders<#response>) } else { response })
+    let error_headers = operation
+        .responses
+        .responses
+        .iter()
+        .any(|(status, response)| {
+            !matches!(status, StatusCode::Code(200..=299))
+                && matches!(response, ReferenceOr::Item(response) if !response.headers.is_empty())
+        });
+    Ok(if error_headers {
+        quote!(crate::api::WithErrorHeaders<#response>)
+    } else {
+        response
+    })
 }
 
 fn type_of(module: &Ident, schema: &ReferenceOr<Schema>) -> Result<TokenStream> {
