@@ -296,15 +296,16 @@ impl Ledger {
             .map(|(i, entry)| {
                 let record = &records[i];
                 let by: Vec<String> = record.by.iter().cloned().collect();
-                let (outcome, messages) = if entry.unreachable.is_some() {
+                // A recorded failure is never hidden behind "unreachable" or "not selected".
+                let (outcome, messages) = if !record.failures.is_empty() {
+                    (Outcome::Failed, record.failures.clone())
+                } else if entry.unreachable.is_some() {
                     (
                         Outcome::Unreachable,
                         vec![entry.unreachable.clone().unwrap_or_default()],
                     )
                 } else if !self.selected[i] {
                     (Outcome::NotSelected, Vec::new())
-                } else if !record.failures.is_empty() {
-                    (Outcome::Failed, record.failures.clone())
                 } else if record.checks > 0 {
                     (Outcome::Passed, Vec::new())
                 } else if !record.not_reached.is_empty() {

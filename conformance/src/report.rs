@@ -203,13 +203,16 @@ pub fn summary(ledger: &Ledger, facts: &RunFacts) -> String {
     out
 }
 
-/// Whether the run passed: no failed or uncovered entry, no undocumented answer, no scenario stopped early.
+/// Whether the run passed: no failed or uncovered entry, no undocumented answer, no scenario stopped
+/// early, and no generated case or sequence failed (whatever entry it touched, selected or not).
 pub fn passed(ledger: &Ledger, facts: &RunFacts) -> bool {
     let (_, total) = counts(ledger);
     total.failed == 0
         && total.uncovered == 0
         && ledger.findings().is_empty()
         && facts.scenario_errors.is_empty()
+        && facts.case_failures == 0
+        && facts.sequence_failures == 0
 }
 
 pub fn json_bundle(ledger: &Ledger, facts: &RunFacts) -> Value {

@@ -1,4 +1,3 @@
-DROP INDEX invitations_by_client_status;
 DROP TABLE trust_clients;
 DROP TABLE ppt_clients;
 DROP TABLE cgt_clients;

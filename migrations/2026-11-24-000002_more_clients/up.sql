@@ -21,6 +21,3 @@ CREATE TABLE trust_clients (
     urn TEXT UNIQUE,
     CHECK (utr IS NOT NULL OR urn IS NOT NULL)
 );
-
--- The client's side of the invitations list and status: every request naming one client id.
-CREATE INDEX invitations_by_client_status ON invitations (client_id, status);

@@ -980,27 +980,49 @@ async fn the_maintenance_calls_need_no_authentication() {
 }
 
 #[tokio::test]
-async fn replacing_a_urn_with_a_utr_another_trust_holds_still_moves_the_request() {
-    // A taxable trust already holds the UTR: the request still moves (no 500), and the trust record
-    // that owns the UTR keeps it.
+async fn replacing_a_urn_with_a_utr_another_trust_holds_moves_nothing() {
+    // A taxable trust already holds the UTR: the non-taxable trust's request must not move onto it
+    // (that would authorise the agent for another trust), and nothing answers 500.
     let app = TestApp::start().await;
     let agent = app.create_agent().await;
     let taxable = app.backend_client("HMRC-TERS-ORG").await;
     let trust = app.backend_client("HMRC-TERSNT-ORG").await;
     let id = app.sent_create_ok(&agent, &trust).await;
+    let before = app.sent_invitation(&agent, &id).await;
 
     let (_, text) = assert_status(
         app.replace_urn_with_utr(&trust.client_id, &taxable.client_id)
             .await,
-        StatusCode::CREATED,
+        StatusCode::NO_CONTENT,
     )
     .await;
     assert!(text.is_empty(), "no body: {text}");
-    let moved = app.sent_invitation(&agent, &id).await;
-    assert_eq!(moved["clientId"], taxable.client_id.as_str(), "{moved}");
-    // Nothing left to move: the URN's latest request now names the UTR, so a second call finds none.
-    let again = app
-        .replace_urn_with_utr(&trust.client_id, &taxable.client_id)
-        .await;
-    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.sent_invitation(&agent, &id).await,
+        before,
+        "nothing moved"
+    );
+}
+
+#[tokio::test]
+async fn an_alternative_itsa_request_made_before_sign_up_still_blocks_a_duplicate_after_it() {
+    // The pending request names the client by NINO; after sign-up a new one would name the MTDITID.
+    // Both are the same client: the second is a duplicate, and accepting the first gives a full
+    // relationship, not a partial one.
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let client = app.backend_alt_itsa_client("HMRC-MTD-IT").await;
+    let id = app.sent_create_ok(&agent, &client).await;
+    let signed_up = app.sign_up_mtd_income_tax(&client.client_id).await;
+    assert_eq!(signed_up.status(), StatusCode::OK);
+
+    let again = app.sent_create(&agent, &client.create_body()).await;
+    assert_eq!(again.status(), StatusCode::FORBIDDEN);
+    let body: serde_json::Value = again.json().await.unwrap();
+    assert_eq!(body["code"], "DUPLICATE_AUTHORISATION_REQUEST", "{body}");
+
+    app.received_accept_ok(&client, &id).await;
+    let accepted = app.sent_invitation(&agent, &id).await;
+    assert_eq!(accepted["status"], "Accepted", "{accepted}");
+    assert_eq!(accepted["clientIdType"], "MTDITID", "{accepted}");
 }

@@ -1,4 +1,5 @@
-//! `cargo xtask test`: every test against a fresh private PostgreSQL, then the OpenAPI round-trip check.
+//! `cargo xtask test`: every test against a fresh private PostgreSQL, then the OpenAPI round-trip check,
+//! the conformance run and its mutation proof.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;

@@ -12,7 +12,7 @@ use super::relationships::lock_client;
 use super::request::ValidRequest;
 use super::service::Service;
 use super::{Authorisations, DomainError};
-use crate::store::{invitations, locks, relationships};
+use crate::store::{clients, invitations, locks, relationships};
 
 /// How far back the agent's list reaches.
 const LIST_DAYS: i64 = 30;
@@ -42,16 +42,18 @@ impl Authorisations {
                 Some(record) => record.client_id(service, &request.client),
                 None => (request.client.id_type(), supplied),
             };
+            // Every id the client may be named by (an MTD-IT client's NINO and MTDITID).
+            let client_ids = relationship_client_ids(record.as_ref(), &request.client, service);
             invitations::expire_pending(
                 conn,
                 arn.as_str(),
                 service.group(),
-                client_id,
+                &client_ids,
                 now.date_naive(),
             )
             .await?;
             if let Some(existing) =
-                invitations::find_pending(conn, arn.as_str(), service.group(), client_id).await?
+                invitations::find_pending(conn, arn.as_str(), service.group(), &client_ids).await?
             {
                 #[cfg(feature = "fault-injection")]
                 if crate::fault::active("no-duplicate-detection") {
@@ -65,7 +67,6 @@ impl Authorisations {
                 .as_ref()
                 .ok_or(DomainError::ClientRegistrationNotFound)?;
             record.check(request.known_fact.as_ref())?;
-            let client_ids = relationship_client_ids(Some(record), &request.client, service);
             if relationships::is_active(conn, arn.as_str(), &[service.id()], &client_ids).await? {
                 return Err(DomainError::AlreadyAuthorised);
             }
@@ -267,6 +268,7 @@ impl Authorisations {
             let status = match answer {
                 Answer::Reject => Status::Rejected,
                 Answer::Accept => {
+                    let invitation = Self::with_current_client_id(conn, invitation).await?;
                     let partial =
                         invitation.service.is_income_tax() && invitation.client_id_type == "ni";
                     Self::start_relationship(conn, &invitation, partial, now).await?;
@@ -281,6 +283,23 @@ impl Authorisations {
             Ok(())
         })
         .await
+    }
+
+    /// An MTD-IT request made while the client had no MTDITID names them by NINO; if they have signed up
+    /// since, it moves to the MTDITID before it is accepted, so the relationship is a full one.
+    async fn with_current_client_id(
+        conn: &mut AsyncPgConnection,
+        mut invitation: Invitation,
+    ) -> Result<Invitation, DomainError> {
+        if invitation.service.is_income_tax() && invitation.client_id_type == "ni" {
+            let record = clients::individual_by_nino(conn, &invitation.supplied_client_id).await?;
+            if let Some(mtditid) = record.and_then(|record| record.mtditid) {
+                invitations::set_mtditid(conn, &invitation.id, &mtditid).await?;
+                invitation.client_id_type = "MTDITID".into();
+                invitation.client_id = mtditid;
+            }
+        }
+        Ok(invitation)
     }
 
     /// Persists the expiry of pending requests past their date, in batches that each commit on their
@@ -324,8 +343,13 @@ async fn insert_with_unique_id(
             return Ok(());
         }
         let group = invitation.service.group();
-        if let Some(existing) =
-            invitations::find_pending(conn, &invitation.arn, group, &invitation.client_id).await?
+        if let Some(existing) = invitations::find_pending(
+            conn,
+            &invitation.arn,
+            group,
+            &[&invitation.client_id, &invitation.supplied_client_id],
+        )
+        .await?
         {
             return Err(DomainError::DuplicateAuthorisationRequest {
                 existing: existing.id,

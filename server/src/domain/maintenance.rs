@@ -68,30 +68,44 @@ impl Authorisations {
 
     /// A trust known by its URN became taxable and has a UTR: the agent of its latest request keeps
     /// acting for it under the UTR. That request, pending or accepted, moves to HMRC-TERS-ORG and the UTR,
-    /// with its active relationship (201); anything else changes nothing (204); no request, 404. The
-    /// trust's user gains the HMRC-TERS-ORG enrolment.
+    /// with its active relationship (201); anything else changes nothing (204), as does a UTR another
+    /// trust holds; no request, 404. The trust's user gains the HMRC-TERS-ORG enrolment.
     pub async fn replace_urn_with_utr(&self, urn: &str, utr: &str) -> Result<Outcome, DomainError> {
         let urn = Urn::parse(urn.trim()).ok_or(DomainError::ClientIdFormatInvalid)?;
         let utr = Utr::parse(utr.trim()).ok_or(DomainError::ClientIdFormatInvalid)?;
         let now = self.now();
         let mut conn = self.connection().await?;
         conn.transaction(async |conn| {
+            // Both clients' locks, always in this order.
             lock_client(conn, Service::TersntOrg, urn.as_str()).await?;
+            lock_client(conn, Service::TersOrg, utr.as_str()).await?;
             let latest =
                 invitations::latest_for_client(conn, Service::TersntOrg.id(), urn.as_str())
                     .await?
                     .ok_or(DomainError::InvitationNotFound)?;
+            // A UTR another trust holds is not this trust's: nothing moves to it.
+            let holder = clients::trust_by_utr(conn, utr.as_str()).await?;
+            if holder.is_some_and(|trust| trust.urn.as_deref() != Some(urn.as_str())) {
+                return Ok(Outcome::Updated);
+            }
             let from = (Service::TersntOrg.id(), urn.as_str());
             let to = (Service::TersOrg.id(), utr.as_str());
             match latest.status_at(now) {
-                Status::Pending => {}
+                Status::Pending => {
+                    let group = Service::TersOrg.group();
+                    if invitations::find_pending(conn, &latest.arn, group, &[utr.as_str()])
+                        .await?
+                        .is_some()
+                    {
+                        return Ok(Outcome::Updated);
+                    }
+                }
                 Status::Accepted
                     if relationships::reassign(conn, &latest.arn, from, to).await? > 0 => {}
                 _ => return Ok(Outcome::Updated),
             }
             invitations::reassign(conn, &latest.id, Service::TersOrg, "utr", utr.as_str(), now)
                 .await?;
-            // The trust's record and enrolments follow, unless another trust already holds that UTR.
             if clients::set_trust_utr_if_free(conn, urn.as_str(), utr.as_str()).await? > 0 {
                 let enrolment = ("HMRC-TERS-ORG", "SAUTR", utr.as_str());
                 principals::add_enrolment_beside(

@@ -140,6 +140,17 @@ impl PublicRequest<'_> {
     }
 }
 
+impl PublicRequest<'_> {
+    /// The services whose relationship a deauthorisation ends: without an agent type, MTD-IT means
+    /// whichever of main or supporting the agent holds.
+    pub fn services_to_end(&self, valid: &ValidRequest) -> Vec<Service> {
+        match valid.service.income_tax_counterpart() {
+            Some(counterpart) if self.agent_type.is_none() => vec![valid.service, counterpart],
+            _ => vec![valid.service],
+        }
+    }
+}
+
 impl BackendRequest<'_> {
     /// A service this system does not know is not implemented (the backend answers 501); then the
     /// client type and the client identifier, as for the public API.

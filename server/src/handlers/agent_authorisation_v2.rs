@@ -17,7 +17,7 @@ use crate::api::{Accept, ApiError, LocationHeader, OkOrNoContent, Timestamp, Wit
 use crate::domain::DomainError;
 use crate::domain::invitation::{Invitation, Status};
 use crate::domain::invitation_id::InvitationId;
-use crate::domain::request::{PublicRequest, ValidRequest, public_service_name};
+use crate::domain::request::{PublicRequest, public_service_name};
 use crate::domain::service::Service;
 
 /// The services this API shows: a request for another service is not found here.
@@ -128,31 +128,20 @@ pub async fn deauthorise_client(
     let ctx = rqctx.context();
     let arn = ctx.agent(&rqctx, &path.into_inner().arn).await?;
     let body = body.into_inner();
-    let request = PublicRequest {
+    let public = PublicRequest {
         service: body.service.name(),
         agent_type: body.agent_type.as_deref(),
         client_type: Some(&body.client_type),
         client_id_type: &body.client_id_type,
         client_id: &body.client_id,
         known_fact: None,
-    }
-    .validate()?;
+    };
+    let request = public.validate()?;
+    let services = public.services_to_end(&request);
     ctx.authorisations
-        .deauthorise(
-            &arn,
-            &request,
-            &deauthorisable(&request, body.agent_type.is_some()),
-        )
+        .deauthorise(&arn, &request, &services)
         .await?;
     Ok(HttpResponseUpdatedNoContent())
-}
-
-/// Without an agent type, deauthorising MTD-IT ends whichever of main or supporting the agent holds.
-fn deauthorisable(request: &ValidRequest, agent_type_given: bool) -> Vec<Service> {
-    match request.service.income_tax_counterpart() {
-        Some(counterpart) if !agent_type_given => vec![request.service, counterpart],
-        _ => vec![request.service],
-    }
 }
 
 fn location(arn: &str, id: &InvitationId) -> String {

@@ -161,9 +161,8 @@ pub async fn expire_invitation(
     Ok(HttpResponseUpdatedNoContent())
 }
 
-/// `tokenLifetimeSeconds` as a duration; one too large to represent is a bad request.
-/// A requested token lifetime; the domain caps long ones at a century, so cap the seconds before
-/// they can overflow a `Duration`.
+/// `tokenLifetimeSeconds` as a duration. The domain caps lifetimes at a century and refuses negative
+/// ones; capping the seconds here first keeps huge values from overflowing a `Duration`.
 fn token_lifetime(seconds: Option<i64>) -> Result<Option<chrono::Duration>, DomainError> {
     const CENTURY: i64 = 100 * 366 * 24 * 60 * 60;
     seconds

@@ -122,17 +122,18 @@ pub async fn find_for_update(
     row.map(Invitation::try_from).transpose()
 }
 
-/// The stored pending request for this agent, client and service group, if any.
+/// The stored pending request for this agent and service group naming the client by any of its ids
+/// (an MTD-IT client's NINO or MTDITID), if any.
 pub async fn find_pending(
     conn: &mut AsyncPgConnection,
     arn: &str,
     service_group: &str,
-    client_id: &str,
+    client_ids: &[&str],
 ) -> QueryResult<Option<Invitation>> {
     let row = invitations::table
         .filter(invitations::arn.eq(arn))
         .filter(invitations::service_group.eq(service_group))
-        .filter(invitations::client_id.eq(client_id))
+        .filter(invitations::client_id.eq_any(client_ids))
         .filter(invitations::status.eq(Status::Pending.as_str()))
         .select(InvitationRow::as_select())
         .first(conn)
@@ -181,8 +182,9 @@ pub async fn list_for_client(
     convert(rows)
 }
 
-/// Moves a client's requests in one status from one id to another (an alternative-ITSA client who
-/// signed up), optionally changing their status; answers how many.
+/// Moves a client's requests in one status from their NINO to their MTDITID (an alternative-ITSA
+/// client who signed up), optionally changing their status; answers how many. A pending request is
+/// left where it is when the agent already has one under the MTDITID (one pending per agent).
 pub async fn move_client(
     conn: &mut AsyncPgConnection,
     service: &str,
@@ -192,20 +194,37 @@ pub async fn move_client(
     new_status: Option<Status>,
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
-    diesel::update(
-        invitations::table
-            .filter(invitations::service.eq(service))
-            .filter(invitations::client_id.eq(from_client_id))
-            .filter(invitations::status.eq(status.as_str())),
+    diesel::sql_query(
+        "UPDATE invitations AS moving SET client_id = $3, client_id_type = 'MTDITID', status = $5, updated_at = $6 \
+         WHERE moving.service = $1 AND moving.client_id = $2 AND moving.status = $4 \
+         AND NOT (moving.status = 'Pending' AND EXISTS (SELECT 1 FROM invitations AS other \
+             WHERE other.arn = moving.arn AND other.service_group = moving.service_group \
+             AND other.client_id = $3 AND other.status = 'Pending'))",
     )
-    .set((
-        invitations::client_id.eq(to_mtditid),
-        invitations::client_id_type.eq("MTDITID"),
-        invitations::status.eq(new_status.unwrap_or(status).as_str()),
-        invitations::updated_at.eq(now),
-    ))
+    .bind::<diesel::sql_types::Text, _>(service)
+    .bind::<diesel::sql_types::Text, _>(from_client_id)
+    .bind::<diesel::sql_types::Text, _>(to_mtditid)
+    .bind::<diesel::sql_types::Text, _>(status.as_str())
+    .bind::<diesel::sql_types::Text, _>(new_status.unwrap_or(status).as_str())
+    .bind::<diesel::sql_types::Timestamptz, _>(now)
     .execute(conn)
     .await
+}
+
+/// Points a request at the client's MTDITID (they signed up since it was made).
+pub async fn set_mtditid(
+    conn: &mut AsyncPgConnection,
+    id: &InvitationId,
+    mtditid: &str,
+) -> QueryResult<()> {
+    diesel::update(invitations::table.find(id.as_str()))
+        .set((
+            invitations::client_id_type.eq("MTDITID"),
+            invitations::client_id.eq(mtditid),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// The newest request naming a client id for a service.
@@ -311,14 +330,14 @@ pub async fn expire_pending(
     conn: &mut AsyncPgConnection,
     arn: &str,
     service_group: &str,
-    client_id: &str,
+    client_ids: &[&str],
     today: NaiveDate,
 ) -> QueryResult<()> {
     diesel::update(
         invitations::table
             .filter(invitations::arn.eq(arn))
             .filter(invitations::service_group.eq(service_group))
-            .filter(invitations::client_id.eq(client_id))
+            .filter(invitations::client_id.eq_any(client_ids))
             .filter(invitations::status.eq(Status::Pending.as_str()))
             .filter(invitations::expires_on.le(today)),
     )

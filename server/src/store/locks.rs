@@ -21,8 +21,16 @@ pub async fn try_lock(conn: &mut AsyncPgConnection, key: &str) -> diesel::QueryR
     Ok(row.acquired)
 }
 
-/// Takes the lock named `key` until the transaction ends, waiting for it if need be.
+/// How long a transaction waits for another's lock before giving up: a stuck transaction must not
+/// stall every change for that client (PostgreSQL interval syntax).
+const LOCK_TIMEOUT: &str = "10s";
+
+/// Takes the lock named `key` until the transaction ends, waiting for it if need be, up to
+/// [`LOCK_TIMEOUT`].
 pub async fn lock(conn: &mut AsyncPgConnection, key: &str) -> diesel::QueryResult<()> {
+    diesel::sql_query(format!("SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+        .execute(conn)
+        .await?;
     diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
         .bind::<Text, _>(key)
         .execute(conn)

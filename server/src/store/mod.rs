@@ -29,8 +29,11 @@ pub struct Store {
 impl Store {
     pub fn new(database_url: &str, pool_size: usize) -> anyhow::Result<Self> {
         let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+        // A request waits this long for a connection, then fails rather than hanging.
         let pool = Pool::builder(manager)
             .max_size(pool_size)
+            .wait_timeout(Some(std::time::Duration::from_secs(10)))
+            .runtime(deadpool::Runtime::Tokio1)
             .build()
             .context("building the pool")?;
         Ok(Self { pool })
