@@ -479,7 +479,8 @@ pub trait ServerApi {
     /// Looks at the latest invitation for the URN. If it is Pending or Accepted, it is moved to the UTR (service
     /// HMRC-TERS-ORG, client id type `utr`, client id the UTR) and, when Accepted, the agent's relationship moves
     /// too: the HMRC-TERS-ORG relationship for the UTR is created and the URN one ends. The answer is then 201. If
-    /// the latest invitation is neither pending nor active, nothing changes: 204. With no invitation for the URN:
+    /// the latest invitation is neither pending nor active, nothing changes: 204; likewise when another trust
+    /// already holds the UTR, or the agent already has a pending request for it. With no invitation for the URN:
     /// 404 INVITATION_NOT_FOUND.
     #[endpoint{method = POST,
     path = "/agent-client-authorisation/invitations/{urn}/replace/utr/{utr}",
