@@ -1,6 +1,7 @@
 //! Agent authorisation: HMRC's agent/client authorisation APIs, contract first, on PostgreSQL.
 //!
-//! Data flows one way: `api` (generated from `openapi/`) → `handlers` → `domain` → `store`.
+//! Data flows one way: `api` (generated from `openapi/`) → `handlers` → `domain` → `store`. The client's web
+//! pages (`web`) sit beside `handlers` and call the same domain.
 
 pub mod api;
 pub mod domain;
@@ -10,3 +11,4 @@ pub mod handlers;
 mod logging;
 pub mod server;
 pub mod store;
+mod web;

@@ -94,8 +94,10 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
         authorisations: authorisations.clone(),
         public_base_url: OnceLock::new(),
     };
-    let api = server_api_mod::api_description::<Server>()
+    let mut api = server_api_mod::api_description::<Server>()
         .map_err(|e| anyhow::anyhow!("building the API: {e}"))?;
+    crate::web::register(&mut api)
+        .map_err(|e| anyhow::anyhow!("adding the client's pages: {e}"))?;
     let config = ConfigDropshot {
         bind_address: settings.bind_address,
         default_request_body_max_bytes: settings.request_body_limit,
@@ -133,6 +135,11 @@ async fn sweep_expired(authorisations: Authorisations, interval: Duration) {
             Ok(0) => {}
             Ok(count) => tracing::info!(count, "persisted expired invitations"),
             Err(error) => tracing::warn!(%error, "expiry sweep failed; will retry"),
+        }
+        match authorisations.sweep_sessions(SWEEP_BATCH).await {
+            Ok(0) => {}
+            Ok(count) => tracing::debug!(count, "removed expired browser sessions"),
+            Err(error) => tracing::warn!(%error, "session sweep failed; will retry"),
         }
     }
 }

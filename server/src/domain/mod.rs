@@ -5,6 +5,7 @@ pub mod agency;
 pub mod auth;
 pub mod client_access;
 pub mod client_invitations;
+pub mod client_journey;
 pub mod clients;
 pub mod clock;
 mod error;
@@ -18,6 +19,7 @@ pub mod principal;
 pub mod relationships;
 pub mod request;
 pub mod service;
+pub mod sessions;
 pub mod test_users;
 
 use std::sync::Arc;

@@ -9,7 +9,7 @@ use rand::seq::IndexedRandom;
 use sha2::{Digest, Sha256};
 
 use super::agency::generate_uid;
-use super::auth::{hex, new_token};
+use super::auth::{hash_password, new_token};
 use super::identifiers::{Arn, CgtRef, MtdItId, Nino, Postcode, PptRef, Urn, Utr, Vrn};
 use super::principal::{AGENT_ENROLMENT, AffinityGroup};
 use super::{Authorisations, DomainError};
@@ -407,16 +407,6 @@ fn normalised_postcode(display: &str) -> String {
     Postcode::parse(display)
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| display.replace(' ', ""))
-}
-
-/// Sandbox passwords are random, so a salted SHA-256 is enough to keep them out of the database.
-fn hash_password(password: &str) -> String {
-    let salt: [u8; 16] = rand::rng().random();
-    let digest = Sha256::new()
-        .chain_update(salt)
-        .chain_update(password.as_bytes())
-        .finalize();
-    format!("sha256${}${}", hex(&salt), hex(&digest))
 }
 
 #[cfg(test)]

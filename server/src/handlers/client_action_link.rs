@@ -4,7 +4,11 @@
 use super::ApiContext;
 use crate::domain::DomainError;
 use crate::domain::agency::normalise_agency_name;
+use crate::domain::client_journey::Journey;
 use crate::domain::service::Service;
+
+/// The path every client action link starts with; the client's pages are served under it.
+pub const CLIENT_ACTION_LINK_PREFIX: &str = "/appoint-someone-to-deal-with-HMRC-for-you";
 
 /// Client action links of one agency.
 pub struct ClientActionLinks {
@@ -13,10 +17,7 @@ pub struct ClientActionLinks {
 
 impl ClientActionLinks {
     pub async fn for_agency(ctx: &ApiContext, arn: &str) -> Result<Self, DomainError> {
-        let base = format!(
-            "{}/appoint-someone-to-deal-with-HMRC-for-you",
-            ctx.base_url()
-        );
+        let base = format!("{}{CLIENT_ACTION_LINK_PREFIX}", ctx.base_url());
         let prefix = match ctx.authorisations.agency(arn).await? {
             Some(agency) => format!(
                 "{base}/{}/{}",
@@ -29,14 +30,6 @@ impl ClientActionLinks {
     }
 
     pub fn link(&self, service: Service) -> String {
-        let journey = match service {
-            Service::MtdIt | Service::MtdItSupp => "income-tax",
-            Service::MtdVat => "vat",
-            Service::PersonalIncomeRecord => "income-record-viewer",
-            Service::CgtPd => "capital-gains-tax",
-            Service::TersOrg | Service::TersntOrg => "trusts",
-            Service::PptOrg => "plastic-packaging-tax",
-        };
-        format!("{}/{journey}", self.prefix)
+        format!("{}/{}", self.prefix, Journey::of(service).path_segment())
     }
 }

@@ -4,7 +4,7 @@
 mod agent_authorisation_v1;
 mod agent_authorisation_v2;
 mod agent_client_authorisation;
-mod client_action_link;
+pub mod client_action_link;
 mod public_api;
 mod sandbox;
 

@@ -30,3 +30,13 @@ pub async fn find(conn: &mut AsyncPgConnection, arn: &str) -> QueryResult<Option
         .await
         .optional()
 }
+
+/// The agency a client action link's uid names.
+pub async fn find_by_uid(conn: &mut AsyncPgConnection, uid: &str) -> QueryResult<Option<Agency>> {
+    agencies::table
+        .filter(agencies::uid.eq(uid))
+        .select(Agency::as_select())
+        .first(conn)
+        .await
+        .optional()
+}

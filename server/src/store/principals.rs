@@ -83,12 +83,47 @@ pub async fn by_token(
     let Some((id, affinity_group)) = found else {
         return Ok(None);
     };
-    let rows = enrolments::table
+    let rows = enrolments_of(conn, id).await?;
+    Ok(Some((id, affinity_group, rows)))
+}
+
+/// The principal signing in with `user_id`: its id and stored password hash.
+pub async fn credentials(
+    conn: &mut AsyncPgConnection,
+    user_id: &str,
+) -> QueryResult<Option<(i64, String)>> {
+    principals::table
+        .filter(principals::user_id.eq(user_id))
+        .select((principals::id, principals::password_hash))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// A principal by id: its affinity group, full name and enrolments.
+pub async fn by_id(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+) -> QueryResult<Option<(String, String, Vec<EnrolmentRow>)>> {
+    let found: Option<(String, String)> = principals::table
+        .find(id)
+        .select((principals::affinity_group, principals::full_name))
+        .first(conn)
+        .await
+        .optional()?;
+    let Some((affinity_group, full_name)) = found else {
+        return Ok(None);
+    };
+    let rows = enrolments_of(conn, id).await?;
+    Ok(Some((affinity_group, full_name, rows)))
+}
+
+async fn enrolments_of(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Vec<EnrolmentRow>> {
+    enrolments::table
         .filter(enrolments::principal_id.eq(id))
         .select(EnrolmentRow::as_select())
         .load(conn)
-        .await?;
-    Ok(Some((id, affinity_group, rows)))
+        .await
 }
 
 /// Adds an enrolment to whoever holds `holder` (an enrolment key and identifier value), e.g. the MTD

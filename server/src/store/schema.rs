@@ -117,6 +117,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    web_sessions (token_hash) {
+        token_hash -> Bytea,
+        csrf_token -> Text,
+        principal_id -> Nullable<Int8>,
+        expires_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(enrolments -> principals (principal_id));
 diesel::joinable!(access_tokens -> principals (principal_id));
 diesel::allow_tables_to_appear_in_same_query!(principals, enrolments, access_tokens);

@@ -1,0 +1,497 @@
+//! The pages a client action link opens: the request page (sign in, then the client's requests from the
+//! agency with Accept and Decline), sign-out, the answer, and its confirmation.
+
+use askama::Template;
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use dropshot::{
+    ApiDescription, ApiDescriptionRegisterError, Body, HttpError, Path, RequestContext,
+    UntypedBody, endpoint,
+};
+use http::{Response, StatusCode};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::page::{Page, PageError, respond};
+use super::session;
+use crate::domain::DomainError;
+use crate::domain::agency::normalise_agency_name;
+use crate::domain::client_journey::{AgencyLink, Journey, RequestsFromAgency};
+use crate::domain::invitation::{Invitation, Status};
+use crate::domain::invitation_id::InvitationId;
+use crate::domain::service::Service;
+use crate::domain::sessions::{SessionCookie, WebSession};
+use crate::handlers::ApiContext;
+use crate::handlers::client_action_link::CLIENT_ACTION_LINK_PREFIX;
+
+pub fn register(api: &mut ApiDescription<ApiContext>) -> Result<(), ApiDescriptionRegisterError> {
+    api.register(request_page)?;
+    api.register(sign_in)?;
+    api.register(sign_out)?;
+    api.register(answer)?;
+    api.register(answered)
+}
+
+/// The parts of a client action link (DOMAIN.md §8).
+#[derive(Debug, Deserialize, JsonSchema)]
+struct LinkPath {
+    uid: String,
+    agency_name: String,
+    journey: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+struct AnsweredPath {
+    uid: String,
+    agency_name: String,
+    journey: String,
+    invitation_id: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct SignInForm {
+    csrf_token: String,
+    user_id: String,
+    password: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct SignOutForm {
+    csrf_token: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct AnswerForm {
+    csrf_token: String,
+    invitation_id: String,
+    decision: String,
+}
+
+#[endpoint {
+    method = GET,
+    path = "/appoint-someone-to-deal-with-HMRC-for-you/{uid}/{agency_name}/{journey}",
+    unpublished = true,
+}]
+async fn request_page(
+    rqctx: RequestContext<ApiContext>,
+    path: Path<LinkPath>,
+) -> Result<Response<Body>, HttpError> {
+    let path = path.into_inner();
+    let outcome = async {
+        let link = agency_link(&rqctx, &path.uid, &path.agency_name, &path.journey).await?;
+        let (session, started) = session::current_or_start(&rqctx).await?;
+        let page = RequestPage::build(&rqctx, &link, &session, SignInAttempt::default()).await?;
+        let set = started.map(|cookie| set_cookie(&rqctx, Some(&cookie)));
+        Ok(Page::html(StatusCode::OK, &page)?.with_cookie(set))
+    };
+    Ok(respond(outcome.await, None))
+}
+
+#[endpoint {
+    method = POST,
+    path = "/appoint-someone-to-deal-with-HMRC-for-you/{uid}/{agency_name}/{journey}/sign-in",
+    unpublished = true,
+}]
+async fn sign_in(
+    rqctx: RequestContext<ApiContext>,
+    path: Path<LinkPath>,
+    body: UntypedBody,
+) -> Result<Response<Body>, HttpError> {
+    let path = path.into_inner();
+    let mut back = None;
+    let outcome = async {
+        let link = agency_link(&rqctx, &path.uid, &path.agency_name, &path.journey).await?;
+        let paths = LinkPaths::of(&link);
+        back = Some(paths.page.clone());
+        let form: SignInForm = parse_form(&body)?;
+        let (cookie_value, session) = checked_session(&rqctx, &form.csrf_token).await?;
+        let signed_in = rqctx
+            .context()
+            .authorisations
+            .sign_in(&cookie_value, &form.user_id, &form.password)
+            .await?;
+        match signed_in {
+            Some(cookie) => Ok(
+                Page::see_other(paths.page).with_cookie(Some(set_cookie(&rqctx, Some(&cookie))))
+            ),
+            None => {
+                let attempt = SignInAttempt {
+                    failed: true,
+                    user_id: form.user_id,
+                };
+                let page = RequestPage::build(&rqctx, &link, &session, attempt).await?;
+                Page::html(StatusCode::BAD_REQUEST, &page)
+            }
+        }
+    };
+    let outcome = outcome.await;
+    Ok(respond(outcome, back.as_deref()))
+}
+
+#[endpoint {
+    method = POST,
+    path = "/appoint-someone-to-deal-with-HMRC-for-you/{uid}/{agency_name}/{journey}/sign-out",
+    unpublished = true,
+}]
+async fn sign_out(
+    rqctx: RequestContext<ApiContext>,
+    path: Path<LinkPath>,
+    body: UntypedBody,
+) -> Result<Response<Body>, HttpError> {
+    let path = path.into_inner();
+    let mut back = None;
+    let outcome = async {
+        let link = agency_link(&rqctx, &path.uid, &path.agency_name, &path.journey).await?;
+        let paths = LinkPaths::of(&link);
+        back = Some(paths.page.clone());
+        let form: SignOutForm = parse_form(&body)?;
+        let (cookie_value, _) = checked_session(&rqctx, &form.csrf_token).await?;
+        rqctx
+            .context()
+            .authorisations
+            .end_session(&cookie_value)
+            .await?;
+        Ok(Page::see_other(paths.page).with_cookie(Some(set_cookie(&rqctx, None))))
+    };
+    let outcome = outcome.await;
+    Ok(respond(outcome, back.as_deref()))
+}
+
+#[endpoint {
+    method = POST,
+    path = "/appoint-someone-to-deal-with-HMRC-for-you/{uid}/{agency_name}/{journey}/answer",
+    unpublished = true,
+}]
+async fn answer(
+    rqctx: RequestContext<ApiContext>,
+    path: Path<LinkPath>,
+    body: UntypedBody,
+) -> Result<Response<Body>, HttpError> {
+    let path = path.into_inner();
+    let mut back = None;
+    let outcome = async {
+        let link = agency_link(&rqctx, &path.uid, &path.agency_name, &path.journey).await?;
+        let paths = LinkPaths::of(&link);
+        back = Some(paths.page.clone());
+        let form: AnswerForm = parse_form(&body)?;
+        let (_, session) = checked_session(&rqctx, &form.csrf_token).await?;
+        let user = session.user.ok_or(PageError::FormExpired)?;
+        let accept = match form.decision.as_str() {
+            "accept" => true,
+            "decline" => false,
+            _ => return Err(PageError::BadForm),
+        };
+        let id =
+            InvitationId::parse(form.invitation_id.trim()).ok_or(PageError::RequestNotFound)?;
+        let authorisations = &rqctx.context().authorisations;
+        match authorisations
+            .answer_from_link(&user.principal, &link, &id, accept)
+            .await
+        {
+            Ok(_) => Ok(Page::see_other(paths.answered(&id))),
+            Err(DomainError::InvitationNotPending) => {
+                let (request, _) = authorisations
+                    .request_from_agency(&user.principal, &link, &id)
+                    .await?;
+                let sentence = status_sentence(&request, &link, authorisations.now());
+                Ok(Page::problem(
+                    StatusCode::CONFLICT,
+                    "This request can no longer be answered",
+                    &[sentence, "Nothing has changed.".to_owned()],
+                    Some(&paths.page),
+                ))
+            }
+            Err(error) => Err(error.into()),
+        }
+    };
+    let outcome = outcome.await;
+    Ok(respond(outcome, back.as_deref()))
+}
+
+#[endpoint {
+    method = GET,
+    path = "/appoint-someone-to-deal-with-HMRC-for-you/{uid}/{agency_name}/{journey}/answered/{invitation_id}",
+    unpublished = true,
+}]
+async fn answered(
+    rqctx: RequestContext<ApiContext>,
+    path: Path<AnsweredPath>,
+) -> Result<Response<Body>, HttpError> {
+    let path = path.into_inner();
+    let mut back = None;
+    let outcome = async {
+        let link = agency_link(&rqctx, &path.uid, &path.agency_name, &path.journey).await?;
+        let paths = LinkPaths::of(&link);
+        back = Some(paths.page.clone());
+        let Some(user) = session::current(&rqctx).await?.and_then(|(_, s)| s.user) else {
+            return Ok(Page::see_other(paths.page));
+        };
+        let id = InvitationId::parse(&path.invitation_id).ok_or(PageError::RequestNotFound)?;
+        let authorisations = &rqctx.context().authorisations;
+        let (request, _) = authorisations
+            .request_from_agency(&user.principal, &link, &id)
+            .await?;
+        let now = authorisations.now();
+        match AnsweredPage::of(&request, &link, &paths, now) {
+            Some(page) => Page::html(StatusCode::OK, &page),
+            None => Ok(Page::see_other(paths.page)),
+        }
+    };
+    let outcome = outcome.await;
+    Ok(respond(outcome, back.as_deref()))
+}
+
+/// The agency and journey a link names, or the not-found page.
+async fn agency_link(
+    rqctx: &RequestContext<ApiContext>,
+    uid: &str,
+    agency_name: &str,
+    journey: &str,
+) -> Result<AgencyLink, PageError> {
+    rqctx
+        .context()
+        .authorisations
+        .agency_link(uid, agency_name, journey)
+        .await?
+        .ok_or(PageError::LinkNotFound)
+}
+
+/// The request's live session, provided the form carries its anti-forgery token.
+async fn checked_session(
+    rqctx: &RequestContext<ApiContext>,
+    csrf_token: &str,
+) -> Result<(String, WebSession), PageError> {
+    match session::current(rqctx).await? {
+        Some((value, session)) if session.accepts_form_token(csrf_token) => Ok((value, session)),
+        _ => Err(PageError::FormExpired),
+    }
+}
+
+fn parse_form<T: DeserializeOwned>(body: &UntypedBody) -> Result<T, PageError> {
+    serde_urlencoded::from_bytes(body.as_bytes()).map_err(|_| PageError::BadForm)
+}
+
+/// The `Set-Cookie` header for a new session, or (`None`) one that clears the cookie.
+fn set_cookie(rqctx: &RequestContext<ApiContext>, cookie: Option<&SessionCookie>) -> String {
+    let ctx = rqctx.context();
+    let secure = ctx.base_url().starts_with("https://");
+    session::set_cookie_header(cookie, ctx.authorisations.now(), secure)
+}
+
+/// Where the pages of one link live; built from what was found, never from the raw path.
+#[derive(Debug, Clone)]
+struct LinkPaths {
+    page: String,
+    sign_in: String,
+    sign_out: String,
+    answer: String,
+}
+
+impl LinkPaths {
+    fn of(link: &AgencyLink) -> Self {
+        let page = format!(
+            "{CLIENT_ACTION_LINK_PREFIX}/{}/{}/{}",
+            link.agency.uid,
+            normalise_agency_name(&link.agency.name),
+            link.journey.path_segment()
+        );
+        Self {
+            sign_in: format!("{page}/sign-in"),
+            sign_out: format!("{page}/sign-out"),
+            answer: format!("{page}/answer"),
+            page,
+        }
+    }
+
+    fn answered(&self, id: &InvitationId) -> String {
+        format!("{}/answered/{}", self.page, id.as_str())
+    }
+}
+
+#[derive(Debug, Default)]
+struct SignInAttempt {
+    failed: bool,
+    user_id: String,
+}
+
+#[derive(Template)]
+#[template(path = "client_journey/request.html")]
+struct RequestPage {
+    agency_name: String,
+    service_title: &'static str,
+    paths: LinkPaths,
+    csrf_token: String,
+    signed_in_as: Option<String>,
+    sign_in_failed: bool,
+    user_id: String,
+    no_enrolment: bool,
+    requests: Vec<RequestView>,
+}
+
+struct RequestView {
+    id: String,
+    service_name: &'static str,
+    sent_on: String,
+    status: String,
+    pending: bool,
+}
+
+impl RequestPage {
+    async fn build(
+        rqctx: &RequestContext<ApiContext>,
+        link: &AgencyLink,
+        session: &WebSession,
+        attempt: SignInAttempt,
+    ) -> Result<Self, PageError> {
+        let authorisations = &rqctx.context().authorisations;
+        let now = authorisations.now();
+        let mut page = RequestPage {
+            agency_name: link.agency.name.clone(),
+            service_title: journey_title(link.journey),
+            paths: LinkPaths::of(link),
+            csrf_token: session.csrf_token().to_owned(),
+            signed_in_as: session.user.as_ref().map(|user| user.full_name.clone()),
+            sign_in_failed: attempt.failed,
+            user_id: attempt.user_id,
+            no_enrolment: false,
+            requests: Vec::new(),
+        };
+        if let Some(user) = &session.user {
+            match authorisations
+                .requests_from_agency(&user.principal, link)
+                .await?
+            {
+                RequestsFromAgency::NoEnrolment => page.no_enrolment = true,
+                RequestsFromAgency::Requests(requests) => {
+                    page.requests = requests
+                        .iter()
+                        .map(|request| RequestView {
+                            id: request.id.as_str().to_owned(),
+                            service_name: service_name(request.service),
+                            sent_on: long_date(request.created_at.date_naive()),
+                            status: status_sentence(request, link, now),
+                            pending: request.status_at(now) == Status::Pending,
+                        })
+                        .collect();
+                }
+            }
+        }
+        Ok(page)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "client_journey/answered.html")]
+struct AnsweredPage {
+    heading: String,
+    summary: String,
+    next_steps: String,
+    id: String,
+    agency_name: String,
+    back: String,
+}
+
+impl AnsweredPage {
+    /// The confirmation of an answered request; `None` while it is still pending.
+    fn of(
+        request: &Invitation,
+        link: &AgencyLink,
+        paths: &LinkPaths,
+        now: DateTime<Utc>,
+    ) -> Option<Self> {
+        let agency = &link.agency.name;
+        let service = service_name(request.service);
+        let (heading, summary, next_steps) = match request.status_at(now) {
+            Status::Pending => return None,
+            Status::Accepted | Status::Partialauth => (
+                format!("You have appointed {agency}"),
+                format!("{agency} can now deal with HMRC for you for {service}."),
+                format!(
+                    "{agency} will see that you accepted when they next check their requests, and can act for you \
+                     straight away. You or {agency} can end this authorisation at any time."
+                ),
+            ),
+            Status::Rejected => (
+                "You have declined the request".to_owned(),
+                format!("{agency} cannot deal with HMRC for you for {service}."),
+                format!(
+                    "{agency} will see that you declined. If you change your mind, ask them to send you a new request."
+                ),
+            ),
+            Status::Cancelled | Status::Expired | Status::Deauthorised => (
+                "This request can no longer be answered".to_owned(),
+                status_sentence(request, link, now),
+                format!(
+                    "If you want {agency} to deal with HMRC for you, ask them to send you a new request."
+                ),
+            ),
+        };
+        Some(Self {
+            heading,
+            summary,
+            next_steps,
+            id: request.id.as_str().to_owned(),
+            agency_name: agency.clone(),
+            back: paths.page.clone(),
+        })
+    }
+}
+
+/// Where a request stands, in a sentence for the client.
+fn status_sentence(request: &Invitation, link: &AgencyLink, now: DateTime<Utc>) -> String {
+    let agency = &link.agency.name;
+    let updated = long_date(request.updated_at(now).date_naive());
+    match request.status_at(now) {
+        Status::Pending => {
+            // It expires at the start of `expires_on`, so the day before is the last one to answer.
+            let last_day = request
+                .expires_on
+                .checked_sub_days(Days::new(1))
+                .unwrap_or(request.expires_on);
+            format!(
+                "Waiting for your answer. You can answer until the end of {}.",
+                long_date(last_day)
+            )
+        }
+        Status::Accepted => format!("You accepted this request on {updated}."),
+        Status::Partialauth => format!(
+            "You accepted this request on {updated}. It takes full effect when you sign up to Making Tax Digital \
+             for Income Tax."
+        ),
+        Status::Rejected => format!("You declined this request on {updated}."),
+        Status::Cancelled => format!("{agency} cancelled this request on {updated}."),
+        Status::Expired => format!(
+            "This request expired on {}: it was not answered in time.",
+            long_date(request.expires_on)
+        ),
+        Status::Deauthorised => {
+            format!("You accepted this request; the authorisation it gave ended on {updated}.")
+        }
+    }
+}
+
+fn journey_title(journey: Journey) -> &'static str {
+    match journey {
+        Journey::IncomeTax => "Making Tax Digital for Income Tax",
+        Journey::Vat => "VAT",
+        Journey::IncomeRecordViewer => "viewing your Income Record",
+        Journey::CapitalGainsTax => "Capital Gains Tax on UK property",
+        Journey::Trusts => "Trusts and estates",
+        Journey::PlasticPackagingTax => "Plastic Packaging Tax",
+    }
+}
+
+fn service_name(service: Service) -> &'static str {
+    match service {
+        Service::MtdIt => "Making Tax Digital for Income Tax, as your main agent",
+        Service::MtdItSupp => "Making Tax Digital for Income Tax, as a supporting agent",
+        other => journey_title(Journey::of(other)),
+    }
+}
+
+fn long_date(date: NaiveDate) -> String {
+    date.format("%-d %B %Y").to_string()
+}

@@ -1,0 +1,17 @@
+//! The client's web pages behind the client action link (DOMAIN.md §8, §10): server-rendered HTML, no
+//! JavaScript. They are pages for people, not an API, so no contract describes them: they are registered
+//! beside the generated API as unpublished endpoints, and call the same domain the API handlers do.
+
+mod client_journey;
+mod page;
+mod session;
+
+use dropshot::{ApiDescription, ApiDescriptionRegisterError};
+
+use crate::handlers::ApiContext;
+
+/// Adds the pages to the server's API description.
+pub fn register(api: &mut ApiDescription<ApiContext>) -> Result<(), ApiDescriptionRegisterError> {
+    api.register(page::stylesheet)?;
+    client_journey::register(api)
+}
