@@ -11,10 +11,12 @@
 //! With `DATABASE_URL` set, `serve` and `test` use that server instead of starting their own.
 
 mod bench;
+mod browser;
 mod conformance;
 mod openapi;
 mod postgres;
 mod serve;
+mod system;
 mod test;
 
 use std::path::{Path, PathBuf};

@@ -20,6 +20,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 
 use crate::interrupt;
+use crate::system::{can_apt_install, is_executable, is_root};
 
 /// What a cluster is for: it decides the server settings and whether data survives between runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,8 +90,7 @@ impl PgBinaries {
         if let Some(binaries) = PgBinaries::locate() {
             return Ok(binaries);
         }
-        let ci = std::env::var("CI").is_ok_and(|value| value == "true" || value == "1");
-        if (install || ci) && can_apt_install() {
+        if (install || crate::system::is_ci()) && can_apt_install() {
             let why = if install {
                 "--install was passed"
             } else {
@@ -99,7 +99,7 @@ impl PgBinaries {
             println!(
                 "==> PostgreSQL server binaries are missing; installing them with apt-get ({why})"
             );
-            apt_install_postgresql()?;
+            crate::system::apt_install(&["postgresql"])?;
             return PgBinaries::locate().ok_or_else(|| {
                 anyhow!(
                     "apt-get installed postgresql, but initdb, pg_ctl and postgres are still not on PATH nor \
@@ -165,10 +165,6 @@ fn candidate_dirs() -> Vec<PathBuf> {
     dirs
 }
 
-fn is_executable(path: &Path) -> bool {
-    fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
-}
-
 /// The major version of a `postgres` binary: `postgres (PostgreSQL) 15.13 (Debian ...)` gives "15".
 fn major_version(postgres: &Path) -> Result<String> {
     let output = Command::new(postgres)
@@ -200,39 +196,6 @@ fn major_version(postgres: &Path) -> Result<String> {
             postgres.display()
         ),
     })
-}
-
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() == 0 }
-}
-
-fn command_exists(name: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| is_executable(&dir.join(name))))
-}
-
-fn can_apt_install() -> bool {
-    is_root() && Path::new("/etc/debian_version").exists() && command_exists("apt-get")
-}
-
-fn apt_install_postgresql() -> Result<()> {
-    for args in [
-        &["update"][..],
-        &["install", "-y", "--no-install-recommends", "postgresql"][..],
-    ] {
-        println!("    apt-get {}", args.join(" "));
-        let status = Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdin(Stdio::null())
-            .status()
-            .context("could not run apt-get")?;
-        if !status.success() {
-            bail!("apt-get {} failed ({status})", args.join(" "));
-        }
-    }
-    Ok(())
 }
 
 /// The OS user the PostgreSQL binaries run as when xtask runs as root.

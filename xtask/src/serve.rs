@@ -499,7 +499,13 @@ fn print_welcome(base_url: &str, database_url: &str, users: &SandboxUsers) {
         shell_quote(&invitation)
     );
     println!();
-    println!("  Then accept it, with the invitation id from the end of the Location header:");
+    println!(
+        "  Then answer it as the client: open the clientActionUrl of the invitation in a browser"
+    );
+    println!(
+        "  (GET {base_url}<Location header> with the agent's headers shows it) and sign in with the client's"
+    );
+    println!("  user id and password above. Or accept it through test support:");
     println!();
     println!(
         "    curl -i -X PUT {base_url}/agent-authorisation-test-support/invitations/<invitation id>"

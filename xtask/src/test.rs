@@ -1,6 +1,7 @@
-//! `cargo xtask test`: every test against a fresh private PostgreSQL, then the OpenAPI round-trip check,
-//! the conformance run and its mutation proof.
+//! `cargo xtask test`: every test against a fresh private PostgreSQL, then the browser test of the client's
+//! pages in headless Chromium, the OpenAPI round-trip check, the conformance run and its mutation proof.
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -8,11 +9,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 
+use crate::browser::BrowserBinaries;
 use crate::postgres::{Cluster, Purpose, StartOptions};
 
 #[derive(clap::Args)]
 pub struct TestArgs {
-    /// If PostgreSQL is missing, install it with apt-get (root on Debian/Ubuntu; automatic when CI=true)
+    /// If PostgreSQL, Chromium or ChromeDriver is missing, install it with apt-get (root on Debian/Ubuntu;
+    /// automatic when CI=true)
     #[arg(long)]
     install: bool,
     /// Extra arguments for `cargo test`, e.g. `cargo xtask test -- invitation` to run only matching tests, or
@@ -66,7 +69,8 @@ pub fn run(root: &Path, args: &TestArgs) -> Result<()> {
     match outcome {
         Ok(()) => {
             println!(
-                "==> all passed in {elapsed}: cargo test ({} tests in {} suites, {} ignored), the openapi check and the conformance run",
+                "==> all passed in {elapsed}: cargo test ({} tests in {} suites, {} ignored), the browser test, the openapi \
+                 check and the conformance run",
                 counts.passed, counts.suites, counts.ignored
             );
             // The plain closing line: the openapi check counts as one more passing test.
@@ -92,6 +96,8 @@ pub fn run(root: &Path, args: &TestArgs) -> Result<()> {
 /// The steps, in order, stopping at the first failure. The cluster (if any) is stopped when this returns, whether
 /// it succeeded or not, before the summary is printed.
 fn run_steps(root: &Path, args: &TestArgs, counts: &mut Counts) -> Result<()> {
+    // Before anything long: a missing browser should fail in seconds, not after the tests.
+    let browser = BrowserBinaries::locate_or_install(args.install)?;
     let (cluster, database_url) = match crate::database_url_from_env() {
         Some(url) => {
             println!(
@@ -115,7 +121,20 @@ fn run_steps(root: &Path, args: &TestArgs, counts: &mut Counts) -> Result<()> {
     };
     crate::interrupt::check()?;
 
-    let result = cargo_test(root, &database_url, &args.cargo_test_args, counts).and_then(|()| {
+    let mut all_tests = vec!["test", "--workspace", "--all-targets"];
+    all_tests.extend(args.cargo_test_args.iter().map(String::as_str));
+    let result = cargo_test(root, &database_url, &all_tests, &[], counts).and_then(|()| {
+        crate::interrupt::check()?;
+        println!(
+            "==> the browser test: headless {}",
+            browser.chromium.display()
+        );
+        let browser_env = [
+            ("CHROMIUM", browser.chromium.as_os_str()),
+            ("CHROMEDRIVER", browser.chromedriver.as_os_str()),
+        ];
+        cargo_test(root, &database_url, &BROWSER_TEST, &browser_env, counts)
+            .context("the browser test failed; its screenshots are in target/browser-test")?;
         crate::interrupt::check()?;
         println!("==> cargo xtask openapi check");
         crate::openapi::check(root).context("the openapi check failed")?;
@@ -132,20 +151,31 @@ fn run_steps(root: &Path, args: &TestArgs, counts: &mut Counts) -> Result<()> {
     stopped
 }
 
+/// The browser test is ignored by a plain `cargo test` (it needs Chromium); here it runs.
+const BROWSER_TEST: [&str; 7] = [
+    "test",
+    "-p",
+    "agent-auth-server",
+    "--test",
+    "client_journey_browser",
+    "--",
+    "--ignored",
+];
+
 fn cargo_test(
     root: &Path,
     database_url: &str,
-    extra: &[String],
+    args: &[&str],
+    envs: &[(&str, &OsStr)],
     counts: &mut Counts,
 ) -> Result<()> {
-    let mut args = vec!["test", "--workspace", "--all-targets"];
-    args.extend(extra.iter().map(String::as_str));
     println!("==> cargo {}", args.join(" "));
     println!("    DATABASE_URL={}", crate::redact_url(database_url));
     let mut child = Command::new(crate::cargo())
-        .args(&args)
+        .args(args)
         .current_dir(root)
         .env("DATABASE_URL", database_url)
+        .envs(envs.iter().copied())
         .env_remove("RUST_LOG")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
