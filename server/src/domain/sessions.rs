@@ -49,6 +49,16 @@ pub struct SessionCookie {
     pub expires_at: DateTime<Utc>,
 }
 
+/// How a sign-in went.
+#[derive(Debug, Clone)]
+pub enum SignIn {
+    /// The new session, for the cookie.
+    SignedIn(SessionCookie),
+    WrongCredentials,
+    /// The session signed in from ended meanwhile (signed out, or used by a concurrent sign-in).
+    SessionGone,
+}
+
 impl Authorisations {
     /// Starts a signed-out session.
     pub async fn start_session(&self) -> Result<(SessionCookie, WebSession), DomainError> {
@@ -90,22 +100,21 @@ impl Authorisations {
     }
 
     /// Signs a sandbox user in with their user id and password, replacing the session the cookie value
-    /// names with a new one. `None` when the credentials are wrong, or the old session is already gone
-    /// (signed out, or used by a concurrent sign-in); the old session then stays as it was.
+    /// names with a new one. With wrong credentials the old session stays as it was.
     pub async fn sign_in(
         &self,
         cookie_value: &str,
         user_id: &str,
         password: &str,
-    ) -> Result<Option<SessionCookie>, DomainError> {
+    ) -> Result<SignIn, DomainError> {
         let mut conn = self.connection().await?;
         let Some((principal_id, password_hash)) =
             principals::credentials(&mut conn, user_id.trim()).await?
         else {
-            return Ok(None);
+            return Ok(SignIn::WrongCredentials);
         };
         if !verify_password(&password_hash, password) {
-            return Ok(None);
+            return Ok(SignIn::WrongCredentials);
         }
         let old_hash = Sha256::digest(cookie_value.as_bytes()).to_vec();
         let (cookie, row) = self.new_session_row(Some(principal_id));
@@ -118,7 +127,11 @@ impl Authorisations {
                 Ok(true)
             })
             .await?;
-        Ok(replaced.then_some(cookie))
+        Ok(if replaced {
+            SignIn::SignedIn(cookie)
+        } else {
+            SignIn::SessionGone
+        })
     }
 
     /// Ends the session the cookie value names (signing out); ending one that is gone is no error.

@@ -20,7 +20,7 @@ use crate::domain::client_journey::{AgencyLink, Journey, RequestsFromAgency};
 use crate::domain::invitation::{Invitation, Status};
 use crate::domain::invitation_id::InvitationId;
 use crate::domain::service::Service;
-use crate::domain::sessions::{SessionCookie, WebSession};
+use crate::domain::sessions::{SessionCookie, SignIn, WebSession};
 use crate::handlers::ApiContext;
 use crate::handlers::client_action_link::CLIENT_ACTION_LINK_PREFIX;
 
@@ -114,10 +114,11 @@ async fn sign_in(
             .sign_in(&cookie_value, &form.user_id, &form.password)
             .await?;
         match signed_in {
-            Some(cookie) => Ok(
+            SignIn::SignedIn(cookie) => Ok(
                 Page::see_other(paths.page).with_cookie(Some(set_cookie(&rqctx, Some(&cookie))))
             ),
-            None => {
+            SignIn::SessionGone => Err(PageError::FormExpired),
+            SignIn::WrongCredentials => {
                 let attempt = SignInAttempt {
                     failed: true,
                     user_id: form.user_id,
