@@ -80,14 +80,13 @@ async fn request_page(
     path: Path<LinkPath>,
 ) -> Result<Response<Body>, HttpError> {
     let path = path.into_inner();
-    let outcome = async {
-        let link = agency_link(&rqctx, &path.uid, &path.agency_name, &path.journey).await?;
+    let page = async |link: AgencyLink, _: LinkPaths| {
         let (session, started) = session::current_or_start(&rqctx).await?;
         let page = RequestPage::build(&rqctx, &link, &session, SignInAttempt::default()).await?;
         let set = started.map(|cookie| set_cookie(&rqctx, Some(&cookie)));
         Ok(Page::html(StatusCode::OK, &page)?.with_cookie(set))
     };
-    Ok(respond(outcome.await, None))
+    Ok(on_link(&rqctx, &path, page).await)
 }
 
 #[endpoint {
@@ -101,11 +100,7 @@ async fn sign_in(
     body: UntypedBody,
 ) -> Result<Response<Body>, HttpError> {
     let path = path.into_inner();
-    let mut back = None;
-    let outcome = async {
-        let link = agency_link(&rqctx, &path.uid, &path.agency_name, &path.journey).await?;
-        let paths = LinkPaths::of(&link);
-        back = Some(paths.page.clone());
+    let page = async |link: AgencyLink, paths: LinkPaths| {
         let form: SignInForm = parse_form(&body)?;
         let (cookie_value, session) = checked_session(&rqctx, &form.csrf_token).await?;
         let signed_in = rqctx
@@ -128,8 +123,7 @@ async fn sign_in(
             }
         }
     };
-    let outcome = outcome.await;
-    Ok(respond(outcome, back.as_deref()))
+    Ok(on_link(&rqctx, &path, page).await)
 }
 
 #[endpoint {
@@ -143,11 +137,7 @@ async fn sign_out(
     body: UntypedBody,
 ) -> Result<Response<Body>, HttpError> {
     let path = path.into_inner();
-    let mut back = None;
-    let outcome = async {
-        let link = agency_link(&rqctx, &path.uid, &path.agency_name, &path.journey).await?;
-        let paths = LinkPaths::of(&link);
-        back = Some(paths.page.clone());
+    let page = async |_: AgencyLink, paths: LinkPaths| {
         let form: SignOutForm = parse_form(&body)?;
         let (cookie_value, _) = checked_session(&rqctx, &form.csrf_token).await?;
         rqctx
@@ -157,8 +147,7 @@ async fn sign_out(
             .await?;
         Ok(Page::see_other(paths.page).with_cookie(Some(set_cookie(&rqctx, None))))
     };
-    let outcome = outcome.await;
-    Ok(respond(outcome, back.as_deref()))
+    Ok(on_link(&rqctx, &path, page).await)
 }
 
 #[endpoint {
@@ -172,11 +161,7 @@ async fn answer(
     body: UntypedBody,
 ) -> Result<Response<Body>, HttpError> {
     let path = path.into_inner();
-    let mut back = None;
-    let outcome = async {
-        let link = agency_link(&rqctx, &path.uid, &path.agency_name, &path.journey).await?;
-        let paths = LinkPaths::of(&link);
-        back = Some(paths.page.clone());
+    let page = async |link: AgencyLink, paths: LinkPaths| {
         let form: AnswerForm = parse_form(&body)?;
         let (_, session) = checked_session(&rqctx, &form.csrf_token).await?;
         let user = session.user.ok_or(PageError::FormExpired)?;
@@ -208,8 +193,7 @@ async fn answer(
             Err(error) => Err(error.into()),
         }
     };
-    let outcome = outcome.await;
-    Ok(respond(outcome, back.as_deref()))
+    Ok(on_link(&rqctx, &path, page).await)
 }
 
 #[endpoint {
@@ -221,43 +205,55 @@ async fn answered(
     rqctx: RequestContext<ApiContext>,
     path: Path<AnsweredPath>,
 ) -> Result<Response<Body>, HttpError> {
-    let path = path.into_inner();
-    let mut back = None;
-    let outcome = async {
-        let link = agency_link(&rqctx, &path.uid, &path.agency_name, &path.journey).await?;
-        let paths = LinkPaths::of(&link);
-        back = Some(paths.page.clone());
+    let AnsweredPath {
+        uid,
+        agency_name,
+        journey,
+        invitation_id,
+    } = path.into_inner();
+    let link_path = LinkPath {
+        uid,
+        agency_name,
+        journey,
+    };
+    let page = async |link: AgencyLink, paths: LinkPaths| {
         let Some(user) = session::current(&rqctx).await?.and_then(|(_, s)| s.user) else {
             return Ok(Page::see_other(paths.page));
         };
-        let id = InvitationId::parse(&path.invitation_id).ok_or(PageError::RequestNotFound)?;
+        let id = InvitationId::parse(&invitation_id).ok_or(PageError::RequestNotFound)?;
         let authorisations = &rqctx.context().authorisations;
         let (request, _) = authorisations
             .request_from_agency(&user.principal, &link, &id)
             .await?;
-        let now = authorisations.now();
-        match AnsweredPage::of(&request, &link, &paths, now) {
+        match AnsweredPage::of(&request, &link, &paths, authorisations.now()) {
             Some(page) => Page::html(StatusCode::OK, &page),
+            // Still pending: back to the request, to answer it.
             None => Ok(Page::see_other(paths.page)),
         }
     };
-    let outcome = outcome.await;
-    Ok(respond(outcome, back.as_deref()))
+    Ok(on_link(&rqctx, &link_path, page).await)
 }
 
-/// The agency and journey a link names, or the not-found page.
-async fn agency_link(
+/// Finds the agency and journey the link names (else the not-found page), then answers with `page`; a
+/// failure becomes the page that explains it, leading back to the request page.
+async fn on_link(
     rqctx: &RequestContext<ApiContext>,
-    uid: &str,
-    agency_name: &str,
-    journey: &str,
-) -> Result<AgencyLink, PageError> {
-    rqctx
+    path: &LinkPath,
+    page: impl AsyncFnOnce(AgencyLink, LinkPaths) -> Result<Page, PageError>,
+) -> Response<Body> {
+    let found = rqctx
         .context()
         .authorisations
-        .agency_link(uid, agency_name, journey)
-        .await?
-        .ok_or(PageError::LinkNotFound)
+        .agency_link(&path.uid, &path.agency_name, &path.journey)
+        .await;
+    let link = match found {
+        Ok(Some(link)) => link,
+        Ok(None) => return respond(Err(PageError::LinkNotFound), None),
+        Err(error) => return respond(Err(error.into()), None),
+    };
+    let paths = LinkPaths::of(&link);
+    let back = paths.page.clone();
+    respond(page(link, paths).await, Some(&back))
 }
 
 /// The request's live session, provided the form carries its anti-forgery token.
