@@ -18,6 +18,13 @@ const COOKIE_NAME: &str = "client_session";
 /// A session lasts 30 minutes from its start (signed in or not).
 const SESSION_SECONDS: i64 = 30 * 60;
 
+// The headings of the pages that refuse.
+const SESSION_ENDED: &str = "Your session has ended";
+const CLOSED: &str = "This request can no longer be answered";
+const NOT_FOR_YOU: &str = "This request is not for you";
+const REQUEST_NOT_FOUND: &str = "We could not find this request";
+const LINK_NOT_VALID: &str = "This link is not valid";
+
 // ---- a browser, by hand ----
 
 /// One answer of the pages.
@@ -49,6 +56,18 @@ impl SetCookie {
             .parse()
             .unwrap_or_else(|e| panic!("Max-Age of {self:?}: {e}"))
     }
+
+    /// Asserts a session cookie out of reach of scripts and cross-site posts, limited to the pages' path and
+    /// expiring with the session.
+    fn assert_session(&self) {
+        assert!(!self.value.is_empty(), "{self:?}");
+        assert_eq!(self.attribute("httponly"), Some(""), "{self:?}");
+        assert_eq!(self.attribute("samesite"), Some("Lax"), "{self:?}");
+        assert_eq!(self.attribute("path"), Some(PREFIX), "{self:?}");
+        assert!((1..=SESSION_SECONDS).contains(&self.max_age()), "{self:?}");
+        // Plain http here: a Secure cookie would never come back.
+        assert_eq!(self.attribute("secure"), None, "{self:?}");
+    }
 }
 
 impl Reply {
@@ -77,6 +96,27 @@ impl Reply {
         );
         assert_eq!(self.h1(), h1, "the heading of {}", self.body);
         self
+    }
+
+    /// Asserts the page refusing a form that no live session's token vouches for.
+    fn assert_session_ended(&self) {
+        self.assert_page(StatusCode::FORBIDDEN, SESSION_ENDED);
+    }
+
+    /// Asserts the link's page, signed out: the sign-in form and no sight of request `id`.
+    fn assert_signed_out(&self, id: &str) {
+        self.assert_status(StatusCode::OK);
+        assert!(
+            !self.signed_in() && self.shows_sign_in_form(),
+            "{}",
+            self.body
+        );
+        assert!(self.request_item(id).is_none(), "{}", self.body);
+    }
+
+    /// Asserts the reply sets no session cookie (neither a new session nor a cleared one).
+    fn assert_no_cookie(&self) {
+        assert!(self.set_cookie().is_none(), "{:?}", self.set_cookie());
     }
 
     /// Asserts a 303 See Other to `path`.
@@ -227,6 +267,13 @@ impl Browser {
         }
     }
 
+    /// A new browser holding the session id `cookie`.
+    fn holding(app: &TestApp, cookie: String) -> Self {
+        let mut browser = Browser::new(app);
+        browser.cookie = Some(cookie);
+        browser
+    }
+
     fn url(&self, path_or_url: &str) -> String {
         if path_or_url.starts_with("http") {
             path_or_url.to_string()
@@ -267,42 +314,91 @@ impl Browser {
         self.send(request).await
     }
 
+    /// Posts the sign-in form of `link` with the token `csrf`.
+    async fn post_sign_in(
+        &mut self,
+        link: &Link,
+        csrf: &str,
+        user_id: &str,
+        password: &str,
+    ) -> Reply {
+        let form = [
+            ("csrf_token", csrf),
+            ("user_id", user_id),
+            ("password", password),
+        ];
+        self.post(&link.sign_in(), &form).await
+    }
+
     /// Opens the link, signs in with the sandbox user's credentials (asserting the 303 back to the link) and
     /// answers the page as it then reads.
     async fn sign_in(&mut self, link: &Link, user: &Value) -> Reply {
         let page = self.get(&link.path).await;
         page.assert_status(StatusCode::OK);
-        let csrf = page.csrf_token();
-        let reply = self
-            .post(
-                &link.sign_in(),
-                &[
-                    ("csrf_token", &csrf),
-                    ("user_id", &string_field(user, "userId")),
-                    ("password", &string_field(user, "password")),
-                ],
-            )
-            .await;
-        reply.assert_see_other(&link.path);
+        let (user_id, password) = credentials(user);
+        self.post_sign_in(link, &page.csrf_token(), &user_id, &password)
+            .await
+            .assert_see_other(&link.path);
         let page = self.get(&link.path).await;
         page.assert_status(StatusCode::OK);
         assert!(page.signed_in(), "not signed in: {}", page.body);
         page
     }
 
-    /// Posts the page's answer form for request `id`, with the token of the page `page`.
-    async fn answer(&mut self, link: &Link, page: &Reply, id: &str, decision: &str) -> Reply {
-        let csrf = page.csrf_token();
-        self.post(
-            &link.answer(),
-            &[
-                ("csrf_token", &csrf),
-                ("invitation_id", id),
-                ("decision", decision),
-            ],
-        )
-        .await
+    /// Posts the answer form of `link` for request `id`, with the token `csrf`.
+    async fn post_answer(&mut self, link: &Link, csrf: &str, id: &str, decision: &str) -> Reply {
+        let form = [
+            ("csrf_token", csrf),
+            ("invitation_id", id),
+            ("decision", decision),
+        ];
+        self.post(&link.answer(), &form).await
     }
+
+    /// Posts the answer form on the scene's link for request `id`, with the token of the page `page`.
+    async fn answer_id(&mut self, scene: &Scene, page: &Reply, id: &str, decision: &str) -> Reply {
+        self.post_answer(&scene.link, &page.csrf_token(), id, decision)
+            .await
+    }
+
+    /// Posts the answer form for the scene's request, with the token of the page `page`.
+    async fn answer(&mut self, scene: &Scene, page: &Reply, decision: &str) -> Reply {
+        self.answer_id(scene, page, &scene.id, decision).await
+    }
+
+    /// Answers the scene's request and asserts the 303 to its confirmation.
+    async fn answer_ok(&mut self, scene: &Scene, page: &Reply, decision: &str) {
+        self.answer(scene, page, decision)
+            .await
+            .assert_see_other(&scene.confirmation());
+    }
+
+    /// Answers the scene's request, no longer pending, and asserts the refusal: a 409 page saying why with
+    /// `sentence`.
+    async fn answer_closed(
+        &mut self,
+        scene: &Scene,
+        page: &Reply,
+        decision: &str,
+        sentence: &str,
+    ) -> Reply {
+        let refused = self.answer(scene, page, decision).await;
+        refused.assert_page(StatusCode::CONFLICT, CLOSED);
+        assert!(refused.contains(sentence), "{}", refused.body);
+        refused
+    }
+
+    /// Opens the scene's link again and asserts it lists the request with `status` and no answer form.
+    async fn assert_lists_closed(&mut self, scene: &Scene, status: &str) -> Reply {
+        let page = self.get(&scene.link.path).await;
+        assert_listed_without_answer(&page, &scene.id, status);
+        page
+    }
+}
+
+/// The sign-in user ID and password of a sandbox user.
+fn credentials(user: &Value) -> (String, String) {
+    (string_field(user, "userId"), string_field(user, "password"))
 }
 
 // ---- links and requests ----
@@ -360,75 +456,89 @@ async fn link_of(app: &TestApp, agent: &Agent, id: &str) -> Link {
     Link::of(app, &string_field(&body, "clientActionUrl"))
 }
 
-/// An agent, an MTD-IT client, a pending main-agent request from one to the other, and its link.
+/// An agent, a client, a pending request from one to the other, and its link.
 struct Scene {
     agent: Agent,
-    client: Individual,
+    /// The client's Create Test User answer, with its credentials.
+    user: Value,
     body: Value,
     id: String,
     link: Link,
 }
 
-async fn itsa_request(app: &TestApp) -> Scene {
-    let agent = app.create_agent().await;
-    let client = app.create_itsa_client().await;
-    let body = itsa_main(&client);
-    let id = app.create_invitation_ok(&agent, &body).await;
-    let link = link_of(app, &agent, &id).await;
-    Scene {
-        agent,
-        client,
-        body,
-        id,
-        link,
+impl Scene {
+    /// A new agent's request `body` to the client `user`.
+    async fn new(app: &TestApp, user: &Value, body: Value) -> Scene {
+        let agent = app.create_agent().await;
+        let id = app.create_invitation_ok(&agent, &body).await;
+        let link = link_of(app, &agent, &id).await;
+        Scene {
+            agent,
+            user: user.clone(),
+            body,
+            id,
+            link,
+        }
+    }
+
+    /// The path of the request's confirmation page.
+    fn confirmation(&self) -> String {
+        self.link.answered(&self.id)
+    }
+
+    /// A new browser signed in as the client on the link, and the page it reads.
+    async fn signed_in(&self, app: &TestApp) -> (Browser, Reply) {
+        let mut browser = Browser::new(app);
+        let page = browser.sign_in(&self.link, &self.user).await;
+        (browser, page)
     }
 }
 
-async fn relationship_status(app: &TestApp, scene: &Scene) -> StatusCode {
-    app.check_relationship(&scene.agent, &check_body(&scene.body))
-        .await
-        .status()
+/// A pending main-agent request to a new MTD-IT client.
+async fn itsa_request(app: &TestApp) -> Scene {
+    let client = app.create_itsa_client().await;
+    Scene::new(app, &client.body, itsa_main(&client)).await
+}
+
+/// Asserts the request reads `status` and the agent's relationship check answers 204, with no body.
+async fn assert_authorised(app: &TestApp, scene: &Scene, status: &str) {
+    assert_eq!(app.invitation_status(&scene.agent, &scene.id).await, status);
+    assert_no_content(
+        app.check_relationship(&scene.agent, &check_body(&scene.body))
+            .await,
+    )
+    .await;
+}
+
+/// Asserts the request reads `status` and gave the agent no relationship.
+async fn assert_not_authorised(app: &TestApp, scene: &Scene, status: &str) {
+    assert_eq!(app.invitation_status(&scene.agent, &scene.id).await, status);
+    let check = app
+        .check_relationship(&scene.agent, &check_body(&scene.body))
+        .await;
+    assert_eq!(check.status(), StatusCode::NOT_FOUND, "relationship check");
 }
 
 /// Asserts the request is still Pending and gave the agent no relationship.
 async fn assert_unchanged(app: &TestApp, scene: &Scene) {
-    assert_eq!(
-        app.invitation_status(&scene.agent, &scene.id).await,
-        "Pending"
-    );
-    assert_eq!(relationship_status(app, scene).await, StatusCode::NOT_FOUND);
+    assert_not_authorised(app, scene, "Pending").await;
 }
 
 /// A browser holding the session id `cookie` (and that session's form token) is not signed in: the page starts
 /// it a new session and shows the sign-in form, and an answer is refused.
 async fn assert_session_is_dead(app: &TestApp, scene: &Scene, cookie: String, csrf: &str) {
-    let mut holder = Browser::new(app);
-    holder.cookie = Some(cookie.clone());
-    let seen = holder.get(&scene.link.path).await;
-    seen.assert_status(StatusCode::OK);
-    assert!(
-        !seen.signed_in() && seen.shows_sign_in_form(),
-        "{}",
-        seen.body
-    );
-    assert!(seen.request_item(&scene.id).is_none());
+    let seen = Browser::holding(app, cookie.clone())
+        .get(&scene.link.path)
+        .await;
+    seen.assert_signed_out(&scene.id);
     let fresh = seen
         .set_cookie()
         .expect("a new session in place of the dead one");
     assert_ne!(fresh.value, cookie);
-    let mut holder = Browser::new(app);
-    holder.cookie = Some(cookie);
-    holder
-        .post(
-            &scene.link.answer(),
-            &[
-                ("csrf_token", csrf),
-                ("invitation_id", &scene.id),
-                ("decision", "accept"),
-            ],
-        )
+    Browser::holding(app, cookie)
+        .post_answer(&scene.link, csrf, &scene.id, "accept")
         .await
-        .assert_page(StatusCode::FORBIDDEN, "Your session has ended");
+        .assert_session_ended();
 }
 
 /// Asserts the page lists request `id` with `status` and without the Accept and Decline form.
@@ -458,9 +568,7 @@ async fn a_link_with_an_unknown_uid_agency_name_or_journey_is_not_valid() {
     {
         other_agent = app.create_agent().await;
     }
-    let other_id = app
-        .create_invitation_ok(&other_agent, &itsa_main(&scene.client))
-        .await;
+    let other_id = app.create_invitation_ok(&other_agent, &scene.body).await;
     let other_link = link_of(&app, &other_agent, &other_id).await;
     let (uid, name, journey) = scene.link.segments();
     let (other_uid, other_name, _) = other_link.segments();
@@ -491,27 +599,19 @@ async fn a_link_with_an_unknown_uid_agency_name_or_journey_is_not_valid() {
     for link in invalid {
         let mut browser = Browser::new(&app);
         let page = browser.get(&link.path).await;
-        page.assert_page(StatusCode::NOT_FOUND, "This link is not valid");
+        page.assert_page(StatusCode::NOT_FOUND, LINK_NOT_VALID);
         assert!(
             serde_json::from_str::<Value>(&page.body).is_err(),
             "{}",
             page.body
         );
         // No session is started for a link that leads nowhere.
-        assert!(
-            page.set_cookie().is_none(),
-            "{}: {:?}",
-            link.path,
-            page.set_cookie()
-        );
+        page.assert_no_cookie();
 
         browser
-            .post(
-                &link.sign_in(),
-                &[("csrf_token", "x"), ("user_id", "u"), ("password", "p")],
-            )
+            .post_sign_in(&link, "x", "u", "p")
             .await
-            .assert_page(StatusCode::NOT_FOUND, "This link is not valid");
+            .assert_page(StatusCode::NOT_FOUND, LINK_NOT_VALID);
     }
 }
 
@@ -525,19 +625,9 @@ async fn pages_set_a_scoped_http_only_session_cookie_and_security_headers() {
 
     let page = browser.get(&scene.link.path).await;
     page.assert_status(StatusCode::OK);
-    let cookie = page
-        .set_cookie()
-        .expect("a session cookie on the first visit");
-    assert!(!cookie.value.is_empty());
-    assert_eq!(cookie.attribute("httponly"), Some(""), "{cookie:?}");
-    assert_eq!(cookie.attribute("samesite"), Some("Lax"), "{cookie:?}");
-    assert_eq!(cookie.attribute("path"), Some(PREFIX), "{cookie:?}");
-    assert!(
-        (1..=SESSION_SECONDS).contains(&cookie.max_age()),
-        "{cookie:?}"
-    );
-    // Plain http here: a Secure cookie would never come back.
-    assert_eq!(cookie.attribute("secure"), None, "{cookie:?}");
+    page.set_cookie()
+        .expect("a session cookie on the first visit")
+        .assert_session();
 
     // The signed-out page is the sign-in form, protected by the session's token.
     assert!(page.shows_sign_in_form(), "{}", page.body);
@@ -548,7 +638,7 @@ async fn pages_set_a_scoped_http_only_session_cookie_and_security_headers() {
     // The next visit keeps the session: no new cookie, the same token.
     let again = browser.get(&scene.link.path).await;
     again.assert_status(StatusCode::OK);
-    assert!(again.set_cookie().is_none(), "{:?}", again.set_cookie());
+    again.assert_no_cookie();
     assert_eq!(again.csrf_token(), csrf);
 
     let not_found = Browser::new(&app)
@@ -599,8 +689,7 @@ async fn pages_set_a_scoped_http_only_session_cookie_and_security_headers() {
 async fn wrong_credentials_are_refused_and_the_browser_stays_signed_out() {
     let app = TestApp::start().await;
     let scene = itsa_request(&app).await;
-    let user_id = string_field(&scene.client.body, "userId");
-    let password = string_field(&scene.client.body, "password");
+    let (user_id, password) = credentials(&scene.user);
     let mut browser = Browser::new(&app);
     let page = browser.get(&scene.link.path).await;
     let cookie = browser.cookie.clone();
@@ -611,16 +700,7 @@ async fn wrong_credentials_are_refused_and_the_browser_stays_signed_out() {
         (user_id.as_str(), String::new()),
         ("000000000000", password.clone()),
     ] {
-        let reply = browser
-            .post(
-                &scene.link.sign_in(),
-                &[
-                    ("csrf_token", &csrf),
-                    ("user_id", user),
-                    ("password", &pass),
-                ],
-            )
-            .await;
+        let reply = browser.post_sign_in(&scene.link, &csrf, user, &pass).await;
         reply.assert_status(StatusCode::BAD_REQUEST);
         assert!(
             reply.contains("The user ID or password is not right"),
@@ -634,16 +714,11 @@ async fn wrong_credentials_are_refused_and_the_browser_stays_signed_out() {
         );
         // The password is never echoed back into the form.
         assert!(!reply.contains(&pass) || pass.is_empty(), "{}", reply.body);
-        assert!(reply.set_cookie().is_none(), "{:?}", reply.set_cookie());
+        reply.assert_no_cookie();
     }
     // The user ID typed is shown again in the form, escaped.
     let typed = r#""><script>alert(1)</script>"#;
-    let reply = browser
-        .post(
-            &scene.link.sign_in(),
-            &[("csrf_token", &csrf), ("user_id", typed), ("password", "x")],
-        )
-        .await;
+    let reply = browser.post_sign_in(&scene.link, &csrf, typed, "x").await;
     reply.assert_status(StatusCode::BAD_REQUEST);
     assert!(!reply.body.contains("<script>"), "{}", reply.body);
     assert!(
@@ -653,15 +728,12 @@ async fn wrong_credentials_are_refused_and_the_browser_stays_signed_out() {
     );
 
     assert_eq!(browser.cookie, cookie);
-    let page = browser.get(&scene.link.path).await;
-    assert!(
-        !page.signed_in() && page.shows_sign_in_form(),
-        "{}",
-        page.body
-    );
-    assert!(page.request_item(&scene.id).is_none());
+    browser
+        .get(&scene.link.path)
+        .await
+        .assert_signed_out(&scene.id);
     // The failed attempts did not spoil the session: the right credentials still work with it.
-    browser.sign_in(&scene.link, &scene.client.body).await;
+    browser.sign_in(&scene.link, &scene.user).await;
 }
 
 /// The sign-in form is only acted on with the token of the session it was served with: a form forged on
@@ -670,8 +742,7 @@ async fn wrong_credentials_are_refused_and_the_browser_stays_signed_out() {
 async fn a_sign_in_without_its_session_s_token_is_refused_and_changes_nothing() {
     let app = TestApp::start().await;
     let scene = itsa_request(&app).await;
-    let user_id = string_field(&scene.client.body, "userId");
-    let password = string_field(&scene.client.body, "password");
+    let (user_id, password) = credentials(&scene.user);
 
     let mut browser = Browser::new(&app);
     let page = browser.get(&scene.link.path).await;
@@ -689,34 +760,25 @@ async fn a_sign_in_without_its_session_s_token_is_refused_and_changes_nothing() 
             form.push(("csrf_token", token));
         }
         let reply = browser.post(&scene.link.sign_in(), &form).await;
-        reply.assert_page(StatusCode::FORBIDDEN, "Your session has ended");
-        assert!(reply.set_cookie().is_none(), "{:?}", reply.set_cookie());
+        reply.assert_session_ended();
+        reply.assert_no_cookie();
         assert_eq!(browser.cookie.as_deref(), Some(cookie.as_str()));
     }
 
     // No cookie at all, even with a real token (the attacker's own): no session to sign in.
     let mut sessionless = Browser::new(&app);
     sessionless
-        .post(
-            &scene.link.sign_in(),
-            &[
-                ("csrf_token", &foreign_token),
-                ("user_id", &user_id),
-                ("password", &password),
-            ],
-        )
+        .post_sign_in(&scene.link, &foreign_token, &user_id, &password)
         .await
-        .assert_page(StatusCode::FORBIDDEN, "Your session has ended");
+        .assert_session_ended();
     assert!(sessionless.cookie.is_none());
 
     // Nothing changed: still signed out, and the real form still works.
-    let page = browser.get(&scene.link.path).await;
-    assert!(
-        !page.signed_in() && page.shows_sign_in_form(),
-        "{}",
-        page.body
-    );
-    browser.sign_in(&scene.link, &scene.client.body).await;
+    browser
+        .get(&scene.link.path)
+        .await
+        .assert_signed_out(&scene.id);
+    browser.sign_in(&scene.link, &scene.user).await;
 }
 
 /// Signing in starts a new session: a session id planted in the victim's browser before sign-in (session
@@ -725,28 +787,19 @@ async fn a_sign_in_without_its_session_s_token_is_refused_and_changes_nothing() 
 async fn signing_in_replaces_the_session_so_a_planted_session_id_is_worthless() {
     let app = TestApp::start().await;
     let scene = itsa_request(&app).await;
+    let (user_id, password) = credentials(&scene.user);
     let mut browser = Browser::new(&app);
     let page = browser.get(&scene.link.path).await;
     let planted = browser.cookie.clone().expect("a session");
     let planted_csrf = page.csrf_token();
 
     let reply = browser
-        .post(
-            &scene.link.sign_in(),
-            &[
-                ("csrf_token", planted_csrf.as_str()),
-                ("user_id", &string_field(&scene.client.body, "userId")),
-                ("password", &string_field(&scene.client.body, "password")),
-            ],
-        )
+        .post_sign_in(&scene.link, &planted_csrf, &user_id, &password)
         .await;
     reply.assert_see_other(&scene.link.path);
     let cookie = reply.set_cookie().expect("a new session cookie");
     assert_ne!(cookie.value, planted, "the session id survived sign-in");
-    assert_eq!(cookie.attribute("httponly"), Some(""));
-    assert_eq!(cookie.attribute("samesite"), Some("Lax"));
-    assert_eq!(cookie.attribute("path"), Some(PREFIX));
-    assert!((1..=SESSION_SECONDS).contains(&cookie.max_age()));
+    cookie.assert_session();
 
     // The attacker, holding the planted id, is not signed in and cannot answer.
     assert_session_is_dead(&app, &scene, planted, &planted_csrf).await;
@@ -754,7 +807,7 @@ async fn signing_in_replaces_the_session_so_a_planted_session_id_is_worthless() 
     // The client is signed in and sees the request, waiting for an answer until the day before it expires.
     let page = browser.get(&scene.link.path).await;
     page.assert_status(StatusCode::OK);
-    let full_name = string_field(&scene.client.body, "userFullName");
+    let full_name = string_field(&scene.user, "userFullName");
     assert!(
         page.contains(&format!("Signed in as <strong>{}</strong>", full_name)),
         "{}",
@@ -790,22 +843,12 @@ async fn signing_in_replaces_the_session_so_a_planted_session_id_is_worthless() 
 async fn accepting_through_the_page_authorises_the_agent() {
     let app = TestApp::start().await;
     let scene = itsa_request(&app).await;
-    assert_eq!(
-        relationship_status(&app, &scene).await,
-        StatusCode::NOT_FOUND
-    );
-    let mut browser = Browser::new(&app);
-    let page = browser.sign_in(&scene.link, &scene.client.body).await;
+    assert_unchanged(&app, &scene).await;
+    let (mut browser, page) = scene.signed_in(&app).await;
 
-    browser
-        .answer(&scene.link, &page, &scene.id, "accept")
-        .await
-        .assert_see_other(&scene.link.answered(&scene.id));
+    browser.answer_ok(&scene, &page, "accept").await;
 
-    assert_eq!(
-        relationship_status(&app, &scene).await,
-        StatusCode::NO_CONTENT
-    );
+    assert_authorised(&app, &scene, "Accepted").await;
     let invitation = app.invitation(&scene.agent, &scene.id).await;
     assert_not_pending(
         &invitation,
@@ -816,7 +859,7 @@ async fn accepting_through_the_page_authorises_the_agent() {
         "Accepted",
     );
 
-    let confirmation = browser.get(&scene.link.answered(&scene.id)).await;
+    let confirmation = browser.get(&scene.confirmation()).await;
     confirmation.assert_page(
         StatusCode::OK,
         &format!("You have appointed {}", scene.agent.agency_name),
@@ -828,12 +871,9 @@ async fn accepting_through_the_page_authorises_the_agent() {
         confirmation.body
     );
 
-    let page = browser.get(&scene.link.path).await;
-    assert_listed_without_answer(
-        &page,
-        &scene.id,
-        "You accepted this request on 2 March 2026.",
-    );
+    browser
+        .assert_lists_closed(&scene, "You accepted this request on 2 March 2026.")
+        .await;
 }
 
 /// Declining rejects the request and gives the agent nothing.
@@ -841,54 +881,32 @@ async fn accepting_through_the_page_authorises_the_agent() {
 async fn declining_through_the_page_rejects_the_request_without_a_relationship() {
     let app = TestApp::start().await;
     let scene = itsa_request(&app).await;
-    let mut browser = Browser::new(&app);
-    let page = browser.sign_in(&scene.link, &scene.client.body).await;
+    let (mut browser, page) = scene.signed_in(&app).await;
 
-    browser
-        .answer(&scene.link, &page, &scene.id, "decline")
-        .await
-        .assert_see_other(&scene.link.answered(&scene.id));
+    browser.answer_ok(&scene, &page, "decline").await;
 
-    assert_eq!(
-        app.invitation_status(&scene.agent, &scene.id).await,
-        "Rejected"
-    );
-    assert_eq!(
-        relationship_status(&app, &scene).await,
-        StatusCode::NOT_FOUND
-    );
-    let confirmation = browser.get(&scene.link.answered(&scene.id)).await;
+    assert_not_authorised(&app, &scene, "Rejected").await;
+    let confirmation = browser.get(&scene.confirmation()).await;
     confirmation.assert_page(StatusCode::OK, "You have declined the request");
     assert!(confirmation.contains("What happens next"));
     assert!(confirmation.contains(&scene.agent.agency_name));
-    let page = browser.get(&scene.link.path).await;
-    assert_listed_without_answer(
-        &page,
-        &scene.id,
-        "You declined this request on 2 March 2026.",
-    );
+    browser
+        .assert_lists_closed(&scene, "You declined this request on 2 March 2026.")
+        .await;
 }
 
 /// The VAT journey works the same way for an organisation.
 #[tokio::test]
 async fn a_vat_client_accepts_on_the_vat_link() {
     let app = TestApp::start().await;
-    let agent = app.create_agent().await;
     let client = app.create_vat_client().await;
-    let body = vat(&client);
-    let id = app.create_invitation_ok(&agent, &body).await;
-    let link = link_of(&app, &agent, &id).await;
-    assert!(link.path.ends_with("/vat"), "{}", link.path);
+    let scene = Scene::new(&app, &client.body, vat(&client)).await;
+    assert!(scene.link.path.ends_with("/vat"), "{}", scene.link.path);
 
-    let mut browser = Browser::new(&app);
-    let page = browser.sign_in(&link, &client.body).await;
-    assert!(page.request_item(&id).is_some(), "{}", page.body);
-    browser
-        .answer(&link, &page, &id, "accept")
-        .await
-        .assert_see_other(&link.answered(&id));
-    assert_eq!(app.invitation_status(&agent, &id).await, "Accepted");
-    assert_no_content(app.check_relationship(&agent, &check_body(&body)).await).await;
+    let (mut browser, page) = scene.signed_in(&app).await;
+    assert!(page.request_item(&scene.id).is_some(), "{}", page.body);
+    browser.answer_ok(&scene, &page, "accept").await;
+    assert_authorised(&app, &scene, "Accepted").await;
 }
 
 /// An answer is only acted on from a signed-in session with that session's token: a forged form, or one sent
@@ -897,8 +915,7 @@ async fn a_vat_client_accepts_on_the_vat_link() {
 async fn an_answer_without_a_signed_in_session_and_its_token_is_refused() {
     let app = TestApp::start().await;
     let scene = itsa_request(&app).await;
-    let mut browser = Browser::new(&app);
-    let page = browser.sign_in(&scene.link, &scene.client.body).await;
+    let (mut browser, page) = scene.signed_in(&app).await;
     let csrf = page.csrf_token();
 
     for token in [None, Some(""), Some("not-the-token"), Some(&csrf[1..])] {
@@ -909,35 +926,26 @@ async fn an_answer_without_a_signed_in_session_and_its_token_is_refused() {
         browser
             .post(&scene.link.answer(), &form)
             .await
-            .assert_page(StatusCode::FORBIDDEN, "Your session has ended");
+            .assert_session_ended();
     }
 
     // The right token without the cookie: a cross-site post that SameSite kept the cookie from.
-    let mut cookieless = Browser::new(&app);
-    let form = [
-        ("csrf_token", csrf.as_str()),
-        ("invitation_id", &scene.id),
-        ("decision", "accept"),
-    ];
-    cookieless
-        .post(&scene.link.answer(), &form)
+    Browser::new(&app)
+        .post_answer(&scene.link, &csrf, &scene.id, "accept")
         .await
-        .assert_page(StatusCode::FORBIDDEN, "Your session has ended");
+        .assert_session_ended();
 
     // A signed-out session with its own, valid token cannot answer either.
     let mut signed_out = Browser::new(&app);
     let own = signed_out.get(&scene.link.path).await;
     signed_out
-        .answer(&scene.link, &own, &scene.id, "accept")
+        .answer(&scene, &own, "accept")
         .await
-        .assert_page(StatusCode::FORBIDDEN, "Your session has ended");
+        .assert_session_ended();
 
     assert_unchanged(&app, &scene).await;
     // The client's own form still works afterwards.
-    browser
-        .answer(&scene.link, &page, &scene.id, "accept")
-        .await
-        .assert_see_other(&scene.link.answered(&scene.id));
+    browser.answer_ok(&scene, &page, "accept").await;
 }
 
 /// Another MTD-IT client signed in on the link sees no request, and cannot answer the first client's by
@@ -961,16 +969,16 @@ async fn another_client_cannot_see_or_answer_the_request() {
 
     for decision in ["accept", "decline"] {
         browser
-            .answer(&scene.link, &page, &scene.id, decision)
+            .answer(&scene, &page, decision)
             .await
-            .assert_page(StatusCode::FORBIDDEN, "This request is not for you");
+            .assert_page(StatusCode::FORBIDDEN, NOT_FOR_YOU);
     }
     assert_unchanged(&app, &scene).await;
     // Nor is the confirmation page a way to read it.
     browser
-        .get(&scene.link.answered(&scene.id))
+        .get(&scene.confirmation())
         .await
-        .assert_page(StatusCode::FORBIDDEN, "This request is not for you");
+        .assert_page(StatusCode::FORBIDDEN, NOT_FOR_YOU);
 }
 
 /// A client with no MTD Income Tax enrolment is told so, rather than that there is no request.
@@ -987,9 +995,9 @@ async fn a_client_without_the_journey_s_enrolment_is_told_the_account_cannot_ans
     assert!(!page.contains(r#"id="no-requests""#));
     assert!(page.request_item(&scene.id).is_none());
     browser
-        .answer(&scene.link, &page, &scene.id, "accept")
+        .answer(&scene, &page, "accept")
         .await
-        .assert_page(StatusCode::FORBIDDEN, "This request is not for you");
+        .assert_page(StatusCode::FORBIDDEN, NOT_FOR_YOU);
     assert_unchanged(&app, &scene).await;
 }
 
@@ -1001,15 +1009,14 @@ async fn a_request_from_another_agency_cannot_be_answered_through_this_link() {
     let scene = itsa_request(&app).await;
     let other_agent = app.create_agent().await;
     let other_id = app.create_invitation_ok(&other_agent, &scene.body).await;
-    let mut browser = Browser::new(&app);
-    let page = browser.sign_in(&scene.link, &scene.client.body).await;
+    let (mut browser, page) = scene.signed_in(&app).await;
 
     assert!(page.request_item(&scene.id).is_some(), "{}", page.body);
     assert!(page.request_item(&other_id).is_none(), "{}", page.body);
     browser
-        .answer(&scene.link, &page, &other_id, "accept")
+        .answer_id(&scene, &page, &other_id, "accept")
         .await
-        .assert_page(StatusCode::NOT_FOUND, "We could not find this request");
+        .assert_page(StatusCode::NOT_FOUND, REQUEST_NOT_FOUND);
     assert_eq!(
         app.invitation_status(&other_agent, &other_id).await,
         "Pending"
@@ -1022,8 +1029,7 @@ async fn a_request_from_another_agency_cannot_be_answered_through_this_link() {
 async fn an_answer_with_a_bad_decision_or_reference_is_refused() {
     let app = TestApp::start().await;
     let scene = itsa_request(&app).await;
-    let mut browser = Browser::new(&app);
-    let page = browser.sign_in(&scene.link, &scene.client.body).await;
+    let (mut browser, page) = scene.signed_in(&app).await;
     let csrf = page.csrf_token();
 
     for decision in [Some("maybe"), Some("Accept"), Some(""), None] {
@@ -1049,16 +1055,16 @@ async fn an_answer_with_a_bad_decision_or_reference_is_refused() {
         &unknown,
     ] {
         browser
-            .answer(&scene.link, &page, id, "accept")
+            .answer_id(&scene, &page, id, "accept")
             .await
-            .assert_page(StatusCode::NOT_FOUND, "We could not find this request");
+            .assert_page(StatusCode::NOT_FOUND, REQUEST_NOT_FOUND);
     }
     // The confirmation page of a malformed or unknown reference is not found either.
     for id in ["NOT-AN-ID", &with_wrong_check(&scene.id), &unknown] {
         browser
             .get(&scene.link.answered(id))
             .await
-            .assert_page(StatusCode::NOT_FOUND, "We could not find this request");
+            .assert_page(StatusCode::NOT_FOUND, REQUEST_NOT_FOUND);
     }
     assert_unchanged(&app, &scene).await;
 }
@@ -1071,42 +1077,21 @@ async fn an_answer_with_a_bad_decision_or_reference_is_refused() {
 async fn an_answered_request_shows_its_answer_and_cannot_be_changed() {
     let app = TestApp::start().await;
     let scene = itsa_request(&app).await;
-    let mut browser = Browser::new(&app);
-    let page = browser.sign_in(&scene.link, &scene.client.body).await;
-    browser
-        .answer(&scene.link, &page, &scene.id, "accept")
-        .await
-        .assert_see_other(&scene.link.answered(&scene.id));
+    let (mut browser, page) = scene.signed_in(&app).await;
+    browser.answer_ok(&scene, &page, "accept").await;
     let updated = app.invitation(&scene.agent, &scene.id).await["updated"].clone();
     // Any later write would show in `updated`.
     app.advance(Duration::minutes(5));
 
-    let page = browser.get(&scene.link.path).await;
     let sentence = "You accepted this request on 2 March 2026.";
-    assert_listed_without_answer(&page, &scene.id, sentence);
-
+    let page = browser.assert_lists_closed(&scene, sentence).await;
     let refused = browser
-        .answer(&scene.link, &page, &scene.id, "decline")
+        .answer_closed(&scene, &page, "decline", sentence)
         .await;
-    refused.assert_page(
-        StatusCode::CONFLICT,
-        "This request can no longer be answered",
-    );
-    assert!(refused.contains(sentence), "{}", refused.body);
     assert!(refused.contains("Nothing has changed."));
-    assert_eq!(
-        app.invitation_status(&scene.agent, &scene.id).await,
-        "Accepted"
-    );
-    assert_eq!(
-        relationship_status(&app, &scene).await,
-        StatusCode::NO_CONTENT
-    );
+    assert_authorised(&app, &scene, "Accepted").await;
 
-    browser
-        .answer(&scene.link, &page, &scene.id, "accept")
-        .await
-        .assert_see_other(&scene.link.answered(&scene.id));
+    browser.answer_ok(&scene, &page, "accept").await;
     let invitation = app.invitation(&scene.agent, &scene.id).await;
     assert_eq!(invitation["status"], "Accepted");
     assert_eq!(
@@ -1120,39 +1105,25 @@ async fn an_answered_request_shows_its_answer_and_cannot_be_changed() {
 async fn a_cancelled_request_shows_who_cancelled_it_and_cannot_be_answered() {
     let app = TestApp::start().await;
     let scene = itsa_request(&app).await;
-    let mut browser = Browser::new(&app);
-    let page = browser.sign_in(&scene.link, &scene.client.body).await;
+    let (mut browser, page) = scene.signed_in(&app).await;
     assert_no_content(app.cancel_invitation(&scene.agent, &scene.id).await).await;
 
     // The form the client still has open, submitted after the cancellation.
-    let refused = browser
-        .answer(&scene.link, &page, &scene.id, "accept")
-        .await;
-    refused.assert_page(
-        StatusCode::CONFLICT,
-        "This request can no longer be answered",
-    );
     let sentence = format!(
         "{} cancelled this request on 2 March 2026.",
         scene.agent.agency_name
     );
-    assert!(refused.contains(&sentence), "{}", refused.body);
-    assert_eq!(
-        app.invitation_status(&scene.agent, &scene.id).await,
-        "Cancelled"
-    );
-    assert_eq!(
-        relationship_status(&app, &scene).await,
-        StatusCode::NOT_FOUND
-    );
+    browser
+        .answer_closed(&scene, &page, "accept", &sentence)
+        .await;
+    assert_not_authorised(&app, &scene, "Cancelled").await;
 
-    let page = browser.get(&scene.link.path).await;
-    assert_listed_without_answer(&page, &scene.id, &sentence);
+    browser.assert_lists_closed(&scene, &sentence).await;
     // Its confirmation page explains instead of redirecting.
     browser
-        .get(&scene.link.answered(&scene.id))
+        .get(&scene.confirmation())
         .await
-        .assert_page(StatusCode::OK, "This request can no longer be answered");
+        .assert_page(StatusCode::OK, CLOSED);
 }
 
 /// Past its expiry date a request reads Expired on the page and cannot be accepted, though no sweep ran.
@@ -1162,29 +1133,16 @@ async fn a_request_past_its_expiry_shows_it_expired_and_cannot_be_answered() {
     let scene = itsa_request(&app).await;
     app.advance(Duration::days(22));
     // The earlier session would have ended long ago: sign in now.
-    let mut browser = Browser::new(&app);
-    let page = browser.sign_in(&scene.link, &scene.client.body).await;
+    let (mut browser, page) = scene.signed_in(&app).await;
     let sentence = "This request expired on 23 March 2026: it was not answered in time.";
     assert_listed_without_answer(&page, &scene.id, sentence);
 
     for decision in ["accept", "decline"] {
-        let refused = browser
-            .answer(&scene.link, &page, &scene.id, decision)
+        browser
+            .answer_closed(&scene, &page, decision, sentence)
             .await;
-        refused.assert_page(
-            StatusCode::CONFLICT,
-            "This request can no longer be answered",
-        );
-        assert!(refused.contains(sentence), "{}", refused.body);
     }
-    assert_eq!(
-        app.invitation_status(&scene.agent, &scene.id).await,
-        "Expired"
-    );
-    assert_eq!(
-        relationship_status(&app, &scene).await,
-        StatusCode::NOT_FOUND
-    );
+    assert_not_authorised(&app, &scene, "Expired").await;
 }
 
 /// The sandbox's "expire now" takes effect on the page at once.
@@ -1192,25 +1150,15 @@ async fn a_request_past_its_expiry_shows_it_expired_and_cannot_be_answered() {
 async fn a_request_expired_through_test_support_cannot_be_answered() {
     let app = TestApp::start().await;
     let scene = itsa_request(&app).await;
-    let mut browser = Browser::new(&app);
-    let page = browser.sign_in(&scene.link, &scene.client.body).await;
+    let (mut browser, page) = scene.signed_in(&app).await;
     assert_no_content(app.expire(&scene.id).await).await;
 
-    let refused = browser
-        .answer(&scene.link, &page, &scene.id, "accept")
-        .await;
-    refused.assert_page(
-        StatusCode::CONFLICT,
-        "This request can no longer be answered",
-    );
     let sentence = "This request expired on 2 March 2026: it was not answered in time.";
-    assert!(refused.contains(sentence), "{}", refused.body);
-    assert_eq!(
-        app.invitation_status(&scene.agent, &scene.id).await,
-        "Expired"
-    );
-    let page = browser.get(&scene.link.path).await;
-    assert_listed_without_answer(&page, &scene.id, sentence);
+    browser
+        .answer_closed(&scene, &page, "accept", sentence)
+        .await;
+    assert_not_authorised(&app, &scene, "Expired").await;
+    browser.assert_lists_closed(&scene, sentence).await;
 }
 
 /// "You can answer until the end of 22 March" holds to the last second of that day, and not a second longer.
@@ -1224,36 +1172,22 @@ async fn the_last_day_to_answer_is_the_one_the_page_names() {
     app.advance(
         Duration::days(20) + Duration::hours(13) + Duration::minutes(59) + Duration::seconds(59),
     );
-    let mut browser = Browser::new(&app);
-    let page = browser.sign_in(&on_time.link, &on_time.client.body).await;
+    let (mut browser, page) = on_time.signed_in(&app).await;
     let item = page.request_item(&on_time.id).expect("listed");
     assert!(
         item.contains("You can answer until the end of 22 March 2026."),
         "{item}"
     );
-    let mut late_browser = Browser::new(&app);
-    let late_page = late_browser.sign_in(&late.link, &late.client.body).await;
-    browser
-        .answer(&on_time.link, &page, &on_time.id, "accept")
-        .await
-        .assert_see_other(&on_time.link.answered(&on_time.id));
-    assert_eq!(
-        app.invitation_status(&on_time.agent, &on_time.id).await,
-        "Accepted"
-    );
+    let (mut late_browser, late_page) = late.signed_in(&app).await;
+    browser.answer_ok(&on_time, &page, "accept").await;
+    assert_authorised(&app, &on_time, "Accepted").await;
 
     app.advance(Duration::seconds(1));
     late_browser
-        .answer(&late.link, &late_page, &late.id, "accept")
+        .answer(&late, &late_page, "accept")
         .await
-        .assert_page(
-            StatusCode::CONFLICT,
-            "This request can no longer be answered",
-        );
-    assert_eq!(
-        app.invitation_status(&late.agent, &late.id).await,
-        "Expired"
-    );
+        .assert_page(StatusCode::CONFLICT, CLOSED);
+    assert_not_authorised(&app, &late, "Expired").await;
 }
 
 /// The confirmation is only for a signed-in client and an answered request; otherwise it leads back to the
@@ -1262,23 +1196,19 @@ async fn the_last_day_to_answer_is_the_one_the_page_names() {
 async fn the_confirmation_leads_back_to_the_page_while_pending_or_signed_out() {
     let app = TestApp::start().await;
     let scene = itsa_request(&app).await;
-    let answered = scene.link.answered(&scene.id);
+    let answered = scene.confirmation();
 
     Browser::new(&app)
         .get(&answered)
         .await
         .assert_see_other(&scene.link.path);
-    let mut browser = Browser::new(&app);
-    let page = browser.sign_in(&scene.link, &scene.client.body).await;
+    let (mut browser, page) = scene.signed_in(&app).await;
     browser
         .get(&answered)
         .await
         .assert_see_other(&scene.link.path);
 
-    browser
-        .answer(&scene.link, &page, &scene.id, "accept")
-        .await
-        .assert_see_other(&answered);
+    browser.answer_ok(&scene, &page, "accept").await;
     browser.get(&answered).await.assert_status(StatusCode::OK);
     // Signed out (another browser), even an answered request's confirmation is not shown.
     Browser::new(&app)
@@ -1294,8 +1224,7 @@ async fn the_confirmation_leads_back_to_the_page_while_pending_or_signed_out() {
 async fn signing_out_clears_the_cookie_and_ends_the_session() {
     let app = TestApp::start().await;
     let scene = itsa_request(&app).await;
-    let mut browser = Browser::new(&app);
-    let page = browser.sign_in(&scene.link, &scene.client.body).await;
+    let (mut browser, page) = scene.signed_in(&app).await;
     let old_cookie = browser.cookie.clone().expect("signed in");
     let csrf = page.csrf_token();
     assert!(page.contains(&format!(r#"action="{}""#, scene.link.sign_out())));
@@ -1304,7 +1233,7 @@ async fn signing_out_clears_the_cookie_and_ends_the_session() {
     browser
         .post(&scene.link.sign_out(), &[("csrf_token", "forged")])
         .await
-        .assert_page(StatusCode::FORBIDDEN, "Your session has ended");
+        .assert_session_ended();
     assert!(browser.get(&scene.link.path).await.signed_in());
 
     let reply = browser
@@ -1332,29 +1261,22 @@ async fn signing_out_clears_the_cookie_and_ends_the_session() {
 async fn a_signed_in_session_ends_after_thirty_minutes() {
     let app = TestApp::start().await;
     let scene = itsa_request(&app).await;
-    let mut browser = Browser::new(&app);
-    let page = browser.sign_in(&scene.link, &scene.client.body).await;
+    let (mut browser, page) = scene.signed_in(&app).await;
 
     app.advance(Duration::minutes(29));
     assert!(browser.get(&scene.link.path).await.signed_in());
     app.advance(Duration::minutes(1) + Duration::seconds(1));
     let later = browser.get(&scene.link.path).await;
-    later.assert_status(StatusCode::OK);
-    assert!(
-        !later.signed_in() && later.shows_sign_in_form(),
-        "{}",
-        later.body
-    );
-    assert!(later.request_item(&scene.id).is_none());
+    later.assert_signed_out(&scene.id);
     assert!(
         later.set_cookie().is_some(),
         "a new session in place of the ended one"
     );
 
     browser
-        .answer(&scene.link, &page, &scene.id, "accept")
+        .answer(&scene, &page, "accept")
         .await
-        .assert_page(StatusCode::FORBIDDEN, "Your session has ended");
+        .assert_session_ended();
     assert_unchanged(&app, &scene).await;
 }
 
@@ -1362,25 +1284,21 @@ async fn a_signed_in_session_ends_after_thirty_minutes() {
 #[tokio::test]
 async fn accepting_a_supporting_agent_request_gives_the_supporting_relationship() {
     let app = TestApp::start().await;
-    let agent = app.create_agent().await;
     let client = app.create_itsa_client().await;
-    let body = itsa_supporting(&client);
-    let id = app.create_invitation_ok(&agent, &body).await;
-    let link = link_of(&app, &agent, &id).await;
-    assert!(link.path.ends_with("/income-tax"), "{}", link.path);
+    let scene = Scene::new(&app, &client.body, itsa_supporting(&client)).await;
+    assert!(
+        scene.link.path.ends_with("/income-tax"),
+        "{}",
+        scene.link.path
+    );
 
-    let mut browser = Browser::new(&app);
-    let page = browser.sign_in(&link, &client.body).await;
-    let item = page.request_item(&id).expect("listed");
+    let (mut browser, page) = scene.signed_in(&app).await;
+    let item = page.request_item(&scene.id).expect("listed");
     assert!(item.contains("as a supporting agent"), "{item}");
-    browser
-        .answer(&link, &page, &id, "accept")
-        .await
-        .assert_see_other(&link.answered(&id));
-    assert_eq!(app.invitation_status(&agent, &id).await, "Accepted");
-    assert_no_content(app.check_relationship(&agent, &check_body(&body)).await).await;
+    browser.answer_ok(&scene, &page, "accept").await;
+    assert_authorised(&app, &scene, "Accepted").await;
     assert_error(
-        app.check_relationship(&agent, &check_body(&itsa_main(&client)))
+        app.check_relationship(&scene.agent, &check_body(&itsa_main(&client)))
             .await,
         "check_relationship",
         "RELATIONSHIP_NOT_FOUND",
@@ -1393,33 +1311,25 @@ async fn accepting_a_supporting_agent_request_gives_the_supporting_relationship(
 #[tokio::test]
 async fn an_alternative_itsa_client_accepts_into_a_partial_authorisation() {
     let app = TestApp::start().await;
-    let agent = app.create_agent().await;
     let client = app.create_alt_itsa_client().await;
-    let body = itsa_main(&client);
-    let id = app.create_invitation_ok(&agent, &body).await;
-    let link = link_of(&app, &agent, &id).await;
+    let scene = Scene::new(&app, &client.body, itsa_main(&client)).await;
 
-    let mut browser = Browser::new(&app);
-    let page = browser.sign_in(&link, &client.body).await;
-    assert!(page.request_item(&id).is_some(), "{}", page.body);
-    browser
-        .answer(&link, &page, &id, "accept")
-        .await
-        .assert_see_other(&link.answered(&id));
-    assert_eq!(app.invitation_status(&agent, &id).await, "Partialauth");
-    assert_no_content(app.check_relationship(&agent, &check_body(&body)).await).await;
+    let (mut browser, page) = scene.signed_in(&app).await;
+    assert!(page.request_item(&scene.id).is_some(), "{}", page.body);
+    browser.answer_ok(&scene, &page, "accept").await;
+    assert_authorised(&app, &scene, "Partialauth").await;
 
-    browser.get(&link.answered(&id)).await.assert_page(
+    browser.get(&scene.confirmation()).await.assert_page(
         StatusCode::OK,
-        &format!("You have appointed {}", agent.agency_name),
+        &format!("You have appointed {}", scene.agent.agency_name),
     );
-    let page = browser.get(&link.path).await;
-    assert_listed_without_answer(
-        &page,
-        &id,
-        "You accepted this request on 2 March 2026. It takes full effect when you sign up to Making Tax \
-         Digital for Income Tax.",
-    );
+    browser
+        .assert_lists_closed(
+            &scene,
+            "You accepted this request on 2 March 2026. It takes full effect when you sign up to Making Tax \
+             Digital for Income Tax.",
+        )
+        .await;
 }
 
 /// After the agent ends the authorisation, the page says so and the request cannot be accepted again.
@@ -1427,12 +1337,8 @@ async fn an_alternative_itsa_client_accepts_into_a_partial_authorisation() {
 async fn a_deauthorised_request_shows_the_authorisation_ended() {
     let app = TestApp::start().await;
     let scene = itsa_request(&app).await;
-    let mut browser = Browser::new(&app);
-    let page = browser.sign_in(&scene.link, &scene.client.body).await;
-    browser
-        .answer(&scene.link, &page, &scene.id, "accept")
-        .await
-        .assert_see_other(&scene.link.answered(&scene.id));
+    let (mut browser, page) = scene.signed_in(&app).await;
+    browser.answer_ok(&scene, &page, "accept").await;
     app.advance(Duration::days(1));
     assert_no_content(
         app.deauthorise(&scene.agent, &deauth_body(&scene.body))
@@ -1440,23 +1346,11 @@ async fn a_deauthorised_request_shows_the_authorisation_ended() {
     )
     .await;
 
-    let page = browser.sign_in(&scene.link, &scene.client.body).await;
+    let page = browser.sign_in(&scene.link, &scene.user).await;
     let sentence = "You accepted this request; the authorisation it gave ended on 3 March 2026.";
     assert_listed_without_answer(&page, &scene.id, sentence);
-    let refused = browser
-        .answer(&scene.link, &page, &scene.id, "accept")
+    browser
+        .answer_closed(&scene, &page, "accept", sentence)
         .await;
-    refused.assert_page(
-        StatusCode::CONFLICT,
-        "This request can no longer be answered",
-    );
-    assert!(refused.contains(sentence), "{}", refused.body);
-    assert_eq!(
-        app.invitation_status(&scene.agent, &scene.id).await,
-        "Deauthorised"
-    );
-    assert_eq!(
-        relationship_status(&app, &scene).await,
-        StatusCode::NOT_FOUND
-    );
+    assert_not_authorised(&app, &scene, "Deauthorised").await;
 }
