@@ -26,40 +26,20 @@ use tokio::process::{Child, Command};
 #[tokio::test]
 #[ignore = "drives Chromium: run by `cargo xtask test`"]
 async fn a_client_accepts_through_the_link() {
-    let app = TestApp::start().await;
-    let agent = app.create_agent().await;
-    let client = app.create_itsa_client().await;
-    let (id, link) = invite(&app, &agent, &client).await;
-
+    let scene = Scene::new().await;
     with_browser("accept", async |browser| {
-        sign_in_through_the_link(browser, &link, &agent, &client).await?;
-        browser
-            .click(&format!("#request-{id} button[value=accept]"), "accept")
-            .await?;
-        let heading = browser.text("h1").await?;
-        ensure!(
-            heading == format!("You have appointed {}", agent.agency_name),
-            "the confirmation reads {heading:?}"
-        );
-        browser.shot("05-accepted").await?;
-
-        let check = app
-            .check_relationship(&agent, &check_body(&itsa_main(&client)))
-            .await;
-        ensure!(
-            check.status() == StatusCode::NO_CONTENT,
-            "check relationship answered {}",
-            check.status()
-        );
-        let status = app.invitation_status(&agent, &id).await;
-        ensure!(status == "Accepted", "the invitation reads {status}");
+        let heading = format!("You have appointed {}", scene.agent.agency_name);
+        scene.answer(browser, "accept", &heading).await?;
+        scene.agent_sees("Accepted", StatusCode::NO_CONTENT).await?;
 
         // Back on the page, the request is answered: no buttons are left.
-        browser.goto(&link, "06-after-accepting").await?;
+        browser.goto(&scene.link, "06-after-accepting").await?;
         browser
             .expect_no(".answer button", "answer buttons")
             .await?;
-        let sentence = browser.text(&format!("#request-{id} .status")).await?;
+        let sentence = browser
+            .text(&format!("#request-{} .status", scene.id))
+            .await?;
         ensure!(
             sentence.starts_with("You accepted this request"),
             "status reads {sentence:?}"
@@ -73,34 +53,12 @@ async fn a_client_accepts_through_the_link() {
 #[tokio::test]
 #[ignore = "drives Chromium: run by `cargo xtask test`"]
 async fn a_client_declines_through_the_link() {
-    let app = TestApp::start().await;
-    let agent = app.create_agent().await;
-    let client = app.create_itsa_client().await;
-    let (id, link) = invite(&app, &agent, &client).await;
-
+    let scene = Scene::new().await;
     with_browser("decline", async |browser| {
-        sign_in_through_the_link(browser, &link, &agent, &client).await?;
-        browser
-            .click(&format!("#request-{id} button[value=decline]"), "decline")
+        scene
+            .answer(browser, "decline", "You have declined the request")
             .await?;
-        let heading = browser.text("h1").await?;
-        ensure!(
-            heading == "You have declined the request",
-            "the confirmation reads {heading:?}"
-        );
-        browser.shot("05-declined").await?;
-
-        let status = app.invitation_status(&agent, &id).await;
-        ensure!(status == "Rejected", "the invitation reads {status}");
-        let check = app
-            .check_relationship(&agent, &check_body(&itsa_main(&client)))
-            .await;
-        ensure!(
-            check.status() == StatusCode::NOT_FOUND,
-            "check relationship answered {}",
-            check.status()
-        );
-        Ok(())
+        scene.agent_sees("Rejected", StatusCode::NOT_FOUND).await
     })
     .await;
 }
@@ -110,14 +68,11 @@ async fn a_client_declines_through_the_link() {
 #[tokio::test]
 #[ignore = "drives Chromium: run by `cargo xtask test`"]
 async fn a_wrong_client_cannot_accept() {
-    let app = TestApp::start().await;
-    let agent = app.create_agent().await;
-    let client = app.create_itsa_client().await;
-    let stranger = app.create_itsa_client().await;
-    let (id, link) = invite(&app, &agent, &client).await;
+    let scene = Scene::new().await;
+    let stranger = scene.app.create_itsa_client().await;
 
     with_browser("wrong-client", async |browser| {
-        sign_in(browser, &link, &stranger).await?;
+        sign_in(browser, &scene.link, &stranger).await?;
         browser.find("#no-requests", "the no-requests notice").await?;
         browser.expect_no(".answer button", "answer buttons").await?;
         browser.shot("05-no-requests").await?;
@@ -135,37 +90,73 @@ async fn a_wrong_client_cannot_accept() {
                      form.appendChild(input);
                  }
                  form.submit();",
-                vec![json!(id)],
+                vec![json!(scene.id)],
             )
             .await
             .context("posting a forged answer")?;
         browser.wait_for_heading("This request is not for you").await?;
         browser.shot("06-refused").await?;
-
-        let status = app.invitation_status(&agent, &id).await;
-        ensure!(status == "Pending", "the invitation reads {status}");
-        let check = app
-            .check_relationship(&agent, &check_body(&itsa_main(&client)))
-            .await;
-        ensure!(
-            check.status() == StatusCode::NOT_FOUND,
-            "check relationship answered {}",
-            check.status()
-        );
-        Ok(())
+        scene.agent_sees("Pending", StatusCode::NOT_FOUND).await
     })
     .await;
 }
 
-/// Creates an MTD-IT invitation with the v2.0 API; its id and `clientActionUrl`.
-async fn invite(app: &TestApp, agent: &Agent, client: &Individual) -> (String, String) {
-    let id = app.create_invitation_ok(agent, &itsa_main(client)).await;
-    let invitation = app.invitation(agent, &id).await;
-    let link = invitation["clientActionUrl"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no clientActionUrl in {invitation}"))
-        .to_owned();
-    (id, link)
+/// An agent, a client signed up to MTD Income Tax, and the agent's pending MTD-IT request to them, made with
+/// the v2.0 API.
+struct Scene {
+    app: TestApp,
+    agent: Agent,
+    client: Individual,
+    id: String,
+    /// The request's `clientActionUrl`.
+    link: String,
+}
+
+impl Scene {
+    async fn new() -> Self {
+        let app = TestApp::start().await;
+        let agent = app.create_agent().await;
+        let client = app.create_itsa_client().await;
+        let id = app.create_invitation_ok(&agent, &itsa_main(&client)).await;
+        let invitation = app.invitation(&agent, &id).await;
+        let link = invitation["clientActionUrl"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no clientActionUrl in {invitation}"))
+            .to_owned();
+        Self {
+            app,
+            agent,
+            client,
+            id,
+            link,
+        }
+    }
+
+    /// Signs in through the link as the client, clicks Accept or Decline, and checks the confirmation.
+    async fn answer(&self, browser: &Browser, decision: &str, heading: &str) -> Result<()> {
+        sign_in_through_the_link(browser, &self.link, &self.agent, &self.client).await?;
+        let button = format!("#request-{} button[value={decision}]", self.id);
+        browser.click(&button, decision).await?;
+        let shown = browser.text("h1").await?;
+        ensure!(shown == heading, "the confirmation reads {shown:?}");
+        browser.shot(&format!("05-{decision}")).await
+    }
+
+    /// What the agent's software sees through the v2.0 API: the request's status and the relationship check.
+    async fn agent_sees(&self, status: &str, relationship: StatusCode) -> Result<()> {
+        let read = self.app.invitation_status(&self.agent, &self.id).await;
+        ensure!(read == status, "the invitation reads {read}, not {status}");
+        let check = self
+            .app
+            .check_relationship(&self.agent, &check_body(&itsa_main(&self.client)))
+            .await;
+        ensure!(
+            check.status() == relationship,
+            "check relationship answered {}, not {relationship}",
+            check.status()
+        );
+        Ok(())
+    }
 }
 
 /// Opens the link signed out (it names the agency and the service), then signs in and sees the request.
