@@ -1,6 +1,7 @@
 //! The client's journey behind a client action link (DOMAIN.md §8, §10): the agency and service the link
 //! names, the signed-in client's requests from that agency, and the client's answer to one of them.
 
+use super::agency::normalise_agency_name;
 use super::client_access::ClientScope;
 use super::invitation::Invitation;
 use super::invitation_id::InvitationId;
@@ -100,7 +101,7 @@ impl Authorisations {
         let mut conn = self.connection().await?;
         let agency = agencies::find_by_uid(&mut conn, uid).await?;
         Ok(agency
-            .filter(|agency| super::agency::normalise_agency_name(&agency.name) == normalised_name)
+            .filter(|agency| normalise_agency_name(&agency.name) == normalised_name)
             .map(|agency| AgencyLink { agency, journey }))
     }
 
