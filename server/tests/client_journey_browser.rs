@@ -1,7 +1,9 @@
 //! The client's journey in a real browser: headless Chromium, driven through ChromeDriver, walks from the
-//! `clientActionUrl` of an invitation made with the v2.0 API to the agent seeing the answer. Every step saves a
-//! screenshot under `target/browser-test/<scenario>/`; a broken step fails the test with its name and saves
-//! `FAILED.png` and `FAILED.html` beside them.
+//! `clientActionUrl` of an invitation made with the v2.0 API to the agent seeing the answer. Every step checks the
+//! page's accessibility basics (language, title, headings in order, labelled fields) and saves a screenshot under
+//! `target/browser-test/<scenario>/`; a broken step fails the test with its name and saves `FAILED.png` and
+//! `FAILED.html` beside them. One sign-in and one answer use the keyboard alone, and the request page is shown
+//! once without its stylesheet.
 //!
 //! Needs Chromium and ChromeDriver (Debian: `apt-get install chromium chromium-driver`), so it is ignored by a
 //! plain `cargo test`; `cargo xtask test` installs them if needed and runs it with `--ignored`. `CHROMIUM` and
@@ -14,6 +16,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use reqwest::StatusCode;
@@ -29,11 +32,13 @@ async fn a_client_accepts_through_the_link() {
     let scene = Scene::new().await;
     with_browser("accept", async |browser| {
         let heading = format!("You have appointed {}", scene.agent.agency_name);
-        scene.answer(browser, "accept", &heading).await?;
+        scene
+            .answer(browser, Input::Mouse, "accept", &heading)
+            .await?;
         scene.agent_sees("Accepted", StatusCode::NO_CONTENT).await?;
 
         // Back on the page, the request is answered: no buttons are left.
-        browser.goto(&scene.link, "06-after-accepting").await?;
+        browser.goto(&scene.link, "07-after-accepting").await?;
         browser
             .expect_no(".answer button", "answer buttons")
             .await?;
@@ -56,7 +61,12 @@ async fn a_client_declines_through_the_link() {
     let scene = Scene::new().await;
     with_browser("decline", async |browser| {
         scene
-            .answer(browser, "decline", "You have declined the request")
+            .answer(
+                browser,
+                Input::Keyboard,
+                "decline",
+                "You have declined the request",
+            )
             .await?;
         scene.agent_sees("Rejected", StatusCode::NOT_FOUND).await
     })
@@ -101,6 +111,13 @@ async fn a_wrong_client_cannot_accept() {
     .await;
 }
 
+/// How the client chooses.
+#[derive(Debug, Clone, Copy)]
+enum Input {
+    Mouse,
+    Keyboard,
+}
+
 /// An agent, a client signed up to MTD Income Tax, and the agent's pending MTD-IT request to them, made with
 /// the v2.0 API.
 struct Scene {
@@ -132,14 +149,23 @@ impl Scene {
         }
     }
 
-    /// Signs in through the link as the client, clicks Accept or Decline, and checks the confirmation.
-    async fn answer(&self, browser: &Browser, decision: &str, heading: &str) -> Result<()> {
+    /// Signs in through the link as the client, chooses Accept or Decline, and checks the confirmation.
+    async fn answer(
+        &self,
+        browser: &Browser,
+        input: Input,
+        decision: &str,
+        heading: &str,
+    ) -> Result<()> {
         sign_in_through_the_link(browser, &self.link, &self.agent, &self.client).await?;
         let button = format!("#request-{} button[value={decision}]", self.id);
-        browser.click(&button, decision).await?;
+        match input {
+            Input::Mouse => browser.click(&button, decision).await?,
+            Input::Keyboard => browser.press_enter(&button, decision).await?,
+        }
         let shown = browser.text("h1").await?;
         ensure!(shown == heading, "the confirmation reads {shown:?}");
-        browser.shot(&format!("05-{decision}")).await
+        browser.shot(&format!("06-{decision}")).await
     }
 
     /// What the agent's software sees through the v2.0 API: the request's status and the relationship check.
@@ -172,6 +198,22 @@ async fn sign_in_through_the_link(
         text.contains("Sent on") && text.contains("Waiting for your answer"),
         "the signed-in page lacks the pending request: {text}"
     );
+    browser.without_styles().await?;
+    let buttons = browser
+        .client
+        .find_all(Locator::Css(".answer button"))
+        .await?;
+    ensure!(
+        buttons.len() == 2,
+        "{} answer buttons without styles",
+        buttons.len()
+    );
+    browser.shot("05-without-styles").await?;
+    browser
+        .client
+        .refresh()
+        .await
+        .context("reloading with styles")?;
     ensure!(
         text.contains(&agent.agency_name),
         "the page does not name the agency: {text}"
@@ -201,10 +243,13 @@ async fn sign_in(browser: &Browser, link: &str, client: &Individual) -> Result<(
     browser.find(".error-summary", "the sign-in error").await?;
     browser.shot("03-sign-in-refused").await?;
 
+    // The second attempt uses the keyboard alone: Enter in the password field submits the form.
     browser
         .fill("#password", &field(&client.body, "password")?)
         .await?;
-    browser.click("form.sign-in button", "sign in").await?;
+    browser
+        .press_enter("#password", "the password field")
+        .await?;
     let signed_in = browser.text(".signed-in").await?;
     let name = field(&client.body, "userFullName")?;
     ensure!(
@@ -281,6 +326,17 @@ impl Browser {
         self.wait_until_replaced(before).await
     }
 
+    /// Presses Enter in (or on) an element, as a keyboard user would, and waits for the next page to load.
+    async fn press_enter(&self, css: &str, what: &str) -> Result<()> {
+        let before = self.client.find(Locator::Css("html")).await?;
+        self.find(css, what)
+            .await?
+            .send_keys(&char::from(Key::Enter).to_string())
+            .await
+            .with_context(|| format!("pressing Enter on {what}"))?;
+        self.wait_until_replaced(before).await
+    }
+
     async fn wait_for_heading(&self, heading: &str) -> Result<()> {
         for _ in 0..100 {
             if let Ok(text) = self.text("h1").await
@@ -304,7 +360,11 @@ impl Browser {
         bail!("the page did not change")
     }
 
+    /// Checks the page's accessibility basics, then saves a screenshot of it.
     async fn shot(&self, name: &str) -> Result<()> {
+        self.check_accessibility()
+            .await
+            .with_context(|| format!("the page of step {name}"))?;
         let png = self
             .client
             .screenshot()
@@ -312,6 +372,56 @@ impl Browser {
             .context("taking a screenshot")?;
         let path = self.shots.join(format!("{name}.png"));
         std::fs::write(&path, png).with_context(|| format!("writing {}", path.display()))
+    }
+
+    /// What assistive technology relies on: the page's language and title, one `h1` and no skipped heading
+    /// level, a `main`, a label for every field and text on every button.
+    async fn check_accessibility(&self) -> Result<()> {
+        let problems = self
+            .client
+            .execute(
+                "const problems = [];
+                 if (!document.documentElement.lang) problems.push('no lang on <html>');
+                 if (!document.title.trim()) problems.push('no title');
+                 if (!document.querySelector('main')) problems.push('no <main>');
+                 const h1s = document.querySelectorAll('h1').length;
+                 if (h1s !== 1) problems.push(h1s + ' h1 headings');
+                 let level = 0;
+                 for (const heading of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
+                     const next = Number(heading.tagName[1]);
+                     if (next > level + 1) problems.push(heading.tagName + ' after h' + level + ': ' + heading.textContent.trim());
+                     level = next;
+                 }
+                 for (const field of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+                     if (field.labels.length === 0) problems.push('no label for the field ' + field.name);
+                 }
+                 for (const button of document.querySelectorAll('button')) {
+                     if (!button.textContent.trim()) problems.push('a button without text');
+                 }
+                 return problems;",
+                vec![],
+            )
+            .await
+            .context("checking accessibility")?;
+        let problems: Vec<String> = serde_json::from_value(problems)?;
+        ensure!(
+            problems.is_empty(),
+            "accessibility: {}",
+            problems.join("; ")
+        );
+        Ok(())
+    }
+
+    /// Turns the stylesheet off: the page must still read in order and keep its controls.
+    async fn without_styles(&self) -> Result<()> {
+        self.client
+            .execute(
+                "for (const sheet of document.styleSheets) sheet.disabled = true;",
+                vec![],
+            )
+            .await
+            .context("turning the stylesheet off")?;
+        Ok(())
     }
 
     /// After a failed step: what the browser showed.
