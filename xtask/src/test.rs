@@ -3,7 +3,7 @@
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -142,13 +142,7 @@ fn run_steps(root: &Path, args: &TestArgs, counts: &mut Counts) -> Result<()> {
             ("CHROMEDRIVER", browser.chromedriver.as_os_str()),
         ];
         let mut browser_counts = Counts::default();
-        let outcome = cargo_test(
-            root,
-            &database_url,
-            &BROWSER_TEST,
-            &browser_env,
-            &mut browser_counts,
-        );
+        let outcome = browser_test(root, &database_url, &browser_env, &mut browser_counts);
         counts.add_second_run(&browser_counts);
         outcome.context("the browser test failed; its screenshots are in target/browser-test")?;
         crate::interrupt::check()?;
@@ -167,16 +161,56 @@ fn run_steps(root: &Path, args: &TestArgs, counts: &mut Counts) -> Result<()> {
     stopped
 }
 
-/// The browser test is ignored by a plain `cargo test` (it needs Chromium); here it runs.
-/// `--workspace` resolves features as the first run did, so nothing is built again.
-const BROWSER_TEST: [&str; 6] = [
-    "test",
-    "--workspace",
-    "--test",
-    "client_journey_browser",
-    "--",
-    "--ignored",
-];
+/// The browser test is ignored by a plain `cargo test` (it needs Chromium); here it runs. Its executable is the one
+/// the run of every test built: asking cargo for that one target alone would resolve features differently and
+/// build much of the tree again.
+fn browser_test(
+    root: &Path,
+    database_url: &str,
+    envs: &[(&str, &OsStr)],
+    counts: &mut Counts,
+) -> Result<()> {
+    let executable = test_executable(root, "client_journey_browser")?;
+    println!("==> {} --ignored", executable.display());
+    let mut command = Command::new(&executable);
+    command
+        .arg("--ignored")
+        // Where `cargo test` runs a package's tests.
+        .current_dir(root.join("server"))
+        .env("DATABASE_URL", database_url)
+        .envs(envs.iter().copied());
+    run_tests(command, counts)
+}
+
+/// The executable of the integration test `name`, as `cargo test --workspace --all-targets` built it.
+fn test_executable(root: &Path, name: &str) -> Result<PathBuf> {
+    let output = Command::new(crate::cargo())
+        .args([
+            "test",
+            "--workspace",
+            "--all-targets",
+            "--no-run",
+            "--message-format=json",
+        ])
+        .current_dir(root)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .context("could not run cargo test --no-run")?;
+    if !output.status.success() {
+        bail!("cargo test --no-run failed ({})", output.status);
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|message| {
+            message["reason"] == "compiler-artifact"
+                && message["target"]["name"] == name
+                && message["target"]["kind"][0] == "test"
+        })
+        .and_then(|message| message["executable"].as_str().map(PathBuf::from))
+        .ok_or_else(|| anyhow!("cargo test --no-run built no test named {name}"))
+}
 
 fn cargo_test(
     root: &Path,
@@ -187,38 +221,42 @@ fn cargo_test(
 ) -> Result<()> {
     println!("==> cargo {}", args.join(" "));
     println!("    DATABASE_URL={}", crate::redact_url(database_url));
-    let mut child = Command::new(crate::cargo())
+    let mut command = Command::new(crate::cargo());
+    command
         .args(args)
         .current_dir(root)
         .env("DATABASE_URL", database_url)
-        .envs(envs.iter().copied())
+        .envs(envs.iter().copied());
+    run_tests(command, counts)
+}
+
+/// Runs tests, streaming their output and counting their result lines.
+fn run_tests(mut command: Command, counts: &mut Counts) -> Result<()> {
+    let mut child = command
         .env_remove("RUST_LOG")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .spawn()
-        .context("could not run cargo test")?;
+        .context("could not run the tests")?;
 
     // Stream the tests' output as it comes, noting the result lines.
     if let Some(stdout) = child.stdout.take() {
         let mut out = std::io::stdout().lock();
         for line in BufReader::new(stdout).split(b'\n') {
-            let line = line.context("could not read cargo test's output")?;
+            let line = line.context("could not read the tests' output")?;
             let _ = out.write_all(&line);
             let _ = out.write_all(b"\n");
             let _ = out.flush();
             counts.add_line(&String::from_utf8_lossy(&line));
         }
     }
-    let status = child.wait().context("could not wait for cargo test")?;
+    let status = child.wait().context("could not wait for the tests")?;
     if status.success() {
         Ok(())
     } else if counts.failed > 0 {
-        Err(anyhow!(
-            "{} test(s) failed (cargo test: {status})",
-            counts.failed
-        ))
+        Err(anyhow!("{} test(s) failed ({status})", counts.failed))
     } else {
-        bail!("cargo test failed ({status}); see its output above")
+        bail!("the tests failed ({status}); see their output above")
     }
 }
 
