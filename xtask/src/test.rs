@@ -131,7 +131,7 @@ fn run_steps(root: &Path, args: &TestArgs, counts: &mut Counts) -> Result<()> {
 
     let mut all_tests = vec!["test", "--workspace", "--all-targets"];
     all_tests.extend(args.cargo_test_args.iter().map(String::as_str));
-    let result = cargo_test(root, &database_url, &all_tests, &[], counts).and_then(|()| {
+    let result = cargo_test(root, &database_url, &all_tests, counts).and_then(|()| {
         crate::interrupt::check()?;
         println!(
             "==> the browser test: headless {}",
@@ -212,21 +212,14 @@ fn test_executable(root: &Path, name: &str) -> Result<PathBuf> {
         .ok_or_else(|| anyhow!("cargo test --no-run built no test named {name}"))
 }
 
-fn cargo_test(
-    root: &Path,
-    database_url: &str,
-    args: &[&str],
-    envs: &[(&str, &OsStr)],
-    counts: &mut Counts,
-) -> Result<()> {
+fn cargo_test(root: &Path, database_url: &str, args: &[&str], counts: &mut Counts) -> Result<()> {
     println!("==> cargo {}", args.join(" "));
     println!("    DATABASE_URL={}", crate::redact_url(database_url));
     let mut command = Command::new(crate::cargo());
     command
         .args(args)
         .current_dir(root)
-        .env("DATABASE_URL", database_url)
-        .envs(envs.iter().copied());
+        .env("DATABASE_URL", database_url);
     run_tests(command, counts)
 }
 
