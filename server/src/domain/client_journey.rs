@@ -159,23 +159,21 @@ impl Authorisations {
     }
 
     /// The client accepts or declines one of their requests from the link's agency, under the same rules
-    /// as the client API; answers the request as it now reads.
+    /// as the client API.
     pub async fn answer_from_link(
         &self,
         client: &Principal,
         link: &AgencyLink,
         id: &InvitationId,
         accept: bool,
-    ) -> Result<Invitation, DomainError> {
+    ) -> Result<(), DomainError> {
         let (_, scope) = self.request_from_agency(client, link, id).await?;
         let answer = if accept {
             Answer::Accept
         } else {
             Answer::Reject
         };
-        self.answer(id, answer, Some(&scope)).await?;
-        let (invitation, _) = self.request_from_agency(client, link, id).await?;
-        Ok(invitation)
+        self.answer(id, answer, Some(&scope)).await
     }
 }
 

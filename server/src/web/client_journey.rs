@@ -177,7 +177,7 @@ async fn answer(
             .answer_from_link(&user.principal, &link, &id, accept)
             .await
         {
-            Ok(_) => Ok(Page::see_other(paths.answered(&id))),
+            Ok(()) => Ok(Page::see_other(paths.answered(&id))),
             Err(DomainError::InvitationNotPending) => {
                 let (request, _) = authorisations
                     .request_from_agency(&user.principal, &link, &id)
