@@ -8,18 +8,11 @@ use anyhow::{Context, Result, bail};
 use crate::postgres::{Cluster, Purpose, StartOptions};
 
 pub fn run(root: &Path) -> Result<()> {
-    let (cluster, url) = match crate::database_url_from_env() {
-        Some(url) => (None, url),
-        None => {
-            let cluster = Cluster::start(
-                &root.join("target/postgres/bench"),
-                Purpose::Bench,
-                &StartOptions::default(),
-            )?;
-            let url = cluster.admin_url();
-            (Some(cluster), url)
-        }
-    };
+    let (cluster, url) = Cluster::unless_database_url(
+        &root.join("target/postgres/bench"),
+        Purpose::Bench,
+        &StartOptions::default(),
+    )?;
     println!("==> cargo bench -p agent-auth-server (release build)");
     let status = Command::new(crate::cargo())
         .current_dir(root)

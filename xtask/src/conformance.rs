@@ -87,21 +87,14 @@ pub fn run(root: &Path, args: &ConformanceArgs) -> Result<()> {
         )
         .map(|_| ());
     }
-    let (cluster, admin_url) = match crate::database_url_from_env() {
-        Some(url) => (None, url),
-        None => {
-            let cluster = Cluster::start(
-                &root.join("target/postgres/conformance/test"),
-                Purpose::Test,
-                &StartOptions {
-                    port: None,
-                    install: args.install,
-                },
-            )?;
-            let url = cluster.admin_url();
-            (Some(cluster), url)
-        }
-    };
+    let (cluster, admin_url) = Cluster::unless_database_url(
+        &root.join("target/postgres/conformance/test"),
+        Purpose::Test,
+        &StartOptions {
+            port: None,
+            install: args.install,
+        },
+    )?;
     let result = if args.mutation_proof {
         mutation_proof(root, harness, &admin_url)
     } else {
@@ -442,14 +435,7 @@ impl Server {
             Some(fault) => command.env("AGENT_AUTH_FAULT", fault),
             None => command.env_remove("AGENT_AUTH_FAULT"),
         };
-        #[cfg(target_os = "linux")]
-        // SAFETY: prctl is async-signal-safe, and the closure touches nothing else.
-        unsafe {
-            command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
-                Ok(())
-            });
-        }
+        crate::system::stop_with_xtask(&mut command);
         let child = command
             .spawn()
             .with_context(|| format!("could not start {}", binary.display()))?;

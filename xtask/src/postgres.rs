@@ -358,6 +358,25 @@ pub struct Cluster {
 }
 
 impl Cluster {
+    /// The server `DATABASE_URL` names, if set; otherwise a private cluster started in `dir` (see
+    /// [`Cluster::start`]). Answers the cluster, if one was started, and the URL of its `postgres` database.
+    pub fn unless_database_url(
+        dir: &Path,
+        purpose: Purpose,
+        options: &StartOptions,
+    ) -> Result<(Option<Cluster>, String)> {
+        if let Some(url) = crate::database_url_from_env() {
+            println!(
+                "==> using DATABASE_URL from the environment: {}",
+                crate::redact_url(&url)
+            );
+            return Ok((None, url));
+        }
+        let cluster = Cluster::start(dir, purpose, options)?;
+        let url = cluster.admin_url();
+        Ok((Some(cluster), url))
+    }
+
     /// Starts (or, for `serve`, reuses if it is already running) the cluster in `dir`.
     ///
     /// For [`Purpose::Test`] the directory is wiped and initialised afresh; for [`Purpose::Serve`] it is initialised

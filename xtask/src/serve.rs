@@ -47,26 +47,18 @@ pub fn run(root: &Path, args: &ServeArgs) -> Result<()> {
         .trim_end_matches('/')
         .to_string();
 
-    let (cluster, database_url) = match crate::database_url_from_env() {
-        Some(url) => {
-            println!(
-                "==> using DATABASE_URL from the environment: {}",
-                crate::redact_url(&url)
-            );
-            (None, url)
-        }
-        None => {
-            let cluster = Cluster::start(
-                &root.join("target/postgres/serve"),
-                Purpose::Serve,
-                &StartOptions {
-                    port: None,
-                    install: args.install,
-                },
-            )?;
-            let url = cluster.url_for(DATABASE);
-            (Some(cluster), url)
-        }
+    let (cluster, database_url) = Cluster::unless_database_url(
+        &root.join("target/postgres/serve"),
+        Purpose::Serve,
+        &StartOptions {
+            port: None,
+            install: args.install,
+        },
+    )?;
+    // The private cluster serves its own database; the environment's URL is used as given.
+    let database_url = match &cluster {
+        Some(cluster) => cluster.url_for(DATABASE),
+        None => database_url,
     };
     interrupt::check()?;
 
@@ -229,15 +221,7 @@ impl Server {
             .stdin(Stdio::null())
             // Its own process group: Ctrl-C reaches xtask only, which forwards it exactly once.
             .process_group(0);
-        #[cfg(target_os = "linux")]
-        // SAFETY: prctl is async-signal-safe, and the closure touches nothing else.
-        unsafe {
-            // If xtask dies without stopping the server (e.g. SIGKILL), the kernel stops it.
-            command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
-                Ok(())
-            });
-        }
+        crate::system::stop_with_xtask(&mut command);
         let child = command
             .spawn()
             .with_context(|| format!("could not start {}", binary.display()))?;

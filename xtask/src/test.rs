@@ -106,27 +106,14 @@ pub fn run(root: &Path, args: &TestArgs) -> Result<()> {
 fn run_steps(root: &Path, args: &TestArgs, counts: &mut Counts) -> Result<()> {
     // Before anything long: a missing browser should fail in seconds, not after the tests.
     let browser = BrowserBinaries::locate_or_install(args.install)?;
-    let (cluster, database_url) = match crate::database_url_from_env() {
-        Some(url) => {
-            println!(
-                "==> using DATABASE_URL from the environment: {}",
-                crate::redact_url(&url)
-            );
-            (None, url)
-        }
-        None => {
-            let cluster = Cluster::start(
-                &root.join("target/postgres/test"),
-                Purpose::Test,
-                &StartOptions {
-                    port: None,
-                    install: args.install,
-                },
-            )?;
-            let url = cluster.admin_url();
-            (Some(cluster), url)
-        }
-    };
+    let (cluster, database_url) = Cluster::unless_database_url(
+        &root.join("target/postgres/test"),
+        Purpose::Test,
+        &StartOptions {
+            port: None,
+            install: args.install,
+        },
+    )?;
     crate::interrupt::check()?;
 
     let mut all_tests = vec!["test", "--workspace", "--all-targets"];
