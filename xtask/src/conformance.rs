@@ -4,7 +4,7 @@
 //! `cargo xtask test` runs it too, and then the mutation proof ([`mutation_proof`]): a server built with the
 //! `fault-injection` feature, started once per deliberate fault, must make the harness fail, naming the entry.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
+use crate::build::{self, Variant};
 use crate::postgres::{Cluster, Purpose, StartOptions};
 
 const SERVER_PACKAGE: &str = "agent-auth-server";
@@ -70,12 +71,7 @@ impl ConformanceArgs {
 
 /// `cargo xtask conformance [--base-url URL]`.
 pub fn run(root: &Path, args: &ConformanceArgs) -> Result<()> {
-    let binaries = build(
-        root,
-        &["conformance", SERVER_PACKAGE],
-        &[HARNESS_BIN, SERVER_BIN],
-        None,
-    )?;
+    let binaries = build::binaries(root, &[HARNESS_BIN, SERVER_BIN], None)?;
     let harness = &binaries[HARNESS_BIN];
     if let Some(base_url) = &args.base_url {
         return run_harness(
@@ -110,12 +106,7 @@ pub fn run(root: &Path, args: &ConformanceArgs) -> Result<()> {
 
 /// The run inside `cargo xtask test`, on its PostgreSQL: the harness against our server, then the mutation proof.
 pub fn run_in_test(root: &Path, admin_url: &str) -> Result<()> {
-    let binaries = build(
-        root,
-        &["conformance", SERVER_PACKAGE],
-        &[HARNESS_BIN, SERVER_BIN],
-        None,
-    )?;
+    let binaries = build::binaries(root, &[HARNESS_BIN, SERVER_BIN], None)?;
     let args = ConformanceArgs::default();
     // Both run, whatever the first says: they prove different things.
     let run = against_private_server(root, &binaries, admin_url, &args);
@@ -222,11 +213,13 @@ pub fn mutation_proof(root: &Path, harness: &Path, admin_url: &str) -> Result<()
     println!(
         "==> mutation proof: building {SERVER_BIN} with --features fault-injection into {FAULT_TARGET_DIR}"
     );
-    let faulty = build(
+    let faulty = build::binaries(
         root,
-        &[SERVER_PACKAGE],
         &[SERVER_BIN],
-        Some("fault-injection"),
+        Some(&Variant {
+            features: &format!("{SERVER_PACKAGE}/fault-injection"),
+            target_dir: FAULT_TARGET_DIR,
+        }),
     )?;
     let mut problems = Vec::new();
     let mut rows = Vec::new();
@@ -324,74 +317,6 @@ fn database_url(admin_url: &str, database: &str) -> String {
         Some(slash) => format!("{}/{database}{query}", &base[..scheme_end + slash]),
         None => format!("{base}/{database}{query}"),
     }
-}
-
-/// `cargo build` of the packages, answering each binary's path by name.
-fn build(
-    root: &Path,
-    packages: &[&str],
-    bins: &[&str],
-    features: Option<&str>,
-) -> Result<std::collections::HashMap<String, PathBuf>> {
-    let mut command = Command::new(crate::cargo());
-    command.arg("build");
-    for package in packages {
-        command.args(["-p", package]);
-    }
-    for bin in bins {
-        command.args(["--bin", bin]);
-    }
-    if let Some(features) = features {
-        command.args([
-            "--features",
-            &format!("{SERVER_PACKAGE}/{features}"),
-            "--target-dir",
-            FAULT_TARGET_DIR,
-        ]);
-    }
-    println!(
-        "==> cargo build -p {}{}",
-        packages.join(" -p "),
-        features
-            .map(|f| format!(" --features {f}"))
-            .unwrap_or_default()
-    );
-    let mut cargo = command
-        .arg("--message-format=json-render-diagnostics")
-        .current_dir(root)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("could not run cargo build")?;
-    let mut found = std::collections::HashMap::new();
-    if let Some(stdout) = cargo.stdout.take() {
-        for line in BufReader::new(stdout).lines() {
-            let line = line.context("could not read cargo's output")?;
-            let Ok(message) = serde_json::from_str::<Value>(&line) else {
-                println!("{line}");
-                continue;
-            };
-            if message["reason"] == "compiler-artifact"
-                && let (Some(name), Some(executable)) = (
-                    message["target"]["name"].as_str(),
-                    message["executable"].as_str(),
-                )
-                && bins.contains(&name)
-            {
-                found.insert(name.to_owned(), PathBuf::from(executable));
-            }
-        }
-    }
-    let status = cargo.wait().context("could not wait for cargo build")?;
-    if !status.success() {
-        bail!("cargo build failed ({status}); see its output above");
-    }
-    for bin in bins {
-        if !found.contains_key(*bin) {
-            bail!("cargo build did not report where {bin} is");
-        }
-    }
-    Ok(found)
 }
 
 /// A private server on a free port; stopped when dropped.

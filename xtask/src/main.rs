@@ -12,6 +12,7 @@
 
 mod bench;
 mod browser;
+mod build;
 mod conformance;
 mod openapi;
 mod postgres;

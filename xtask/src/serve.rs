@@ -1,9 +1,9 @@
 //! `cargo xtask serve`: run the server locally, PostgreSQL included, and print a ready agent and client.
 
-use std::io::{BufRead, BufReader, ErrorKind};
+use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Value, json};
 
+use crate::build;
 use crate::interrupt;
 use crate::postgres::{Cluster, Purpose, StartOptions};
 
-const SERVER_PACKAGE: &str = "agent-auth-server";
 const SERVER_BIN: &str = "agent-auth-server";
 const DATABASE: &str = "agent_auth";
 const DEFAULT_PORT: u16 = 8080;
@@ -62,7 +62,9 @@ pub fn run(root: &Path, args: &ServeArgs) -> Result<()> {
     };
     interrupt::check()?;
 
-    let binary = build_server(root)?;
+    let binary = build::binaries(root, &[SERVER_BIN], None)?
+        .remove(SERVER_BIN)
+        .context("no server binary")?;
     interrupt::check()?;
     // The port may have been taken while we built.
     check_port_is_free(bind)?;
@@ -159,40 +161,6 @@ fn check_port_is_free(bind: SocketAddr) -> Result<()> {
             Err(error).with_context(|| format!("cannot listen on {bind}; pass --port or --bind"))
         }
     }
-}
-
-/// `cargo build -p agent-auth-server --bin agent-auth-server`, returning the path of the built binary.
-fn build_server(root: &Path) -> Result<PathBuf> {
-    println!("==> building {SERVER_BIN}");
-    let mut cargo = Command::new(crate::cargo())
-        .args(["build", "-p", SERVER_PACKAGE, "--bin", SERVER_BIN])
-        .arg("--message-format=json-render-diagnostics")
-        .current_dir(root)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("could not run cargo build")?;
-    let mut binary = None;
-    if let Some(stdout) = cargo.stdout.take() {
-        for line in BufReader::new(stdout).lines() {
-            let line = line.context("could not read cargo's output")?;
-            let Ok(message) = serde_json::from_str::<Value>(&line) else {
-                println!("{line}");
-                continue;
-            };
-            if message["reason"] == "compiler-artifact"
-                && message["target"]["name"] == SERVER_BIN
-                && let Some(executable) = message["executable"].as_str()
-            {
-                binary = Some(PathBuf::from(executable));
-            }
-        }
-    }
-    let status = cargo.wait().context("could not wait for cargo build")?;
-    if !status.success() {
-        bail!("building {SERVER_BIN} failed ({status}); see cargo's output above");
-    }
-    binary.ok_or_else(|| anyhow!("cargo build succeeded but did not report where {SERVER_BIN} is"))
 }
 
 /// The running server process. Dropping it stops the server (SIGTERM, then SIGKILL), so no error path leaves it
