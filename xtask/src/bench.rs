@@ -1,7 +1,6 @@
 //! `cargo xtask bench`: the benchmarks, against a fresh private PostgreSQL with normal durability.
 
 use std::path::Path;
-use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
@@ -14,7 +13,7 @@ pub fn run(root: &Path) -> Result<()> {
         &StartOptions::default(),
     )?;
     println!("==> cargo bench -p agent-auth-server (release build)");
-    let status = Command::new(crate::cargo())
+    let status = crate::cargo()
         .current_dir(root)
         .args([
             "bench",

@@ -1,17 +1,24 @@
 //! Building the workspace's binaries for `serve` and `conformance`.
-//!
-//! Every build selects the whole workspace (`--workspace`) and then names binaries, so features resolve as they do
-//! for `cargo test --workspace --all-targets`. After that run (as inside `cargo xtask test`), or after one another,
-//! these builds find the dependencies already built; selecting packages with `-p` would resolve features differently
-//! and rebuild part of the tree.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
+
+/// What is built besides the named binaries.
+#[derive(Clone, Copy)]
+pub enum Scope {
+    /// Only what the binaries need.
+    Binaries,
+    /// The test targets too, as `cargo test --workspace --all-targets` builds them. Dev-dependencies then turn on
+    /// the same features of shared dependencies as in that run, so right after it nothing is rebuilt and only
+    /// binaries the tests did not need are linked. Without them, a few features differ (the browser test's
+    /// dependencies turn some on) and about 20 crates, the server's library among them, are built a second time.
+    WithTests,
+}
 
 /// A build with extra features, kept in its own target directory so it never replaces the normal binaries.
 pub struct Variant<'a> {
@@ -24,10 +31,14 @@ pub struct Variant<'a> {
 pub fn binaries(
     root: &Path,
     bins: &[&str],
+    scope: Scope,
     variant: Option<&Variant>,
 ) -> Result<HashMap<String, PathBuf>> {
-    let mut command = Command::new(crate::cargo());
+    let mut command = crate::cargo();
     command.args(["build", "--workspace"]);
+    if let Scope::WithTests = scope {
+        command.arg("--tests");
+    }
     for bin in bins {
         command.args(["--bin", bin]);
     }
@@ -40,7 +51,12 @@ pub fn binaries(
         ]);
     }
     println!(
-        "==> cargo build --workspace --bin {}{}",
+        "==> cargo build --workspace{} --bin {}{}",
+        if let Scope::WithTests = scope {
+            " --tests"
+        } else {
+            ""
+        },
         bins.join(" --bin "),
         variant
             .map(|v| format!(" --features {} --target-dir {}", v.features, v.target_dir))

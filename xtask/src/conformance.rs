@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::build::{self, Variant};
+use crate::build::{self, Scope, Variant};
 use crate::postgres::{Cluster, Purpose, StartOptions};
 
 const SERVER_PACKAGE: &str = "agent-auth-server";
@@ -71,7 +71,7 @@ impl ConformanceArgs {
 
 /// `cargo xtask conformance [--base-url URL]`.
 pub fn run(root: &Path, args: &ConformanceArgs) -> Result<()> {
-    let binaries = build::binaries(root, &[HARNESS_BIN, SERVER_BIN], None)?;
+    let binaries = build::binaries(root, &[HARNESS_BIN, SERVER_BIN], Scope::Binaries, None)?;
     let harness = &binaries[HARNESS_BIN];
     if let Some(base_url) = &args.base_url {
         return run_harness(
@@ -106,7 +106,8 @@ pub fn run(root: &Path, args: &ConformanceArgs) -> Result<()> {
 
 /// The run inside `cargo xtask test`, on its PostgreSQL: the harness against our server, then the mutation proof.
 pub fn run_in_test(root: &Path, admin_url: &str) -> Result<()> {
-    let binaries = build::binaries(root, &[HARNESS_BIN, SERVER_BIN], None)?;
+    // The tests have just been built: building alongside them reuses that build.
+    let binaries = build::binaries(root, &[HARNESS_BIN, SERVER_BIN], Scope::WithTests, None)?;
     let args = ConformanceArgs::default();
     // Both run, whatever the first says: they prove different things.
     let run = against_private_server(root, &binaries, admin_url, &args);
@@ -216,6 +217,7 @@ pub fn mutation_proof(root: &Path, harness: &Path, admin_url: &str) -> Result<()
     let faulty = build::binaries(
         root,
         &[SERVER_BIN],
+        Scope::Binaries,
         Some(&Variant {
             features: &format!("{SERVER_PACKAGE}/fault-injection"),
             target_dir: FAULT_TARGET_DIR,

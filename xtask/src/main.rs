@@ -106,9 +106,17 @@ fn workspace_root() -> PathBuf {
     manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
 }
 
-/// The cargo that runs us (cargo sets `CARGO` for `cargo run`), else `cargo` from PATH.
-fn cargo() -> std::ffi::OsString {
-    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+/// A command for the cargo that runs us (cargo sets `CARGO` for `cargo run`), else `cargo` from PATH.
+///
+/// In CI every build is a first build, so incremental compilation's caches (a fifth of the target directory) would
+/// only cost disk and time.
+fn cargo() -> std::process::Command {
+    let mut command =
+        std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    if system::is_ci() {
+        command.env("CARGO_INCREMENTAL", "0");
+    }
+    command
 }
 
 /// `DATABASE_URL` from the environment, if set and not empty.

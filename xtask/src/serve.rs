@@ -62,7 +62,7 @@ pub fn run(root: &Path, args: &ServeArgs) -> Result<()> {
     };
     interrupt::check()?;
 
-    let binary = build::binaries(root, &[SERVER_BIN], None)?
+    let binary = build::binaries(root, &[SERVER_BIN], build::Scope::Binaries, None)?
         .remove(SERVER_BIN)
         .context("no server binary")?;
     interrupt::check()?;

@@ -171,7 +171,7 @@ fn browser_test(
 
 /// The executable of the integration test `name`, as `cargo test --workspace --all-targets` built it.
 fn test_executable(root: &Path, name: &str) -> Result<PathBuf> {
-    let output = Command::new(crate::cargo())
+    let output = crate::cargo()
         .args([
             "test",
             "--workspace",
@@ -202,7 +202,7 @@ fn test_executable(root: &Path, name: &str) -> Result<PathBuf> {
 fn cargo_test(root: &Path, database_url: &str, args: &[&str], counts: &mut Counts) -> Result<()> {
     println!("==> cargo {}", args.join(" "));
     println!("    DATABASE_URL={}", crate::redact_url(database_url));
-    let mut command = Command::new(crate::cargo());
+    let mut command = crate::cargo();
     command
         .args(args)
         .current_dir(root)
