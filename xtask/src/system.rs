@@ -18,6 +18,21 @@ pub fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
+/// The bytes an unprivileged user may still write on the filesystem holding `path`.
+pub fn free_bytes(path: &Path) -> Option<u64> {
+    let path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).ok()?;
+    let mut stats = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `path` is a NUL-terminated string and `stats` is writable memory of the right type; the result is read
+    // only when the call succeeded.
+    let stats = unsafe {
+        if libc::statvfs(path.as_ptr(), stats.as_mut_ptr()) != 0 {
+            return None;
+        }
+        stats.assume_init()
+    };
+    Some(stats.f_bavail.saturating_mul(stats.f_frsize))
+}
+
 /// Whether `CI` says this is a CI run (`true` or `1`).
 pub fn is_ci() -> bool {
     std::env::var("CI").is_ok_and(|value| value == "true" || value == "1")
@@ -63,4 +78,16 @@ pub fn stop_with_xtask(command: &mut Command) {
     }
     #[cfg(not(target_os = "linux"))]
     let _ = command;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_bytes_reads_the_filesystem_and_refuses_a_missing_path() {
+        let free = free_bytes(Path::new(env!("CARGO_MANIFEST_DIR")));
+        assert!(free.is_some_and(|bytes| bytes > 0), "{free:?}");
+        assert_eq!(free_bytes(Path::new("/no/such/directory/here")), None);
+    }
 }

@@ -11,6 +11,7 @@ use anyhow::{Context, Result, anyhow, bail};
 
 use crate::browser::BrowserBinaries;
 use crate::postgres::{Cluster, Purpose, StartOptions};
+use crate::system;
 
 #[derive(clap::Args)]
 pub struct TestArgs {
@@ -104,6 +105,7 @@ pub fn run(root: &Path, args: &TestArgs) -> Result<()> {
 /// The steps, in order, stopping at the first failure. The cluster (if any) is stopped when this returns, whether
 /// it succeeded or not, before the summary is printed.
 fn run_steps(root: &Path, args: &TestArgs, counts: &mut Counts) -> Result<()> {
+    warn_if_disk_is_short(root);
     // Before anything long: a missing browser should fail in seconds, not after the tests.
     let browser = BrowserBinaries::locate_or_install(args.install)?;
     let (cluster, database_url) = Cluster::unless_database_url(
@@ -167,6 +169,27 @@ fn browser_test(
         .env("DATABASE_URL", database_url)
         .envs(envs.iter().copied());
     run_tests(command, counts)
+}
+
+/// What a first run writes under `target/` (the build, the fault-injection build, PostgreSQL's data), rounded up:
+/// measured at about 4 GiB, or 5 GiB with incremental compilation's caches outside CI.
+const FIRST_RUN_DISK: u64 = 6 << 30;
+
+/// A full disk fails the build minutes in, with an error from deep inside rustc or the linker; saying so up front
+/// names the cause. Only a warning: a target directory kept from an earlier run needs far less.
+fn warn_if_disk_is_short(root: &Path) {
+    let target = root.join("target");
+    let measured = if target.exists() { &target } else { root };
+    if let Some(free) = system::free_bytes(measured)
+        && free < FIRST_RUN_DISK
+    {
+        println!(
+            "==> warning: {:.1} GiB free on the disk holding {}; a first run needs about {} GiB",
+            free as f64 / f64::from(1 << 30),
+            target.display(),
+            FIRST_RUN_DISK >> 30
+        );
+    }
 }
 
 /// The executable of the integration test `name`, as `cargo test --workspace --all-targets` built it.
