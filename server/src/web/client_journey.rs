@@ -139,12 +139,18 @@ async fn sign_out(
     let path = path.into_inner();
     let page = async |_: AgencyLink, paths: LinkPaths| {
         let form: SignOutForm = parse_form(&body)?;
-        let (cookie_value, _) = checked_session(&rqctx, &form.csrf_token).await?;
-        rqctx
-            .context()
-            .authorisations
-            .end_session(&cookie_value)
-            .await?;
+        // A session that has already ended leaves nothing to forge: only its cookie to clear. A live one is ended
+        // only by its own form, so another site cannot sign the client out.
+        if let Some((cookie_value, session)) = session::current(&rqctx).await? {
+            if !session.accepts_form_token(&form.csrf_token) {
+                return Err(PageError::FormExpired);
+            }
+            rqctx
+                .context()
+                .authorisations
+                .end_session(&cookie_value)
+                .await?;
+        }
         Ok(Page::see_other(paths.page).with_cookie(Some(set_cookie(&rqctx, None))))
     };
     Ok(on_link(&rqctx, &path, page).await)
