@@ -524,21 +524,37 @@ async fn assert_unchanged(app: &TestApp, scene: &Scene) {
     assert_not_authorised(app, scene, "Pending").await;
 }
 
-/// A browser holding the session id `cookie` (and that session's form token) is not signed in: the page starts
-/// it a new session and shows the sign-in form, and an answer is refused.
+/// A browser holding `cookie` (and the form token it was served with) is not signed in: the page shows the
+/// sign-in form, and an answer is refused.
 async fn assert_session_is_dead(app: &TestApp, scene: &Scene, cookie: String, csrf: &str) {
     let seen = Browser::holding(app, cookie.clone())
         .get(&scene.link.path)
         .await;
     seen.assert_signed_out(&scene.id);
-    let fresh = seen
-        .set_cookie()
-        .expect("a new session in place of the dead one");
-    assert_ne!(fresh.value, cookie);
     Browser::holding(app, cookie)
         .post_answer(&scene.link, csrf, &scene.id, "accept")
         .await
         .assert_session_ended();
+}
+
+/// How many sessions the database holds.
+async fn session_rows(app: &TestApp) -> i64 {
+    use diesel::QueryableByName;
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        rows: i64,
+    }
+    let mut conn = AsyncPgConnection::establish(&app.db.url)
+        .await
+        .expect("the test database");
+    let count: Count = diesel::sql_query("SELECT count(*) AS rows FROM web_sessions")
+        .get_result(&mut conn)
+        .await
+        .expect("count sessions");
+    count.rows
 }
 
 /// Asserts the page lists request `id` with `status` and without the Accept and Decline form.
@@ -635,11 +651,25 @@ async fn pages_set_a_scoped_http_only_session_cookie_and_security_headers() {
     let csrf = page.csrf_token();
     assert!(csrf.len() >= 16, "a guessable csrf token {csrf:?}");
 
-    // The next visit keeps the session: no new cookie, the same token.
+    // The next visit keeps the cookie: no new one, the same token.
     let again = browser.get(&scene.link.path).await;
     again.assert_status(StatusCode::OK);
     again.assert_no_cookie();
     assert_eq!(again.csrf_token(), csrf);
+    // The token is not the cookie's value: the page never shows what the cookie holds.
+    let cookie = browser.cookie.clone().expect("a cookie");
+    assert!(!page.contains(&cookie), "{}", page.body);
+
+    // Visiting signed out stores nothing, however many browsers come; signing in stores one session.
+    for _ in 0..5 {
+        Browser::new(&app)
+            .get(&scene.link.path)
+            .await
+            .assert_status(StatusCode::OK);
+    }
+    assert_eq!(session_rows(&app).await, 0);
+    browser.sign_in(&scene.link, &scene.user).await;
+    assert_eq!(session_rows(&app).await, 1);
 
     let not_found = Browser::new(&app)
         .get(&Link::with("AAAAAAAA", "nobody", "vat").path)
@@ -736,17 +766,17 @@ async fn wrong_credentials_are_refused_and_the_browser_stays_signed_out() {
     browser.sign_in(&scene.link, &scene.user).await;
 }
 
-/// The sign-in form is only acted on with the token of the session it was served with: a form forged on
-/// another site (no token, another session's token, or no session at all) signs nobody in.
+/// The sign-in form is only acted on with the token served to the same browser: a form forged on another site
+/// (no token, another browser's token, or no cookie at all) signs nobody in.
 #[tokio::test]
-async fn a_sign_in_without_its_session_s_token_is_refused_and_changes_nothing() {
+async fn a_sign_in_without_the_browser_s_token_is_refused_and_changes_nothing() {
     let app = TestApp::start().await;
     let scene = itsa_request(&app).await;
     let (user_id, password) = credentials(&scene.user);
 
     let mut browser = Browser::new(&app);
     let page = browser.get(&scene.link.path).await;
-    let cookie = browser.cookie.clone().expect("a session");
+    let cookie = browser.cookie.clone().expect("a cookie");
     let mut attacker = Browser::new(&app);
     let foreign_token = attacker.get(&scene.link.path).await.csrf_token();
     assert_ne!(foreign_token, page.csrf_token());
@@ -765,13 +795,30 @@ async fn a_sign_in_without_its_session_s_token_is_refused_and_changes_nothing() 
         assert_eq!(browser.cookie.as_deref(), Some(cookie.as_str()));
     }
 
-    // No cookie at all, even with a real token (the attacker's own): no session to sign in.
+    // No cookie at all, even with a real token (the attacker's own): nothing ties the form to the browser.
     let mut sessionless = Browser::new(&app);
     sessionless
         .post_sign_in(&scene.link, &foreign_token, &user_id, &password)
         .await
         .assert_session_ended();
     assert!(sessionless.cookie.is_none());
+
+    // A cookie value the server did not make (empty, or chosen by someone who knows the token's recipe) is
+    // replaced by a random one, so browsers holding the same chosen value are still served different tokens.
+    for chosen in ["", "chosen-by-an-attacker", &"0".repeat(63)] {
+        let mut tokens = Vec::new();
+        for _ in 0..2 {
+            let page = Browser::holding(&app, chosen.to_owned())
+                .get(&scene.link.path)
+                .await;
+            let fresh = page
+                .set_cookie()
+                .expect("a new value in place of the chosen one");
+            assert_ne!(fresh.value, chosen);
+            tokens.push(page.csrf_token());
+        }
+        assert_ne!(tokens[0], tokens[1], "a predictable token for {chosen:?}");
+    }
 
     // Nothing changed: still signed out, and the real form still works.
     browser
@@ -781,16 +828,16 @@ async fn a_sign_in_without_its_session_s_token_is_refused_and_changes_nothing() 
     browser.sign_in(&scene.link, &scene.user).await;
 }
 
-/// Signing in starts a new session: a session id planted in the victim's browser before sign-in (session
-/// fixation) is worth nothing after it.
+/// Signing in starts a session under a new id: a cookie value planted in the victim's browser before sign-in
+/// (session fixation) is worth nothing after it.
 #[tokio::test]
-async fn signing_in_replaces_the_session_so_a_planted_session_id_is_worthless() {
+async fn signing_in_starts_a_new_session_so_a_planted_cookie_is_worthless() {
     let app = TestApp::start().await;
     let scene = itsa_request(&app).await;
     let (user_id, password) = credentials(&scene.user);
     let mut browser = Browser::new(&app);
     let page = browser.get(&scene.link.path).await;
-    let planted = browser.cookie.clone().expect("a session");
+    let planted = browser.cookie.clone().expect("a cookie");
     let planted_csrf = page.csrf_token();
 
     let reply = browser
@@ -910,7 +957,7 @@ async fn a_vat_client_accepts_on_the_vat_link() {
 }
 
 /// An answer is only acted on from a signed-in session with that session's token: a forged form, or one sent
-/// without the cookie (or with a signed-out session's), changes nothing.
+/// without the cookie (or with a signed-out browser's), changes nothing.
 #[tokio::test]
 async fn an_answer_without_a_signed_in_session_and_its_token_is_refused() {
     let app = TestApp::start().await;
@@ -935,7 +982,7 @@ async fn an_answer_without_a_signed_in_session_and_its_token_is_refused() {
         .await
         .assert_session_ended();
 
-    // A signed-out session with its own, valid token cannot answer either.
+    // A signed-out browser with its own, valid sign-in token cannot answer either.
     let mut signed_out = Browser::new(&app);
     let own = signed_out.get(&scene.link.path).await;
     signed_out
@@ -1281,7 +1328,7 @@ async fn a_signed_in_session_ends_after_thirty_minutes() {
     later.assert_signed_out(&scene.id);
     assert!(
         later.set_cookie().is_some(),
-        "a new session in place of the ended one"
+        "a new value for the signed-out browser"
     );
 
     browser

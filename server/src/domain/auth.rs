@@ -16,6 +16,14 @@ pub fn new_token() -> (String, Vec<u8>) {
     (token, hash)
 }
 
+/// Whether `value` has the shape of a [`new_token`] (64 lowercase hex digits).
+pub fn is_token_shaped(value: &str) -> bool {
+    value.len() == 64
+        && value
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -1,25 +1,28 @@
-//! Browser sessions of the client's pages behind the client action link. A visitor gets a signed-out
-//! session (it carries the token that protects the sign-in form); signing in replaces it with a new one,
-//! so a session id planted before sign-in is worthless after it. Only hashes of session ids are stored.
+//! Browser sessions of the client's pages behind the client action link.
+//!
+//! A session exists only once someone signs in: it is a row holding the hash of a new random id, so an id
+//! planted in a browser before sign-in (session fixation) is never the one signed in. Before sign-in the browser
+//! holds only a random value of its own, kept nowhere on the server; the sign-in form's token is derived from it,
+//! so a form forged on another site cannot carry it. Visiting the pages therefore writes nothing to the database.
 
 use chrono::{DateTime, Duration, Utc};
 use diesel_async::AsyncConnection;
 use sha2::{Digest, Sha256};
 
-use super::auth::{new_token, principal_from_rows, same_bytes, verify_password};
+use super::auth::{hex, new_token, principal_from_rows, same_bytes, verify_password};
 use super::principal::Principal;
 use super::{Authorisations, DomainError};
 use crate::store::principals;
 use crate::store::web_sessions::{self, WebSessionRow};
 
-/// How long a session lasts from its start, signed in or not.
+/// How long a session lasts from sign-in, and a signed-out browser's value from its first visit.
 pub const SESSION_LIFETIME: Duration = Duration::minutes(30);
 
-/// A live session.
+/// A live, signed-in session.
 #[derive(Debug, Clone)]
 pub struct WebSession {
     csrf_token: String,
-    pub user: Option<SignedInUser>,
+    pub user: SignedInUser,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -42,11 +45,30 @@ impl WebSession {
     }
 }
 
-/// What the browser keeps of a session just started: the cookie's value and when it stops working.
+/// What the browser keeps in its cookie: a session id, or before sign-in its own random value; and when the
+/// cookie stops working.
 #[derive(Debug, Clone)]
 pub struct SessionCookie {
     pub value: String,
     pub expires_at: DateTime<Utc>,
+}
+
+/// The token of the sign-in form served to the browser whose cookie holds `cookie_value`.
+///
+/// Derived rather than the value itself, so the page never shows what the cookie holds.
+pub fn sign_in_form_token(cookie_value: &str) -> String {
+    let mut digest = Sha256::new();
+    digest.update(b"client pages sign-in form\0");
+    digest.update(cookie_value.as_bytes());
+    hex(&digest.finalize())
+}
+
+/// Whether a submitted sign-in form carries the token for the browser's cookie value.
+pub fn accepts_sign_in_form_token(cookie_value: &str, submitted: &str) -> bool {
+    same_bytes(
+        sign_in_form_token(cookie_value).as_bytes(),
+        submitted.as_bytes(),
+    )
 }
 
 /// How a sign-in went.
@@ -55,22 +77,15 @@ pub enum SignIn {
     /// The new session, for the cookie.
     SignedIn(SessionCookie),
     WrongCredentials,
-    /// The session signed in from ended meanwhile (signed out, or used by a concurrent sign-in).
-    SessionGone,
 }
 
 impl Authorisations {
-    /// Starts a signed-out session.
-    pub async fn start_session(&self) -> Result<(SessionCookie, WebSession), DomainError> {
-        let mut conn = self.connection().await?;
-        let (cookie, row) = self.new_session_row(None);
-        web_sessions::insert(&mut conn, &row).await?;
-        let session = WebSession {
-            csrf_token: row.csrf_token,
-            user: None,
-            expires_at: row.expires_at,
-        };
-        Ok((cookie, session))
+    /// A signed-out browser's own random value, for its cookie; nothing is stored.
+    pub fn new_signed_out_cookie(&self) -> SessionCookie {
+        SessionCookie {
+            value: new_token().0,
+            expires_at: self.now() + SESSION_LIFETIME,
+        }
     }
 
     /// The live session a cookie value names, with the signed-in user as they are now.
@@ -80,27 +95,22 @@ impl Authorisations {
         let Some(row) = web_sessions::find_live(&mut conn, &hash, self.now()).await? else {
             return Ok(None);
         };
-        let user = match row.principal_id {
-            None => None,
-            Some(id) => {
-                let (affinity_group, full_name, enrolments) = principals::by_id(&mut conn, id)
-                    .await?
-                    .ok_or_else(|| DomainError::Internal(format!("session of principal {id}")))?;
-                Some(SignedInUser {
-                    principal: principal_from_rows(id, &affinity_group, enrolments)?,
-                    full_name,
-                })
-            }
-        };
+        let id = row.principal_id;
+        let (affinity_group, full_name, enrolments) = principals::by_id(&mut conn, id)
+            .await?
+            .ok_or_else(|| DomainError::Internal(format!("session of principal {id}")))?;
         Ok(Some(WebSession {
             csrf_token: row.csrf_token,
-            user,
+            user: SignedInUser {
+                principal: principal_from_rows(id, &affinity_group, enrolments)?,
+                full_name,
+            },
             expires_at: row.expires_at,
         }))
     }
 
-    /// Signs a sandbox user in with their user id and password, replacing the session the cookie value
-    /// names with a new one. With wrong credentials the old session stays as it was.
+    /// Signs a sandbox user in with their user id and password, starting a new session. The one the browser's
+    /// cookie value named, if any, ends with it. With wrong credentials nothing changes.
     pub async fn sign_in(
         &self,
         cookie_value: &str,
@@ -117,21 +127,13 @@ impl Authorisations {
             return Ok(SignIn::WrongCredentials);
         }
         let old_hash = Sha256::digest(cookie_value.as_bytes()).to_vec();
-        let (cookie, row) = self.new_session_row(Some(principal_id));
-        let replaced = conn
-            .transaction(async |conn| {
-                if !web_sessions::delete(conn, &old_hash).await? {
-                    return Ok::<_, DomainError>(false);
-                }
-                web_sessions::insert(conn, &row).await?;
-                Ok(true)
-            })
-            .await?;
-        Ok(if replaced {
-            SignIn::SignedIn(cookie)
-        } else {
-            SignIn::SessionGone
+        let (cookie, row) = self.new_session_row(principal_id);
+        conn.transaction(async |conn| {
+            web_sessions::delete(conn, &old_hash).await?;
+            web_sessions::insert(conn, &row).await
         })
+        .await?;
+        Ok(SignIn::SignedIn(cookie))
     }
 
     /// Ends the session the cookie value names (signing out); ending one that is gone is no error.
@@ -147,7 +149,7 @@ impl Authorisations {
         Ok(web_sessions::delete_expired(&mut conn, self.now(), batch).await?)
     }
 
-    fn new_session_row(&self, principal_id: Option<i64>) -> (SessionCookie, WebSessionRow) {
+    fn new_session_row(&self, principal_id: i64) -> (SessionCookie, WebSessionRow) {
         let (value, token_hash) = new_token();
         let (csrf_token, _) = new_token();
         let expires_at = self.now() + SESSION_LIFETIME;

@@ -121,7 +121,7 @@ diesel::table! {
     web_sessions (token_hash) {
         token_hash -> Bytea,
         csrf_token -> Text,
-        principal_id -> Nullable<Int8>,
+        principal_id -> Int8,
         expires_at -> Timestamptz,
     }
 }

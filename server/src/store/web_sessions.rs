@@ -1,4 +1,4 @@
-//! Browser sessions of the client's pages, keyed by the hash of the cookie's value.
+//! Signed-in browser sessions of the client's pages, keyed by the hash of the cookie's value.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -11,7 +11,7 @@ use super::schema::web_sessions;
 pub struct WebSessionRow {
     pub token_hash: Vec<u8>,
     pub csrf_token: String,
-    pub principal_id: Option<i64>,
+    pub principal_id: i64,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -38,12 +38,12 @@ pub async fn find_live(
         .optional()
 }
 
-/// Removes a session; true if it existed (so two sign-ins racing on one session cannot both win).
-pub async fn delete(conn: &mut AsyncPgConnection, token_hash: &[u8]) -> QueryResult<bool> {
-    let deleted = diesel::delete(web_sessions::table.find(token_hash))
+/// Removes a session, if there is one.
+pub async fn delete(conn: &mut AsyncPgConnection, token_hash: &[u8]) -> QueryResult<()> {
+    diesel::delete(web_sessions::table.find(token_hash))
         .execute(conn)
         .await?;
-    Ok(deleted > 0)
+    Ok(())
 }
 
 /// Removes up to `batch` sessions that expired before `now`; how many went.

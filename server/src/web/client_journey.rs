@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::page::{Page, PageError, respond};
-use super::session;
+use super::session::{self, Visitor};
 use crate::domain::DomainError;
 use crate::domain::agency::normalise_agency_name;
 use crate::domain::client_journey::{AgencyLink, Journey, RequestsFromAgency};
@@ -81,9 +81,15 @@ async fn request_page(
 ) -> Result<Response<Body>, HttpError> {
     let path = path.into_inner();
     let page = async |link: AgencyLink, _: LinkPaths| {
-        let (session, started) = session::current_or_start(&rqctx).await?;
-        let page = RequestPage::build(&rqctx, &link, &session, SignInAttempt::default()).await?;
-        let set = started.map(|cookie| set_cookie(&rqctx, Some(&cookie)));
+        let visitor = session::visitor(&rqctx).await?;
+        let page = RequestPage::build(&rqctx, &link, &visitor, SignInAttempt::default()).await?;
+        let set = match &visitor {
+            Visitor::SignedOut {
+                new_cookie: Some(cookie),
+                ..
+            } => Some(set_cookie(&rqctx, Some(cookie))),
+            _ => None,
+        };
         Ok(Page::html(StatusCode::OK, &page)?.with_cookie(set))
     };
     Ok(on_link(&rqctx, &path, page).await)
@@ -102,7 +108,8 @@ async fn sign_in(
     let path = path.into_inner();
     let page = async |link: AgencyLink, paths: LinkPaths| {
         let form: SignInForm = parse_form(&body)?;
-        let (cookie_value, session) = checked_session(&rqctx, &form.csrf_token).await?;
+        let cookie_value =
+            session::sign_in_form_cookie(&rqctx, &form.csrf_token).ok_or(PageError::FormExpired)?;
         let signed_in = rqctx
             .context()
             .authorisations
@@ -112,13 +119,16 @@ async fn sign_in(
             SignIn::SignedIn(cookie) => Ok(
                 Page::see_other(paths.page).with_cookie(Some(set_cookie(&rqctx, Some(&cookie))))
             ),
-            SignIn::SessionGone => Err(PageError::FormExpired),
             SignIn::WrongCredentials => {
                 let attempt = SignInAttempt {
                     failed: true,
                     user_id: form.user_id,
                 };
-                let page = RequestPage::build(&rqctx, &link, &session, attempt).await?;
+                let visitor = Visitor::SignedOut {
+                    sign_in_token: form.csrf_token,
+                    new_cookie: None,
+                };
+                let page = RequestPage::build(&rqctx, &link, &visitor, attempt).await?;
                 Page::html(StatusCode::BAD_REQUEST, &page)
             }
         }
@@ -170,7 +180,7 @@ async fn answer(
     let page = async |link: AgencyLink, paths: LinkPaths| {
         let form: AnswerForm = parse_form(&body)?;
         let (_, session) = checked_session(&rqctx, &form.csrf_token).await?;
-        let user = session.user.ok_or(PageError::FormExpired)?;
+        let user = session.user;
         let accept = match form.decision.as_str() {
             "accept" => true,
             "decline" => false,
@@ -223,7 +233,7 @@ async fn answered(
         journey,
     };
     let page = async |link: AgencyLink, paths: LinkPaths| {
-        let Some(user) = session::current(&rqctx).await?.and_then(|(_, s)| s.user) else {
+        let Some(user) = session::current(&rqctx).await?.map(|(_, s)| s.user) else {
             return Ok(Page::see_other(paths.page));
         };
         let id = InvitationId::parse(&invitation_id).ok_or(PageError::RequestNotFound)?;
@@ -346,23 +356,27 @@ impl RequestPage {
     async fn build(
         rqctx: &RequestContext<ApiContext>,
         link: &AgencyLink,
-        session: &WebSession,
+        visitor: &Visitor,
         attempt: SignInAttempt,
     ) -> Result<Self, PageError> {
         let authorisations = &rqctx.context().authorisations;
         let now = authorisations.now();
+        let (csrf_token, user) = match visitor {
+            Visitor::SignedIn(session) => (session.csrf_token(), Some(&session.user)),
+            Visitor::SignedOut { sign_in_token, .. } => (sign_in_token.as_str(), None),
+        };
         let mut page = RequestPage {
             agency_name: link.agency.name.clone(),
             service_title: journey_title(link.journey),
             paths: LinkPaths::of(link),
-            csrf_token: session.csrf_token().to_owned(),
-            signed_in_as: session.user.as_ref().map(|user| user.full_name.clone()),
+            csrf_token: csrf_token.to_owned(),
+            signed_in_as: user.map(|user| user.full_name.clone()),
             sign_in_failed: attempt.failed,
             user_id: attempt.user_id,
             no_enrolment: false,
             requests: Vec::new(),
         };
-        if let Some(user) = &session.user {
+        if let Some(user) = user {
             match authorisations
                 .requests_from_agency(&user.principal, link)
                 .await?
