@@ -13,6 +13,9 @@ use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, HeaderMap, LOCATION, 
 use serde_json::Value;
 use support::*;
 
+/// Wrong passwords in a row that lock a user id (the server's `SIGN_IN_ATTEMPTS`).
+const SIGN_IN_ATTEMPTS: usize = 5;
+
 const PREFIX: &str = "/appoint-someone-to-deal-with-HMRC-for-you";
 const COOKIE_NAME: &str = "client_session";
 /// A session lasts 30 minutes from its start (signed in or not).
@@ -101,6 +104,23 @@ impl Reply {
     /// Asserts the page refusing a form that no live session's token vouches for.
     fn assert_session_ended(&self) {
         self.assert_page(StatusCode::FORBIDDEN, SESSION_ENDED);
+    }
+
+    /// Asserts the sign-in form refused because the user id is locked, saying to try again in `wait`.
+    fn assert_locked_for(&self, wait: &str) {
+        self.assert_status(StatusCode::TOO_MANY_REQUESTS);
+        assert!(
+            self.contains(&format!(
+                "There have been too many failed sign-ins for this user ID. Try again in {wait}."
+            )),
+            "{}",
+            self.body
+        );
+        assert!(
+            self.shows_sign_in_form() && !self.signed_in(),
+            "{}",
+            self.body
+        );
     }
 
     /// Asserts the link's page, signed out: the sign-in form and no sight of request `id`.
@@ -764,6 +784,123 @@ async fn wrong_credentials_are_refused_and_the_browser_stays_signed_out() {
         .assert_signed_out(&scene.id);
     // The failed attempts did not spoil the session: the right credentials still work with it.
     browser.sign_in(&scene.link, &scene.user).await;
+}
+
+/// Five wrong passwords in a row lock the user id for 15 minutes: not even the right password signs in until
+/// then, and the page says how long to wait. Other users and unknown user ids are not affected.
+#[tokio::test]
+async fn five_wrong_passwords_in_a_row_lock_the_user_id_for_fifteen_minutes() {
+    let app = TestApp::start().await;
+    let scene = itsa_request(&app).await;
+    let (user_id, password) = credentials(&scene.user);
+    let mut browser = Browser::new(&app);
+    let csrf = browser.get(&scene.link.path).await.csrf_token();
+    let wrong = format!("{password}x");
+
+    for _ in 1..SIGN_IN_ATTEMPTS {
+        browser
+            .post_sign_in(&scene.link, &csrf, &user_id, &wrong)
+            .await
+            .assert_status(StatusCode::BAD_REQUEST);
+    }
+    let locked = browser
+        .post_sign_in(&scene.link, &csrf, &user_id, &wrong)
+        .await;
+    locked.assert_locked_for("15 minutes");
+
+    // Locked: the right password is refused too, and nothing signs the browser in.
+    app.advance(Duration::minutes(14) + Duration::seconds(30));
+    let still = browser
+        .post_sign_in(&scene.link, &csrf, &user_id, &password)
+        .await;
+    still.assert_locked_for("1 minute");
+    still.assert_no_cookie();
+    browser
+        .get(&scene.link.path)
+        .await
+        .assert_signed_out(&scene.id);
+    assert_eq!(session_rows(&app).await, 0);
+
+    // Someone else signs in meanwhile, on the same browser's form.
+    let other = app.create_itsa_client().await;
+    let (other_id, other_password) = credentials(&other.body);
+    browser
+        .post_sign_in(&scene.link, &csrf, &other_id, &other_password)
+        .await
+        .assert_see_other(&scene.link.path);
+
+    // After the lock, the right password works again.
+    app.advance(Duration::seconds(30));
+    Browser::new(&app).sign_in(&scene.link, &scene.user).await;
+}
+
+/// Only failures in a row count: a sign-in in between starts the count again, so a client who mistypes now
+/// and then is never locked.
+#[tokio::test]
+async fn a_sign_in_starts_the_count_of_wrong_passwords_again() {
+    let app = TestApp::start().await;
+    let scene = itsa_request(&app).await;
+    let (user_id, password) = credentials(&scene.user);
+    let wrong = format!("{password}x");
+
+    for _ in 0..3 {
+        let mut browser = Browser::new(&app);
+        let csrf = browser.get(&scene.link.path).await.csrf_token();
+        for _ in 1..SIGN_IN_ATTEMPTS {
+            browser
+                .post_sign_in(&scene.link, &csrf, &user_id, &wrong)
+                .await
+                .assert_status(StatusCode::BAD_REQUEST);
+        }
+        browser
+            .post_sign_in(&scene.link, &csrf, &user_id, &password)
+            .await
+            .assert_see_other(&scene.link.path);
+    }
+}
+
+/// Wrong passwords sent at the same time are all counted: racing them does not buy more guesses.
+#[tokio::test]
+async fn wrong_passwords_sent_at_once_are_all_counted() {
+    let app = TestApp::start().await;
+    let scene = itsa_request(&app).await;
+    let (user_id, password) = credentials(&scene.user);
+    let wrong = format!("{password}x");
+    let mut browser = Browser::new(&app);
+    let csrf = browser.get(&scene.link.path).await.csrf_token();
+
+    let attempts = (0..2 * SIGN_IN_ATTEMPTS).map(|_| {
+        let mut racer = Browser::holding(&app, browser.cookie.clone().expect("a cookie"));
+        let (link, csrf, user_id, wrong) = (
+            scene.link.clone(),
+            csrf.clone(),
+            user_id.clone(),
+            wrong.clone(),
+        );
+        tokio::spawn(async move {
+            racer
+                .post_sign_in(&link, &csrf, &user_id, &wrong)
+                .await
+                .status
+        })
+    });
+    let mut statuses = Vec::new();
+    for attempt in attempts.collect::<Vec<_>>() {
+        statuses.push(attempt.await.expect("an attempt"));
+    }
+    let refused = statuses
+        .iter()
+        .filter(|status| **status == StatusCode::BAD_REQUEST)
+        .count();
+    assert_eq!(
+        refused,
+        SIGN_IN_ATTEMPTS - 1,
+        "wrong-password answers before the lock: {statuses:?}"
+    );
+    browser
+        .post_sign_in(&scene.link, &csrf, &user_id, &password)
+        .await
+        .assert_locked_for("15 minutes");
 }
 
 /// The sign-in form is only acted on with the token served to the same browser: a form forged on another site

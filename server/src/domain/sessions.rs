@@ -12,8 +12,8 @@ use sha2::{Digest, Sha256};
 use super::auth::{hex, new_token, principal_from_rows, same_bytes, verify_password};
 use super::principal::Principal;
 use super::{Authorisations, DomainError};
-use crate::store::principals;
 use crate::store::web_sessions::{self, WebSessionRow};
+use crate::store::{principals, sign_in_failures};
 
 /// How long a session lasts from sign-in, and a signed-out browser's value from its first visit.
 pub const SESSION_LIFETIME: Duration = Duration::minutes(30);
@@ -71,12 +71,21 @@ pub fn accepts_sign_in_form_token(cookie_value: &str, submitted: &str) -> bool {
     )
 }
 
+/// Failed sign-ins in a row after which a user id is locked.
+pub const SIGN_IN_ATTEMPTS: i32 = 5;
+/// How long a locked user id stays locked.
+pub const SIGN_IN_LOCK: Duration = Duration::minutes(15);
+
 /// How a sign-in went.
 #[derive(Debug, Clone)]
 pub enum SignIn {
     /// The new session, for the cookie.
     SignedIn(SessionCookie),
     WrongCredentials,
+    /// Too many failed sign-ins in a row for this user id: none is accepted, whatever the password, until then.
+    Locked {
+        until: DateTime<Utc>,
+    },
 }
 
 impl Authorisations {
@@ -110,7 +119,10 @@ impl Authorisations {
     }
 
     /// Signs a sandbox user in with their user id and password, starting a new session. The one the browser's
-    /// cookie value named, if any, ends with it. With wrong credentials nothing changes.
+    /// cookie value named, if any, ends with it.
+    ///
+    /// A wrong password counts against the user id: the [`SIGN_IN_ATTEMPTS`]th in a row locks it for
+    /// [`SIGN_IN_LOCK`]. A sign-in resets the count. An unknown user id has nothing to count against.
     pub async fn sign_in(
         &self,
         cookie_value: &str,
@@ -123,17 +135,36 @@ impl Authorisations {
         else {
             return Ok(SignIn::WrongCredentials);
         };
-        if !verify_password(&password_hash, password) {
-            return Ok(SignIn::WrongCredentials);
-        }
+        let now = self.now();
         let old_hash = Sha256::digest(cookie_value.as_bytes()).to_vec();
         let (cookie, row) = self.new_session_row(principal_id);
         conn.transaction(async |conn| {
+            let mut record = sign_in_failures::lock(conn, principal_id).await?;
+            match record.locked_until {
+                Some(until) if until > now => return Ok(SignIn::Locked { until }),
+                Some(_) => record.locked_until = None,
+                None => {}
+            }
+            if !verify_password(&password_hash, password) {
+                record.failures += 1;
+                let outcome = if record.failures >= SIGN_IN_ATTEMPTS {
+                    let until = now + SIGN_IN_LOCK;
+                    record.failures = 0;
+                    record.locked_until = Some(until);
+                    SignIn::Locked { until }
+                } else {
+                    SignIn::WrongCredentials
+                };
+                sign_in_failures::save(conn, &record).await?;
+                return Ok(outcome);
+            }
+            record.failures = 0;
+            sign_in_failures::save(conn, &record).await?;
             web_sessions::delete(conn, &old_hash).await?;
-            web_sessions::insert(conn, &row).await
+            web_sessions::insert(conn, &row).await?;
+            Ok::<_, DomainError>(SignIn::SignedIn(cookie))
         })
-        .await?;
-        Ok(SignIn::SignedIn(cookie))
+        .await
     }
 
     /// Ends the session the cookie value names (signing out); ending one that is gone is no error.

@@ -126,6 +126,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sign_in_failures (principal_id) {
+        principal_id -> Int8,
+        failures -> Int4,
+        locked_until -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(enrolments -> principals (principal_id));
 diesel::joinable!(access_tokens -> principals (principal_id));
 diesel::allow_tables_to_appear_in_same_query!(principals, enrolments, access_tokens);

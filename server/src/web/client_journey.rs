@@ -115,23 +115,35 @@ async fn sign_in(
             .authorisations
             .sign_in(&cookie_value, &form.user_id, &form.password)
             .await?;
-        match signed_in {
-            SignIn::SignedIn(cookie) => Ok(
-                Page::see_other(paths.page).with_cookie(Some(set_cookie(&rqctx, Some(&cookie))))
-            ),
-            SignIn::WrongCredentials => {
-                let attempt = SignInAttempt {
-                    failed: true,
-                    user_id: form.user_id,
-                };
-                let visitor = Visitor::SignedOut {
-                    sign_in_token: form.csrf_token,
-                    new_cookie: None,
-                };
-                let page = RequestPage::build(&rqctx, &link, &visitor, attempt).await?;
-                Page::html(StatusCode::BAD_REQUEST, &page)
+        let (status, error) = match signed_in {
+            SignIn::SignedIn(cookie) => {
+                let set = set_cookie(&rqctx, Some(&cookie));
+                return Ok(Page::see_other(paths.page).with_cookie(Some(set)));
             }
-        }
+            SignIn::WrongCredentials => (
+                StatusCode::BAD_REQUEST,
+                "The user ID or password is not right. Check them and try again.".to_owned(),
+            ),
+            SignIn::Locked { until } => {
+                let wait = minutes_in_words(until - rqctx.context().authorisations.now());
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!(
+                        "There have been too many failed sign-ins for this user ID. Try again in {wait}."
+                    ),
+                )
+            }
+        };
+        let attempt = SignInAttempt {
+            error: Some(error),
+            user_id: form.user_id,
+        };
+        let visitor = Visitor::SignedOut {
+            sign_in_token: form.csrf_token,
+            new_cookie: None,
+        };
+        let page = RequestPage::build(&rqctx, &link, &visitor, attempt).await?;
+        Page::html(status, &page)
     };
     Ok(on_link(&rqctx, &path, page).await)
 }
@@ -326,7 +338,8 @@ impl LinkPaths {
 
 #[derive(Debug, Default)]
 struct SignInAttempt {
-    failed: bool,
+    /// Why the last attempt did not sign in.
+    error: Option<String>,
     user_id: String,
 }
 
@@ -338,7 +351,7 @@ struct RequestPage {
     paths: LinkPaths,
     csrf_token: String,
     signed_in_as: Option<String>,
-    sign_in_failed: bool,
+    sign_in_error: Option<String>,
     user_id: String,
     no_enrolment: bool,
     requests: Vec<RequestView>,
@@ -371,7 +384,7 @@ impl RequestPage {
             paths: LinkPaths::of(link),
             csrf_token: csrf_token.to_owned(),
             signed_in_as: user.map(|user| user.full_name.clone()),
-            sign_in_failed: attempt.failed,
+            sign_in_error: attempt.error,
             user_id: attempt.user_id,
             no_enrolment: false,
             requests: Vec::new(),
@@ -506,6 +519,14 @@ fn service_name(service: Service) -> &'static str {
         Service::MtdIt => "Making Tax Digital for Income Tax, as your main agent",
         Service::MtdItSupp => "Making Tax Digital for Income Tax, as a supporting agent",
         other => journey_title(Journey::of(other)),
+    }
+}
+
+/// A wait in whole minutes, rounded up so that it never ends early: "1 minute", "15 minutes".
+fn minutes_in_words(wait: chrono::Duration) -> String {
+    match ((wait.num_seconds() + 59) / 60).max(1) {
+        1 => "1 minute".to_owned(),
+        n => format!("{n} minutes"),
     }
 }
 
