@@ -350,6 +350,15 @@ impl Browser {
         self.post(&link.sign_in(), &form).await
     }
 
+    /// Posts the wrong password `wrong` one time fewer than locks the user id, asserting each is refused.
+    async fn fail_sign_ins(&mut self, link: &Link, csrf: &str, user_id: &str, wrong: &str) {
+        for _ in 1..SIGN_IN_ATTEMPTS {
+            self.post_sign_in(link, csrf, user_id, wrong)
+                .await
+                .assert_status(StatusCode::BAD_REQUEST);
+        }
+    }
+
     /// Opens the link, signs in with the sandbox user's credentials (asserting the 303 back to the link) and
     /// answers the page as it then reads.
     async fn sign_in(&mut self, link: &Link, user: &Value) -> Reply {
@@ -797,12 +806,9 @@ async fn five_wrong_passwords_in_a_row_lock_the_user_id_for_fifteen_minutes() {
     let csrf = browser.get(&scene.link.path).await.csrf_token();
     let wrong = format!("{password}x");
 
-    for _ in 1..SIGN_IN_ATTEMPTS {
-        browser
-            .post_sign_in(&scene.link, &csrf, &user_id, &wrong)
-            .await
-            .assert_status(StatusCode::BAD_REQUEST);
-    }
+    browser
+        .fail_sign_ins(&scene.link, &csrf, &user_id, &wrong)
+        .await;
     let locked = browser
         .post_sign_in(&scene.link, &csrf, &user_id, &wrong)
         .await;
@@ -846,12 +852,9 @@ async fn a_sign_in_starts_the_count_of_wrong_passwords_again() {
     for _ in 0..3 {
         let mut browser = Browser::new(&app);
         let csrf = browser.get(&scene.link.path).await.csrf_token();
-        for _ in 1..SIGN_IN_ATTEMPTS {
-            browser
-                .post_sign_in(&scene.link, &csrf, &user_id, &wrong)
-                .await
-                .assert_status(StatusCode::BAD_REQUEST);
-        }
+        browser
+            .fail_sign_ins(&scene.link, &csrf, &user_id, &wrong)
+            .await;
         browser
             .post_sign_in(&scene.link, &csrf, &user_id, &password)
             .await

@@ -41,11 +41,13 @@ pub async fn current(
 /// when it has none (a browser that already has one, even an ended session's id, keeps it, so two open tabs
 /// stay valid).
 pub async fn visitor(rqctx: &RequestContext<ApiContext>) -> Result<Visitor, DomainError> {
-    if let Some((_, session)) = current(rqctx).await? {
-        return Ok(Visitor::SignedIn(session));
-    }
     let (value, new_cookie) = match cookie_value(rqctx) {
-        Some(value) => (value, None),
+        Some(value) => {
+            if let Some(session) = rqctx.context().authorisations.session(&value).await? {
+                return Ok(Visitor::SignedIn(session));
+            }
+            (value, None)
+        }
         None => {
             let cookie = rqctx.context().authorisations.new_signed_out_cookie();
             (cookie.value.clone(), Some(cookie))
