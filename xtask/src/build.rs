@@ -32,7 +32,7 @@ pub fn binaries(
     root: &Path,
     bins: &[&str],
     scope: Scope,
-    variant: Option<&Variant>,
+    variant: Option<&Variant<'_>>,
 ) -> Result<HashMap<String, PathBuf>> {
     let mut command = crate::cargo();
     command.args(["build", "--workspace"]);
@@ -77,8 +77,13 @@ pub fn binaries(
                 println!("{line}");
                 continue;
             };
-            // A library of the same name reports no executable, so it is never taken for the binary.
+            // With the test targets built too, a library of the same name reports an executable (its unit tests):
+            // only a `bin` target is the binary.
             if message["reason"] == "compiler-artifact"
+                && message["target"]["kind"]
+                    .as_array()
+                    .is_some_and(|kinds| kinds.iter().any(|kind| kind == "bin"))
+                && !message["profile"]["test"].as_bool().unwrap_or(false)
                 && let (Some(name), Some(executable)) = (
                     message["target"]["name"].as_str(),
                     message["executable"].as_str(),
