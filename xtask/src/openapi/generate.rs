@@ -26,10 +26,11 @@ pub fn render_all(contracts: &[Contract]) -> Result<Vec<(PathBuf, String)>> {
     let mut files = Vec::new();
     let mut modules = Vec::new();
     let mut methods = Vec::new();
+    let mut forwards = Vec::new();
     let mut operation_ids = std::collections::BTreeMap::new();
     for contract in contracts {
         let context = || format!("generating code for {}", contract.file.display());
-        let (text, contract_methods) = render(contract).with_context(context)?;
+        let (text, contract_methods, contract_forwards) = render(contract).with_context(context)?;
         for (path, method, operation) in operations(contract)? {
             let id = operation.operation_id.clone().unwrap_or_default();
             if let Some(other) = operation_ids.insert(id.clone(), contract.file.clone()) {
@@ -43,6 +44,7 @@ pub fn render_all(contracts: &[Contract]) -> Result<Vec<(PathBuf, String)>> {
         let module = format_ident!("{}", contract.module);
         modules.push(quote! { pub mod #module; });
         methods.extend(contract_methods);
+        forwards.extend(contract_forwards);
     }
     let sources: Vec<String> = contracts
         .iter()
@@ -58,6 +60,13 @@ pub fn render_all(contracts: &[Contract]) -> Result<Vec<(PathBuf, String)>> {
         pub trait ServerApi {
             type Context;
             #(#methods)*
+        }
+
+        /// Each operation handed to the function of the same name in its contract's handler module,
+        /// `crate::handlers::<contract>::<operationId>`: a new operation is written once, as that function.
+        impl ServerApi for crate::handlers::Server {
+            type Context = crate::handlers::ApiContext;
+            #(#forwards)*
         }
     };
     let file: syn::File = syn::parse2(tokens).context("generated code does not parse")?;
@@ -93,15 +102,17 @@ fn header(source: &str) -> String {
     )
 }
 
-/// One contract's module (its types and parameter structs) and its trait methods.
-fn render(contract: &Contract) -> Result<(String, Vec<TokenStream>)> {
+/// One contract's module (its types and parameter structs), its trait methods and their forwarding to the handlers.
+fn render(contract: &Contract) -> Result<(String, Vec<TokenStream>, Vec<TokenStream>)> {
     let types = render_types(contract)?;
     let mut items = Vec::new();
     let mut methods = Vec::new();
+    let mut forwards = Vec::new();
     for (path, method, operation) in operations(contract)? {
         let endpoint = EndpointCode::new(contract, &path, method, operation)?;
         items.extend(endpoint.items);
         methods.push(endpoint.method);
+        forwards.push(endpoint.forward);
     }
     let title = &contract.document.info.title;
     let version = &contract.document.info.version;
@@ -124,7 +135,7 @@ fn render(contract: &Contract) -> Result<(String, Vec<TokenStream>)> {
         header(&contract.file.display().to_string()),
         prettyplease::unparse(&file)
     );
-    Ok((text, methods))
+    Ok((text, methods, forwards))
 }
 
 /// The contract's component schemas as Rust types. Date-time strings become `crate::api::Timestamp`,
@@ -197,10 +208,12 @@ pub fn operations(contract: &Contract) -> Result<Vec<(String, &'static str, &Ope
     Ok(found)
 }
 
-/// The code generated for one operation: its parameter structs and its trait method.
+/// The code generated for one operation: its parameter structs, its trait method, and that method implemented by
+/// calling the handler.
 struct EndpointCode {
     items: Vec<TokenStream>,
     method: TokenStream,
+    forward: TokenStream,
 }
 
 impl EndpointCode {
@@ -297,7 +310,26 @@ impl EndpointCode {
                 #(#args),*
             ) -> ::std::result::Result<#response, crate::api::ApiError>;
         };
-        Ok(Self { items, method })
+        let arg_names: Vec<Ident> = args
+            .iter()
+            .filter_map(|arg| match arg.clone().into_iter().next() {
+                Some(proc_macro2::TokenTree::Ident(ident)) => Some(ident),
+                _ => None,
+            })
+            .collect();
+        let forward = quote! {
+            async fn #name(
+                rqctx: dropshot::RequestContext<Self::Context>,
+                #(#args),*
+            ) -> ::std::result::Result<#response, crate::api::ApiError> {
+                crate::handlers::#module::#name(rqctx, #(#arg_names),*).await
+            }
+        };
+        Ok(Self {
+            items,
+            method,
+            forward,
+        })
     }
 }
 

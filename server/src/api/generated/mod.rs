@@ -592,3 +592,418 @@ pub trait ServerApi {
         crate::api::ApiError,
     >;
 }
+/// Each operation handed to the function of the same name in its contract's handler module,
+/// `crate::handlers::<contract>::<operationId>`: a new operation is written once, as that function.
+impl ServerApi for crate::handlers::Server {
+    type Context = crate::handlers::ApiContext;
+    async fn create_invitation_v1(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        accept: crate::api::Accept<1, 0>,
+        path: dropshot::Path<agent_authorisation_v1::CreateInvitationV1Path>,
+        body: dropshot::TypedBody<
+            agent_authorisation_v1::types::CreateInvitationRequestV1,
+        >,
+    ) -> ::std::result::Result<
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseHeaders<
+                dropshot::HttpResponseUpdatedNoContent,
+                crate::api::LocationHeader,
+            >,
+        >,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_authorisation_v1::create_invitation_v1(
+                rqctx,
+                accept,
+                path,
+                body,
+            )
+            .await
+    }
+    async fn get_invitation_v1(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        accept: crate::api::Accept<1, 0>,
+        path: dropshot::Path<agent_authorisation_v1::GetInvitationV1Path>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseOk<agent_authorisation_v1::types::InvitationV1>,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_authorisation_v1::get_invitation_v1(rqctx, accept, path)
+            .await
+    }
+    async fn list_invitations(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        accept: crate::api::Accept<2, 0>,
+        path: dropshot::Path<agent_authorisation_v2::ListInvitationsPath>,
+    ) -> ::std::result::Result<
+        crate::api::OkOrNoContent<agent_authorisation_v2::types::InvitationList>,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_authorisation_v2::list_invitations(rqctx, accept, path)
+            .await
+    }
+    async fn create_invitation(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        accept: crate::api::Accept<2, 0>,
+        path: dropshot::Path<agent_authorisation_v2::CreateInvitationPath>,
+        body: dropshot::TypedBody<agent_authorisation_v2::types::CreateInvitationRequest>,
+    ) -> ::std::result::Result<
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseHeaders<
+                dropshot::HttpResponseUpdatedNoContent,
+                crate::api::LocationHeader,
+            >,
+        >,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_authorisation_v2::create_invitation(
+                rqctx,
+                accept,
+                path,
+                body,
+            )
+            .await
+    }
+    async fn get_invitation(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        accept: crate::api::Accept<2, 0>,
+        path: dropshot::Path<agent_authorisation_v2::GetInvitationPath>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseOk<agent_authorisation_v2::types::Invitation>,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_authorisation_v2::get_invitation(rqctx, accept, path)
+            .await
+    }
+    async fn cancel_invitation(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        accept: crate::api::Accept<2, 0>,
+        path: dropshot::Path<agent_authorisation_v2::CancelInvitationPath>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_authorisation_v2::cancel_invitation(rqctx, accept, path)
+            .await
+    }
+    async fn check_relationship(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        accept: crate::api::Accept<2, 0>,
+        path: dropshot::Path<agent_authorisation_v2::CheckRelationshipPath>,
+        body: dropshot::TypedBody<
+            agent_authorisation_v2::types::CheckRelationshipRequest,
+        >,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_authorisation_v2::check_relationship(
+                rqctx,
+                accept,
+                path,
+                body,
+            )
+            .await
+    }
+    async fn deauthorise_client(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        accept: crate::api::Accept<2, 0>,
+        path: dropshot::Path<agent_authorisation_v2::DeauthoriseClientPath>,
+        body: dropshot::TypedBody<
+            agent_authorisation_v2::types::DeauthoriseClientRequest,
+        >,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_authorisation_v2::deauthorise_client(
+                rqctx,
+                accept,
+                path,
+                body,
+            )
+            .await
+    }
+    async fn list_sent_invitations(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: dropshot::Path<agent_client_authorisation::ListSentInvitationsPath>,
+        query: dropshot::Query<agent_client_authorisation::ListSentInvitationsQuery>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseOk<agent_client_authorisation::types::SentInvitationList>,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_client_authorisation::list_sent_invitations(
+                rqctx,
+                path,
+                query,
+            )
+            .await
+    }
+    async fn create_sent_invitation(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: dropshot::Path<agent_client_authorisation::CreateSentInvitationPath>,
+        body: dropshot::TypedBody<
+            agent_client_authorisation::types::SentInvitationRequest,
+        >,
+    ) -> ::std::result::Result<
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseHeaders<
+                dropshot::HttpResponseCreated<
+                    agent_client_authorisation::types::SentInvitation,
+                >,
+                crate::api::LocationHeader,
+            >,
+        >,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_client_authorisation::create_sent_invitation(
+                rqctx,
+                path,
+                body,
+            )
+            .await
+    }
+    async fn get_sent_invitation(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: dropshot::Path<agent_client_authorisation::GetSentInvitationPath>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseOk<agent_client_authorisation::types::SentInvitation>,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_client_authorisation::get_sent_invitation(rqctx, path)
+            .await
+    }
+    async fn cancel_sent_invitation(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: dropshot::Path<agent_client_authorisation::CancelSentInvitationPath>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_client_authorisation::cancel_sent_invitation(rqctx, path)
+            .await
+    }
+    async fn create_multi_invitation_link(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: dropshot::Path<agent_client_authorisation::CreateMultiInvitationLinkPath>,
+        body: dropshot::TypedBody<
+            agent_client_authorisation::types::MultiInvitationRequest,
+        >,
+    ) -> ::std::result::Result<crate::api::CreatedWithLocation, crate::api::ApiError> {
+        crate::handlers::agent_client_authorisation::create_multi_invitation_link(
+                rqctx,
+                path,
+                body,
+            )
+            .await
+    }
+    async fn check_known_fact_postcode(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: dropshot::Path<agent_client_authorisation::CheckKnownFactPostcodePath>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_client_authorisation::check_known_fact_postcode(
+                rqctx,
+                path,
+            )
+            .await
+    }
+    async fn check_known_fact_date_of_birth(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: dropshot::Path<agent_client_authorisation::CheckKnownFactDateOfBirthPath>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_client_authorisation::check_known_fact_date_of_birth(
+                rqctx,
+                path,
+            )
+            .await
+    }
+    async fn check_known_fact_vat_registration_date(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: dropshot::Path<
+            agent_client_authorisation::CheckKnownFactVatRegistrationDatePath,
+        >,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_client_authorisation::check_known_fact_vat_registration_date(
+                rqctx,
+                path,
+            )
+            .await
+    }
+    async fn check_agent_relationship(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: dropshot::Path<agent_client_authorisation::CheckAgentRelationshipPath>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_client_authorisation::check_agent_relationship(
+                rqctx,
+                path,
+            )
+            .await
+    }
+    async fn end_agent_relationship(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: dropshot::Path<agent_client_authorisation::EndAgentRelationshipPath>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_client_authorisation::end_agent_relationship(rqctx, path)
+            .await
+    }
+    async fn list_received_invitations(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: dropshot::Path<agent_client_authorisation::ListReceivedInvitationsPath>,
+        query: dropshot::Query<agent_client_authorisation::ListReceivedInvitationsQuery>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseOk<agent_client_authorisation::types::ReceivedInvitations>,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_client_authorisation::list_received_invitations(
+                rqctx,
+                path,
+                query,
+            )
+            .await
+    }
+    async fn get_received_invitation(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: dropshot::Path<agent_client_authorisation::GetReceivedInvitationPath>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseOk<agent_client_authorisation::types::ReceivedInvitation>,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_client_authorisation::get_received_invitation(rqctx, path)
+            .await
+    }
+    async fn accept_received_invitation(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: dropshot::Path<agent_client_authorisation::AcceptReceivedInvitationPath>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_client_authorisation::accept_received_invitation(
+                rqctx,
+                path,
+            )
+            .await
+    }
+    async fn reject_received_invitation(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: dropshot::Path<agent_client_authorisation::RejectReceivedInvitationPath>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_client_authorisation::reject_received_invitation(
+                rqctx,
+                path,
+            )
+            .await
+    }
+    async fn end_client_relationship(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: dropshot::Path<agent_client_authorisation::EndClientRelationshipPath>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_client_authorisation::end_client_relationship(rqctx, path)
+            .await
+    }
+    async fn client_status(
+        rqctx: dropshot::RequestContext<Self::Context>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseOk<agent_client_authorisation::types::ClientStatus>,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_client_authorisation::client_status(rqctx).await
+    }
+    async fn update_alt_itsa(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: dropshot::Path<agent_client_authorisation::UpdateAltItsaPath>,
+    ) -> ::std::result::Result<crate::api::CreatedOrNoContent, crate::api::ApiError> {
+        crate::handlers::agent_client_authorisation::update_alt_itsa(rqctx, path).await
+    }
+    async fn replace_urn_with_utr(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: dropshot::Path<agent_client_authorisation::ReplaceUrnWithUtrPath>,
+    ) -> ::std::result::Result<crate::api::CreatedOrNoContent, crate::api::ApiError> {
+        crate::handlers::agent_client_authorisation::replace_urn_with_utr(rqctx, path)
+            .await
+    }
+    async fn create_test_agent(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        body: dropshot::TypedBody<sandbox::types::CreateTestUserRequest>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseCreated<sandbox::types::TestAgent>,
+        crate::api::ApiError,
+    > {
+        crate::handlers::sandbox::create_test_agent(rqctx, body).await
+    }
+    async fn create_test_individual(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        body: dropshot::TypedBody<sandbox::types::CreateTestUserRequest>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseCreated<sandbox::types::TestIndividual>,
+        crate::api::ApiError,
+    > {
+        crate::handlers::sandbox::create_test_individual(rqctx, body).await
+    }
+    async fn create_test_organisation(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        body: dropshot::TypedBody<sandbox::types::CreateTestOrganisationRequest>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseCreated<sandbox::types::TestOrganisation>,
+        crate::api::ApiError,
+    > {
+        crate::handlers::sandbox::create_test_organisation(rqctx, body).await
+    }
+    async fn accept_invitation(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: dropshot::Path<sandbox::AcceptInvitationPath>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::ApiError,
+    > {
+        crate::handlers::sandbox::accept_invitation(rqctx, path).await
+    }
+    async fn reject_invitation(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: dropshot::Path<sandbox::RejectInvitationPath>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::ApiError,
+    > {
+        crate::handlers::sandbox::reject_invitation(rqctx, path).await
+    }
+    async fn expire_invitation(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: dropshot::Path<sandbox::ExpireInvitationPath>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::ApiError,
+    > {
+        crate::handlers::sandbox::expire_invitation(rqctx, path).await
+    }
+    async fn sign_up_mtd_income_tax(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: dropshot::Path<sandbox::SignUpMtdIncomeTaxPath>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseOk<sandbox::types::MtdIncomeTaxSignUp>,
+        crate::api::ApiError,
+    > {
+        crate::handlers::sandbox::sign_up_mtd_income_tax(rqctx, path).await
+    }
+}
