@@ -75,7 +75,7 @@ pub fn counts(ledger: &Ledger) -> (Vec<(String, String, Counts)>, Counts) {
 }
 
 /// The summary table and the failures, as printed at the end of a run.
-pub fn summary(ledger: &Ledger, facts: &RunFacts) -> String {
+pub fn summary(ledger: &Ledger, facts: &RunFacts<'_>) -> String {
     let (rows, total) = counts(ledger);
     let mut out = String::new();
     let _ = writeln!(
@@ -205,7 +205,7 @@ pub fn summary(ledger: &Ledger, facts: &RunFacts) -> String {
 
 /// Whether the run passed: no failed or uncovered entry, no undocumented answer, no scenario stopped
 /// early, and no generated case or sequence failed (whatever entry it touched, selected or not).
-pub fn passed(ledger: &Ledger, facts: &RunFacts) -> bool {
+pub fn passed(ledger: &Ledger, facts: &RunFacts<'_>) -> bool {
     let (_, total) = counts(ledger);
     total.failed == 0
         && total.uncovered == 0
@@ -215,7 +215,7 @@ pub fn passed(ledger: &Ledger, facts: &RunFacts) -> bool {
         && facts.sequence_failures == 0
 }
 
-pub fn json_bundle(ledger: &Ledger, facts: &RunFacts) -> Value {
+pub fn json_bundle(ledger: &Ledger, facts: &RunFacts<'_>) -> Value {
     let (_, total) = counts(ledger);
     let entries: Vec<Value> = ledger
         .outcomes()
@@ -266,7 +266,7 @@ fn xml(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-pub fn junit(ledger: &Ledger, facts: &RunFacts) -> String {
+pub fn junit(ledger: &Ledger, facts: &RunFacts<'_>) -> String {
     let outcomes = ledger.outcomes();
     let mut suites: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut stats: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
@@ -360,7 +360,7 @@ pub fn junit(ledger: &Ledger, facts: &RunFacts) -> String {
     out
 }
 
-pub fn write(dir: &Path, ledger: &Ledger, facts: &RunFacts) -> Result<()> {
+pub fn write(dir: &Path, ledger: &Ledger, facts: &RunFacts<'_>) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let bundle = serde_json::to_string_pretty(&json_bundle(ledger, facts))?;
     std::fs::write(dir.join("conformance.json"), bundle)

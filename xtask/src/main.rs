@@ -10,6 +10,11 @@
 //!
 //! With `DATABASE_URL` set, `serve` and `test` use that server instead of starting their own.
 
+#![allow(
+    unsafe_code,
+    reason = "signals, users and file locks through libc; each block says why it is sound"
+)]
+
 mod bench;
 mod browser;
 mod build;

@@ -106,6 +106,8 @@ pub fn run(root: &Path, args: &TestArgs) -> Result<()> {
 /// it succeeded or not, before the summary is printed.
 fn run_steps(root: &Path, args: &TestArgs, counts: &mut Counts) -> Result<()> {
     warn_if_disk_is_short(root);
+    // Style first: a formatting slip or a lint should fail in a minute, not after the tests.
+    check_style(root)?;
     // Before anything long: a missing browser should fail in seconds, not after the tests.
     let browser = BrowserBinaries::locate_or_install(args.install)?;
     let (cluster, database_url) = Cluster::unless_database_url(
@@ -148,6 +150,41 @@ fn run_steps(root: &Path, args: &TestArgs, counts: &mut Counts) -> Result<()> {
     };
     result?;
     stopped
+}
+
+/// `cargo fmt --check`, then clippy with warnings as errors; each failure names the command that fixes or shows it.
+fn check_style(root: &Path) -> Result<()> {
+    let steps: [(&[&str], &str); 2] = [
+        (&["fmt", "--all", "--", "--check"], "cargo fmt --all"),
+        (
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+            "cargo clippy --workspace --all-targets -- -D warnings",
+        ),
+    ];
+    for (args, fix) in steps {
+        println!("==> cargo {}", args.join(" "));
+        let status = crate::cargo()
+            .args(args)
+            .current_dir(root)
+            .stdin(Stdio::null())
+            .status()
+            .with_context(|| format!("could not run cargo {}", args[0]))?;
+        if !status.success() {
+            bail!(
+                "cargo {} failed: run `{fix}` and commit the result",
+                args[0]
+            );
+        }
+        crate::interrupt::check()?;
+    }
+    Ok(())
 }
 
 /// The browser test is ignored by a plain `cargo test` (it needs Chromium); here it runs. Its executable is the one

@@ -235,7 +235,7 @@ mod tests {
         }
     }
 
-    fn error(request: PublicRequest) -> String {
+    fn error(request: PublicRequest<'_>) -> String {
         format!("{:?}", request.validate().unwrap_err())
     }
 

@@ -226,7 +226,7 @@ impl<'a> Operations<'a> {
 }
 
 impl OperationRef<'_> {
-    fn parameters(&self, schemas: &Components) -> Value {
+    fn parameters(&self, schemas: &Components<'_>) -> Value {
         let mut out = Map::new();
         for parameter in self.operation["parameters"]
             .as_array()
@@ -252,7 +252,7 @@ impl OperationRef<'_> {
         Value::Object(out)
     }
 
-    fn request_body(&self, schemas: &Components) -> Value {
+    fn request_body(&self, schemas: &Components<'_>) -> Value {
         let body = &self.operation["requestBody"];
         if body.is_null() {
             return Value::Null;
@@ -265,7 +265,7 @@ impl OperationRef<'_> {
 
     /// The success response the server documents, and the contract's response for the same status.
     /// A contract may add a body-less 204 beside it (`OkOrNoContent`, `CreatedOrNoContent`).
-    fn success(&self, schemas: &Components, server: &OperationRef) -> Value {
+    fn success(&self, schemas: &Components<'_>, server: &OperationRef<'_>) -> Value {
         let responses = self.operation["responses"]
             .as_object()
             .cloned()
@@ -319,7 +319,7 @@ impl OperationRef<'_> {
             .collect()
     }
 
-    fn error_schemas(&self, schemas: &Components) -> Vec<(String, Value)> {
+    fn error_schemas(&self, schemas: &Components<'_>) -> Vec<(String, Value)> {
         let responses = self.operation["responses"]
             .as_object()
             .cloned()
@@ -337,7 +337,7 @@ impl OperationRef<'_> {
     }
 
     /// Dropshot documents one error schema under 4XX and 5XX, through `#/components/responses/...`.
-    fn error_schema(&self, schemas: &Components) -> Value {
+    fn error_schema(&self, schemas: &Components<'_>) -> Value {
         let mut response = &self.operation["responses"]["4XX"];
         if let Some(reference) = response["$ref"].as_str() {
             let name = reference.rsplit('/').next().unwrap_or_default();
