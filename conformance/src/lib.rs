@@ -19,6 +19,7 @@ pub mod harness;
 pub mod http;
 pub mod ledger;
 pub mod model;
+pub mod paths;
 pub mod reference;
 pub mod report;
 pub mod run;

@@ -5,11 +5,13 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail, ensure};
+use serde_json::json;
 
 use crate::clients::agent_authorisation_v2 as v2;
 use crate::clients::sandbox as sb;
-use crate::http::Http;
+use crate::http::{Http, Request};
+use crate::paths::{received_path, relationship_path};
 
 /// A subscribed agent (or, with `arn` made up, an unsubscribed one).
 #[derive(Debug, Clone)]
@@ -17,6 +19,18 @@ pub struct Agent {
     pub arn: String,
     pub token: String,
     pub agency_name: String,
+    /// The whole Create Test User answer (user id, password, …).
+    pub answer: serde_json::Value,
+}
+
+impl Agent {
+    /// The same principal, naming another agency's ARN in the paths it calls.
+    pub fn with_path_arn(&self, arn: &str) -> Agent {
+        Agent {
+            arn: arn.to_owned(),
+            ..self.clone()
+        }
+    }
 }
 
 /// An individual: a NINO, maybe an MTDITID, a postcode.
@@ -26,6 +40,8 @@ pub struct Individual {
     pub mtd_it_id: Option<String>,
     pub postcode: String,
     pub token: String,
+    /// The whole Create Test User answer (date of birth, user id, password, …).
+    pub answer: serde_json::Value,
 }
 
 /// An organisation signed up to MTD VAT.
@@ -34,6 +50,8 @@ pub struct Organisation {
     pub vrn: String,
     pub vat_registration_date: String,
     pub token: String,
+    /// The whole Create Test User answer.
+    pub answer: serde_json::Value,
 }
 
 /// The sandbox and the v2 API, as typed clients.
@@ -93,22 +111,29 @@ impl Sandbox {
     /// A subscribed agent whose token lasts `seconds` (0: already expired).
     pub async fn agent_with_token_lifetime(&self, seconds: Option<i64>) -> Result<Agent> {
         let agent = self.test_agent(&["agent-services"], seconds).await?;
+        let answer = serde_json::to_value(&agent)?;
         Ok(Agent {
             arn: agent
                 .agent_services_account_number
                 .ok_or_else(|| anyhow!("a test agent with agent-services has no ARN"))?,
             token: agent.access_token,
             agency_name: agent.agency_name,
+            answer,
         })
     }
 
     /// An agent without an agent services account; `arn` is `path_arn`, which is not its own.
     pub async fn unsubscribed_agent(&self, path_arn: &str) -> Result<Agent> {
         let agent = self.test_agent(&[], None).await?;
+        if agent.agent_services_account_number.is_some() {
+            bail!("a test agent without agent-services has an ARN");
+        }
+        let answer = serde_json::to_value(&agent)?;
         Ok(Agent {
             arn: path_arn.to_owned(),
             token: agent.access_token,
             agency_name: agent.agency_name,
+            answer,
         })
     }
 
@@ -124,6 +149,7 @@ impl Sandbox {
             .map_err(describe)
             .context("creating a test individual")?
             .into_inner();
+        let answer = serde_json::to_value(&user)?;
         Ok(Individual {
             nino: user
                 .nino
@@ -131,18 +157,28 @@ impl Sandbox {
             mtd_it_id: user.mtd_it_id,
             postcode: user.individual_details.address.postcode,
             token: user.access_token,
+            answer,
         })
     }
 
     /// An individual signed up to MTD Income Tax.
     pub async fn itsa_client(&self) -> Result<Individual> {
-        self.individual(&["national-insurance", "mtd-income-tax"])
-            .await
+        let client = self
+            .individual(&["national-insurance", "mtd-income-tax"])
+            .await?;
+        if client.mtd_it_id.is_none() {
+            bail!("a test individual with mtd-income-tax has no mtdItId");
+        }
+        Ok(client)
     }
 
     /// An "alternative ITSA" individual: a NINO and no MTDITID (accepting gives Partialauth).
     pub async fn alt_itsa_client(&self) -> Result<Individual> {
-        self.individual(&["national-insurance"]).await
+        let client = self.individual(&["national-insurance"]).await?;
+        if client.mtd_it_id.is_some() {
+            bail!("a test individual without mtd-income-tax has an mtdItId");
+        }
+        Ok(client)
     }
 
     /// An organisation signed up to MTD VAT.
@@ -159,6 +195,7 @@ impl Sandbox {
             .map_err(describe)
             .context("creating a test organisation")?
             .into_inner();
+        let answer = serde_json::to_value(&user)?;
         Ok(Organisation {
             vrn: user
                 .vrn
@@ -171,6 +208,7 @@ impl Sandbox {
                 .format("%Y-%m-%d")
                 .to_string(),
             token: user.access_token,
+            answer,
         })
     }
 
@@ -261,7 +299,236 @@ impl Sandbox {
         Ok(response.into_inner().status)
     }
 
+    /// A raw Create Test User call: `POST /create-test-user/{kind}` with `body`; answers the whole answer.
+    pub async fn test_user(
+        &self,
+        kind: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value> {
+        let exchange = self
+            .http
+            .send(
+                Request::new("POST", format!("/create-test-user/{kind}"))
+                    .header("Accept", "application/json")
+                    .json(body),
+            )
+            .await?;
+        ensure!(
+            exchange.status() == 201,
+            "creating a test user of {kind} with {body}: {}",
+            exchange.summary()
+        );
+        exchange
+            .json()
+            .ok_or_else(|| anyhow!("a test user that is not JSON: {}", exchange.summary()))
+    }
+
+    /// A client of `service` (an internal service id), signed up to it (for MTD-IT, with an MTDITID).
+    pub async fn service_client(&self, service: &'static str) -> Result<ServiceClient> {
+        let kind = ServiceKind::of(service)?;
+        let answer = self
+            .test_user(kind.user, &json!({ "serviceNames": kind.services }))
+            .await?;
+        Ok(ServiceClient {
+            service,
+            client_type: kind.client_type,
+            client_id_type: kind.id_type,
+            client_id: field(&answer, kind.id_field)?,
+            enrolment: kind.enrolment,
+            enrolment_id: field(&answer, kind.enrolment_field)?,
+            token: field(&answer, "accessToken")?,
+            answer,
+        })
+    }
+
+    /// An "alternative ITSA" client (a NINO, no MTDITID yet) invited for `service` (HMRC-MTD-IT or
+    /// HMRC-MTD-IT-SUPP); it names itself by NINO (`NI`).
+    pub async fn alt_itsa_service_client(&self, service: &'static str) -> Result<ServiceClient> {
+        let answer = self
+            .test_user(
+                "individuals",
+                &json!({"serviceNames": ["national-insurance"]}),
+            )
+            .await?;
+        ensure!(
+            answer.get("mtdItId").is_none(),
+            "an alternative ITSA client has no mtdItId: {answer}"
+        );
+        let nino = field(&answer, "nino")?;
+        Ok(ServiceClient {
+            service,
+            client_type: "personal",
+            client_id_type: "ni",
+            client_id: nino.clone(),
+            enrolment: "NI",
+            enrolment_id: nino,
+            token: field(&answer, "accessToken")?,
+            answer,
+        })
+    }
+
     pub fn http(&self) -> &Http {
         &self.http
     }
+}
+
+/// A sandbox client of one service: how the agent names it, and how it names itself.
+#[derive(Debug, Clone)]
+pub struct ServiceClient {
+    /// The internal service id the agent invites it for.
+    pub service: &'static str,
+    pub client_type: &'static str,
+    /// How the agent names the client (`clientIdType`, `clientId`).
+    pub client_id_type: &'static str,
+    pub client_id: String,
+    /// The client's enrolment identifier for the service: the `{service}` and `{clientId}` of its own calls.
+    pub enrolment: &'static str,
+    pub enrolment_id: String,
+    pub token: String,
+    /// The whole Create Test User answer.
+    pub answer: serde_json::Value,
+}
+
+impl ServiceClient {
+    /// The backend's create body: service, clientType, clientIdType, clientId.
+    pub fn create_body(&self) -> serde_json::Value {
+        json!({
+            "service": self.service,
+            "clientType": self.client_type,
+            "clientIdType": self.client_id_type,
+            "clientId": self.client_id,
+        })
+    }
+
+    /// The same client, invited for another service it can have (HMRC-MTD-IT and HMRC-MTD-IT-SUPP).
+    pub fn for_service(&self, service: &'static str) -> ServiceClient {
+        ServiceClient {
+            service,
+            ..self.clone()
+        }
+    }
+
+    /// The agent's relationship path for this client and service.
+    pub fn relationship_path(&self, arn: &str) -> String {
+        relationship_path(arn, self.service, self.client_id_type, &self.client_id)
+    }
+
+    /// The client's received invitations.
+    pub fn received_path(&self) -> String {
+        received_path(self.enrolment, &self.enrolment_id)
+    }
+
+    pub fn received_invitation_path(&self, id: &str) -> String {
+        format!("{}/{id}", self.received_path())
+    }
+
+    /// What an invitation for this client stores as `(clientIdType, clientId)`: the MTDITID for MTD-IT when the
+    /// client has one, otherwise what the agent gave.
+    pub fn stored_client_id(&self) -> (&'static str, String) {
+        if self.enrolment == "MTDITID" {
+            ("MTDITID", self.enrolment_id.clone())
+        } else {
+            (self.client_id_type, self.client_id.clone())
+        }
+    }
+}
+
+/// How the sandbox makes a client of one service, and where its answer names the client.
+struct ServiceKind {
+    /// The Create Test User kind: `individuals` or `organisations`.
+    user: &'static str,
+    services: &'static [&'static str],
+    client_type: &'static str,
+    id_type: &'static str,
+    id_field: &'static str,
+    enrolment: &'static str,
+    enrolment_field: &'static str,
+}
+
+impl ServiceKind {
+    fn of(service: &str) -> Result<Self> {
+        let kind =
+            |user, services, client_type, id_type, id_field, enrolment, enrolment_field| Self {
+                user,
+                services,
+                client_type,
+                id_type,
+                id_field,
+                enrolment,
+                enrolment_field,
+            };
+        Ok(match service {
+            "HMRC-MTD-IT" | "HMRC-MTD-IT-SUPP" => kind(
+                "individuals",
+                &["national-insurance", "mtd-income-tax"],
+                "personal",
+                "ni",
+                "nino",
+                "MTDITID",
+                "mtdItId",
+            ),
+            "PERSONAL-INCOME-RECORD" => kind(
+                "individuals",
+                &["national-insurance"],
+                "personal",
+                "ni",
+                "nino",
+                "NI",
+                "nino",
+            ),
+            "HMRC-MTD-VAT" => kind(
+                "organisations",
+                &["mtd-vat"],
+                "business",
+                "vrn",
+                "vrn",
+                "VRN",
+                "vrn",
+            ),
+            "HMRC-CGT-PD" => kind(
+                "individuals",
+                &["capital-gains-tax"],
+                "personal",
+                "CGTPDRef",
+                "cgtPdRef",
+                "CGTPDRef",
+                "cgtPdRef",
+            ),
+            "HMRC-TERS-ORG" => kind(
+                "organisations",
+                &["trusts"],
+                "trust",
+                "utr",
+                "saUtr",
+                "SAUTR",
+                "saUtr",
+            ),
+            "HMRC-TERSNT-ORG" => kind(
+                "organisations",
+                &["non-taxable-trusts"],
+                "trust",
+                "urn",
+                "urn",
+                "URN",
+                "urn",
+            ),
+            "HMRC-PPT-ORG" => kind(
+                "organisations",
+                &["plastic-packaging-tax"],
+                "business",
+                "EtmpRegistrationNumber",
+                "pptReference",
+                "EtmpRegistrationNumber",
+                "pptReference",
+            ),
+            other => bail!("unknown service {other}"),
+        })
+    }
+}
+
+fn field(answer: &serde_json::Value, name: &str) -> Result<String> {
+    answer[name]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow!("the test user has no {name}: {answer}"))
 }

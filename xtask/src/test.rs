@@ -187,6 +187,9 @@ fn check_style(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The browser test's module in the integration test binary: the filter that selects it.
+const BROWSER_TESTS: &str = "web::browser::";
+
 /// The browser test is ignored by a plain `cargo test` (it needs Chromium); here it runs. Its executable is the one
 /// the run of every test built: asking cargo for that one target alone would resolve features differently and
 /// build much of the tree again.
@@ -196,11 +199,11 @@ fn browser_test(
     envs: &[(&str, &OsStr)],
     counts: &mut Counts,
 ) -> Result<()> {
-    let executable = test_executable(root, "client_journey_browser")?;
-    println!("==> {} --ignored", executable.display());
+    let executable = test_executable(root, "integration")?;
+    println!("==> {} {BROWSER_TESTS} --ignored", executable.display());
     let mut command = Command::new(&executable);
     command
-        .arg("--ignored")
+        .args([BROWSER_TESTS, "--ignored"])
         // Where `cargo test` runs a package's tests.
         .current_dir(root.join("server"))
         .env("DATABASE_URL", database_url)

@@ -1,4 +1,4 @@
-//! Scenarios of the Agent Client Authorisation API (`openapi/agent-client-authorisation.yaml`), the backend of the
+//! Scenarios of the Agent ServiceClient Authorisation API (`openapi/agent-client-authorisation.yaml`), the backend of the
 //! agent and client front ends, under `/agent-client-authorisation`. It needs no Accept header. The callers of the
 //! agent operations with an `{arn}` are proved by `crate::auth_matrix` from the templates; those of the known-facts,
 //! client and status calls here. Every scenario sets up its own clients (of every service) through the sandbox.
@@ -10,10 +10,9 @@ use serde_json::{Value, json};
 use super::v2::bad_ids;
 use crate::harness::*;
 use crate::http::{Exchange, Request};
+use crate::paths::*;
 use crate::reference::{random_invitation_id, random_nino, random_vrn};
-use crate::sandbox::Agent;
-
-pub const BACKEND: &str = "/agent-client-authorisation";
+use crate::sandbox::{Agent, ServiceClient};
 
 /// A backend request: no Accept header, and a bearer token if given.
 pub fn backend(method: &str, path: impl Into<String>, token: Option<&str>) -> Request {
@@ -22,58 +21,6 @@ pub fn backend(method: &str, path: impl Into<String>, token: Option<&str>) -> Re
         Some(token) => request.bearer(token),
         None => request,
     }
-}
-
-pub fn sent_path(arn: &str) -> String {
-    format!("{BACKEND}/agencies/{arn}/invitations/sent")
-}
-
-pub fn sent_invitation_path(arn: &str, id: &str) -> String {
-    format!("{}/{id}", sent_path(arn))
-}
-
-pub fn cancel_path(arn: &str, id: &str) -> String {
-    format!("{}/cancel", sent_invitation_path(arn, id))
-}
-
-pub fn multi_path(arn: &str) -> String {
-    format!("{BACKEND}/agencies/{arn}/multi-invitations")
-}
-
-pub fn relationship_path(arn: &str, service: &str, id_type: &str, id: &str) -> String {
-    format!("{BACKEND}/agencies/{arn}/relationships/service/{service}/client/{id_type}/{id}")
-}
-
-pub fn received_path(enrolment: &str, id: &str) -> String {
-    format!("{BACKEND}/clients/{enrolment}/{id}/invitations/received")
-}
-
-/// A path segment with spaces percent-encoded.
-fn segment(text: &str) -> String {
-    text.replace(' ', "%20")
-}
-
-fn postcode_path(nino: &str, postcode: &str) -> String {
-    format!(
-        "{BACKEND}/known-facts/individuals/nino/{nino}/sa/postcode/{}",
-        segment(postcode)
-    )
-}
-
-fn dob_path(nino: &str, dob: &str) -> String {
-    format!("{BACKEND}/known-facts/individuals/nino/{nino}/dob/{dob}")
-}
-
-fn vat_date_path(vrn: &str, date: &str) -> String {
-    format!("{BACKEND}/known-facts/organisations/vat/{vrn}/registration-date/{date}")
-}
-
-fn alt_itsa_path(service: &str, nino: &str) -> String {
-    format!("{BACKEND}/alt-itsa/{service}/update/{nino}")
-}
-
-fn replace_path(urn: &str, utr: &str) -> String {
-    format!("{BACKEND}/invitations/{urn}/replace/utr/{utr}")
 }
 
 /// Every internal service id.
@@ -88,181 +35,13 @@ pub const SERVICES: [&str; 8] = [
     "HMRC-PPT-ORG",
 ];
 
-/// A sandbox client of one service: how the agent names it, and how it names itself.
-#[derive(Debug, Clone)]
-pub struct Client {
-    pub service: &'static str,
-    pub client_type: &'static str,
-    pub client_id_type: &'static str,
-    pub client_id: String,
-    /// Its enrolment identifier's name and value: the `{service}` and `{clientId}` of its own calls.
-    pub enrolment: &'static str,
-    pub enrolment_id: String,
-    pub token: String,
-    /// The whole Create Test User answer.
-    pub user: Value,
-}
-
-impl Client {
-    pub fn create_body(&self) -> Value {
-        json!({
-            "service": self.service,
-            "clientType": self.client_type,
-            "clientIdType": self.client_id_type,
-            "clientId": self.client_id,
-        })
-    }
-
-    pub fn relationship_path(&self, arn: &str) -> String {
-        relationship_path(arn, self.service, self.client_id_type, &self.client_id)
-    }
-
-    pub fn received_path(&self) -> String {
-        received_path(self.enrolment, &self.enrolment_id)
-    }
-
-    pub fn received_invitation_path(&self, id: &str) -> String {
-        format!("{}/{id}", self.received_path())
-    }
-
-    fn received(&self, method: &str, id: &str, action: &str) -> Request {
-        backend(
-            method,
-            format!("{}{action}", self.received_invitation_path(id)),
-            Some(&self.token),
-        )
-    }
-}
-
-fn field(user: &Value, name: &str) -> Result<String> {
-    user[name]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| anyhow!("the test user has no {name}: {user}"))
-}
-
-/// A raw Create Test User call.
-async fn test_user(ctx: &Ctx, kind: &str, services: &[&str]) -> Result<Value> {
-    let exchange = ctx
-        .send(
-            Request::new("POST", format!("/create-test-user/{kind}"))
-                .header("Accept", "application/json")
-                .json(&json!({ "serviceNames": services })),
-        )
-        .await?;
-    ensure!(
-        exchange.status() == 201,
-        "creating a test user of {kind} with {services:?}: {}",
-        exchange.summary()
-    );
-    exchange
-        .json()
-        .ok_or_else(|| anyhow!("a test user that is not JSON: {}", exchange.summary()))
-}
-
-/// A client of `service`, signed up to it (for MTD-IT, with an MTDITID).
-pub async fn client(ctx: &Ctx, service: &'static str) -> Result<Client> {
-    let (kind, names, client_type, id_type, id_field, enrolment, enrolment_field): (
-        _,
-        &[&str],
-        _,
-        _,
-        _,
-        _,
-        _,
-    ) = match service {
-        "HMRC-MTD-IT" | "HMRC-MTD-IT-SUPP" => (
-            "individuals",
-            &["national-insurance", "mtd-income-tax"],
-            "personal",
-            "ni",
-            "nino",
-            "MTDITID",
-            "mtdItId",
-        ),
-        "PERSONAL-INCOME-RECORD" => (
-            "individuals",
-            &["national-insurance"],
-            "personal",
-            "ni",
-            "nino",
-            "NI",
-            "nino",
-        ),
-        "HMRC-MTD-VAT" => (
-            "organisations",
-            &["mtd-vat"],
-            "business",
-            "vrn",
-            "vrn",
-            "VRN",
-            "vrn",
-        ),
-        "HMRC-CGT-PD" => (
-            "individuals",
-            &["capital-gains-tax"],
-            "personal",
-            "CGTPDRef",
-            "cgtPdRef",
-            "CGTPDRef",
-            "cgtPdRef",
-        ),
-        "HMRC-TERS-ORG" => (
-            "organisations",
-            &["trusts"],
-            "trust",
-            "utr",
-            "saUtr",
-            "SAUTR",
-            "saUtr",
-        ),
-        "HMRC-TERSNT-ORG" => (
-            "organisations",
-            &["non-taxable-trusts"],
-            "trust",
-            "urn",
-            "urn",
-            "URN",
-            "urn",
-        ),
-        "HMRC-PPT-ORG" => (
-            "organisations",
-            &["plastic-packaging-tax"],
-            "business",
-            "EtmpRegistrationNumber",
-            "pptReference",
-            "EtmpRegistrationNumber",
-            "pptReference",
-        ),
-        other => bail!("unknown service {other}"),
-    };
-    let user = test_user(ctx, kind, names).await?;
-    Ok(Client {
-        service,
-        client_type,
-        client_id_type: id_type,
-        client_id: field(&user, id_field)?,
-        enrolment,
-        enrolment_id: field(&user, enrolment_field)?,
-        token: field(&user, "accessToken")?,
-        user,
-    })
-}
-
-/// An "alternative ITSA" client (a NINO, no MTDITID yet), invited for HMRC-MTD-IT; it names itself by NINO.
-pub async fn alt_itsa_client(ctx: &Ctx) -> Result<Client> {
-    let user = test_user(ctx, "individuals", &["national-insurance"]).await?;
-    let nino = field(&user, "nino")?;
-    Ok(Client {
-        service: "HMRC-MTD-IT",
-        client_type: "personal",
-        client_id_type: "ni",
-        client_id: nino.clone(),
-        enrolment: "NI",
-        enrolment_id: nino,
-        token: field(&user, "accessToken")?,
-        user,
-    })
+/// A client's own request about one of its received invitations (`action`: "", "/accept", "/reject").
+fn received(client: &ServiceClient, method: &str, id: &str, action: &str) -> Request {
+    backend(
+        method,
+        format!("{}{action}", client.received_invitation_path(id)),
+        Some(&client.token),
+    )
 }
 
 fn create(agent: &Agent, body: &Value) -> Request {
@@ -304,7 +83,7 @@ fn wrong(ctx: &Ctx, entry: &str, exchange: &Exchange, message: String) -> Result
 
 /// Creates an invitation as `agent` (checked against `create_sent_invitation/201`, its Location naming it) and
 /// answers its id.
-async fn created(ctx: &Ctx, agent: &Agent, client: &Client) -> Result<String> {
+async fn created(ctx: &Ctx, agent: &Agent, client: &ServiceClient) -> Result<String> {
     let entry = "create_sent_invitation/201";
     let exchange = ctx
         .expect(entry, create(agent, &client.create_body()))
@@ -375,8 +154,10 @@ pub fn scenarios() -> Vec<Scenario> {
             &["create_sent_invitation/201", "get_sent_invitation/200"],
             |ctx| async move {
                 let agent = ctx.sandbox().agent().await?;
-                let clients =
-                    futures::future::try_join_all(SERVICES.iter().map(|s| client(&ctx, s))).await?;
+                let clients = futures::future::try_join_all(
+                    SERVICES.iter().map(|s| ctx.sandbox().service_client(s)),
+                )
+                .await?;
                 for client in &clients {
                     let id = created(&ctx, &agent, client).await?;
                     read_as(&ctx, &agent, &id, "Pending", None).await?;
@@ -397,8 +178,8 @@ pub fn scenarios() -> Vec<Scenario> {
             |ctx| async move {
                 let (agent, vat, itsa) = tokio::try_join!(
                     ctx.sandbox().agent(),
-                    client(&ctx, "HMRC-MTD-VAT"),
-                    client(&ctx, "HMRC-MTD-IT")
+                    ctx.sandbox().service_client("HMRC-MTD-VAT"),
+                    ctx.sandbox().service_client("HMRC-MTD-IT")
                 )?;
                 let id = created(&ctx, &agent, &vat).await?;
                 for bad in bad_ids(&id) {
@@ -464,8 +245,8 @@ pub fn scenarios() -> Vec<Scenario> {
             |ctx| async move {
                 let (agent, vat, itsa) = tokio::try_join!(
                     ctx.sandbox().agent(),
-                    client(&ctx, "HMRC-MTD-VAT"),
-                    client(&ctx, "HMRC-MTD-IT")
+                    ctx.sandbox().service_client("HMRC-MTD-VAT"),
+                    ctx.sandbox().service_client("HMRC-MTD-IT")
                 )?;
                 let entry = "list_sent_invitations/200";
                 // An agent with no invitations: an empty array.
@@ -632,8 +413,8 @@ pub fn scenarios() -> Vec<Scenario> {
             |ctx| async move {
                 let (agent, vat, itsa, insolvent) = tokio::try_join!(
                     ctx.sandbox().agent(),
-                    client(&ctx, "HMRC-MTD-VAT"),
-                    client(&ctx, "HMRC-MTD-IT"),
+                    ctx.sandbox().service_client("HMRC-MTD-VAT"),
+                    ctx.sandbox().service_client("HMRC-MTD-IT"),
                     ctx.sandbox().vat_client(true)
                 )?;
                 let mut rng = ctx.rng("ids");
@@ -693,8 +474,10 @@ pub fn scenarios() -> Vec<Scenario> {
             |ctx| async move {
                 // The window is a transaction long: fire identical requests together until one meets another in flight.
                 for _round in 0..8 {
-                    let (agent, vat) =
-                        tokio::try_join!(ctx.sandbox().agent(), client(&ctx, "HMRC-MTD-VAT"))?;
+                    let (agent, vat) = tokio::try_join!(
+                        ctx.sandbox().agent(),
+                        ctx.sandbox().service_client("HMRC-MTD-VAT")
+                    )?;
                     let body = vat.create_body();
                     let answers = join_all((0..24).map(|_| ctx.send(create(&agent, &body)))).await;
                     let mut created = 0;
@@ -751,13 +534,18 @@ pub fn scenarios() -> Vec<Scenario> {
                 let f = ctx.fixtures().clone();
                 let (agent, vat, pir) = tokio::try_join!(
                     ctx.sandbox().agent(),
-                    client(&ctx, "HMRC-MTD-VAT"),
-                    client(&ctx, "PERSONAL-INCOME-RECORD")
+                    ctx.sandbox().service_client("HMRC-MTD-VAT"),
+                    ctx.sandbox().service_client("PERSONAL-INCOME-RECORD")
                 )?;
                 let first = created(&ctx, &agent, &vat).await?;
                 let second = created(&ctx, &agent, &pir).await?;
                 let link = |body: Value| {
-                    backend("POST", multi_path(&agent.arn), Some(&agent.token)).json(&body)
+                    backend(
+                        "POST",
+                        multi_invitations_path(&agent.arn),
+                        Some(&agent.token),
+                    )
+                    .json(&body)
                 };
                 let entry = "create_multi_invitation_link/201";
                 let exchange = ctx
@@ -835,8 +623,11 @@ pub fn scenarios() -> Vec<Scenario> {
             ],
             |ctx| async move {
                 let f = ctx.fixtures().clone();
-                let person = client(&ctx, "PERSONAL-INCOME-RECORD").await?;
-                let dob = person.user["individualDetails"]["dateOfBirth"]
+                let person = ctx
+                    .sandbox()
+                    .service_client("PERSONAL-INCOME-RECORD")
+                    .await?;
+                let dob = person.answer["individualDetails"]["dateOfBirth"]
                     .as_str()
                     .ok_or_else(|| anyhow!("a test individual without a dateOfBirth"))?
                     .to_owned();
@@ -923,8 +714,8 @@ pub fn scenarios() -> Vec<Scenario> {
                 let f = ctx.fixtures().clone();
                 let (agent, vat, other) = tokio::try_join!(
                     ctx.sandbox().agent(),
-                    client(&ctx, "HMRC-MTD-VAT"),
-                    client(&ctx, "HMRC-MTD-VAT")
+                    ctx.sandbox().service_client("HMRC-MTD-VAT"),
+                    ctx.sandbox().service_client("HMRC-MTD-VAT")
                 )?;
                 let id = created(&ctx, &agent, &vat).await?;
                 let expired_token = f.expired.token.clone();
@@ -1019,7 +810,7 @@ pub fn scenarios() -> Vec<Scenario> {
                 ] {
                     ctx.soft(
                         &format!("{operation}/403/NO_PERMISSION_ON_CLIENT"),
-                        other.received(method, &id, action),
+                        received(&other, method, &id, action),
                     )
                     .await?;
                 }
@@ -1065,8 +856,10 @@ pub fn scenarios() -> Vec<Scenario> {
                 "end_client_relationship/404/INVITATION_NOT_FOUND",
             ],
             |ctx| async move {
-                let (agent, vat) =
-                    tokio::try_join!(ctx.sandbox().agent(), client(&ctx, "HMRC-MTD-VAT"))?;
+                let (agent, vat) = tokio::try_join!(
+                    ctx.sandbox().agent(),
+                    ctx.sandbox().service_client("HMRC-MTD-VAT")
+                )?;
                 let empty = ctx
                     .expect(
                         "list_received_invitations/200",
@@ -1089,7 +882,7 @@ pub fn scenarios() -> Vec<Scenario> {
                 let to_accept = created(&ctx, &agent, &vat).await?;
                 let entry = "get_received_invitation/200";
                 let read = ctx
-                    .expect(entry, vat.received("GET", &to_accept, ""))
+                    .expect(entry, received(&vat, "GET", &to_accept, ""))
                     .await?;
                 let body = read.json().unwrap_or_default();
                 if body["invitationId"] != to_accept.as_str()
@@ -1123,7 +916,8 @@ pub fn scenarios() -> Vec<Scenario> {
                             "/deauthorise",
                         ),
                     ] {
-                        ctx.soft(entry, vat.received(method, &bad, action)).await?;
+                        ctx.soft(entry, received(&vat, method, &bad, action))
+                            .await?;
                     }
                 }
                 let unknown = random_invitation_id(&mut ctx.rng("unknown"), 'C');
@@ -1149,7 +943,7 @@ pub fn scenarios() -> Vec<Scenario> {
                         "/deauthorise",
                     ),
                 ] {
-                    ctx.soft(entry, vat.received(method, &unknown, action))
+                    ctx.soft(entry, received(&vat, method, &unknown, action))
                         .await?;
                 }
                 // An unknown identifier name, and an unknown status filter.
@@ -1175,24 +969,24 @@ pub fn scenarios() -> Vec<Scenario> {
                 // A pending invitation has no relationship to end.
                 ctx.soft(
                     "end_client_relationship/403/NO_RELATIONSHIP",
-                    vat.received("PUT", &to_accept, "/deauthorise"),
+                    received(&vat, "PUT", &to_accept, "/deauthorise"),
                 )
                 .await?;
                 ctx.expect(
                     "accept_received_invitation/204",
-                    vat.received("PUT", &to_accept, "/accept"),
+                    received(&vat, "PUT", &to_accept, "/accept"),
                 )
                 .await?;
                 // Idempotent.
                 ctx.expect(
                     "accept_received_invitation/204",
-                    vat.received("PUT", &to_accept, "/accept"),
+                    received(&vat, "PUT", &to_accept, "/accept"),
                 )
                 .await?;
                 read_as(&ctx, &agent, &to_accept, "Accepted", None).await?;
                 ctx.soft(
                     "reject_received_invitation/403/INVALID_INVITATION_STATUS",
-                    vat.received("PUT", &to_accept, "/reject"),
+                    received(&vat, "PUT", &to_accept, "/reject"),
                 )
                 .await?;
                 let list = ctx
@@ -1215,40 +1009,40 @@ pub fn scenarios() -> Vec<Scenario> {
                 }
                 ctx.expect(
                     "end_client_relationship/204",
-                    vat.received("PUT", &to_accept, "/deauthorise"),
+                    received(&vat, "PUT", &to_accept, "/deauthorise"),
                 )
                 .await?;
                 let body = read_as(&ctx, &agent, &to_accept, "Deauthorised", None).await?;
                 ensure!(
-                    body["relationshipEndedBy"] == "Client",
+                    body["relationshipEndedBy"] == "ServiceClient",
                     "an invitation the client ended reads relationshipEndedBy {}",
                     body["relationshipEndedBy"]
                 );
                 ctx.soft(
                     "end_client_relationship/403/NO_RELATIONSHIP",
-                    vat.received("PUT", &to_accept, "/deauthorise"),
+                    received(&vat, "PUT", &to_accept, "/deauthorise"),
                 )
                 .await?;
                 ctx.soft(
                     "accept_received_invitation/403/INVALID_INVITATION_STATUS",
-                    vat.received("PUT", &to_accept, "/accept"),
+                    received(&vat, "PUT", &to_accept, "/accept"),
                 )
                 .await?;
                 let to_reject = created(&ctx, &agent, &vat).await?;
                 ctx.expect(
                     "reject_received_invitation/204",
-                    vat.received("PUT", &to_reject, "/reject"),
+                    received(&vat, "PUT", &to_reject, "/reject"),
                 )
                 .await?;
                 ctx.expect(
                     "reject_received_invitation/204",
-                    vat.received("PUT", &to_reject, "/reject"),
+                    received(&vat, "PUT", &to_reject, "/reject"),
                 )
                 .await?;
                 read_as(&ctx, &agent, &to_reject, "Rejected", None).await?;
                 ctx.soft(
                     "accept_received_invitation/403/INVALID_INVITATION_STATUS",
-                    vat.received("PUT", &to_reject, "/accept"),
+                    received(&vat, "PUT", &to_reject, "/accept"),
                 )
                 .await?;
                 let to_cancel = created(&ctx, &agent, &vat).await?;
@@ -1256,12 +1050,12 @@ pub fn scenarios() -> Vec<Scenario> {
                     .await?;
                 ctx.soft(
                     "reject_received_invitation/403/INVALID_INVITATION_STATUS",
-                    vat.received("PUT", &to_cancel, "/reject"),
+                    received(&vat, "PUT", &to_cancel, "/reject"),
                 )
                 .await?;
                 ctx.soft(
                     "accept_received_invitation/403/INVALID_INVITATION_STATUS",
-                    vat.received("PUT", &to_cancel, "/accept"),
+                    received(&vat, "PUT", &to_cancel, "/accept"),
                 )
                 .await?;
                 Ok(())
@@ -1271,8 +1065,10 @@ pub fn scenarios() -> Vec<Scenario> {
             "backend: the client's status",
             &["client_status/200"],
             |ctx| async move {
-                let (agent, vat) =
-                    tokio::try_join!(ctx.sandbox().agent(), client(&ctx, "HMRC-MTD-VAT"))?;
+                let (agent, vat) = tokio::try_join!(
+                    ctx.sandbox().agent(),
+                    ctx.sandbox().service_client("HMRC-MTD-VAT")
+                )?;
                 let status = |expected: Value| {
                     let ctx = ctx.clone();
                     let token = vat.token.clone();
@@ -1313,8 +1109,10 @@ pub fn scenarios() -> Vec<Scenario> {
                 "end_agent_relationship/501/SERVICE_NOT_SUPPORTED",
             ],
             |ctx| async move {
-                let (agent, itsa) =
-                    tokio::try_join!(ctx.sandbox().agent(), client(&ctx, "HMRC-MTD-IT"))?;
+                let (agent, itsa) = tokio::try_join!(
+                    ctx.sandbox().agent(),
+                    ctx.sandbox().service_client("HMRC-MTD-IT")
+                )?;
                 let nino = itsa.client_id.clone();
                 let at = |method: &str, service: &str, id_type: &str, id: &str| {
                     backend(
@@ -1406,7 +1204,7 @@ pub fn scenarios() -> Vec<Scenario> {
                 ctx.soft("end_agent_relationship/403/NO_RELATIONSHIP", end())
                     .await?;
                 // A partial authorisation counts as active.
-                let alt = alt_itsa_client(&ctx).await?;
+                let alt = ctx.sandbox().alt_itsa_service_client("HMRC-MTD-IT").await?;
                 let partial = created(&ctx, &agent, &alt).await?;
                 ctx.sandbox().accept(&partial).await?;
                 read_as(&ctx, &agent, &partial, "Partialauth", None).await?;
@@ -1430,8 +1228,8 @@ pub fn scenarios() -> Vec<Scenario> {
             |ctx| async move {
                 let (agent, partial, pending) = tokio::try_join!(
                     ctx.sandbox().agent(),
-                    alt_itsa_client(&ctx),
-                    alt_itsa_client(&ctx)
+                    ctx.sandbox().alt_itsa_service_client("HMRC-MTD-IT"),
+                    ctx.sandbox().alt_itsa_service_client("HMRC-MTD-IT")
                 )?;
                 let update =
                     |service: &str, nino: &str| backend("PUT", alt_itsa_path(service, nino), None);
@@ -1534,10 +1332,10 @@ pub fn scenarios() -> Vec<Scenario> {
             |ctx| async move {
                 let (agent, pending, accepted, rejected, never) = tokio::try_join!(
                     ctx.sandbox().agent(),
-                    client(&ctx, "HMRC-TERSNT-ORG"),
-                    client(&ctx, "HMRC-TERSNT-ORG"),
-                    client(&ctx, "HMRC-TERSNT-ORG"),
-                    client(&ctx, "HMRC-TERSNT-ORG"),
+                    ctx.sandbox().service_client("HMRC-TERSNT-ORG"),
+                    ctx.sandbox().service_client("HMRC-TERSNT-ORG"),
+                    ctx.sandbox().service_client("HMRC-TERSNT-ORG"),
+                    ctx.sandbox().service_client("HMRC-TERSNT-ORG"),
                 )?;
                 // Fresh UTRs, which no test user holds.
                 let mut rng = ctx.rng("utr");
@@ -1605,7 +1403,7 @@ pub fn scenarios() -> Vec<Scenario> {
                 )
                 .await?;
                 // The relationship moved too.
-                let moved = Client {
+                let moved = ServiceClient {
                     service: "HMRC-TERS-ORG",
                     client_id_type: "utr",
                     client_id: accepted_utr.clone(),

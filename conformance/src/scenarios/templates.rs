@@ -86,12 +86,14 @@ pub fn all() -> Vec<Template> {
             accept_version: None,
             names_invitation: false,
             build: |f, arn, _| {
-                backend::backend("POST", backend::sent_path(arn), None).json(&serde_json::json!({
-                    "service": "HMRC-MTD-VAT",
-                    "clientType": "business",
-                    "clientIdType": "vrn",
-                    "clientId": f.organisation.vrn,
-                }))
+                backend::backend("POST", crate::paths::sent_path(arn), None).json(
+                    &serde_json::json!({
+                        "service": "HMRC-MTD-VAT",
+                        "clientType": "business",
+                        "clientIdType": "vrn",
+                        "clientId": f.organisation.vrn,
+                    }),
+                )
             },
         },
         Template {
@@ -101,7 +103,10 @@ pub fn all() -> Vec<Template> {
             build: |_, arn, _| {
                 backend::backend(
                     "GET",
-                    format!("{}?createdOnOrAfter=2000-01-01", backend::sent_path(arn)),
+                    format!(
+                        "{}?createdOnOrAfter=2000-01-01",
+                        crate::paths::sent_path(arn)
+                    ),
                     None,
                 )
             },
@@ -111,21 +116,21 @@ pub fn all() -> Vec<Template> {
             accept_version: None,
             names_invitation: true,
             build: |_, arn, id| {
-                backend::backend("GET", backend::sent_invitation_path(arn, id), None)
+                backend::backend("GET", crate::paths::sent_invitation_path(arn, id), None)
             },
         },
         Template {
             operation: "cancel_sent_invitation",
             accept_version: None,
             names_invitation: true,
-            build: |_, arn, id| backend::backend("PUT", backend::cancel_path(arn, id), None),
+            build: |_, arn, id| backend::backend("PUT", crate::paths::cancel_path(arn, id), None),
         },
         Template {
             operation: "create_multi_invitation_link",
             accept_version: None,
             names_invitation: false,
             build: |f, arn, _| {
-                backend::backend("POST", backend::multi_path(arn), None).json(
+                backend::backend("POST", crate::paths::multi_invitations_path(arn), None).json(
                     &serde_json::json!({"clientType": "personal", "invitationIds": [f.pending]}),
                 )
             },
@@ -137,7 +142,12 @@ pub fn all() -> Vec<Template> {
             build: |f, arn, _| {
                 backend::backend(
                     "GET",
-                    backend::relationship_path(arn, "HMRC-MTD-VAT", "vrn", &f.organisation.vrn),
+                    crate::paths::relationship_path(
+                        arn,
+                        "HMRC-MTD-VAT",
+                        "vrn",
+                        &f.organisation.vrn,
+                    ),
                     None,
                 )
             },
@@ -149,7 +159,12 @@ pub fn all() -> Vec<Template> {
             build: |f, arn, _| {
                 backend::backend(
                     "DELETE",
-                    backend::relationship_path(arn, "HMRC-MTD-VAT", "vrn", &f.organisation.vrn),
+                    crate::paths::relationship_path(
+                        arn,
+                        "HMRC-MTD-VAT",
+                        "vrn",
+                        &f.organisation.vrn,
+                    ),
                     None,
                 )
             },

@@ -8,16 +8,9 @@ use serde_json::{Value, json};
 
 use super::views::check_invitation;
 use crate::harness::*;
+pub use crate::paths::{deauthorise_path, invitation_path, invitations_path, relationships_path};
 use crate::reference::{random_invitation_id, random_nino, random_vrn};
 use crate::sandbox::Agent;
-
-pub fn invitations_path(arn: &str) -> String {
-    format!("/agents/{arn}/invitations")
-}
-
-pub fn invitation_path(arn: &str, id: &str) -> String {
-    format!("/agents/{arn}/invitations/{id}")
-}
 
 pub fn create(agent: &Agent, body: &Value) -> crate::http::Request {
     v2("POST", invitations_path(&agent.arn), Some(&agent.token)).json(body)
@@ -40,21 +33,11 @@ pub fn list(agent: &Agent) -> crate::http::Request {
 }
 
 pub fn check(agent: &Agent, body: &Value) -> crate::http::Request {
-    v2(
-        "POST",
-        format!("/agents/{}/relationships", agent.arn),
-        Some(&agent.token),
-    )
-    .json(body)
+    v2("POST", relationships_path(&agent.arn), Some(&agent.token)).json(body)
 }
 
 pub fn deauthorise(agent: &Agent, body: &Value) -> crate::http::Request {
-    v2(
-        "PUT",
-        format!("/agents/{}/deauthorise-client", agent.arn),
-        Some(&agent.token),
-    )
-    .json(body)
+    v2("PUT", deauthorise_path(&agent.arn), Some(&agent.token)).json(body)
 }
 
 /// Checks the Location of a create: `/agents/{arn}/invitations/{id}` with a well-formed id.

@@ -1,12 +1,10 @@
 //! Authorisation requests (invitations) through the Agent Authorisation API v2.0: create, read, list, cancel,
 //! validation of the payload, duplicates, expiry.
 
-mod support;
-
+use crate::support::*;
 use chrono::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::*;
 
 const CREATE: &str = "create_invitation";
 const GET: &str = "get_invitation";

@@ -9,12 +9,10 @@
 //!
 //! Failures are collected and reported together, one line per probe.
 
-mod support;
-
+use crate::support::*;
 use reqwest::Method;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{Value, json};
-use support::*;
 
 /// Whose shape a non-2xx answer must have.
 #[derive(Debug, Clone, Copy, PartialEq)]

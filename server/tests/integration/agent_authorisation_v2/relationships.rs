@@ -1,12 +1,10 @@
 //! Relationships: checking (POST /agents/{arn}/relationships), deauthorising (PUT /agents/{arn}/deauthorise-client),
 //! and the rules of acceptance that create and end them (DOMAIN §7).
 
-mod support;
-
+use crate::support::*;
 use chrono::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::*;
 
 const CHECK: &str = "check_relationship";
 const DEAUTH: &str = "deauthorise_client";

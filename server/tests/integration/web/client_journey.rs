@@ -5,13 +5,11 @@
 //! A small [`Browser`] keeps the `client_session` cookie by hand and reads the anti-forgery token out of the
 //! page, the way a browser submits the page's own form.
 
-mod support;
-
+use crate::support::*;
 use chrono::Duration;
 use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, HeaderMap, LOCATION, SET_COOKIE};
 use serde_json::Value;
-use support::*;
 
 /// Wrong passwords in a row that lock a user id (the server's `SIGN_IN_ATTEMPTS`).
 const SIGN_IN_ATTEMPTS: usize = 5;
@@ -526,7 +524,7 @@ impl Scene {
 /// A pending main-agent request to a new MTD-IT client.
 async fn itsa_request(app: &TestApp) -> Scene {
     let client = app.create_itsa_client().await;
-    Scene::new(app, &client.body, itsa_main(&client)).await
+    Scene::new(app, &client.answer, itsa_main(&client)).await
 }
 
 /// Asserts the request reads `status` and the agent's relationship check answers 204, with no body.
@@ -829,7 +827,7 @@ async fn five_wrong_passwords_in_a_row_lock_the_user_id_for_fifteen_minutes() {
 
     // Someone else signs in meanwhile, on the same browser's form.
     let other = app.create_itsa_client().await;
-    let (other_id, other_password) = credentials(&other.body);
+    let (other_id, other_password) = credentials(&other.answer);
     browser
         .post_sign_in(&scene.link, &csrf, &other_id, &other_password)
         .await
@@ -1087,7 +1085,7 @@ async fn declining_through_the_page_rejects_the_request_without_a_relationship()
 async fn a_vat_client_accepts_on_the_vat_link() {
     let app = TestApp::start().await;
     let client = app.create_vat_client().await;
-    let scene = Scene::new(&app, &client.body, vat(&client)).await;
+    let scene = Scene::new(&app, &client.answer, vat(&client)).await;
     assert!(scene.link.path.ends_with("/vat"), "{}", scene.link.path);
 
     let (mut browser, page) = scene.signed_in(&app).await;
@@ -1143,7 +1141,7 @@ async fn another_client_cannot_see_or_answer_the_request() {
     let scene = itsa_request(&app).await;
     let intruder = app.create_itsa_client().await;
     let mut browser = Browser::new(&app);
-    let page = browser.sign_in(&scene.link, &intruder.body).await;
+    let page = browser.sign_in(&scene.link, &intruder.answer).await;
 
     assert!(page.contains(r#"id="no-requests""#), "{}", page.body);
     assert!(page.contains("There are no requests for you"));
@@ -1175,7 +1173,7 @@ async fn a_client_without_the_journey_s_enrolment_is_told_the_account_cannot_ans
     let scene = itsa_request(&app).await;
     let vat_only = app.create_vat_client().await;
     let mut browser = Browser::new(&app);
-    let page = browser.sign_in(&scene.link, &vat_only.body).await;
+    let page = browser.sign_in(&scene.link, &vat_only.answer).await;
 
     assert!(page.contains(r#"id="no-enrolment""#), "{}", page.body);
     assert!(page.contains("This account cannot answer this request"));
@@ -1483,7 +1481,7 @@ async fn a_signed_in_session_ends_after_thirty_minutes() {
 async fn accepting_a_supporting_agent_request_gives_the_supporting_relationship() {
     let app = TestApp::start().await;
     let client = app.create_itsa_client().await;
-    let scene = Scene::new(&app, &client.body, itsa_supporting(&client)).await;
+    let scene = Scene::new(&app, &client.answer, itsa_supporting(&client)).await;
     assert!(
         scene.link.path.ends_with("/income-tax"),
         "{}",
@@ -1510,7 +1508,7 @@ async fn accepting_a_supporting_agent_request_gives_the_supporting_relationship(
 async fn an_alternative_itsa_client_accepts_into_a_partial_authorisation() {
     let app = TestApp::start().await;
     let client = app.create_alt_itsa_client().await;
-    let scene = Scene::new(&app, &client.body, itsa_main(&client)).await;
+    let scene = Scene::new(&app, &client.answer, itsa_main(&client)).await;
 
     let (mut browser, page) = scene.signed_in(&app).await;
     assert!(page.request_item(&scene.id).is_some(), "{}", page.body);

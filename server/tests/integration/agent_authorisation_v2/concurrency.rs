@@ -1,14 +1,12 @@
 //! Races across two server processes' worth of state: two servers (two `start` calls, each its own pool) on one
 //! database. What must be consistent lives in the database, so both must agree.
 
-mod support;
-
 use std::sync::Arc;
 
+use crate::support::*;
 use reqwest::header::{ACCEPT, AUTHORIZATION, LOCATION};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-use support::*;
 use tokio::sync::Barrier;
 
 /// One answer: status, Location, body.

@@ -1,13 +1,11 @@
 //! What every v2 operation checks before its payload (DOMAIN §6.1–6.3): the Accept header, the body's shape,
 //! the bearer token, the caller's affinity group, enrolment and ARN — and in that order.
 
-mod support;
-
+use crate::support::*;
 use chrono::Duration;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
-use support::*;
 
 /// One call of each v2 operation, with a valid body where it has one.
 struct Call {
@@ -98,7 +96,7 @@ fn the_table_covers_every_v2_operation() {
         mtd_it_id: None,
         postcode: "AA1 1AA".into(),
         token: String::new(),
-        body: Value::Null,
+        answer: Value::Null,
     };
     let mut ours: Vec<&str> = calls("TARN0000001", &client).iter().map(|c| c.op).collect();
     let mut documented: Vec<&str> = contract::operations()

@@ -1,13 +1,11 @@
 //! The sandbox API: Create Test User (agents, individuals, organisations) and the test-support calls that
 //! answer an authorisation request as its client would.
 
-mod support;
-
+use crate::support::*;
 use agent_auth_server::domain::identifiers::{Arn, Nino, Utr, Vrn};
 use chrono::{Duration, NaiveDate};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-use support::*;
 
 const ACCEPT_OP: &str = "accept_invitation";
 const REJECT_OP: &str = "reject_invitation";
@@ -643,7 +641,7 @@ async fn a_test_user_may_ask_for_a_token_lifetime() {
         arn: string_field(&body, "agentServicesAccountNumber"),
         token: string_field(&body, "accessToken"),
         agency_name: string_field(&body, "agencyName"),
-        body,
+        answer: body,
     };
     assert_no_content(app.list_invitations(&agent).await).await;
     app.advance(Duration::seconds(3601));

@@ -2,13 +2,11 @@
 //! accepting, rejecting, ending the relationship, and the status summary; who may do it; every documented status
 //! with its exact `{code, message}`.
 
-mod support;
-
+use crate::support::backend::*;
+use crate::support::*;
 use chrono::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use support::backend::*;
-use support::*;
 
 const LIST: &str = "list_received_invitations";
 const GET: &str = "get_received_invitation";
@@ -18,7 +16,7 @@ const END: &str = "end_client_relationship";
 const STATUS: &str = "client_status";
 
 /// The client calls naming `client` and the invitation `id`: (operation, method, path).
-fn client_calls(client: &BackendClient, id: &str) -> Vec<(&'static str, Method, String)> {
+fn client_calls(client: &ServiceClient, id: &str) -> Vec<(&'static str, Method, String)> {
     client_calls_as(client.enrolment, &client.enrolment_id, id)
 }
 
@@ -71,7 +69,7 @@ async fn status_flags(app: &TestApp, token: &str) -> (bool, bool, bool) {
 }
 
 /// An agent, a VAT client and a pending invitation for it.
-async fn vat_fixture(app: &TestApp) -> (Agent, BackendClient, String) {
+async fn vat_fixture(app: &TestApp) -> (Agent, ServiceClient, String) {
     let agent = app.create_agent().await;
     let client = app.backend_client("HMRC-MTD-VAT").await;
     let id = app.sent_create_ok(&agent, &client).await;
@@ -426,7 +424,7 @@ async fn a_client_sees_under_each_identifier_only_the_invitations_naming_it() {
     let agent = app.create_agent().await;
     // One individual with a NINO (HMRC-NI) and an MTDITID (HMRC-MTD-IT).
     let itsa = app.backend_client("HMRC-MTD-IT").await;
-    let irv = BackendClient {
+    let irv = ServiceClient {
         service: "PERSONAL-INCOME-RECORD",
         enrolment: "NI",
         enrolment_id: itsa.client_id.clone(),
@@ -441,7 +439,7 @@ async fn a_client_sees_under_each_identifier_only_the_invitations_naming_it() {
         .await;
     let irv_id = app.sent_create_ok(&agent, &irv).await;
 
-    let ids = async |client: &BackendClient| -> Vec<String> {
+    let ids = async |client: &ServiceClient| -> Vec<String> {
         let list = assert_json(app.received_list(client, "").await, StatusCode::OK).await;
         list["_embedded"]["invitations"]
             .as_array()
@@ -485,7 +483,7 @@ async fn a_nino_in_the_path_may_be_lower_case() {
     let agent = app.create_agent().await;
     let client = app.backend_client("PERSONAL-INCOME-RECORD").await;
     let id = app.sent_create_ok(&agent, &client).await;
-    let lower = BackendClient {
+    let lower = ServiceClient {
         enrolment_id: client.enrolment_id.to_lowercase(),
         ..client.clone()
     };
@@ -864,7 +862,7 @@ async fn the_status_covers_every_client_enrolment() {
     let app = TestApp::start().await;
     let agent = app.create_agent().await;
     let itsa = app.backend_client("HMRC-MTD-IT").await;
-    let irv = BackendClient {
+    let irv = ServiceClient {
         service: "PERSONAL-INCOME-RECORD",
         enrolment: "NI",
         enrolment_id: itsa.client_id.clone(),

@@ -3,13 +3,11 @@
 //! paths; then the relationship rules of DOMAIN §7 (one main agent, several supporting agents, switching,
 //! partial authorisation and the alternative-ITSA update, a trust's URN replaced by its UTR).
 
-mod support;
-
+use crate::support::backend::*;
+use crate::support::*;
 use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::Value;
-use support::backend::*;
-use support::*;
 
 const CHECK: &str = "check_agent_relationship";
 const END: &str = "end_agent_relationship";
@@ -46,7 +44,7 @@ fn utrs_are_made_with_their_check_digit() {
 }
 
 /// The stored relationship the agent has with the client for its service, as the database holds it.
-fn active(agent: &Agent, client: &BackendClient, partial: bool) -> ActiveRelationship {
+fn active(agent: &Agent, client: &ServiceClient, partial: bool) -> ActiveRelationship {
     let (_, client_id) = client.stored_client_id();
     ActiveRelationship {
         arn: agent.arn.clone(),
@@ -57,7 +55,7 @@ fn active(agent: &Agent, client: &BackendClient, partial: bool) -> ActiveRelatio
 }
 
 /// The invitation as the client reads it.
-async fn received(app: &TestApp, client: &BackendClient, id: &str) -> Value {
+async fn received(app: &TestApp, client: &ServiceClient, id: &str) -> Value {
     assert_json(app.received_get(client, id).await, StatusCode::OK).await
 }
 
@@ -499,7 +497,7 @@ async fn an_alt_itsa_client_gives_partialauth_which_becomes_full_after_sign_up()
         assert!(text.is_empty(), "no body: {text}");
 
         // The partial authorisation became a full relationship under the MTDITID.
-        let signed_up = BackendClient {
+        let signed_up = ServiceClient {
             enrolment: "MTDITID",
             enrolment_id: mtditid.clone(),
             ..client.clone()
@@ -560,7 +558,7 @@ async fn the_alt_itsa_update_moves_pending_invitations_to_the_mtditid() {
     let mtditid = string_field(&assert_json(response, StatusCode::OK).await, "mtdItId");
 
     assert_no_content(app.alt_itsa_update("HMRC-MTD-IT", &nino).await).await;
-    let signed_up = BackendClient {
+    let signed_up = ServiceClient {
         enrolment: "MTDITID",
         enrolment_id: mtditid.clone(),
         ..client.clone()
@@ -715,7 +713,7 @@ async fn a_partial_main_agent_is_displaced_by_a_main_agent_invited_after_sign_up
         &assert_json(app.sign_up_mtd_income_tax(&nino).await, StatusCode::OK).await,
         "mtdItId",
     );
-    let signed_up = BackendClient {
+    let signed_up = ServiceClient {
         enrolment: "MTDITID",
         enrolment_id: mtditid.clone(),
         ..client.clone()
@@ -756,7 +754,7 @@ async fn replacing_a_urn_moves_a_pending_invitation_to_the_utr() {
         vec![id.clone()],
         "moved, not copied"
     );
-    let taxable = BackendClient {
+    let taxable = ServiceClient {
         service: "HMRC-TERS-ORG",
         client_id_type: "utr",
         client_id: new_utr.clone(),
@@ -787,7 +785,7 @@ async fn replacing_a_urn_moves_an_active_relationship_to_the_utr() {
         StatusCode::CREATED,
     )
     .await;
-    let taxable = BackendClient {
+    let taxable = ServiceClient {
         service: "HMRC-TERS-ORG",
         client_id_type: "utr",
         client_id: new_utr.clone(),

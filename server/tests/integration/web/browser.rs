@@ -9,19 +9,17 @@
 //! plain `cargo test`; `cargo xtask test` installs them if needed and runs it with `--ignored`. `CHROMIUM` and
 //! `CHROMEDRIVER` name other binaries.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use crate::support::{Agent, Individual, TestApp, check_body, itsa_main};
 use anyhow::{Context, Result, bail, ensure};
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{Agent, Individual, TestApp, check_body, itsa_main};
 use tokio::process::{Child, Command};
 
 /// The agent asks, the client signs in through the link and accepts: the agent's relationship check answers
@@ -235,7 +233,7 @@ async fn sign_in(browser: &Browser, link: &str, client: &Individual) -> Result<(
         "the service is not named: {lead:?}"
     );
 
-    let user_id = field(&client.body, "userId")?;
+    let user_id = field(&client.answer, "userId")?;
     browser.fill("#user_id", &user_id).await?;
     browser.fill("#password", "not-the-password").await?;
     browser.shot("02-wrong-password").await?;
@@ -245,13 +243,13 @@ async fn sign_in(browser: &Browser, link: &str, client: &Individual) -> Result<(
 
     // The second attempt uses the keyboard alone: Enter in the password field submits the form.
     browser
-        .fill("#password", &field(&client.body, "password")?)
+        .fill("#password", &field(&client.answer, "password")?)
         .await?;
     browser
         .press_enter("#password", "the password field")
         .await?;
     let signed_in = browser.text(".signed-in").await?;
-    let name = field(&client.body, "userFullName")?;
+    let name = field(&client.answer, "userFullName")?;
     ensure!(
         signed_in.contains(&name),
         "signed in as {signed_in:?}, not {name}"

@@ -1,6 +1,5 @@
 //! Shared helpers of the integration tests: a server on its own migrated database with a manual clock, sandbox
 //! users, request builders, request bodies, and assertions against the contracts' documented examples.
-#![allow(dead_code)]
 
 pub mod backend;
 pub mod contract;
@@ -19,7 +18,11 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, LOCATION};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 
+pub use conformance::sandbox::{Agent, Individual, Organisation};
 pub use db::TestDatabase;
+
+use conformance::http::Http;
+use conformance::sandbox::Sandbox;
 
 /// The media type of the Agent Authorisation API v2.0.
 pub const V2_ACCEPT: &str = "application/vnd.hmrc.2.0+json";
@@ -117,112 +120,55 @@ impl TestApp {
             .header(AUTHORIZATION, format!("Bearer {token}"))
     }
 
-    // ---- the sandbox ----
+    // ---- the sandbox (through the harness's client: one sandbox client in the repository) ----
 
-    async fn create_user(&self, kind: &str, body: Value) -> Value {
-        let response = self
-            .bare(Method::POST, &format!("/create-test-user/{kind}"))
-            .json(&body)
-            .send()
-            .await
-            .expect("create test user");
-        let (status, text) = (response.status(), response.text().await.unwrap_or_default());
-        assert_eq!(
-            status,
-            StatusCode::CREATED,
-            "POST /create-test-user/{kind} {body}: {text}"
-        );
-        serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("test user body is not JSON ({e}): {text}"))
+    pub fn sandbox(&self) -> Sandbox {
+        Sandbox::new(&Http::new(&self.base_url).expect("an HTTP client"))
     }
 
     /// A subscribed agent (`agent-services`).
     pub async fn create_agent(&self) -> Agent {
-        let body = self
-            .create_user("agents", json!({"serviceNames": ["agent-services"]}))
-            .await;
-        Agent {
-            arn: string_field(&body, "agentServicesAccountNumber"),
-            token: string_field(&body, "accessToken"),
-            agency_name: string_field(&body, "agencyName"),
-            body,
-        }
+        self.sandbox().agent().await.expect("a test agent")
     }
 
     /// An agent without an agent services account. Its `arn` is a valid ARN that is not its own.
     pub async fn create_unsubscribed_agent(&self) -> Agent {
-        let body = self
-            .create_user("agents", json!({"serviceNames": []}))
-            .await;
-        assert!(
-            body.get("agentServicesAccountNumber").is_none(),
-            "an agent without agent-services has no ARN: {body}"
-        );
-        Agent {
-            arn: "TARN0000001".to_string(),
-            token: string_field(&body, "accessToken"),
-            agency_name: string_field(&body, "agencyName"),
-            body,
-        }
-    }
-
-    async fn create_individual(&self, services: &[&str]) -> Individual {
-        let body = self
-            .create_user("individuals", json!({"serviceNames": services}))
-            .await;
-        Individual {
-            nino: string_field(&body, "nino"),
-            mtd_it_id: body["mtdItId"].as_str().map(str::to_string),
-            postcode: body
-                .pointer("/individualDetails/address/postcode")
-                .and_then(Value::as_str)
-                .unwrap_or_else(|| panic!("no individualDetails.address.postcode in {body}"))
-                .to_string(),
-            token: string_field(&body, "accessToken"),
-            body,
-        }
+        self.sandbox()
+            .unsubscribed_agent("TARN0000001")
+            .await
+            .expect("an unsubscribed test agent")
     }
 
     /// An individual signed up to MTD Income Tax (NINO, MTDITID, postcode).
     pub async fn create_itsa_client(&self) -> Individual {
-        let client = self
-            .create_individual(&["national-insurance", "mtd-income-tax"])
-            .await;
-        assert!(client.mtd_it_id.is_some(), "no mtdItId in {}", client.body);
-        client
+        self.sandbox()
+            .itsa_client()
+            .await
+            .expect("an MTD IT client")
     }
 
     /// An "alternative ITSA" individual: a NINO but no MTDITID.
     pub async fn create_alt_itsa_client(&self) -> Individual {
-        let client = self.create_individual(&["national-insurance"]).await;
-        assert!(
-            client.mtd_it_id.is_none(),
-            "unexpected mtdItId in {}",
-            client.body
-        );
-        client
-    }
-
-    async fn create_organisation(&self, body: Value) -> Organisation {
-        let body = self.create_user("organisations", body).await;
-        Organisation {
-            vrn: string_field(&body, "vrn"),
-            vat_registration_date: string_field(&body, "vatRegistrationDate"),
-            token: string_field(&body, "accessToken"),
-            body,
-        }
+        self.sandbox()
+            .alt_itsa_client()
+            .await
+            .expect("an alternative ITSA client")
     }
 
     /// An organisation signed up to MTD VAT (VRN, VAT registration date).
     pub async fn create_vat_client(&self) -> Organisation {
-        self.create_organisation(json!({"serviceNames": ["mtd-vat"]}))
+        self.sandbox()
+            .vat_client(false)
             .await
+            .expect("a VAT client")
     }
 
     /// An insolvent VAT customer.
     pub async fn create_insolvent_vat_client(&self) -> Organisation {
-        self.create_organisation(json!({"serviceNames": ["mtd-vat"], "insolvent": true}))
+        self.sandbox()
+            .vat_client(true)
             .await
+            .expect("an insolvent VAT client")
     }
 
     /// PUT /agent-authorisation-test-support/invitations/{id}: the client accepts.
@@ -391,54 +337,9 @@ async fn start_server(
         .unwrap_or_else(|e| panic!("the server did not start: {e:#}"))
 }
 
-/// A sandbox agent.
-#[derive(Debug, Clone)]
-pub struct Agent {
-    pub arn: String,
-    pub token: String,
-    pub agency_name: String,
-    /// The whole Create Test User answer.
-    pub body: Value,
-}
-
-impl Agent {
-    /// The same principal, asking about another agent's ARN in the path.
-    pub fn with_path_arn(&self, arn: &str) -> Agent {
-        Agent {
-            arn: arn.to_string(),
-            ..self.clone()
-        }
-    }
-}
-
-/// A sandbox individual.
-#[derive(Debug, Clone)]
-pub struct Individual {
-    pub nino: String,
-    pub mtd_it_id: Option<String>,
-    pub postcode: String,
-    pub token: String,
-    pub body: Value,
-}
-
-/// A sandbox organisation.
-#[derive(Debug, Clone)]
-pub struct Organisation {
-    pub vrn: String,
-    pub vat_registration_date: String,
-    pub token: String,
-    pub body: Value,
-}
-
 // ---- paths and bodies ----
 
-pub fn invitations_path(arn: &str) -> String {
-    format!("/agents/{arn}/invitations")
-}
-
-pub fn invitation_path(arn: &str, id: &str) -> String {
-    format!("/agents/{arn}/invitations/{id}")
-}
+pub use conformance::paths::{invitation_path, invitations_path};
 
 /// A create body for MTD-IT, main agent (no agentType: main is the default).
 pub fn itsa_main(client: &Individual) -> Value {

@@ -2,12 +2,10 @@
 //! instances (each its own pool) on one database, requests released together. What must hold is checked through
 //! the API and, for relationship counts, in the test's own database.
 
-mod support;
-
+use crate::support::backend::*;
+use crate::support::*;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-use support::backend::*;
-use support::*;
 
 const ACCEPT: &str = "accept_received_invitation";
 const REJECT: &str = "reject_received_invitation";
@@ -40,7 +38,7 @@ fn base<'a>(app: &'a TestApp, second: &'a str, i: usize) -> &'a str {
     }
 }
 
-fn accept_path(client: &BackendClient, id: &str) -> String {
+fn accept_path(client: &ServiceClient, id: &str) -> String {
     format!("{}/accept", client.received_invitation_path(id))
 }
 

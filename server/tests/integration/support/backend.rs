@@ -13,9 +13,6 @@ use tokio::sync::Barrier;
 
 use super::{Agent, TestApp, string_field};
 
-/// The base path of every backend call.
-pub const BACKEND: &str = "/agent-client-authorisation";
-
 /// The backend contract, the source of truth for its error codes and messages.
 const BACKEND_CONTRACT: &str = "agent-client-authorisation.yaml";
 
@@ -54,9 +51,6 @@ fn backend_contract() -> &'static Value {
 #[derive(Debug, Clone)]
 pub struct BackendOperation {
     pub id: String,
-    /// Upper case, e.g. `PUT`.
-    pub method: String,
-    pub path: String,
     pub spec: &'static Value,
 }
 
@@ -90,7 +84,7 @@ pub fn backend_operations() -> Vec<BackendOperation> {
         .as_object()
         .expect("the backend contract has paths");
     let mut out = Vec::new();
-    for (path, item) in paths {
+    for item in paths.values() {
         for method in ["get", "put", "post", "delete", "patch"] {
             if let Some(spec) = item.get(method) {
                 out.push(BackendOperation {
@@ -98,8 +92,6 @@ pub fn backend_operations() -> Vec<BackendOperation> {
                         .as_str()
                         .expect("an operationId")
                         .to_string(),
-                    method: method.to_uppercase(),
-                    path: path.clone(),
                     spec,
                 });
             }
@@ -166,109 +158,11 @@ pub fn is_backend_error(answer: &Answer, operation: &str, example: &str) -> bool
     answer.status == status && serde_json::from_str::<Value>(&answer.body).ok() == Some(expected)
 }
 
-// ---- paths ----
-
-pub fn sent_path(arn: &str) -> String {
-    format!("{BACKEND}/agencies/{arn}/invitations/sent")
-}
-
-pub fn sent_invitation_path(arn: &str, id: &str) -> String {
-    format!("{BACKEND}/agencies/{arn}/invitations/sent/{id}")
-}
-
-pub fn multi_invitations_path(arn: &str) -> String {
-    format!("{BACKEND}/agencies/{arn}/multi-invitations")
-}
-
-pub fn relationship_path(
-    arn: &str,
-    service: &str,
-    client_id_type: &str,
-    client_id: &str,
-) -> String {
-    format!(
-        "{BACKEND}/agencies/{arn}/relationships/service/{service}/client/{client_id_type}/{client_id}"
-    )
-}
-
-pub fn received_path(enrolment: &str, client_id: &str) -> String {
-    format!("{BACKEND}/clients/{enrolment}/{client_id}/invitations/received")
-}
-
-/// A path segment with the characters a test puts in one (spaces) percent-encoded.
-pub fn segment(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace(' ', "%20")
-        .replace('/', "%2F")
-}
-
-// ---- clients of every service ----
-
-/// A sandbox client of one service, with how the agent names it and how it names itself.
-#[derive(Debug, Clone)]
-pub struct BackendClient {
-    /// The internal service id the agent invites it for.
-    pub service: &'static str,
-    pub client_type: &'static str,
-    /// How the agent names the client (`clientIdType`, `clientId`).
-    pub client_id_type: &'static str,
-    pub client_id: String,
-    /// The client's enrolment identifier for the service: the `{service}` and `{clientId}` of its own calls.
-    pub enrolment: &'static str,
-    pub enrolment_id: String,
-    pub token: String,
-    /// The whole Create Test User answer.
-    pub body: Value,
-}
-
-impl BackendClient {
-    /// The create body: service, clientType, clientIdType, clientId.
-    pub fn create_body(&self) -> Value {
-        json!({
-            "service": self.service,
-            "clientType": self.client_type,
-            "clientIdType": self.client_id_type,
-            "clientId": self.client_id,
-        })
-    }
-
-    /// The same client, invited for another service it can have (HMRC-MTD-IT and HMRC-MTD-IT-SUPP).
-    pub fn for_service(&self, service: &'static str) -> BackendClient {
-        BackendClient {
-            service,
-            ..self.clone()
-        }
-    }
-
-    /// The agent's relationship path for this client and service.
-    pub fn relationship_path(&self, arn: &str) -> String {
-        relationship_path(arn, self.service, self.client_id_type, &self.client_id)
-    }
-
-    /// The client's received invitations.
-    pub fn received_path(&self) -> String {
-        received_path(self.enrolment, &self.enrolment_id)
-    }
-
-    pub fn received_invitation_path(&self, id: &str) -> String {
-        format!("{}/{id}", self.received_path())
-    }
-
-    /// What an invitation for this client stores as `(clientIdType, clientId)`: the MTDITID for MTD-IT when the
-    /// client has one, otherwise what the agent gave.
-    pub fn stored_client_id(&self) -> (&'static str, String) {
-        if self.enrolment == "MTDITID" {
-            ("MTDITID", self.enrolment_id.clone())
-        } else {
-            (self.client_id_type, self.client_id.clone())
-        }
-    }
-
-    /// The NINO, for an individual.
-    pub fn nino(&self) -> String {
-        string_field(&self.body, "nino")
-    }
-}
+pub use conformance::paths::{
+    BACKEND, multi_invitations_path, received_path, relationship_path, segment,
+    sent_invitation_path, sent_path,
+};
+pub use conformance::sandbox::ServiceClient;
 
 /// The first letter of a service's invitation ids (DOMAIN §3).
 pub fn invitation_prefix(service: &str) -> char {
@@ -391,132 +285,35 @@ impl TestApp {
 
     /// A test user of `kind` (`individuals`, `organisations`, `agents`) from a raw Create Test User body.
     pub async fn create_backend_user(&self, kind: &str, body: Value) -> Value {
-        self.create_user(kind, body).await
+        self.sandbox()
+            .test_user(kind, &body)
+            .await
+            .unwrap_or_else(|e| panic!("{e:#}"))
     }
 
     /// A client of `service`, signed up to it (for MTD-IT, with an MTDITID).
-    pub async fn backend_client(&self, service: &'static str) -> BackendClient {
-        let individual = |names: &[&str]| json!({"serviceNames": names});
-        let (kind, request, client_type, client_id_type, id_field, enrolment, enrolment_field) =
-            match service {
-                "HMRC-MTD-IT" | "HMRC-MTD-IT-SUPP" => (
-                    "individuals",
-                    individual(&["national-insurance", "mtd-income-tax"]),
-                    "personal",
-                    "ni",
-                    "nino",
-                    "MTDITID",
-                    "mtdItId",
-                ),
-                "PERSONAL-INCOME-RECORD" => (
-                    "individuals",
-                    individual(&["national-insurance"]),
-                    "personal",
-                    "ni",
-                    "nino",
-                    "NI",
-                    "nino",
-                ),
-                "HMRC-MTD-VAT" => (
-                    "organisations",
-                    individual(&["mtd-vat"]),
-                    "business",
-                    "vrn",
-                    "vrn",
-                    "VRN",
-                    "vrn",
-                ),
-                "HMRC-CGT-PD" => (
-                    "individuals",
-                    individual(&["capital-gains-tax"]),
-                    "personal",
-                    "CGTPDRef",
-                    "cgtPdRef",
-                    "CGTPDRef",
-                    "cgtPdRef",
-                ),
-                "HMRC-TERS-ORG" => (
-                    "organisations",
-                    individual(&["trusts"]),
-                    "trust",
-                    "utr",
-                    "saUtr",
-                    "SAUTR",
-                    "saUtr",
-                ),
-                "HMRC-TERSNT-ORG" => (
-                    "organisations",
-                    individual(&["non-taxable-trusts"]),
-                    "trust",
-                    "urn",
-                    "urn",
-                    "URN",
-                    "urn",
-                ),
-                "HMRC-PPT-ORG" => (
-                    "organisations",
-                    individual(&["plastic-packaging-tax"]),
-                    "business",
-                    "EtmpRegistrationNumber",
-                    "pptReference",
-                    "EtmpRegistrationNumber",
-                    "pptReference",
-                ),
-                other => panic!("unknown service {other}"),
-            };
-        let body = self.create_user(kind, request).await;
-        BackendClient {
-            service,
-            client_type,
-            client_id_type,
-            client_id: string_field(&body, id_field),
-            enrolment,
-            enrolment_id: string_field(&body, enrolment_field),
-            token: string_field(&body, "accessToken"),
-            body,
-        }
+    pub async fn backend_client(&self, service: &'static str) -> ServiceClient {
+        self.sandbox()
+            .service_client(service)
+            .await
+            .unwrap_or_else(|e| panic!("a client of {service}: {e:#}"))
     }
 
     /// An "alternative ITSA" client (a NINO, no MTDITID yet) invited for `service` (HMRC-MTD-IT or
     /// HMRC-MTD-IT-SUPP); it names itself by NINO (`NI`).
-    pub async fn backend_alt_itsa_client(&self, service: &'static str) -> BackendClient {
-        let body = self
-            .create_user(
-                "individuals",
-                json!({"serviceNames": ["national-insurance"]}),
-            )
-            .await;
-        assert!(
-            body.get("mtdItId").is_none(),
-            "an alt-ITSA client has no mtdItId: {body}"
-        );
-        let nino = string_field(&body, "nino");
-        BackendClient {
-            service,
-            client_type: "personal",
-            client_id_type: "ni",
-            client_id: nino.clone(),
-            enrolment: "NI",
-            enrolment_id: nino,
-            token: string_field(&body, "accessToken"),
-            body,
-        }
+    pub async fn backend_alt_itsa_client(&self, service: &'static str) -> ServiceClient {
+        self.sandbox()
+            .alt_itsa_service_client(service)
+            .await
+            .unwrap_or_else(|e| panic!("an alternative ITSA client: {e:#}"))
     }
 
     /// A subscribed agent whose token has already expired.
     pub async fn create_agent_with_expired_token(&self) -> Agent {
-        let body = self
-            .create_user(
-                "agents",
-                json!({"serviceNames": ["agent-services"], "tokenLifetimeSeconds": 0}),
-            )
-            .await;
-        Agent {
-            arn: string_field(&body, "agentServicesAccountNumber"),
-            token: string_field(&body, "accessToken"),
-            agency_name: string_field(&body, "agencyName"),
-            body,
-        }
+        self.sandbox()
+            .agent_with_token_lifetime(Some(0))
+            .await
+            .expect("an agent with an expired token")
     }
 
     // ---- agent invitations ----
@@ -533,7 +330,7 @@ impl TestApp {
 
     /// Creates an invitation for the client, asserts 201 with a `Location` naming it and the invitation as the
     /// body, and returns its id.
-    pub async fn sent_create_ok(&self, agent: &Agent, client: &BackendClient) -> String {
+    pub async fn sent_create_ok(&self, agent: &Agent, client: &ServiceClient) -> String {
         let response = self.sent_create(agent, &client.create_body()).await;
         let (headers, text) = super::assert_status(response, StatusCode::CREATED).await;
         let body: Value =
@@ -649,7 +446,7 @@ impl TestApp {
     // ---- relationships ----
 
     /// GET the agent's relationship with the client for the client's service.
-    pub async fn relationship_check(&self, agent: &Agent, client: &BackendClient) -> Response {
+    pub async fn relationship_check(&self, agent: &Agent, client: &ServiceClient) -> Response {
         self.send_backend(
             Method::GET,
             &client.relationship_path(&agent.arn),
@@ -660,7 +457,7 @@ impl TestApp {
     }
 
     /// DELETE the agent's relationship with the client for the client's service.
-    pub async fn relationship_end(&self, agent: &Agent, client: &BackendClient) -> Response {
+    pub async fn relationship_end(&self, agent: &Agent, client: &ServiceClient) -> Response {
         self.send_backend(
             Method::DELETE,
             &client.relationship_path(&agent.arn),
@@ -671,7 +468,7 @@ impl TestApp {
     }
 
     /// Whether the agent is authorised for the client's service: 204 yes, 404 RELATIONSHIP_NOT_FOUND no.
-    pub async fn is_related(&self, agent: &Agent, client: &BackendClient) -> bool {
+    pub async fn is_related(&self, agent: &Agent, client: &ServiceClient) -> bool {
         let response = self.relationship_check(agent, client).await;
         if response.status() == StatusCode::NO_CONTENT {
             super::assert_no_content(response).await;
@@ -690,13 +487,13 @@ impl TestApp {
     // ---- the client's side ----
 
     /// GET the client's received invitations; `query` is empty or starts with `?`.
-    pub async fn received_list(&self, client: &BackendClient, query: &str) -> Response {
+    pub async fn received_list(&self, client: &ServiceClient, query: &str) -> Response {
         let path = format!("{}{query}", client.received_path());
         self.send_backend(Method::GET, &path, &client.token, None)
             .await
     }
 
-    pub async fn received_get(&self, client: &BackendClient, id: &str) -> Response {
+    pub async fn received_get(&self, client: &ServiceClient, id: &str) -> Response {
         self.send_backend(
             Method::GET,
             &client.received_invitation_path(id),
@@ -706,26 +503,26 @@ impl TestApp {
         .await
     }
 
-    pub async fn received_accept(&self, client: &BackendClient, id: &str) -> Response {
+    pub async fn received_accept(&self, client: &ServiceClient, id: &str) -> Response {
         let path = format!("{}/accept", client.received_invitation_path(id));
         self.send_backend(Method::PUT, &path, &client.token, None)
             .await
     }
 
-    pub async fn received_reject(&self, client: &BackendClient, id: &str) -> Response {
+    pub async fn received_reject(&self, client: &ServiceClient, id: &str) -> Response {
         let path = format!("{}/reject", client.received_invitation_path(id));
         self.send_backend(Method::PUT, &path, &client.token, None)
             .await
     }
 
-    pub async fn received_deauthorise(&self, client: &BackendClient, id: &str) -> Response {
+    pub async fn received_deauthorise(&self, client: &ServiceClient, id: &str) -> Response {
         let path = format!("{}/deauthorise", client.received_invitation_path(id));
         self.send_backend(Method::PUT, &path, &client.token, None)
             .await
     }
 
     /// The client accepts, asserting 204.
-    pub async fn received_accept_ok(&self, client: &BackendClient, id: &str) {
+    pub async fn received_accept_ok(&self, client: &ServiceClient, id: &str) {
         super::assert_no_content(self.received_accept(client, id).await).await;
     }
 
@@ -801,7 +598,7 @@ pub fn assert_sent_invitation(
     app: &TestApp,
     body: &Value,
     agent: &Agent,
-    client: &BackendClient,
+    client: &ServiceClient,
     id: &str,
     status: &str,
 ) -> Option<String> {
@@ -906,7 +703,7 @@ pub fn assert_client_action_link(app: &TestApp, link: &str, agent: &Agent) -> (S
 pub fn assert_received_invitation(
     body: &Value,
     agent: &Agent,
-    client: &BackendClient,
+    client: &ServiceClient,
     id: &str,
     status: &str,
 ) {

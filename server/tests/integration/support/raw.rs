@@ -10,18 +10,10 @@ use serde_json::Value;
 #[derive(Debug, Clone)]
 pub struct RawResponse {
     pub status: u16,
-    pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
 
 impl RawResponse {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
     pub fn json(&self) -> Option<Value> {
         serde_json::from_slice(&self.body).ok()
     }
@@ -122,11 +114,7 @@ fn parse(bytes: &[u8]) -> Option<RawResponse> {
     } else {
         rest.to_vec()
     };
-    Some(RawResponse {
-        status,
-        headers,
-        body,
-    })
+    Some(RawResponse { status, body })
 }
 
 fn dechunk(mut rest: &[u8]) -> Option<Vec<u8>> {

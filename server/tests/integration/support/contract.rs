@@ -62,14 +62,6 @@ impl Operation {
         self.spec.get("requestBody").is_some()
     }
 
-    /// Whether the operation documents the `Accept` header (the public API's operations do; the sandbox's don't).
-    pub fn requires_accept(&self) -> bool {
-        self.spec["parameters"].as_array().is_some_and(|ps| {
-            ps.iter()
-                .any(|p| p["in"] == "header" && p["name"] == "Accept")
-        })
-    }
-
     /// The media type the operation's documented `Accept` header asks for, e.g.
     /// `application/vnd.hmrc.2.0+json`; `None` when it documents no `Accept` header.
     pub fn accept_media_type(&self) -> Option<&'static str> {
@@ -79,14 +71,6 @@ impl Operation {
             .find(|p| p["in"] == "header" && p["name"] == "Accept")?
             .pointer("/schema/enum/0")?
             .as_str()
-    }
-
-    /// The documented statuses, e.g. `[204, 400, 401, 403, 406, 500]`.
-    pub fn statuses(&self) -> Vec<u16> {
-        self.spec["responses"]
-            .as_object()
-            .map(|rs| rs.keys().filter_map(|k| k.parse().ok()).collect())
-            .unwrap_or_default()
     }
 }
 

@@ -2,15 +2,13 @@
 //! every documented status and error of its two operations, the 1.0 answer shape, version negotiation in both
 //! directions, and requests made through one version read, cancelled and answered through the other.
 
-mod support;
-
+use crate::support::*;
 use chrono::Duration;
 use diesel::sql_types::Text;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
-use support::*;
 
 const CREATE: &str = "create_invitation_v1";
 const GET: &str = "get_invitation_v1";

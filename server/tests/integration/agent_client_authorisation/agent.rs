@@ -2,13 +2,11 @@
 //! invitations for every service, the multi-invitation link, known facts, and the relationship check and end as
 //! far as validation goes; every documented status with its exact `{code, message}`.
 
-mod support;
-
+use crate::support::backend::*;
+use crate::support::*;
 use chrono::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::backend::*;
-use support::*;
 
 const CREATE: &str = "create_sent_invitation";
 const LIST: &str = "list_sent_invitations";
@@ -796,7 +794,7 @@ struct Call {
 }
 
 /// A call of every agent operation, for the agency `arn`, naming `id` where an invitation is needed.
-fn agent_calls(arn: &str, id: &str, itsa: &BackendClient, vat: &Organisation) -> Vec<Call> {
+fn agent_calls(arn: &str, id: &str, itsa: &ServiceClient, vat: &Organisation) -> Vec<Call> {
     let call = |op, method, path: String, body: Option<Value>| Call {
         op,
         method,
@@ -806,12 +804,12 @@ fn agent_calls(arn: &str, id: &str, itsa: &BackendClient, vat: &Organisation) ->
     };
     let nino = itsa.client_id.clone();
     let postcode = segment(
-        itsa.body
+        itsa.answer
             .pointer("/individualDetails/address/postcode")
             .and_then(Value::as_str)
             .unwrap(),
     );
-    let dob = string_field(&itsa.body["individualDetails"], "dateOfBirth");
+    let dob = string_field(&itsa.answer["individualDetails"], "dateOfBirth");
     vec![
         call(
             CREATE,
@@ -863,7 +861,7 @@ struct AuthFixture {
     app: TestApp,
     agent: Agent,
     id: String,
-    itsa: BackendClient,
+    itsa: ServiceClient,
     vat: Organisation,
 }
 
@@ -899,7 +897,7 @@ impl AuthFixture {
 
 #[test]
 fn the_call_table_covers_every_agent_operation() {
-    let itsa = BackendClient {
+    let itsa = ServiceClient {
         service: "HMRC-MTD-IT",
         client_type: "personal",
         client_id_type: "ni",
@@ -907,13 +905,13 @@ fn the_call_table_covers_every_agent_operation() {
         enrolment: "MTDITID",
         enrolment_id: "XAIT00001234567".into(),
         token: String::new(),
-        body: json!({"individualDetails": {"dateOfBirth": "1985-03-14", "address": {"postcode": "TS1 1PA"}}}),
+        answer: json!({"individualDetails": {"dateOfBirth": "1985-03-14", "address": {"postcode": "TS1 1PA"}}}),
     };
     let vat = Organisation {
         vrn: "101747696".into(),
         vat_registration_date: "2007-05-18".into(),
         token: String::new(),
-        body: Value::Null,
+        answer: Value::Null,
     };
     let mut ours: Vec<&str> = agent_calls("TARN0000001", "CS5AK7O8FPC43", &itsa, &vat)
         .iter()
@@ -1545,7 +1543,7 @@ async fn an_identical_create_in_flight_is_already_being_processed() {
 // ---- listing ----
 
 /// One invitation of each of three services, a minute apart; returns the clients and ids, oldest first.
-async fn three_invitations(app: &TestApp, agent: &Agent) -> Vec<(BackendClient, String)> {
+async fn three_invitations(app: &TestApp, agent: &Agent) -> Vec<(ServiceClient, String)> {
     let mut out = Vec::new();
     for service in ["HMRC-MTD-VAT", "HMRC-MTD-IT", "HMRC-CGT-PD"] {
         let client = app.backend_client(service).await;
@@ -2112,7 +2110,7 @@ async fn checking_a_date_of_birth() {
     let agent = app.create_agent().await;
     let client = app.backend_client("PERSONAL-INCOME-RECORD").await;
     let nino = client.client_id.clone();
-    let dob = string_field(&client.body["individualDetails"], "dateOfBirth");
+    let dob = string_field(&client.answer["individualDetails"], "dateOfBirth");
 
     assert_no_content(app.known_fact_dob(&agent.token, &nino, &dob).await).await;
     assert_no_content(

@@ -1,0 +1,6 @@
+//! The Agent Authorisation API 2.0 (`openapi/agent-authorisation-v2.yaml`).
+
+mod auth;
+mod concurrency;
+mod invitations;
+mod relationships;

@@ -1,0 +1,6 @@
+//! The Agent Client Authorisation backend (`openapi/agent-client-authorisation.yaml`).
+
+mod agent;
+mod client;
+mod journeys;
+mod races;
