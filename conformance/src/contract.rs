@@ -43,13 +43,20 @@ impl Contract {
     }
 }
 
-/// Every `*.yaml` under `dir`, in name order.
+/// The file beside the contracts that is not one: the breaking changes acknowledged on purpose (read by
+/// `cargo xtask openapi breaking`).
+pub const NOT_A_CONTRACT: &str = "accepted-breaking-changes.yaml";
+
+/// Every `*.yaml` under `dir` but [`NOT_A_CONTRACT`], in name order.
 pub fn load_all(dir: &Path) -> Result<Vec<Contract>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("reading the contracts in {}", dir.display()))?
         .map(|entry| entry.map(|entry| entry.path()))
         .collect::<Result<_, _>>()?;
-    files.retain(|path| path.extension().is_some_and(|ext| ext == "yaml"));
+    files.retain(|path| {
+        path.extension().is_some_and(|ext| ext == "yaml")
+            && path.file_name().is_some_and(|name| name != NOT_A_CONTRACT)
+    });
     files.sort();
     files
         .iter()

@@ -7,6 +7,8 @@
 //! - `cargo xtask conformance [--base-url URL]`: the conformance harness against a private server, or any server.
 //! - `cargo xtask openapi generate | check`: regenerate the server's API traits from `openapi/`, or check that they
 //!   still match.
+//! - `cargo xtask openapi breaking --base GIT_REF | --old OLD.yaml --new NEW.yaml`: report what changed in the
+//!   contracts and fail on a breaking change not acknowledged in `openapi/accepted-breaking-changes.yaml`.
 //!
 //! With `DATABASE_URL` set, `serve` and `test` use that server instead of starting their own.
 
@@ -64,6 +66,8 @@ enum OpenapiCommand {
     Generate,
     /// Check that the server's API descriptions still match openapi/*.yaml
     Check,
+    /// Report what changed in openapi/*.yaml since a git ref (or between two files) and fail on a breaking change
+    Breaking(openapi::BreakingArgs),
 }
 
 fn main() -> ExitCode {
@@ -89,6 +93,8 @@ fn main() -> ExitCode {
         Command::Openapi { command } => match command {
             OpenapiCommand::Generate => openapi::generate(&root),
             OpenapiCommand::Check => openapi::check(&root),
+            // Its own exit codes: 1 for a breaking change, 2 when the contracts cannot be compared.
+            OpenapiCommand::Breaking(args) => return openapi::breaking(&root, &args),
         },
     };
     match result {

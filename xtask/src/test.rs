@@ -139,6 +139,9 @@ fn run_steps(root: &Path, args: &TestArgs, counts: &mut Counts) -> Result<()> {
         crate::interrupt::check()?;
         println!("==> cargo xtask openapi check");
         crate::openapi::check(root).context("the openapi check failed")?;
+        println!("==> cargo xtask openapi breaking");
+        crate::openapi::breaking_in_test(root)
+            .context("the openapi breaking-change check failed")?;
         crate::interrupt::check()?;
         println!("==> cargo xtask conformance (and its mutation proof)");
         crate::conformance::run_in_test(root, &database_url).context("the conformance run failed")
