@@ -121,7 +121,7 @@ fn template(path: &str) -> String {
 fn compare_contracts(file: &str, old: &Contract, new: &Contract) -> Result<Vec<Change>> {
     let old_ops = operations(old)?;
     let new_ops = operations(new)?;
-    let find = |ops: &'_ [Op<'_>], op: &Op| {
+    let find = |ops: &'_ [Op<'_>], op: &Op<'_>| {
         ops.iter()
             .position(|other| other.name.method == op.name.method && other.template == op.template)
     };
@@ -204,8 +204,8 @@ impl<'a> OperationDiff<'a> {
         place: Place,
         label: String,
         path: &str,
-        old: Node,
-        new: Node,
+        old: Node<'_>,
+        new: Node<'_>,
     ) -> Result<()> {
         let sides = Sides {
             old: self.old,

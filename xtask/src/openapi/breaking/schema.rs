@@ -94,7 +94,7 @@ pub struct Sides<'a> {
 }
 
 /// Compares two schemas; `path` names the root (`body`, or empty for a parameter).
-pub fn compare(sides: &Sides, path: &str, old: Node, new: Node) -> Result<Vec<Finding>> {
+pub fn compare(sides: &Sides<'_>, path: &str, old: Node<'_>, new: Node<'_>) -> Result<Vec<Finding>> {
     let mut walk = Walk {
         sides,
         stack: Vec::new(),
@@ -175,7 +175,7 @@ impl<'a> Walk<'_, 'a> {
     }
 
     /// Reports a type or format change; false if the types differ.
-    fn types(&mut self, path: &str, old: &View, new: &View) -> bool {
+    fn types(&mut self, path: &str, old: &View<'_>, new: &View<'_>) -> bool {
         if old.ty != new.ty {
             let what = format!(
                 "type changed from {} to {}",
@@ -196,7 +196,7 @@ impl<'a> Walk<'_, 'a> {
         true
     }
 
-    fn enums(&mut self, path: &str, old: &View, new: &View) {
+    fn enums(&mut self, path: &str, old: &View<'_>, new: &View<'_>) {
         match (&old.enumeration, &new.enumeration) {
             (None, Some(values)) => {
                 let listed: Vec<String> = values.iter().map(shown_value).collect();
@@ -217,7 +217,7 @@ impl<'a> Walk<'_, 'a> {
         }
     }
 
-    fn constraints(&mut self, path: &str, old: &View, new: &View) {
+    fn constraints(&mut self, path: &str, old: &View<'_>, new: &View<'_>) {
         let length = |value: Option<usize>| value.map(|v| Bound::inclusive(v as f64));
         let limits = [
             (
