@@ -1,6 +1,6 @@
 //! Model-based sequences (proptest-state-machine): random sequences of create / cancel / accept / reject /
 //! expire / check / deauthorise / get / list across three agents and three clients (signed up to MTD IT, an
-//! "alternative ITSA" client, a VAT customer), each step checked against a small reference model of DOMAIN.md
+//! "alternative ITSA" client, a VAT customer), each step checked against a small reference model of docs/domain.md
 //! §6–7. A failing sequence is shrunk to a minimal one and printed step by step, with curl commands.
 
 use std::collections::BTreeMap;

@@ -1,4 +1,4 @@
-//! The rules the contracts state in prose, as the harness's oracle: identifier formats (DOMAIN.md §4),
+//! The rules the contracts state in prose, as the harness's oracle: identifier formats (docs/domain.md §4),
 //! invitation ids (§5) and the order in which a public-API request is checked (§6). Generated inputs are judged
 //! against this: an input it calls invalid must get the documented error, never a success.
 

@@ -1,4 +1,4 @@
-//! What an invitation body must say beyond its schema (the contract's prose, DOMAIN.md §8): its id, agent,
+//! What an invitation body must say beyond its schema (the contract's prose, docs/domain.md §8): its id, agent,
 //! service and status; `expiresOn` and `clientActionUrl` only while Pending, `updated` otherwise; `agentType`
 //! for MTD-IT only; every time RFC 3339 UTC with milliseconds.
 

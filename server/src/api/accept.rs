@@ -1,4 +1,4 @@
-//! The `Accept` header, checked before anything else in a request (DOMAIN.md §6.1).
+//! The `Accept` header, checked before anything else in a request (docs/domain.md §6, step 1).
 
 use dropshot::{
     ApiEndpointBodyContentType, ExtractorMetadata, Header, HttpError, RequestContext,

@@ -173,7 +173,7 @@ fn internal() -> ApiError {
     )
 }
 
-/// The error catalogue (DOMAIN.md §9; codes and messages as the seeds document them).
+/// The error catalogue (docs/domain.md §9; codes and messages as HMRC documents them).
 impl From<DomainError> for ApiError {
     fn from(error: DomainError) -> Self {
         use DomainError::*;

@@ -1,4 +1,4 @@
-//! Parts of the client action link (DOMAIN §8):
+//! Parts of the client action link (docs/domain.md §8):
 //! `{base}/appoint-someone-to-deal-with-HMRC-for-you/{uid}/{normalised agency name}/{income-tax|vat}`.
 
 use rand::Rng;

@@ -1,4 +1,4 @@
-//! The client's journey behind a client action link (DOMAIN.md §8, §10): the agency and service the link
+//! The client's journey behind a client action link (docs/domain.md §8, §11): the agency and service the link
 //! names, the signed-in client's requests from that agency, and the client's answer to one of them.
 
 use super::agency::normalise_agency_name;

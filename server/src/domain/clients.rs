@@ -1,4 +1,4 @@
-//! Finding the client an agent names and checking the known fact (DOMAIN.md §6, step 7).
+//! Finding the client an agent names and checking the known fact (docs/domain.md §6, step 7).
 
 use diesel_async::AsyncPgConnection;
 

@@ -1,4 +1,4 @@
-//! Client and agent identifiers (DOMAIN §4): validated, normalised newtypes, plus random generators for the sandbox
+//! Client and agent identifiers (docs/domain.md §4): validated, normalised newtypes, plus random generators for the sandbox
 //! whose output always passes the matching `parse`.
 
 use std::fmt;

@@ -1,4 +1,4 @@
-//! An invitation (authorisation request) and its lifecycle (DOMAIN.md §7).
+//! An invitation (authorisation request) and its lifecycle (docs/domain.md §7).
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 

@@ -1,4 +1,4 @@
-//! Invitation ids (DOMAIN §5): a service prefix letter, a 10-character body derived from a SHA-256 hash, and two
+//! Invitation ids (docs/domain.md §5): a service prefix letter, a 10-character body derived from a SHA-256 hash, and two
 //! CRC-10 check characters, e.g. `CS5AK7O8FPC43`. The algorithm is HMRC's, so ids look and check like theirs.
 
 use std::fmt;
@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 /// The 32 characters of invitation ids, one per 5-bit value (no I, Q, V or 0; O is kept, as in HMRC's alphabet).
 pub const ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNOPRSTUWXYZ123456789";
 
-/// Prefix letters of the services that have invitations (DOMAIN §3).
+/// Prefix letters of the services that have invitations (docs/domain.md §3).
 pub const PREFIXES: &[char] = &['A', 'B', 'C', 'D', 'E', 'F', 'G', 'L'];
 
 const LEN: usize = 13;

@@ -1,4 +1,4 @@
-//! Creating, reading, cancelling and answering invitations (DOMAIN.md §6–7).
+//! Creating, reading, cancelling and answering invitations (docs/domain.md §6–7).
 
 use chrono::{DateTime, Duration, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -20,7 +20,7 @@ const LIST_DAYS: i64 = 30;
 const ID_ATTEMPTS: i64 = 16;
 
 impl Authorisations {
-    /// Creates a pending request, checking in the documented order (DOMAIN.md §6, steps 5–9).
+    /// Creates a pending request, checking in the documented order (docs/domain.md §6, steps 5–9).
     pub async fn create_invitation(
         &self,
         arn: &Arn,

@@ -1,4 +1,4 @@
-//! The known-fact checks agents' front ends make before creating a request (seed 001): 204 when the
+//! The known-fact checks agents' front ends make before creating a request (docs/domain.md §8): 204 when the
 //! fact matches the client's record, 403 when it differs, 404 when there is no record.
 
 use super::identifiers::{Nino, Postcode, Vrn, parse_date};

@@ -1,5 +1,5 @@
 //! HMRC-side changes to a client's identity: an alternative-ITSA client signs up to MTD Income Tax, a
-//! non-taxable trust becomes taxable (seed 001).
+//! non-taxable trust becomes taxable (docs/domain.md §7).
 
 use diesel_async::AsyncConnection;
 

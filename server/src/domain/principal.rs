@@ -1,4 +1,4 @@
-//! Who is calling: a principal with an affinity group and enrolments (DOMAIN.md §10).
+//! Who is calling: a principal with an affinity group and enrolments (docs/domain.md §10).
 
 use super::DomainError;
 use super::identifiers::Arn;
@@ -62,7 +62,7 @@ impl Principal {
     /// The caller as an agent of the agency in the path, or the documented refusal.
     pub fn agent_for(&self, path_arn: &str) -> Result<Arn, DomainError> {
         let arn = self.agent()?;
-        // The path's ARN is compared, not format-checked (DOMAIN.md §4).
+        // The path's ARN is compared, not format-checked (docs/domain.md §10).
         if arn.as_str() != path_arn {
             return Err(DomainError::NoPermissionOnAgency);
         }

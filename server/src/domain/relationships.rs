@@ -1,4 +1,4 @@
-//! Relationships: starting one when a client accepts, checking, and ending (DOMAIN.md §7).
+//! Relationships: starting one when a client accepts, checking, and ending (docs/domain.md §7).
 
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};

@@ -1,4 +1,4 @@
-//! What an agent's software asks for, validated in the documented order (DOMAIN.md §6, step 4):
+//! What an agent's software asks for, validated in the documented order (docs/domain.md §6, step 4):
 //! service, agent type, client type, client identifier, known fact.
 
 use chrono::NaiveDate;

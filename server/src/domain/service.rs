@@ -1,4 +1,4 @@
-//! The services an agent can be authorised for (DOMAIN.md §3).
+//! The services an agent can be authorised for (docs/domain.md §3).
 
 /// A service by its internal id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

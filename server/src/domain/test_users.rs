@@ -1,5 +1,5 @@
 //! The sandbox's Create Test User API: principals with valid generated identifiers, their enrolments,
-//! the matching client records (known facts) and a bearer token (DOMAIN.md §10).
+//! the matching client records (known facts) and a bearer token (docs/domain.md §11).
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};

@@ -148,7 +148,7 @@ fn location(arn: &str, id: &InvitationId) -> String {
     format!("/agents/{arn}/invitations/{id}")
 }
 
-/// Shapes invitations of one agency as this API shows them (DOMAIN.md §8).
+/// Shapes invitations of one agency as this API shows them (docs/domain.md §8).
 struct InvitationViews {
     now: chrono::DateTime<chrono::Utc>,
     links: ClientActionLinks,

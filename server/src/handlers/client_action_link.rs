@@ -1,4 +1,4 @@
-//! The link an agent sends to the client (DOMAIN.md §8):
+//! The link an agent sends to the client (docs/domain.md §8):
 //! `{public base url}/appoint-someone-to-deal-with-HMRC-for-you/{uid}/{normalised agency name}/{journey}`.
 
 use super::ApiContext;

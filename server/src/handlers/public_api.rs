@@ -17,7 +17,7 @@ use crate::domain::service::Service;
 pub type Location = fn(&str, &InvitationId) -> String;
 
 /// Creates a request for the agency in the path: the caller first, then the payload, then the rules
-/// (DOMAIN.md §6). Answers the new request's location; a DUPLICATE_AUTHORISATION_REQUEST answer carries
+/// (docs/domain.md §6). Answers the new request's location; a DUPLICATE_AUTHORISATION_REQUEST answer carries
 /// the existing request's location.
 pub async fn create_invitation(
     rqctx: &RequestContext<ApiContext>,

@@ -32,7 +32,7 @@ pub fn register(api: &mut ApiDescription<ApiContext>) -> Result<(), ApiDescripti
     api.register(answered)
 }
 
-/// The parts of a client action link (DOMAIN.md §8).
+/// The parts of a client action link (docs/domain.md §8).
 #[derive(Debug, Deserialize, JsonSchema)]
 struct LinkPath {
     uid: String,

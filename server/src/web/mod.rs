@@ -1,4 +1,4 @@
-//! The client's web pages behind the client action link (DOMAIN.md §8, §10): server-rendered HTML, no
+//! The client's web pages behind the client action link (docs/domain.md §8, §11): server-rendered HTML, no
 //! JavaScript. They are pages for people, not an API, so no contract describes them: they are registered
 //! beside the generated API as unpublished endpoints, and call the same domain the API handlers do.
 

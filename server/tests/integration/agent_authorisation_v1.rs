@@ -81,7 +81,7 @@ async fn invitation_v1(app: &TestApp, agent: &Agent, id: &str) -> Value {
     body
 }
 
-/// What every 1.0 invitation has (seed 002's fields, `invitationId` added), `clientActionUrl` only while
+/// What every 1.0 invitation has (HMRC's 1.0 fields, `invitationId` added; docs/domain.md §8), `clientActionUrl` only while
 /// Pending, and the link the same as 2.0's.
 fn assert_v1_shape(app: &TestApp, body: &Value, agent: &Agent, id: &str) {
     let mut expected = vec![
@@ -598,7 +598,7 @@ async fn a_supporting_agent_request_is_not_found_through_1_0_but_still_blocks_it
         "INVITATION_NOT_FOUND",
     )
     .await;
-    // A main-agent request for the same client is blocked while it is pending (DOMAIN §6.6).
+    // A main-agent request for the same client is blocked while it is pending (docs/domain.md §6, step 6).
     let response = create_v1(&app, &agent, &v1_itsa(&client)).await;
     let headers = assert_error(response, CREATE, "DUPLICATE_AUTHORISATION_REQUEST").await;
     assert_eq!(
@@ -904,7 +904,7 @@ async fn the_accept_header_then_the_body_then_the_caller_then_the_payload() {
 
 #[tokio::test]
 async fn payload_checks_come_in_the_documented_order() {
-    // DOMAIN §6.4 (no agent type in 1.0): service → clientType → client id → known fact → (403) client record.
+    // docs/domain.md §6, step 4 (no agent type in 1.0): service → clientType → client id → known fact → (403) client record.
     let app = TestApp::start().await;
     let agent = app.create_agent().await;
     let client = app.create_itsa_client().await;
@@ -951,7 +951,7 @@ async fn an_unsupported_service_is_400() {
     let client = app.create_itsa_client().await;
 
     // HMRC's 1.0 documentation named services by their internal ids; the public API names them MTD-IT and
-    // MTD-VAT in every version (DOMAIN §3).
+    // MTD-VAT in every version (docs/domain.md §3).
     for service in [
         json!("HMRC-MTD-IT"),
         json!("HMRC-MTD-VAT"),

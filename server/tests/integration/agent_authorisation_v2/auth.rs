@@ -1,4 +1,4 @@
-//! What every v2 operation checks before its payload (DOMAIN §6.1–6.3): the Accept header, the body's shape,
+//! What every v2 operation checks before its payload (docs/domain.md §6, steps 1–3): the Accept header, the body's shape,
 //! the bearer token, the caller's affinity group, enrolment and ARN — and in that order.
 
 use crate::support::*;

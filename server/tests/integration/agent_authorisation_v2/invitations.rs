@@ -174,7 +174,7 @@ async fn one_agent_has_one_client_action_link_uid() {
 #[tokio::test]
 async fn recreating_in_the_same_millisecond_gets_a_new_id() {
     // The id is a hash of (arn, client, service, time): the same inputs at the same instant collide, and a
-    // collision must not surface as an error (DOMAIN §5). The clock does not move here.
+    // collision must not surface as an error (docs/domain.md §5). The clock does not move here.
     let app = TestApp::start().await;
     let agent = app.create_agent().await;
     let client = app.create_itsa_client().await;
@@ -345,7 +345,7 @@ async fn an_unsupported_agent_type_is_400() {
 
 #[tokio::test]
 async fn payload_checks_come_in_the_documented_order() {
-    // DOMAIN §6.4: service → agentType → clientType → client id → known fact format → (403) client record.
+    // docs/domain.md §6, step 4: service → agentType → clientType → client id → known fact format → (403) client record.
     let app = TestApp::start().await;
     let agent = app.create_agent().await;
     let client = app.create_itsa_client().await;

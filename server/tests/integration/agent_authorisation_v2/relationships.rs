@@ -1,5 +1,5 @@
 //! Relationships: checking (POST /agents/{arn}/relationships), deauthorising (PUT /agents/{arn}/deauthorise-client),
-//! and the rules of acceptance that create and end them (DOMAIN §7).
+//! and the rules of acceptance that create and end them (docs/domain.md §7).
 
 use crate::support::*;
 use chrono::Duration;

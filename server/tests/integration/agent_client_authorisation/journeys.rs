@@ -1,6 +1,6 @@
-//! Whole journeys through the backend (`openapi/agent-client-authorisation.yaml`) for every service of DOMAIN §3:
+//! Whole journeys through the backend (`openapi/agent-client-authorisation.yaml`) for every service of docs/domain.md §3:
 //! create → accept → check → deauthorise (by the agent and by the client), and the reject, cancel and expiry
-//! paths; then the relationship rules of DOMAIN §7 (one main agent, several supporting agents, switching,
+//! paths; then the relationship rules of docs/domain.md §7 (one main agent, several supporting agents, switching,
 //! partial authorisation and the alternative-ITSA update, a trust's URN replaced by its UTR).
 
 use crate::support::backend::*;
@@ -18,7 +18,7 @@ const CANCEL: &str = "cancel_sent_invitation";
 const ALT_ITSA: &str = "update_alt_itsa";
 const REPLACE: &str = "replace_urn_with_utr";
 
-/// A valid UTR (DOMAIN §4: the first digit is the mod-11 check of the other nine) made from `n`.
+/// A valid UTR (docs/domain.md §4: the first digit is the mod-11 check of the other nine) made from `n`.
 fn utr(n: u32) -> String {
     let body = format!("{:09}", n % 1_000_000_000);
     let weights = [6, 7, 8, 9, 10, 5, 4, 3, 2];
@@ -708,7 +708,7 @@ async fn a_partial_main_agent_is_displaced_by_a_main_agent_invited_after_sign_up
     app.received_accept_ok(&client, &old_id).await;
 
     // The client signs up (HMRC has not yet run the alternative-ITSA update) and a new main agent, invited
-    // now by MTDITID, is accepted: one main agent at a time (DOMAIN §7).
+    // now by MTDITID, is accepted: one main agent at a time (docs/domain.md §7).
     let mtditid = string_field(
         &assert_json(app.sign_up_mtd_income_tax(&nino).await, StatusCode::OK).await,
         "mtdItId",

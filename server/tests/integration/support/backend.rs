@@ -20,7 +20,7 @@ const BACKEND_CONTRACT: &str = "agent-client-authorisation.yaml";
 /// is not the list itself.
 pub const ALL: &str = "?createdOnOrAfter=2000-01-01";
 
-/// Every internal service id (DOMAIN §3).
+/// Every internal service id (docs/domain.md §3).
 pub const SERVICES: [&str; 8] = [
     "HMRC-MTD-IT",
     "HMRC-MTD-IT-SUPP",
@@ -164,7 +164,7 @@ pub use conformance::paths::{
 };
 pub use conformance::sandbox::ServiceClient;
 
-/// The first letter of a service's invitation ids (DOMAIN §3).
+/// The first letter of a service's invitation ids (docs/domain.md §3).
 pub fn invitation_prefix(service: &str) -> char {
     match service {
         "HMRC-MTD-IT" => 'A',

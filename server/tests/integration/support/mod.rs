@@ -30,7 +30,7 @@ pub const V2_ACCEPT: &str = "application/vnd.hmrc.2.0+json";
 /// The media type of the Agent Authorisation API v1.0.
 pub const V1_ACCEPT: &str = "application/vnd.hmrc.1.0+json";
 
-/// The alphabet of invitation ids and client action link uids (DOMAIN §5).
+/// The alphabet of invitation ids and client action link uids (docs/domain.md §5).
 pub const ID_ALPHABET: &str = "ABCDEFGHJKLMNOPRSTUWXYZ123456789";
 
 /// A NINO and a VRN that are well formed but that no test user has (the sandbox never generates these).
@@ -426,7 +426,7 @@ pub fn with_wrong_check(id: &str) -> String {
     wrong
 }
 
-/// The agency name as it appears in a client action link (DOMAIN §8): lower case, whitespace runs to '-', other
+/// The agency name as it appears in a client action link (docs/domain.md §8): lower case, whitespace runs to '-', other
 /// characters outside `[a-z0-9-]` dropped.
 pub fn normalised_agency_name(name: &str) -> String {
     let lower = name.to_lowercase();
@@ -542,7 +542,7 @@ pub fn key_set(names: &[&str]) -> BTreeSet<String> {
     names.iter().map(|s| s.to_string()).collect()
 }
 
-/// What a Pending invitation must look like (DOMAIN §8) for this agent, id, service and agent type (MTD-IT
+/// What a Pending invitation must look like (docs/domain.md §8) for this agent, id, service and agent type (MTD-IT
 /// only). Returns the client action link.
 pub fn assert_pending(
     app: &TestApp,
@@ -621,7 +621,7 @@ pub fn assert_pending(
     link
 }
 
-/// What an invitation that is not Pending must look like (DOMAIN §8): `updated`, no expiry, no link.
+/// What an invitation that is not Pending must look like (docs/domain.md §8): `updated`, no expiry, no link.
 pub fn assert_not_pending(
     body: &Value,
     agent: &Agent,

@@ -1,4 +1,4 @@
-//! The client's pages behind the client action link (DOMAIN §8, §10), over plain HTTP: the link's validity, the
+//! The client's pages behind the client action link (docs/domain.md §8, §11), over plain HTTP: the link's validity, the
 //! session cookie and security headers, signing in and out, accepting and declining through the forms, and the
 //! refusals (forged or sessionless forms, another client's request, requests that are no longer pending).
 //!
