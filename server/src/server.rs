@@ -5,7 +5,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::Context;
-use dropshot::{ConfigDropshot, HandlerTaskMode, HttpServer, ServerBuilder};
+use dropshot::{ConfigDropshot, HandlerTaskMode, HttpServer, ServerBuilder, VersionPolicy};
+
+use crate::api::{AcceptVersion, answer_routing_error};
 
 use crate::api::generated::server_api_mod;
 use crate::domain::clock::Clock;
@@ -107,6 +109,8 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
     };
     let http = ServerBuilder::new(api, context, dropshot_logger())
         .config(config)
+        .version_policy(VersionPolicy::Dynamic(Box::new(AcceptVersion)))
+        .request_error_responder(Box::new(answer_routing_error))
         .start()
         .with_context(|| format!("starting the HTTP server on {}", settings.bind_address))?;
     let base_url = settings

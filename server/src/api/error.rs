@@ -87,6 +87,15 @@ impl ApiError {
         Self::new(ErrorStatusCode::BAD_REQUEST, "BAD_REQUEST", "Bad Request")
     }
 
+    /// A path, or a method of a path, that does not exist.
+    pub fn not_found() -> Self {
+        Self::new(
+            ErrorStatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "Resource was not found.",
+        )
+    }
+
     /// Carries this error through dropshot's extractor interface, which speaks `HttpError`;
     /// `From<HttpError>` turns it back unchanged.
     pub fn into_http_error(self) -> HttpError {
@@ -110,6 +119,17 @@ impl ApiError {
         let body = serde_json::to_string(&self)
             .map_err(|e| HttpError::for_internal_error(e.to_string()))?;
         Ok(builder.body(body.into())?)
+    }
+}
+
+impl ApiError {
+    /// The full response, for answers made outside a handler, where there is nothing to return an error to.
+    pub fn into_response_infallible(self) -> Response<Body> {
+        self.into_response().unwrap_or_else(|_| {
+            let mut response = Response::new(Body::empty());
+            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            response
+        })
     }
 }
 

@@ -10,21 +10,27 @@ mod timestamp;
 #[allow(clippy::all, dead_code)]
 pub mod generated;
 
-pub use accept::Accept;
+pub use accept::{Accept, AcceptVersion, answer_routing_error};
 pub use error::ApiError;
 pub use responses::{
     CreatedOrNoContent, CreatedWithLocation, LocationHeader, OkOrNoContent, WithErrorHeaders,
 };
 pub use timestamp::Timestamp;
 
-/// The generated API's stub description as an OpenAPI document: what `cargo xtask openapi check`
-/// compares with the contracts.
+/// The generated API's stub description, as OpenAPI documents: what `cargo xtask openapi check` compares with the
+/// contracts. One document per API version (`"1.0"`, …) with that version's operations and those every version
+/// serves, and `"unversioned"` with only the latter.
 pub fn stub_description() -> anyhow::Result<serde_json::Value> {
     let api = generated::server_api_mod::stub_api_description()?;
-    Ok(api
-        .openapi(
-            "Agent authorisation",
-            dropshot::semver::Version::new(0, 0, 0),
-        )
-        .json()?)
+    let mut documents = serde_json::Map::new();
+    let unversioned = std::iter::once(("unversioned".to_owned(), (0, 0)));
+    let versions = generated::API_VERSIONS
+        .iter()
+        .map(|&(major, minor)| (format!("{major}.{minor}"), (major, minor)));
+    for (name, (major, minor)) in unversioned.chain(versions) {
+        let version = dropshot::semver::Version::new(major, minor, 0);
+        let document = api.openapi("Agent authorisation", version).json()?;
+        documents.insert(name, document);
+    }
+    Ok(documents.into())
 }

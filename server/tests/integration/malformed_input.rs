@@ -1,11 +1,9 @@
 //! A survey of malformed requests against every operation of both contracts: bad and odd bodies, odd headers,
 //! odd path values, every method on every path, paths that do not exist.
 //!
-//! What must hold for every one: never a 5xx; every non-2xx answer of a documented operation is JSON with exactly
-//! the keys `code` and `message`. The exception is routing: a path no operation has (404), or a method the path
-//! does not have (405), is answered by dropshot's router before any of our code runs, in dropshot's own shape
-//! (`{"request_id", "message", "error_code"?}`), which a custom error type cannot reshape. Those are asserted
-//! separately below, as what they are.
+//! What must hold for every one: never a 5xx; every non-2xx answer is JSON with exactly the keys `code` and
+//! `message`, those of routing included: a path no operation has, or a method the path does not have, is 404
+//! NOT_FOUND "Resource was not found.".
 //!
 //! Failures are collected and reported together, one line per probe.
 
@@ -19,11 +17,8 @@ use serde_json::{Value, json};
 enum Expect {
     /// Ours: exactly `{code, message}`.
     Ours,
-    /// Dropshot's router: 404 or 405 in dropshot's shape.
-    Routing,
-    /// Either: a path value that dropshot's router may refuse itself. Percent-encoded bytes that are not UTF-8
-    /// are refused by the router with its own 400 "invalid path encoding", before any handler or extractor.
-    OursOrRouting,
+    /// No such path, or no such method on the path: exactly 404 NOT_FOUND.
+    NotFound,
 }
 
 struct Probe {
@@ -186,11 +181,7 @@ fn judge(probe: &Probe, status: u16, body: &[u8]) -> Result<(), String> {
     }
     match probe.expect {
         Expect::Ours => our_shape(body),
-        Expect::Routing => routing_shape(&probe.method, status, body, &[404, 405]),
-        Expect::OursOrRouting => our_shape(body).or_else(|ours| {
-            routing_shape(&probe.method, status, body, &[400, 404, 405])
-                .map_err(|routing| format!("{ours}; {routing}"))
-        }),
+        Expect::NotFound => not_found(&probe.method, status, body),
     }
 }
 
@@ -213,28 +204,18 @@ fn our_shape(body: &[u8]) -> Result<(), String> {
 
 /// Dropshot's router: 404 (no such path) or 405 (no such method on the path), or 400 for a path it cannot decode,
 /// as `{request_id, message, error_code?}`. Its answer to HEAD has no body.
-fn routing_shape(
-    method: &Method,
-    status: u16,
-    body: &[u8],
-    statuses: &[u16],
-) -> Result<(), String> {
-    if !statuses.contains(&status) {
-        return Err(format!(
-            "expected a routing answer {statuses:?}, got {status}"
-        ));
+/// Exactly 404 NOT_FOUND "Resource was not found." (HEAD answers carry no body).
+fn not_found(method: &Method, status: u16, body: &[u8]) -> Result<(), String> {
+    if status != 404 {
+        return Err(format!("expected 404 NOT_FOUND, got {status}"));
     }
     if method == Method::HEAD {
         return Ok(());
     }
     let value: Value =
-        serde_json::from_slice(body).map_err(|_| "the routing body is not JSON".to_string())?;
-    let object = value
-        .as_object()
-        .ok_or("the routing body is not a JSON object")?;
-    let allowed = ["request_id", "message", "error_code"];
-    if !object.contains_key("message") || !object.keys().all(|k| allowed.contains(&k.as_str())) {
-        return Err(format!("not dropshot's routing shape: {value}"));
+        serde_json::from_slice(body).map_err(|_| "the 404 body is not JSON".to_string())?;
+    if value != serde_json::json!({"code": "NOT_FOUND", "message": "Resource was not found."}) {
+        return Err(format!("not the NOT_FOUND body: {value}"));
     }
     Ok(())
 }
@@ -498,12 +479,8 @@ async fn odd_path_values_never_cause_a_server_error() {
         ("13 accented letters", "%C3%80".repeat(13), Expect::Ours),
         ("percent", "%25".into(), Expect::Ours),
         ("lower case", "tarn0000001".into(), Expect::Ours),
-        ("an encoded slash", "a%2Fb".into(), Expect::OursOrRouting),
-        (
-            "bytes that are not UTF-8",
-            "%FF%FE".into(),
-            Expect::OursOrRouting,
-        ),
+        ("an encoded slash", "a%2Fb".into(), Expect::Ours),
+        ("bytes that are not UTF-8", "%FF%FE".into(), Expect::Ours),
     ];
     let mut probes = Vec::new();
     for op in contract::operations() {
@@ -551,8 +528,7 @@ async fn every_method_on_every_path() {
                     path: f.fill(template, None),
                     headers: f.good_headers(&operations[0]),
                     body: Some(b"{}".to_vec()),
-                    // dropshot's router answers 405 in its own shape: see the module comment
-                    expect: Expect::Routing,
+                    expect: Expect::NotFound,
                 },
             };
             probes.push(probe);
@@ -563,7 +539,6 @@ async fn every_method_on_every_path() {
 
 #[tokio::test]
 async fn unknown_paths_are_routing_404s() {
-    // dropshot's router answers these in its own shape: see the module comment.
     let f = fixture().await;
     let arn = &f.agent.arn;
     let id = &f.invitation_id;
@@ -592,39 +567,26 @@ async fn unknown_paths_are_routing_404s() {
                 path: path.clone(),
                 headers,
                 body: None,
-                expect: Expect::Routing,
+                expect: Expect::NotFound,
             });
         }
     }
     f.run(probes).await;
 
-    // And the exact routing answers, for the record.
-    let response = f
-        .app
-        .bare(Method::GET, "/no-such-path")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 404);
-    let body: Value = response.json().await.unwrap();
-    assert!(
-        body["message"].is_string() && body["request_id"].is_string(),
-        "{body}"
-    );
-    let response = f
-        .app
-        .bare(Method::PATCH, &invitations_path(&f.agent.arn))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 405);
-    let allow = response.headers().get_all("allow").iter().count();
-    assert!(allow > 0, "a 405 names the allowed methods");
-    let body: Value = response.json().await.unwrap();
-    assert!(
-        body["message"].is_string() && body["request_id"].is_string(),
-        "{body}"
-    );
+    // Without an Accept header too: routing comes first.
+    for (method, path) in [
+        (Method::GET, "/no-such-path".to_string()),
+        (Method::PATCH, invitations_path(&f.agent.arn)),
+    ] {
+        let response = f.app.bare(method, &path).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(
+            body,
+            json!({"code": "NOT_FOUND", "message": "Resource was not found."}),
+            "{path}"
+        );
+    }
 }
 
 // ---- raw bytes ----

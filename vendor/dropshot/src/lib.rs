@@ -973,7 +973,7 @@ pub use server::BuildError;
 pub use server::ServerBuilder;
 pub use server::ServerContext;
 pub use server::ShutdownWaitFuture;
-pub use server::{HttpServer, HttpServerStarter};
+pub use server::{HttpServer, HttpServerStarter, RequestErrorResponder};
 pub use versioning::ClientSpecifiesVersionInHeader;
 pub use versioning::DynamicVersionPolicy;
 pub use versioning::VersionPolicy;

@@ -521,11 +521,27 @@ impl<Context: ServerContext> HttpRouter<Context> {
 
         // We found no handler matching this path, method name, and version.
         // We're going to report a 404 ("Not Found") or 405 ("Method Not
-        // Allowed").  It's a 405 if there are any handlers matching this path
-        // and version for a different method.  It's a 404 otherwise.
-        if node.methods.values().any(|handlers| {
-            find_handler_matching_version(handlers, version).is_some()
-        }) {
+        // Allowed").  A path with no handlers at all is not found, like a path
+        // not in the router.  It's a 405 if there are any handlers matching
+        // this path and version for a different method, or if the path has no
+        // handler for this method at any version (the method is not allowed,
+        // whatever the version).  It's a 404 otherwise: the method exists, but
+        // only at other versions.
+        if node.methods.values().all(|handlers| handlers.is_empty()) {
+            return Err(HttpError::for_not_found(
+                None,
+                String::from("no route found (no handlers for path)"),
+            ));
+        }
+        let method_at_any_version = node
+            .methods
+            .get(&methodname)
+            .is_some_and(|handlers| !handlers.is_empty());
+        if !method_at_any_version
+            || node.methods.values().any(|handlers| {
+                find_handler_matching_version(handlers, version).is_some()
+            })
+        {
             let mut err = HttpError::for_client_error_with_status(
                 None,
                 ClientErrorStatusCode::METHOD_NOT_ALLOWED,

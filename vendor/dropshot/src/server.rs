@@ -12,6 +12,7 @@ use super::compression::should_compress_response;
 use super::config::{CompressionConfig, ConfigDropshot, ConfigTls};
 #[cfg(feature = "usdt-probes")]
 use super::dtrace::probes;
+use super::error::HttpError;
 use super::handler::HandlerError;
 use super::handler::RequestContext;
 use super::http_util::HEADER_REQUEST_ID;
@@ -84,13 +85,40 @@ pub struct DropshotState<C: ServerContext> {
     pub(crate) handler_waitgroup_worker: DebugIgnore<waitgroup::Worker>,
     /// specifies how incoming requests are mapped to handlers based on versions
     pub(crate) version_policy: VersionPolicy,
+    /// answers the errors raised before a handler runs, if the consumer
+    /// chose to (see [`ServerBuilder::request_error_responder`])
+    pub(crate) request_error_responder: Option<DebugIgnore<RequestErrorResponder>>,
 }
 
 impl<C: ServerContext> DropshotState<C> {
     pub fn using_tls(&self) -> bool {
         self.tls_acceptor.is_some()
     }
+
+    /// An error raised before any handler ran (by the version policy or the
+    /// router), answered by the consumer's responder when there is one.
+    fn request_error(
+        &self,
+        request: &Request<crate::Body>,
+        error: HttpError,
+    ) -> HandlerError {
+        match &self.request_error_responder {
+            Some(responder) => HandlerError::Handler {
+                message: error.internal_message.clone(),
+                rsp: (responder.0)(request, error),
+            },
+            None => HandlerError::Dropshot(error),
+        }
+    }
 }
+
+/// Answers an error dropshot raises before any handler runs: the version
+/// policy's refusal, a path or method with no route, an invalid path encoding.
+/// It is given the request, so that it can answer in the API's own shape and
+/// say what about the request was wrong.
+pub type RequestErrorResponder = Box<
+    dyn Fn(&Request<crate::Body>, HttpError) -> Response<Body> + Send + Sync,
+>;
 
 /// Stores static configuration associated with the server
 /// TODO-cleanup merge with ConfigDropshot
@@ -168,6 +196,7 @@ impl<C: ServerContext> HttpServerStarter<C> {
         log: &Logger,
         tls: Option<ConfigTls>,
         version_policy: VersionPolicy,
+        request_error_responder: Option<RequestErrorResponder>,
     ) -> Result<HttpServerStarter<C>, BuildError> {
         let tcp = {
             let std_listener = std::net::TcpListener::bind(
@@ -227,6 +256,7 @@ impl<C: ServerContext> HttpServerStarter<C> {
             tls_acceptor: tls_acceptor.clone(),
             handler_waitgroup_worker: DebugIgnore(handler_waitgroup.worker()),
             version_policy,
+            request_error_responder: request_error_responder.map(DebugIgnore),
         });
 
         for (path, method, endpoint) in app_state.router.endpoints(None) {
@@ -917,13 +947,14 @@ async fn http_request_handle<C: ServerContext>(
     let request = request.map(crate::Body::wrap);
     let method = request.method().clone();
     let uri = request.uri();
-    let found_version =
-        server.version_policy.request_version(&request, &request_log)?;
-    let lookup_result = server.router.lookup_route(
-        &method,
-        uri.path().into(),
-        found_version.as_ref(),
-    )?;
+    let found_version = server
+        .version_policy
+        .request_version(&request, &request_log)
+        .map_err(|error| server.request_error(&request, error))?;
+    let lookup_result = server
+        .router
+        .lookup_route(&method, uri.path().into(), found_version.as_ref())
+        .map_err(|error| server.request_error(&request, error))?;
     let rqctx = RequestContext {
         server: Arc::clone(&server),
         request: RequestInfo::new(&request, remote_addr),
@@ -1158,6 +1189,7 @@ pub struct ServerBuilder<C: ServerContext> {
     config: ConfigDropshot,
     version_policy: VersionPolicy,
     tls: Option<ConfigTls>,
+    request_error_responder: DebugIgnore<Option<RequestErrorResponder>>,
 }
 
 impl<C: ServerContext> ServerBuilder<C> {
@@ -1179,6 +1211,7 @@ impl<C: ServerContext> ServerBuilder<C> {
             config: Default::default(),
             version_policy: VersionPolicy::Unversioned,
             tls: Default::default(),
+            request_error_responder: DebugIgnore(None),
         }
     }
 
@@ -1204,6 +1237,18 @@ impl<C: ServerContext> ServerBuilder<C> {
     /// experimental and may change in an upcoming release.
     pub fn version_policy(mut self, version_policy: VersionPolicy) -> Self {
         self.version_policy = version_policy;
+        self
+    }
+
+    /// Answers the errors raised before any handler runs (the version
+    /// policy's refusal, no route for the path or method, an invalid path
+    /// encoding) with `responder` instead of dropshot's own error body, so
+    /// that every answer of an API can share one error shape.
+    pub fn request_error_responder(
+        mut self,
+        responder: RequestErrorResponder,
+    ) -> Self {
+        self.request_error_responder = DebugIgnore(Some(responder));
         self
     }
 
@@ -1239,6 +1284,7 @@ impl<C: ServerContext> ServerBuilder<C> {
             &self.log,
             self.tls,
             self.version_policy,
+            self.request_error_responder.0,
         )
     }
 }

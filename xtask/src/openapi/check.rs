@@ -18,7 +18,7 @@ use super::generate;
 
 pub fn run(root: &Path, contracts: &[Contract]) -> Result<()> {
     let mut problems = stale_files(root, contracts)?;
-    let stub = server_stub_description(root)?;
+    let stubs = server_stub_description(root)?;
     let mut owned = BTreeSet::new();
     for contract in contracts {
         let contract_json = serde_json::to_value(&contract.document)?;
@@ -26,7 +26,19 @@ pub fn run(root: &Path, contracts: &[Contract]) -> Result<()> {
             .0
             .into_keys()
             .collect::<BTreeSet<_>>();
-        let problems_here = compare(&contract_json, &only_operations(&stub, &ids));
+        // A contract whose operations name a version in `Accept` is held to the server's description of that version.
+        let version = generate::contract_version(contract)?
+            .map_or("unversioned".to_owned(), |(major, minor)| {
+                format!("{major}.{minor}")
+            });
+        let Some(stub) = stubs.get(&version) else {
+            problems.push(format!(
+                "{}: the server describes no version {version}",
+                contract.file.display()
+            ));
+            continue;
+        };
+        let problems_here = compare(&contract_json, &only_operations(stub, &ids));
         problems.extend(
             problems_here
                 .into_iter()
@@ -34,7 +46,12 @@ pub fn run(root: &Path, contracts: &[Contract]) -> Result<()> {
         );
         owned.extend(ids);
     }
-    for (id, op) in Operations::of(&stub).0 {
+    let served = stubs
+        .as_object()
+        .into_iter()
+        .flat_map(|documents| documents.values())
+        .flat_map(|document| Operations::of(document).0);
+    for (id, op) in served {
         if !owned.contains(&id) {
             problems.push(format!(
                 "operation `{id}` ({} {}) is served but no contract under openapi/ describes it",

@@ -46,12 +46,16 @@ pub fn render_all(contracts: &[Contract]) -> Result<Vec<(PathBuf, String)>> {
         methods.extend(contract_methods);
         forwards.extend(contract_forwards);
     }
+    let versions = api_versions(contracts)?;
     let sources: Vec<String> = contracts
         .iter()
         .map(|c| format!(" - `{}`", c.file.display()))
         .collect();
     let tokens = quote! {
         #(#modules)*
+
+        /// The API versions the operations with an `Accept` header serve, as `(major, minor)`.
+        pub const API_VERSIONS: &[(u64, u64)] = &[#(#versions),*];
 
         /// The server's API: every operation of every contract, one dropshot trait (one server serves them
         /// all). Generated from:
@@ -79,6 +83,42 @@ pub fn render_all(contracts: &[Contract]) -> Result<Vec<(PathBuf, String)>> {
         ),
     ));
     Ok(files)
+}
+
+/// The API version a contract's `Accept` headers name, if its operations have one; a contract serves one version.
+pub fn contract_version(contract: &Contract) -> Result<Option<(u8, u8)>> {
+    let mut versions = std::collections::BTreeSet::new();
+    for (_, _, operation) in operations(contract)? {
+        for parameter in &operation.parameters {
+            if let ReferenceOr::Item(Parameter::Header { parameter_data, .. }) = parameter
+                && parameter_data.name.eq_ignore_ascii_case("accept")
+            {
+                versions.insert(accept_version(contract, &parameter_data.format)?);
+            }
+        }
+    }
+    match versions.len() {
+        0 | 1 => Ok(versions.pop_first()),
+        _ => bail!(
+            "{}: its Accept headers name several versions ({versions:?}); one contract serves one version",
+            contract.file.display()
+        ),
+    }
+}
+
+/// Every version an `Accept` header of any contract names, in order.
+fn api_versions(contracts: &[Contract]) -> Result<Vec<TokenStream>> {
+    let mut versions = std::collections::BTreeSet::new();
+    for contract in contracts {
+        versions.extend(contract_version(contract)?);
+    }
+    Ok(versions
+        .into_iter()
+        .map(|(major, minor)| {
+            let (major, minor) = (u64::from(major), u64::from(minor));
+            quote! { (#major, #minor) }
+        })
+        .collect())
 }
 
 /// Writes the generated files, removing generated modules whose contract is gone.
@@ -231,6 +271,8 @@ impl EndpointCode {
 
         let mut path_fields = Vec::new();
         let mut query_fields = Vec::new();
+        // The version the operation serves, for dropshot to route by: the one its `Accept` header names.
+        let mut versions = None;
         for parameter in &operation.parameters {
             let ReferenceOr::Item(parameter) = parameter else {
                 bail!("{}: parameter references are not supported", context())
@@ -241,6 +283,11 @@ impl EndpointCode {
                 {
                     let (major, minor) =
                         accept_version(contract, &parameter_data.format).with_context(context)?;
+                    let (from, until) = (
+                        format!("{major}.{minor}.0"),
+                        format!("{major}.{}.0", u16::from(minor) + 1),
+                    );
+                    versions = Some(quote! { versions = #from..#until, });
                     let (major, minor) =
                         (Literal::u8_unsuffixed(major), Literal::u8_unsuffixed(minor));
                     args.push(quote! { accept: crate::api::Accept<#major, #minor> });
@@ -304,7 +351,7 @@ impl EndpointCode {
         let tags = &operation.tags;
         let method = quote! {
             #(#[doc = #docs])*
-            #[endpoint { method = #method_ident, path = #path, tags = [#(#tags),*] }]
+            #[endpoint { method = #method_ident, path = #path, #versions tags = [#(#tags),*] }]
             async fn #name(
                 rqctx: dropshot::RequestContext<Self::Context>,
                 #(#args),*

@@ -4,6 +4,8 @@ pub mod agent_authorisation_v1;
 pub mod agent_authorisation_v2;
 pub mod agent_client_authorisation;
 pub mod sandbox;
+/// The API versions the operations with an `Accept` header serve, as `(major, minor)`.
+pub const API_VERSIONS: &[(u64, u64)] = &[(1u64, 0u64), (2u64, 0u64)];
 /// The server's API: every operation of every contract, one dropshot trait (one server serves them
 /// all). Generated from:
 /// - `openapi/agent-authorisation-v1.yaml`
@@ -21,6 +23,7 @@ pub trait ServerApi {
     /// type: an MTD-IT request is for the client's main agent.
     #[endpoint{method = POST,
     path = "/agencies/{arn}/invitations",
+    versions = "1.0.0".."1.1.0",
     tags = ["Invitations (1.0)"]}]
     async fn create_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -46,6 +49,7 @@ pub trait ServerApi {
     /// it through 2.0.
     #[endpoint{method = GET,
     path = "/agencies/{arn}/invitations/{invitationId}",
+    versions = "1.0.0".."1.1.0",
     tags = ["Invitations (1.0)"]}]
     async fn get_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -61,6 +65,7 @@ pub trait ServerApi {
     /// its status. Answers 204 with no body when there are none.
     #[endpoint{method = GET,
     path = "/agents/{arn}/invitations",
+    versions = "2.0.0".."2.1.0",
     tags = ["Invitations"]}]
     async fn list_invitations(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -77,6 +82,7 @@ pub trait ServerApi {
     /// to get the client action link to send to the client.
     #[endpoint{method = POST,
     path = "/agents/{arn}/invitations",
+    versions = "2.0.0".."2.1.0",
     tags = ["Invitations"]}]
     async fn create_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -99,6 +105,7 @@ pub trait ServerApi {
     /// request past its expiry date reads as Expired.
     #[endpoint{method = GET,
     path = "/agents/{arn}/invitations/{invitationId}",
+    versions = "2.0.0".."2.1.0",
     tags = ["Invitations"]}]
     async fn get_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -114,6 +121,7 @@ pub trait ServerApi {
     /// client has already answered, or that has expired, cannot be cancelled.
     #[endpoint{method = DELETE,
     path = "/agents/{arn}/invitations/{invitationId}",
+    versions = "2.0.0".."2.1.0",
     tags = ["Invitations"]}]
     async fn cancel_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -130,6 +138,7 @@ pub trait ServerApi {
     /// request. 204 means the relationship is active; 404 RELATIONSHIP_NOT_FOUND means it is not.
     #[endpoint{method = POST,
     path = "/agents/{arn}/relationships",
+    versions = "2.0.0".."2.1.0",
     tags = ["Relationships"]}]
     async fn check_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -150,6 +159,7 @@ pub trait ServerApi {
     /// none.
     #[endpoint{method = PUT,
     path = "/agents/{arn}/deauthorise-client",
+    versions = "2.0.0".."2.1.0",
     tags = ["Relationships"]}]
     async fn deauthorise_client(
         rqctx: dropshot::RequestContext<Self::Context>,

@@ -94,7 +94,12 @@ pub struct Sides<'a> {
 }
 
 /// Compares two schemas; `path` names the root (`body`, or empty for a parameter).
-pub fn compare(sides: &Sides<'_>, path: &str, old: Node<'_>, new: Node<'_>) -> Result<Vec<Finding>> {
+pub fn compare(
+    sides: &Sides<'_>,
+    path: &str,
+    old: Node<'_>,
+    new: Node<'_>,
+) -> Result<Vec<Finding>> {
     let mut walk = Walk {
         sides,
         stack: Vec::new(),
