@@ -1173,158 +1173,88 @@ async fn an_unknown_service_is_501_after_the_caller_and_before_the_payload() {
     }
 }
 
+/// Create bodies, as (service, clientType, clientIdType, clientId), whose client type the service does not take:
+/// refused for that before their identifier is looked at.
+const UNSUPPORTED_CLIENT_TYPES: &[(&str, &str, &str, &str)] = &[
+    ("HMRC-MTD-IT", "business", "ni", "AB123456C"),
+    ("HMRC-MTD-IT-SUPP", "trust", "x", "x"),
+    ("HMRC-MTD-VAT", "trust", "vrn", "101747696"),
+    ("PERSONAL-INCOME-RECORD", "business", "ni", "AB123456C"),
+    ("HMRC-CGT-PD", "alien", "CGTPDRef", "XMCGTP123456789"),
+    ("HMRC-TERS-ORG", "personal", "utr", "2134514321"),
+    ("HMRC-TERSNT-ORG", "business", "urn", "XATRUST12345678"),
+    (
+        "HMRC-PPT-ORG",
+        "trust",
+        "EtmpRegistrationNumber",
+        "XAPPT0001234567",
+    ),
+    ("HMRC-MTD-VAT", "Business", "vrn", "101747696"),
+];
+
+/// Create bodies whose client id type does not fit the service, or whose identifier is a valid one of another kind.
+const IDENTIFIERS_OF_ANOTHER_KIND: &[(&str, &str, &str, &str)] = &[
+    ("HMRC-MTD-IT", "personal", "vrn", "101747696"),
+    ("HMRC-MTD-IT", "personal", "MTDITID", "XAIT00001234567"),
+    ("HMRC-MTD-IT", "personal", "ni", "101747696"),
+    ("HMRC-MTD-VAT", "business", "ni", "AB123456C"),
+    ("HMRC-MTD-VAT", "business", "vrn", "AB123456C"),
+    ("PERSONAL-INCOME-RECORD", "personal", "vrn", "101747696"),
+    ("HMRC-CGT-PD", "personal", "ni", "AB123456C"),
+    ("HMRC-TERS-ORG", "trust", "urn", "XATRUST12345678"),
+    ("HMRC-TERS-ORG", "trust", "utr", "101747696"),
+    ("HMRC-TERSNT-ORG", "trust", "utr", "2134514321"),
+    ("HMRC-PPT-ORG", "business", "urn", "XAPPT0001234567"),
+    (
+        "HMRC-PPT-ORG",
+        "business",
+        "EtmpRegistrationNumber",
+        "101747696",
+    ),
+];
+
+/// Create bodies whose identifier is otherwise malformed.
+const MALFORMED_IDENTIFIERS: &[(&str, &str, &str, &str)] = &[
+    ("HMRC-MTD-IT", "personal", "ni", "AB12345"),
+    ("HMRC-MTD-IT-SUPP", "personal", "ni", "DA123456C"),
+    ("HMRC-MTD-VAT", "business", "vrn", "12345678"),
+    ("PERSONAL-INCOME-RECORD", "personal", "ni", "not a nino"),
+    ("HMRC-CGT-PD", "trust", "CGTPDRef", "XMCGTP12345"),
+    ("HMRC-TERS-ORG", "trust", "utr", "1134514321"),
+    ("HMRC-TERSNT-ORG", "trust", "urn", "XA-TRUST"),
+    (
+        "HMRC-PPT-ORG",
+        "business",
+        "EtmpRegistrationNumber",
+        "XAPPT12",
+    ),
+];
+
 #[tokio::test]
 async fn create_validates_client_type_then_client_identifier() {
     let app = TestApp::start().await;
     let agent = app.create_agent().await;
-    let body = |service: &str, client_type: &str, id_type: &str, id: &str| json!({"service": service, "clientType": client_type, "clientIdType": id_type, "clientId": id});
-    let cases = [
-        // the client type, before a bad identifier
+    for (cases, example) in [
+        (UNSUPPORTED_CLIENT_TYPES, "CLIENT_TYPE_NOT_SUPPORTED"),
         (
-            body("HMRC-MTD-IT", "business", "ni", "AB123456C"),
-            "CLIENT_TYPE_NOT_SUPPORTED",
-        ),
-        (
-            body("HMRC-MTD-IT-SUPP", "trust", "x", "x"),
-            "CLIENT_TYPE_NOT_SUPPORTED",
-        ),
-        (
-            body("HMRC-MTD-VAT", "trust", "vrn", "101747696"),
-            "CLIENT_TYPE_NOT_SUPPORTED",
-        ),
-        (
-            body("PERSONAL-INCOME-RECORD", "business", "ni", "AB123456C"),
-            "CLIENT_TYPE_NOT_SUPPORTED",
-        ),
-        (
-            body("HMRC-CGT-PD", "alien", "CGTPDRef", "XMCGTP123456789"),
-            "CLIENT_TYPE_NOT_SUPPORTED",
-        ),
-        (
-            body("HMRC-TERS-ORG", "personal", "utr", "2134514321"),
-            "CLIENT_TYPE_NOT_SUPPORTED",
-        ),
-        (
-            body("HMRC-TERSNT-ORG", "business", "urn", "XATRUST12345678"),
-            "CLIENT_TYPE_NOT_SUPPORTED",
-        ),
-        (
-            body(
-                "HMRC-PPT-ORG",
-                "trust",
-                "EtmpRegistrationNumber",
-                "XAPPT0001234567",
-            ),
-            "CLIENT_TYPE_NOT_SUPPORTED",
-        ),
-        (
-            body("HMRC-MTD-VAT", "Business", "vrn", "101747696"),
-            "CLIENT_TYPE_NOT_SUPPORTED",
-        ),
-        // a client id type that does not fit the service, or a valid identifier of another kind
-        (
-            body("HMRC-MTD-IT", "personal", "vrn", "101747696"),
+            IDENTIFIERS_OF_ANOTHER_KIND,
             "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
         ),
-        (
-            body("HMRC-MTD-IT", "personal", "MTDITID", "XAIT00001234567"),
-            "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
-        ),
-        (
-            body("HMRC-MTD-IT", "personal", "ni", "101747696"),
-            "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
-        ),
-        (
-            body("HMRC-MTD-VAT", "business", "ni", "AB123456C"),
-            "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
-        ),
-        (
-            body("HMRC-MTD-VAT", "business", "vrn", "AB123456C"),
-            "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
-        ),
-        (
-            body("PERSONAL-INCOME-RECORD", "personal", "vrn", "101747696"),
-            "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
-        ),
-        (
-            body("HMRC-CGT-PD", "personal", "ni", "AB123456C"),
-            "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
-        ),
-        (
-            body("HMRC-TERS-ORG", "trust", "urn", "XATRUST12345678"),
-            "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
-        ),
-        (
-            body("HMRC-TERS-ORG", "trust", "utr", "101747696"),
-            "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
-        ),
-        (
-            body("HMRC-TERSNT-ORG", "trust", "utr", "2134514321"),
-            "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
-        ),
-        (
-            body("HMRC-PPT-ORG", "business", "urn", "XAPPT0001234567"),
-            "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
-        ),
-        (
-            body(
-                "HMRC-PPT-ORG",
-                "business",
-                "EtmpRegistrationNumber",
-                "101747696",
-            ),
-            "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
-        ),
-        // otherwise malformed
-        (
-            body("HMRC-MTD-IT", "personal", "ni", "AB12345"),
-            "CLIENT_ID_FORMAT_INVALID",
-        ),
-        (
-            body("HMRC-MTD-IT-SUPP", "personal", "ni", "DA123456C"),
-            "CLIENT_ID_FORMAT_INVALID",
-        ),
-        (
-            body("HMRC-MTD-VAT", "business", "vrn", "12345678"),
-            "CLIENT_ID_FORMAT_INVALID",
-        ),
-        (
-            body("PERSONAL-INCOME-RECORD", "personal", "ni", "not a nino"),
-            "CLIENT_ID_FORMAT_INVALID",
-        ),
-        (
-            body("HMRC-CGT-PD", "trust", "CGTPDRef", "XMCGTP12345"),
-            "CLIENT_ID_FORMAT_INVALID",
-        ),
-        (
-            body("HMRC-TERS-ORG", "trust", "utr", "1134514321"),
-            "CLIENT_ID_FORMAT_INVALID",
-        ),
-        (
-            body("HMRC-TERSNT-ORG", "trust", "urn", "XA-TRUST"),
-            "CLIENT_ID_FORMAT_INVALID",
-        ),
-        (
-            body(
-                "HMRC-PPT-ORG",
-                "business",
-                "EtmpRegistrationNumber",
-                "XAPPT12",
-            ),
-            "CLIENT_ID_FORMAT_INVALID",
-        ),
-    ];
-    for (body, example) in cases {
-        let response = app.sent_create(&agent, &body).await;
-        let what = format!("{body}");
-        let (status, expected) = backend_error(CREATE, example);
-        let actual = response.status();
-        let text = response.text().await.unwrap();
-        assert_eq!(
-            (actual, serde_json::from_str::<Value>(&text).ok()),
-            (status, Some(expected)),
-            "{what}: {text}"
-        );
+        (MALFORMED_IDENTIFIERS, "CLIENT_ID_FORMAT_INVALID"),
+    ] {
+        for &(service, client_type, id_type, id) in cases {
+            let body = json!({"service": service, "clientType": client_type, "clientIdType": id_type, "clientId": id});
+            let response = app.sent_create(&agent, &body).await;
+            let what = format!("{body}");
+            let (status, expected) = backend_error(CREATE, example);
+            let actual = response.status();
+            let text = response.text().await.unwrap();
+            assert_eq!(
+                (actual, serde_json::from_str::<Value>(&text).ok()),
+                (status, Some(expected)),
+                "{what}: {text}"
+            );
+        }
     }
     assert!(
         app.sent_list_ok(&agent, ALL).await.is_empty(),
@@ -2203,67 +2133,57 @@ async fn checking_a_vat_registration_date() {
 
 // ---- checking and ending relationships: validation ----
 
+/// An error example and the relationship paths' (service, clientIdType, clientId) refused with it.
+type RefusedPaths<'a> = (&'static str, Vec<(&'static str, &'static str, &'a str)>);
+
+/// The relationship paths refused, in the order the checks come: the service before the client. `nino` is a
+/// registered client's.
+fn service_then_client_cases(nino: &str) -> [RefusedPaths<'_>; 3] {
+    [
+        (
+            "SERVICE_NOT_SUPPORTED",
+            vec![
+                ("HMRC-XYZ", "ni", nino),
+                ("MTD-IT", "ni", nino),
+                ("MTD-VAT", "x", "x"),
+            ],
+        ),
+        (
+            "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
+            vec![
+                ("HMRC-MTD-IT", "MTDITID", "XAIT00001234567"),
+                ("HMRC-MTD-IT", "vrn", "101747696"),
+                ("HMRC-MTD-VAT", "ni", nino),
+                ("HMRC-MTD-VAT", "vrn", nino),
+                ("HMRC-TERSNT-ORG", "utr", "2134514321"),
+                ("HMRC-PPT-ORG", "EtmpRegistrationNumber", "101747696"),
+            ],
+        ),
+        (
+            "CLIENT_ID_FORMAT_INVALID",
+            vec![
+                ("HMRC-MTD-IT-SUPP", "ni", "AB12345"),
+                ("HMRC-MTD-VAT", "vrn", "12345678"),
+                ("PERSONAL-INCOME-RECORD", "ni", "DA123456C"),
+                ("HMRC-CGT-PD", "CGTPDRef", "XMCGTP12"),
+                ("HMRC-TERS-ORG", "utr", "1134514321"),
+                ("HMRC-TERSNT-ORG", "urn", "XA-TRUST"),
+            ],
+        ),
+    ]
+}
+
 #[tokio::test]
 async fn relationship_calls_validate_the_service_then_the_client() {
     let app = TestApp::start().await;
     let agent = app.create_agent().await;
     let nino = app.create_itsa_client().await.nino;
-    let path = |service: &str, id_type: &str, id: &str| {
-        relationship_path(&agent.arn, service, id_type, id)
-    };
-    let cases = [
-        (path("HMRC-XYZ", "ni", &nino), "SERVICE_NOT_SUPPORTED"),
-        (path("MTD-IT", "ni", &nino), "SERVICE_NOT_SUPPORTED"),
-        (path("MTD-VAT", "x", "x"), "SERVICE_NOT_SUPPORTED"),
-        (
-            path("HMRC-MTD-IT", "MTDITID", "XAIT00001234567"),
-            "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
-        ),
-        (
-            path("HMRC-MTD-IT", "vrn", "101747696"),
-            "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
-        ),
-        (
-            path("HMRC-MTD-VAT", "ni", &nino),
-            "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
-        ),
-        (
-            path("HMRC-MTD-VAT", "vrn", &nino),
-            "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
-        ),
-        (
-            path("HMRC-TERSNT-ORG", "utr", "2134514321"),
-            "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
-        ),
-        (
-            path("HMRC-PPT-ORG", "EtmpRegistrationNumber", "101747696"),
-            "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
-        ),
-        (
-            path("HMRC-MTD-IT-SUPP", "ni", "AB12345"),
-            "CLIENT_ID_FORMAT_INVALID",
-        ),
-        (
-            path("HMRC-MTD-VAT", "vrn", "12345678"),
-            "CLIENT_ID_FORMAT_INVALID",
-        ),
-        (
-            path("PERSONAL-INCOME-RECORD", "ni", "DA123456C"),
-            "CLIENT_ID_FORMAT_INVALID",
-        ),
-        (
-            path("HMRC-CGT-PD", "CGTPDRef", "XMCGTP12"),
-            "CLIENT_ID_FORMAT_INVALID",
-        ),
-        (
-            path("HMRC-TERS-ORG", "utr", "1134514321"),
-            "CLIENT_ID_FORMAT_INVALID",
-        ),
-        (
-            path("HMRC-TERSNT-ORG", "urn", "XA-TRUST"),
-            "CLIENT_ID_FORMAT_INVALID",
-        ),
-    ];
+    let mut cases = Vec::new();
+    for (example, paths) in service_then_client_cases(&nino) {
+        for (service, id_type, id) in paths {
+            cases.push((relationship_path(&agent.arn, service, id_type, id), example));
+        }
+    }
     for (path, example) in &cases {
         for (method, op) in [(Method::GET, CHECK), (Method::DELETE, END)] {
             let response = app

@@ -326,6 +326,50 @@ async fn a_client_with_no_invitations_gets_empty_lists() {
     );
 }
 
+/// The client's received list filtered by `status`, spelt as given, in lower case and in upper case, holds just
+/// the invitations `wanted`; its self link keeps the filter.
+async fn assert_received_with_status(
+    app: &TestApp,
+    client: &ServiceClient,
+    status: &str,
+    wanted: &[&String],
+) {
+    for query_status in [
+        status.to_string(),
+        status.to_lowercase(),
+        status.to_uppercase(),
+    ] {
+        let list = assert_json(
+            app.received_list(client, &format!("?status={query_status}"))
+                .await,
+            StatusCode::OK,
+        )
+        .await;
+        let got: Vec<&str> = list["_embedded"]["invitations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["invitationId"].as_str().unwrap())
+            .collect();
+        let wanted: Vec<&str> = wanted.iter().map(|s| s.as_str()).collect();
+        assert_eq!(got, wanted, "?status={query_status}");
+        assert_eq!(
+            list["_links"]["invitations"].as_array().unwrap().len(),
+            wanted.len()
+        );
+    }
+    let list = assert_json(
+        app.received_list(client, &format!("?status={status}"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        list["_links"]["self"]["href"],
+        format!("{}?status={status}", client.received_path())
+    );
+}
+
 #[tokio::test]
 async fn the_received_list_filters_by_status() {
     let app = TestApp::start().await;
@@ -352,40 +396,7 @@ async fn the_received_list_filters_by_status() {
         ("Partialauth", vec![]),
     ];
     for (status, wanted) in &expected {
-        for query_status in [
-            status.to_string(),
-            status.to_lowercase(),
-            status.to_uppercase(),
-        ] {
-            let list = assert_json(
-                app.received_list(&client, &format!("?status={query_status}"))
-                    .await,
-                StatusCode::OK,
-            )
-            .await;
-            let got: Vec<&str> = list["_embedded"]["invitations"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|i| i["invitationId"].as_str().unwrap())
-                .collect();
-            let wanted: Vec<&str> = wanted.iter().map(|s| s.as_str()).collect();
-            assert_eq!(got, wanted, "?status={query_status}");
-            assert_eq!(
-                list["_links"]["invitations"].as_array().unwrap().len(),
-                wanted.len()
-            );
-        }
-        let list = assert_json(
-            app.received_list(&client, &format!("?status={status}"))
-                .await,
-            StatusCode::OK,
-        )
-        .await;
-        assert_eq!(
-            list["_links"]["self"]["href"],
-            format!("{}?status={status}", client.received_path())
-        );
+        assert_received_with_status(&app, &client, status, wanted).await;
     }
     let deauthorised =
         assert_json(app.received_get(&client, &ids[0].1).await, StatusCode::OK).await;

@@ -66,199 +66,206 @@ async fn journey(service: &'static str) {
     let app = TestApp::start().await;
     let agent = app.create_agent().await;
     let client = app.backend_client(service).await;
-    let (_, stored_id) = client.stored_client_id();
 
-    // Created: pending, the client sees it with its accept and reject links, nobody is authorised.
-    let id = app.sent_create_ok(&agent, &client).await;
-    assert_received_invitation(
-        &received(&app, &client, &id).await,
-        &agent,
-        &client,
-        &id,
-        "Pending",
-    );
-    assert!(!app.is_related(&agent, &client).await);
-
-    // Accepted by the client: the relationship starts with it.
-    app.advance(Duration::hours(1));
-    app.received_accept_ok(&client, &id).await;
-    let accepted = app.sent_invitation(&agent, &id).await;
-    assert_sent_invitation(&app, &accepted, &agent, &client, &id, "Accepted");
-    assert_eq!(assert_timestamp(&accepted, "lastUpdated"), app.clock_now());
-    assert_received_invitation(
-        &received(&app, &client, &id).await,
-        &agent,
-        &client,
-        &id,
-        "Accepted",
-    );
-    assert_no_content(app.relationship_check(&agent, &client).await).await;
-    assert_eq!(
-        app.active_relationships(service, &stored_id).await,
-        [active(&agent, &client, false)]
-    );
-
-    // Deauthorised by the agent.
-    app.advance(Duration::hours(1));
-    assert_no_content(app.relationship_end(&agent, &client).await).await;
-    assert_backend_error(
-        app.relationship_check(&agent, &client).await,
-        CHECK,
-        "RELATIONSHIP_NOT_FOUND",
-    )
-    .await;
-    let ended = app.sent_invitation(&agent, &id).await;
-    assert_sent_invitation(&app, &ended, &agent, &client, &id, "Deauthorised");
-    assert_eq!(ended["relationshipEndedBy"], "Agent", "{ended}");
-    assert_eq!(assert_timestamp(&ended, "lastUpdated"), app.clock_now());
-    assert_eq!(
-        received(&app, &client, &id).await["relationshipEndedBy"],
-        "Agent"
-    );
-    assert_backend_error(
-        app.relationship_end(&agent, &client).await,
-        END,
-        "NO_RELATIONSHIP",
-    )
-    .await;
-    assert_backend_error(
-        app.received_deauthorise(&client, &id).await,
-        CLIENT_END,
-        "NO_RELATIONSHIP",
-    )
-    .await;
-    assert_backend_error(
-        app.received_accept(&client, &id).await,
-        ACCEPT,
-        "INVALID_INVITATION_STATUS",
-    )
-    .await;
-    assert_eq!(app.active_relationship_count(service, &stored_id).await, 0);
-
-    // Again, and this time the client ends it.
-    let id = app.sent_create_ok(&agent, &client).await;
-    app.received_accept_ok(&client, &id).await;
-    assert!(app.is_related(&agent, &client).await);
-    assert_no_content(app.received_deauthorise(&client, &id).await).await;
-    assert!(!app.is_related(&agent, &client).await);
-    let ended = app.sent_invitation(&agent, &id).await;
-    assert_sent_invitation(&app, &ended, &agent, &client, &id, "Deauthorised");
-    assert_eq!(ended["relationshipEndedBy"], "Client", "{ended}");
-    assert_backend_error(
-        app.relationship_end(&agent, &client).await,
-        END,
-        "NO_RELATIONSHIP",
-    )
-    .await;
-    assert_eq!(app.active_relationship_count(service, &stored_id).await, 0);
-
-    // Rejected.
-    let id = app.sent_create_ok(&agent, &client).await;
-    assert_no_content(app.received_reject(&client, &id).await).await;
-    assert_sent_invitation(
-        &app,
-        &app.sent_invitation(&agent, &id).await,
-        &agent,
-        &client,
-        &id,
-        "Rejected",
-    );
-    assert_backend_error(
-        app.received_accept(&client, &id).await,
-        ACCEPT,
-        "INVALID_INVITATION_STATUS",
-    )
-    .await;
-    assert_backend_error(
-        app.sent_cancel(&agent, &id).await,
-        CANCEL,
-        "INVALID_INVITATION_STATUS",
-    )
-    .await;
-    assert!(!app.is_related(&agent, &client).await);
-
-    // Cancelled.
-    let id = app.sent_create_ok(&agent, &client).await;
-    assert_no_content(app.sent_cancel(&agent, &id).await).await;
-    assert_received_invitation(
-        &received(&app, &client, &id).await,
-        &agent,
-        &client,
-        &id,
-        "Cancelled",
-    );
-    assert_backend_error(
-        app.received_accept(&client, &id).await,
-        ACCEPT,
-        "INVALID_INVITATION_STATUS",
-    )
-    .await;
-    assert_backend_error(
-        app.received_reject(&client, &id).await,
-        REJECT,
-        "INVALID_INVITATION_STATUS",
-    )
-    .await;
-    assert!(!app.is_related(&agent, &client).await);
-
-    // Expired through test support.
-    let id = app.sent_create_ok(&agent, &client).await;
-    assert_no_content(app.expire(&id).await).await;
-    assert_eq!(app.sent_status(&agent, &id).await, "Expired");
-    assert_eq!(received(&app, &client, &id).await["status"], "Expired");
-    assert_backend_error(
-        app.received_accept(&client, &id).await,
-        ACCEPT,
-        "INVALID_INVITATION_STATUS",
-    )
-    .await;
-    assert_backend_error(
-        app.received_reject(&client, &id).await,
-        REJECT,
-        "INVALID_INVITATION_STATUS",
-    )
-    .await;
-    assert_backend_error(
-        app.sent_cancel(&agent, &id).await,
-        CANCEL,
-        "INVALID_INVITATION_STATUS",
-    )
-    .await;
-    assert!(!app.is_related(&agent, &client).await);
-
-    // Expired by the clock, 21 days on.
-    let id = app.sent_create_ok(&agent, &client).await;
-    app.advance(Duration::days(21));
-    let expired = app.sent_invitation(&agent, &id).await;
-    assert_sent_invitation(&app, &expired, &agent, &client, &id, "Expired");
-    assert_received_invitation(
-        &received(&app, &client, &id).await,
-        &agent,
-        &client,
-        &id,
-        "Expired",
-    );
-    assert_backend_error(
-        app.received_accept(&client, &id).await,
-        ACCEPT,
-        "INVALID_INVITATION_STATUS",
-    )
-    .await;
-    assert_backend_error(
-        app.sent_cancel(&agent, &id).await,
-        CANCEL,
-        "INVALID_INVITATION_STATUS",
-    )
-    .await;
+    accepted_then_deauthorised_by_the_agent(&app, &agent, &client).await;
+    accepted_then_ended_by_the_client(&app, &agent, &client).await;
+    rejected(&app, &agent, &client).await;
+    cancelled(&app, &agent, &client).await;
+    expired_through_test_support(&app, &agent, &client).await;
+    expired_by_the_clock(&app, &agent, &client).await;
 
     // Nothing left blocks a new request, and it is answered as before.
     let id = app.sent_create_ok(&agent, &client).await;
     app.received_accept_ok(&client, &id).await;
     assert!(app.is_related(&agent, &client).await);
+    let (_, stored_id) = client.stored_client_id();
     assert_eq!(
         app.active_relationships(service, &stored_id).await,
         [active(&agent, &client, false)]
     );
+}
+
+/// The client can no longer accept invitation `id`: it is not pending.
+async fn assert_cannot_accept(app: &TestApp, client: &ServiceClient, id: &str) {
+    assert_backend_error(
+        app.received_accept(client, id).await,
+        ACCEPT,
+        "INVALID_INVITATION_STATUS",
+    )
+    .await;
+}
+
+/// The client can no longer reject invitation `id`: it is not pending.
+async fn assert_cannot_reject(app: &TestApp, client: &ServiceClient, id: &str) {
+    assert_backend_error(
+        app.received_reject(client, id).await,
+        REJECT,
+        "INVALID_INVITATION_STATUS",
+    )
+    .await;
+}
+
+/// The agent can no longer cancel invitation `id`: it is not pending.
+async fn assert_cannot_cancel(app: &TestApp, agent: &Agent, id: &str) {
+    assert_backend_error(
+        app.sent_cancel(agent, id).await,
+        CANCEL,
+        "INVALID_INVITATION_STATUS",
+    )
+    .await;
+}
+
+/// The agent has no relationship with the client left to end.
+async fn assert_agent_cannot_end(app: &TestApp, agent: &Agent, client: &ServiceClient) {
+    assert_backend_error(
+        app.relationship_end(agent, client).await,
+        END,
+        "NO_RELATIONSHIP",
+    )
+    .await;
+}
+
+/// Created: pending, the client sees it with its accept and reject links, nobody is authorised. Accepted by the
+/// client: the relationship starts with it. Then deauthorised by the agent.
+async fn accepted_then_deauthorised_by_the_agent(
+    app: &TestApp,
+    agent: &Agent,
+    client: &ServiceClient,
+) {
+    let service = client.service;
+    let (_, stored_id) = client.stored_client_id();
+
+    let id = app.sent_create_ok(agent, client).await;
+    assert_received_invitation(
+        &received(app, client, &id).await,
+        agent,
+        client,
+        &id,
+        "Pending",
+    );
+    assert!(!app.is_related(agent, client).await);
+
+    app.advance(Duration::hours(1));
+    app.received_accept_ok(client, &id).await;
+    let accepted = app.sent_invitation(agent, &id).await;
+    assert_sent_invitation(app, &accepted, agent, client, &id, "Accepted");
+    assert_eq!(assert_timestamp(&accepted, "lastUpdated"), app.clock_now());
+    assert_received_invitation(
+        &received(app, client, &id).await,
+        agent,
+        client,
+        &id,
+        "Accepted",
+    );
+    assert_no_content(app.relationship_check(agent, client).await).await;
+    assert_eq!(
+        app.active_relationships(service, &stored_id).await,
+        [active(agent, client, false)]
+    );
+
+    app.advance(Duration::hours(1));
+    assert_no_content(app.relationship_end(agent, client).await).await;
+    assert_backend_error(
+        app.relationship_check(agent, client).await,
+        CHECK,
+        "RELATIONSHIP_NOT_FOUND",
+    )
+    .await;
+    let ended = app.sent_invitation(agent, &id).await;
+    assert_sent_invitation(app, &ended, agent, client, &id, "Deauthorised");
+    assert_eq!(ended["relationshipEndedBy"], "Agent", "{ended}");
+    assert_eq!(assert_timestamp(&ended, "lastUpdated"), app.clock_now());
+    assert_eq!(
+        received(app, client, &id).await["relationshipEndedBy"],
+        "Agent"
+    );
+    assert_agent_cannot_end(app, agent, client).await;
+    assert_backend_error(
+        app.received_deauthorise(client, &id).await,
+        CLIENT_END,
+        "NO_RELATIONSHIP",
+    )
+    .await;
+    assert_cannot_accept(app, client, &id).await;
+    assert_eq!(app.active_relationship_count(service, &stored_id).await, 0);
+}
+
+/// Again, and this time the client ends it.
+async fn accepted_then_ended_by_the_client(app: &TestApp, agent: &Agent, client: &ServiceClient) {
+    let id = app.sent_create_ok(agent, client).await;
+    app.received_accept_ok(client, &id).await;
+    assert!(app.is_related(agent, client).await);
+    assert_no_content(app.received_deauthorise(client, &id).await).await;
+    assert!(!app.is_related(agent, client).await);
+    let ended = app.sent_invitation(agent, &id).await;
+    assert_sent_invitation(app, &ended, agent, client, &id, "Deauthorised");
+    assert_eq!(ended["relationshipEndedBy"], "Client", "{ended}");
+    assert_agent_cannot_end(app, agent, client).await;
+    let (_, stored_id) = client.stored_client_id();
+    assert_eq!(
+        app.active_relationship_count(client.service, &stored_id)
+            .await,
+        0
+    );
+}
+
+async fn rejected(app: &TestApp, agent: &Agent, client: &ServiceClient) {
+    let id = app.sent_create_ok(agent, client).await;
+    assert_no_content(app.received_reject(client, &id).await).await;
+    assert_sent_invitation(
+        app,
+        &app.sent_invitation(agent, &id).await,
+        agent,
+        client,
+        &id,
+        "Rejected",
+    );
+    assert_cannot_accept(app, client, &id).await;
+    assert_cannot_cancel(app, agent, &id).await;
+    assert!(!app.is_related(agent, client).await);
+}
+
+async fn cancelled(app: &TestApp, agent: &Agent, client: &ServiceClient) {
+    let id = app.sent_create_ok(agent, client).await;
+    assert_no_content(app.sent_cancel(agent, &id).await).await;
+    assert_received_invitation(
+        &received(app, client, &id).await,
+        agent,
+        client,
+        &id,
+        "Cancelled",
+    );
+    assert_cannot_accept(app, client, &id).await;
+    assert_cannot_reject(app, client, &id).await;
+    assert!(!app.is_related(agent, client).await);
+}
+
+async fn expired_through_test_support(app: &TestApp, agent: &Agent, client: &ServiceClient) {
+    let id = app.sent_create_ok(agent, client).await;
+    assert_no_content(app.expire(&id).await).await;
+    assert_eq!(app.sent_status(agent, &id).await, "Expired");
+    assert_eq!(received(app, client, &id).await["status"], "Expired");
+    assert_cannot_accept(app, client, &id).await;
+    assert_cannot_reject(app, client, &id).await;
+    assert_cannot_cancel(app, agent, &id).await;
+    assert!(!app.is_related(agent, client).await);
+}
+
+/// Expired by the clock, 21 days on.
+async fn expired_by_the_clock(app: &TestApp, agent: &Agent, client: &ServiceClient) {
+    let id = app.sent_create_ok(agent, client).await;
+    app.advance(Duration::days(21));
+    let expired = app.sent_invitation(agent, &id).await;
+    assert_sent_invitation(app, &expired, agent, client, &id, "Expired");
+    assert_received_invitation(
+        &received(app, client, &id).await,
+        agent,
+        client,
+        &id,
+        "Expired",
+    );
+    assert_cannot_accept(app, client, &id).await;
+    assert_cannot_cancel(app, agent, &id).await;
 }
 
 #[tokio::test]
@@ -454,97 +461,121 @@ async fn an_alt_itsa_client_gives_partialauth_which_becomes_full_after_sign_up()
     for service in ["HMRC-MTD-IT", "HMRC-MTD-IT-SUPP"] {
         let agent = app.create_agent().await;
         let client = app.backend_alt_itsa_client(service).await;
-        let nino = client.client_id.clone();
-        let id = app.sent_create_ok(&agent, &client).await;
-        app.received_accept_ok(&client, &id).await;
-        let partial = app.sent_invitation(&agent, &id).await;
-        assert_sent_invitation(&app, &partial, &agent, &client, &id, "Partialauth");
-        assert_received_invitation(
-            &received(&app, &client, &id).await,
-            &agent,
-            &client,
-            &id,
-            "Partialauth",
-        );
-        assert!(
-            app.is_related(&agent, &client).await,
-            "a partial authorisation answers the check by NINO"
-        );
-        assert_eq!(
-            app.active_relationships(service, &nino).await,
-            [active(&agent, &client, true)]
-        );
-        // Accepting again changes nothing.
-        app.received_accept_ok(&client, &id).await;
-        assert_eq!(app.sent_status(&agent, &id).await, "Partialauth");
-
-        // Not signed up yet: nothing to update.
-        assert_backend_error(
-            app.alt_itsa_update(service, &nino).await,
-            ALT_ITSA,
-            "ALT_ITSA_NOT_FOUND",
-        )
-        .await;
-
-        let response = app.sign_up_mtd_income_tax(&nino).await;
-        let mtditid = string_field(&assert_json(response, StatusCode::OK).await, "mtdItId");
-        app.advance(Duration::minutes(1));
-        let (_, text) = assert_status(
-            app.alt_itsa_update(service, &nino).await,
-            StatusCode::CREATED,
-        )
-        .await;
-        assert!(text.is_empty(), "no body: {text}");
-
-        // The partial authorisation became a full relationship under the MTDITID.
-        let signed_up = ServiceClient {
-            enrolment: "MTDITID",
-            enrolment_id: mtditid.clone(),
-            ..client.clone()
-        };
-        let full = app.sent_invitation(&agent, &id).await;
-        assert_sent_invitation(&app, &full, &agent, &signed_up, &id, "Accepted");
-        assert_eq!(
-            (full["clientIdType"].as_str(), full["clientId"].as_str()),
-            (Some("MTDITID"), Some(mtditid.as_str()))
-        );
-        assert_eq!(
-            (
-                full["suppliedClientIdType"].as_str(),
-                full["suppliedClientId"].as_str()
-            ),
-            (Some("ni"), Some(nino.as_str()))
-        );
-        assert_eq!(assert_timestamp(&full, "lastUpdated"), app.clock_now());
-        assert!(
-            app.is_related(&agent, &client).await,
-            "the check by NINO still answers 204"
-        );
-        assert_eq!(
-            app.active_relationships(service, &mtditid).await,
-            [active(&agent, &signed_up, false)]
-        );
-        assert_eq!(app.active_relationship_count(service, &nino).await, 0);
-        // The client now finds it under its MTDITID.
-        assert_received_invitation(
-            &received(&app, &signed_up, &id).await,
-            &agent,
-            &signed_up,
-            &id,
-            "Accepted",
-        );
-
-        // Done: nothing is left to update.
-        assert_backend_error(
-            app.alt_itsa_update(service, &nino).await,
-            ALT_ITSA,
-            "ALT_ITSA_NOT_FOUND",
-        )
-        .await;
-        // The agent can end the full relationship by NINO.
-        assert_no_content(app.relationship_end(&agent, &client).await).await;
-        assert!(!app.is_related(&agent, &client).await);
+        let id = accepted_into_a_partial_authorisation(&app, &agent, &client).await;
+        signing_up_makes_it_a_full_relationship(&app, &agent, &client, &id).await;
     }
+}
+
+/// The alternative-ITSA client accepts a new invitation: a partial authorisation by NINO. Answers its id.
+async fn accepted_into_a_partial_authorisation(
+    app: &TestApp,
+    agent: &Agent,
+    client: &ServiceClient,
+) -> String {
+    let service = client.service;
+    let nino = client.client_id.clone();
+    let id = app.sent_create_ok(agent, client).await;
+    app.received_accept_ok(client, &id).await;
+    let partial = app.sent_invitation(agent, &id).await;
+    assert_sent_invitation(app, &partial, agent, client, &id, "Partialauth");
+    assert_received_invitation(
+        &received(app, client, &id).await,
+        agent,
+        client,
+        &id,
+        "Partialauth",
+    );
+    assert!(
+        app.is_related(agent, client).await,
+        "a partial authorisation answers the check by NINO"
+    );
+    assert_eq!(
+        app.active_relationships(service, &nino).await,
+        [active(agent, client, true)]
+    );
+    // Accepting again changes nothing.
+    app.received_accept_ok(client, &id).await;
+    assert_eq!(app.sent_status(agent, &id).await, "Partialauth");
+
+    // Not signed up yet: nothing to update.
+    assert_backend_error(
+        app.alt_itsa_update(service, &nino).await,
+        ALT_ITSA,
+        "ALT_ITSA_NOT_FOUND",
+    )
+    .await;
+
+    id
+}
+
+/// The client signs up to MTD income tax and the alternative-ITSA update turns its partial authorisation `id`
+/// into a full relationship under the MTDITID.
+async fn signing_up_makes_it_a_full_relationship(
+    app: &TestApp,
+    agent: &Agent,
+    client: &ServiceClient,
+    id: &str,
+) {
+    let service = client.service;
+    let nino = client.client_id.clone();
+    let response = app.sign_up_mtd_income_tax(&nino).await;
+    let mtditid = string_field(&assert_json(response, StatusCode::OK).await, "mtdItId");
+    app.advance(Duration::minutes(1));
+    let (_, text) = assert_status(
+        app.alt_itsa_update(service, &nino).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert!(text.is_empty(), "no body: {text}");
+
+    // The partial authorisation became a full relationship under the MTDITID.
+    let signed_up = ServiceClient {
+        enrolment: "MTDITID",
+        enrolment_id: mtditid.clone(),
+        ..client.clone()
+    };
+    let full = app.sent_invitation(agent, id).await;
+    assert_sent_invitation(app, &full, agent, &signed_up, id, "Accepted");
+    assert_eq!(
+        (full["clientIdType"].as_str(), full["clientId"].as_str()),
+        (Some("MTDITID"), Some(mtditid.as_str()))
+    );
+    assert_eq!(
+        (
+            full["suppliedClientIdType"].as_str(),
+            full["suppliedClientId"].as_str()
+        ),
+        (Some("ni"), Some(nino.as_str()))
+    );
+    assert_eq!(assert_timestamp(&full, "lastUpdated"), app.clock_now());
+    assert!(
+        app.is_related(agent, client).await,
+        "the check by NINO still answers 204"
+    );
+    assert_eq!(
+        app.active_relationships(service, &mtditid).await,
+        [active(agent, &signed_up, false)]
+    );
+    assert_eq!(app.active_relationship_count(service, &nino).await, 0);
+    // The client now finds it under its MTDITID.
+    assert_received_invitation(
+        &received(app, &signed_up, id).await,
+        agent,
+        &signed_up,
+        id,
+        "Accepted",
+    );
+
+    // Done: nothing is left to update.
+    assert_backend_error(
+        app.alt_itsa_update(service, &nino).await,
+        ALT_ITSA,
+        "ALT_ITSA_NOT_FOUND",
+    )
+    .await;
+    // The agent can end the full relationship by NINO.
+    assert_no_content(app.relationship_end(agent, client).await).await;
+    assert!(!app.is_related(agent, client).await);
 }
 
 #[tokio::test]
