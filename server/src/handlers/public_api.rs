@@ -6,7 +6,7 @@ use dropshot::RequestContext;
 
 use super::ApiContext;
 use crate::api::ApiError;
-use crate::api::generated::{agent_authorisation_v1 as v1, agent_authorisation_v2 as v2};
+use crate::api::generated::shared;
 use crate::domain::DomainError;
 use crate::domain::invitation::Invitation;
 use crate::domain::invitation_id::InvitationId;
@@ -62,22 +62,16 @@ pub async fn agent_invitation(
         .await
 }
 
-/// A `service` sent as a string or a one-element array. Each contract generates its own `ServiceList`.
+/// A `service` sent as a string or a one-element array (every version of the API shares the shape).
 pub trait ServiceName {
     fn name(&self) -> &str;
 }
 
-macro_rules! service_name {
-    ($($service_list:ty),*) => {$(
-        impl ServiceName for $service_list {
-            fn name(&self) -> &str {
-                match self {
-                    Self::String(name) => name,
-                    Self::Array([name]) => name,
-                }
-            }
+impl ServiceName for shared::ServiceList {
+    fn name(&self) -> &str {
+        match self {
+            Self::String(name) => name,
+            Self::Array([name]) => name,
         }
-    )*};
+    }
 }
-
-service_name!(v1::types::ServiceList, v2::types::ServiceList);

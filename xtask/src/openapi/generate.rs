@@ -16,6 +16,7 @@ use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::contract::{Contract, schema_ref_name};
+use super::shared_types::{SHARED_MODULE, SharedSchemas};
 
 /// Where the generated modules live, relative to the workspace root.
 pub const GENERATED_DIR: &str = "server/src/api/generated";
@@ -28,9 +29,15 @@ pub fn render_all(contracts: &[Contract]) -> Result<Vec<(PathBuf, String)>> {
     let mut methods = Vec::new();
     let mut forwards = Vec::new();
     let mut operation_ids = std::collections::BTreeMap::new();
+    let shared = SharedSchemas::find(contracts)?;
+    if !shared.is_empty() {
+        files.push((dir.join("shared.rs"), render_shared(contracts, &shared)?));
+        modules.push(quote! { pub mod shared; });
+    }
     for contract in contracts {
         let context = || format!("generating code for {}", contract.file.display());
-        let (text, contract_methods, contract_forwards) = render(contract).with_context(context)?;
+        let (text, contract_methods, contract_forwards) =
+            render(contract, &shared).with_context(context)?;
         for (path, method, operation) in operations(contract)? {
             let id = operation.operation_id.clone().unwrap_or_default();
             if let Some(other) = operation_ids.insert(id.clone(), contract.file.clone()) {
@@ -143,8 +150,14 @@ fn header(source: &str) -> String {
 }
 
 /// One contract's module (its types and parameter structs), its trait methods and their forwarding to the handlers.
-fn render(contract: &Contract) -> Result<(String, Vec<TokenStream>, Vec<TokenStream>)> {
-    let types = render_types(contract)?;
+fn render(
+    contract: &Contract,
+    shared: &SharedSchemas,
+) -> Result<(String, Vec<TokenStream>, Vec<TokenStream>)> {
+    let shared_names = shared.of(contract);
+    let types = render_types(contract_schemas(contract)?, &shared_names)?;
+    let shared_module: syn::Path = syn::parse_str(SHARED_MODULE)?;
+    let reexports = shared_names.iter().map(|name| format_ident!("{name}"));
     let mut items = Vec::new();
     let mut methods = Vec::new();
     let mut forwards = Vec::new();
@@ -164,6 +177,7 @@ fn render(contract: &Contract) -> Result<(String, Vec<TokenStream>, Vec<TokenStr
         #![doc = #doc]
 
         pub mod types {
+            pub use #shared_module::{#(#reexports),*};
             #types
         }
 
@@ -178,28 +192,57 @@ fn render(contract: &Contract) -> Result<(String, Vec<TokenStream>, Vec<TokenStr
     Ok((text, methods, forwards))
 }
 
-/// The contract's component schemas as Rust types. Date-time strings become `crate::api::Timestamp`,
-/// which always writes RFC 3339 UTC with milliseconds.
-fn render_types(contract: &Contract) -> Result<TokenStream> {
+/// The schemas several contracts define alike, generated once (see `shared_types`).
+fn render_shared(contracts: &[Contract], shared: &SharedSchemas) -> Result<String> {
+    let types = render_types(shared.definitions(contracts)?, &Default::default())?;
+    let tokens = quote! {
+        #![doc = " The types several contracts define alike, generated once; each contract's `types` re-exports those it has."]
+        #types
+    };
+    let file: syn::File = syn::parse2(tokens).context("generated code does not parse")?;
+    Ok(format!(
+        "{}\n{}",
+        header("the schemas several of openapi/*.yaml define alike"),
+        prettyplease::unparse(&file)
+    ))
+}
+
+/// A contract's component schemas, by name.
+fn contract_schemas(contract: &Contract) -> Result<Vec<(String, serde_json::Value)>> {
+    let mut schemas = Vec::new();
+    if let Some(components) = &contract.document.components {
+        for (name, schema) in &components.schemas {
+            schemas.push((name.clone(), serde_json::to_value(schema)?));
+        }
+    }
+    Ok(schemas)
+}
+
+/// Schemas as Rust types, except those named in `elsewhere`, which refer to the shared module's. Date-time
+/// strings become `crate::api::Timestamp`, which always writes RFC 3339 UTC with milliseconds.
+fn render_types(
+    definitions: Vec<(String, serde_json::Value)>,
+    elsewhere: &std::collections::BTreeSet<String>,
+) -> Result<TokenStream> {
     let mut settings = typify::TypeSpaceSettings::default();
     settings
         .with_struct_builder(false)
         .with_derive("::schemars::JsonSchema".to_owned())
         .with_derive("PartialEq".to_owned())
         .with_replacement("Timestamp", "crate::api::Timestamp", std::iter::empty());
+    for name in elsewhere {
+        settings.with_replacement(name, format!("{SHARED_MODULE}::{name}"), std::iter::empty());
+    }
     let mut space = typify::TypeSpace::new(&settings);
     let mut schemas = vec![(
         "Timestamp".to_owned(),
         serde_json::from_value(serde_json::json!({"type": "string", "format": "date-time"}))?,
     )];
-    if let Some(components) = &contract.document.components {
-        for (name, schema) in &components.schemas {
-            let mut value = serde_json::to_value(schema)?;
-            replace_timestamps(&mut value);
-            let schema: schemars::schema::Schema = serde_json::from_value(value)
-                .with_context(|| format!("schema {name} is not valid JSON Schema"))?;
-            schemas.push((name.clone(), schema));
-        }
+    for (name, mut value) in definitions {
+        replace_timestamps(&mut value);
+        let schema: schemars::schema::Schema = serde_json::from_value(value)
+            .with_context(|| format!("schema {name} is not valid JSON Schema"))?;
+        schemas.push((name, schema));
     }
     space
         .add_ref_types(schemas)

@@ -4,6 +4,7 @@ mod breaking;
 mod check;
 mod contract;
 mod generate;
+mod shared_types;
 
 use std::path::Path;
 use std::process::ExitCode;

@@ -2,6 +2,7 @@
 
 //! Agent Authorisation API 1.0: the types of `openapi/agent-authorisation-v1.yaml`.
 pub mod types {
+    pub use crate::api::generated::shared::{Error, Link, Links, ServiceList};
     /**What the agent asks for: the service, the client and a known fact that proves the agent knows the client.
 The fields are checked in this order, as in 2.0: service, clientType (when given), clientIdType and
 clientId, knownFact. There is no agent type in 1.0: an MTD-IT request is for the client's main agent.
@@ -35,22 +36,7 @@ clientId, knownFact. There is no agent type in 1.0: an MTD-IT request is for the
         ///The client's postcode (MTD-IT) or VAT registration date as yyyy-MM-dd (MTD-VAT).
         #[serde(rename = "knownFact")]
         pub known_fact: ::std::string::String,
-        pub service: ServiceList,
-    }
-    ///An error.
-    #[derive(
-        ::schemars::JsonSchema,
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    pub struct Error {
-        ///A machine-readable error code.
-        pub code: ::std::string::String,
-        ///A human-readable description of the error.
-        pub message: ::std::string::String,
+        pub service: crate::api::generated::shared::ServiceList,
     }
     /**An authorisation request in the 1.0 shape.
 
@@ -99,7 +85,7 @@ relationship it created has ended). `expiryDate` is the day a Pending request ex
         #[serde(rename = "lastUpdated")]
         pub last_updated: crate::api::Timestamp,
         #[serde(rename = "_links")]
-        pub links: Links,
+        pub links: crate::api::generated::shared::Links,
         ///`MTD-IT` or `MTD-VAT`.
         pub service: ::std::string::String,
         ///One of Pending, Accepted, Partialauth, Rejected, Cancelled, Expired, Deauthorised.
@@ -110,51 +96,6 @@ relationship it created has ended). `expiryDate` is the day a Pending request ex
         ///`ni` (MTD-IT) or `vrn` (MTD-VAT): the identifier type the agent supplied.
         #[serde(rename = "suppliedClientIdType")]
         pub supplied_client_id_type: ::std::string::String,
-    }
-    ///A link.
-    #[derive(
-        ::schemars::JsonSchema,
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    pub struct Link {
-        ///The path of the resource.
-        pub href: ::std::string::String,
-    }
-    ///Links to related resources.
-    #[derive(
-        ::schemars::JsonSchema,
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    pub struct Links {
-        #[serde(rename = "self")]
-        pub self_: Link,
-    }
-    ///MTD-IT or MTD-VAT, as a string or a one-element array (`"MTD-IT"` and `["MTD-IT"]` mean the same). Any other service (`HMRC-MTD-IT` included) is 400 SERVICE_NOT_SUPPORTED.
-    #[derive(
-        ::schemars::JsonSchema,
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    #[serde(untagged)]
-    pub enum ServiceList {
-        String(::std::string::String),
-        Array([::std::string::String; 1usize]),
-    }
-    impl ::std::convert::From<[::std::string::String; 1usize]> for ServiceList {
-        fn from(value: [::std::string::String; 1usize]) -> Self {
-            Self::Array(value)
-        }
     }
     /// Error types.
     pub mod error {

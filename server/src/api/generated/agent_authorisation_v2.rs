@@ -2,6 +2,7 @@
 
 //! Agent Authorisation API 2.0: the types of `openapi/agent-authorisation-v2.yaml`.
 pub mod types {
+    pub use crate::api::generated::shared::{Error, Link, Links, ServiceList};
     /**The relationship to check: the service, the client and a known fact, as for creating an authorisation
 request (MTD-IT: `ni` + NINO + postcode; MTD-VAT: `vrn` + 9-digit VRN + VAT registration date yyyy-MM-dd).
 */
@@ -29,7 +30,7 @@ request (MTD-IT: `ni` + NINO + postcode; MTD-VAT: `vrn` + 9-digit VRN + VAT regi
         ///The client's postcode (MTD-IT) or VAT registration date as yyyy-MM-dd (MTD-VAT).
         #[serde(rename = "knownFact")]
         pub known_fact: ::std::string::String,
-        pub service: ServiceList,
+        pub service: crate::api::generated::shared::ServiceList,
     }
     /**What the agent asks for: the service, the client and a known fact that proves the agent knows the client.
 
@@ -65,7 +66,7 @@ request (MTD-IT: `ni` + NINO + postcode; MTD-VAT: `vrn` + 9-digit VRN + VAT regi
         ///The client's postcode (MTD-IT) or VAT registration date as yyyy-MM-dd (MTD-VAT).
         #[serde(rename = "knownFact")]
         pub known_fact: ::std::string::String,
-        pub service: ServiceList,
+        pub service: crate::api::generated::shared::ServiceList,
     }
     /**The relationship to end: the service and the client (MTD-IT: `personal`, `ni` + NINO; MTD-VAT:
 `personal` or `business`, `vrn` + 9-digit VRN). No known fact is needed.
@@ -94,22 +95,7 @@ request (MTD-IT: `ni` + NINO + postcode; MTD-VAT: `vrn` + 9-digit VRN + VAT regi
         ///`personal` or `business` (`business` for MTD-VAT only).
         #[serde(rename = "clientType")]
         pub client_type: ::std::string::String,
-        pub service: ServiceList,
-    }
-    ///An error.
-    #[derive(
-        ::schemars::JsonSchema,
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    pub struct Error {
-        ///A machine-readable error code.
-        pub code: ::std::string::String,
-        ///A human-readable description of the error.
-        pub message: ::std::string::String,
+        pub service: crate::api::generated::shared::ServiceList,
     }
     /**An authorisation request. A Pending request carries `expiresOn` and `clientActionUrl`; any other carries
 `updated`, the time of its last change. `agentType` is present for MTD-IT only.
@@ -152,7 +138,7 @@ Deauthorised (the relationship it created has ended).
         #[serde(rename = "invitationId")]
         pub invitation_id: ::std::string::String,
         #[serde(rename = "_links")]
-        pub links: Links,
+        pub links: crate::api::generated::shared::Links,
         ///The service, as a one-element array (`MTD-IT` or `MTD-VAT`).
         pub service: ::std::vec::Vec<::std::string::String>,
         ///One of Pending, Accepted, Partialauth, Rejected, Cancelled, Expired, Deauthorised.
@@ -185,51 +171,6 @@ Deauthorised (the relationship it created has ended).
     impl ::std::convert::From<::std::vec::Vec<Invitation>> for InvitationList {
         fn from(value: ::std::vec::Vec<Invitation>) -> Self {
             Self(value)
-        }
-    }
-    ///A link.
-    #[derive(
-        ::schemars::JsonSchema,
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    pub struct Link {
-        ///The path of the resource.
-        pub href: ::std::string::String,
-    }
-    ///Links to related resources.
-    #[derive(
-        ::schemars::JsonSchema,
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    pub struct Links {
-        #[serde(rename = "self")]
-        pub self_: Link,
-    }
-    ///MTD-IT or MTD-VAT, as a string or a one-element array (`"MTD-IT"` and `["MTD-IT"]` mean the same). Any other service is 400 SERVICE_NOT_SUPPORTED.
-    #[derive(
-        ::schemars::JsonSchema,
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    #[serde(untagged)]
-    pub enum ServiceList {
-        String(::std::string::String),
-        Array([::std::string::String; 1usize]),
-    }
-    impl ::std::convert::From<[::std::string::String; 1usize]> for ServiceList {
-        fn from(value: [::std::string::String; 1usize]) -> Self {
-            Self::Array(value)
         }
     }
     /// Error types.

@@ -2,6 +2,7 @@
 
 //! Agent Client Authorisation API 1.0: the types of `openapi/agent-client-authorisation.yaml`.
 pub mod types {
+    pub use crate::api::generated::shared::{Error, Link, Links};
     ///A summary of the signed-in client's authorisations, across all its client enrolments.
     #[derive(
         ::schemars::JsonSchema,
@@ -34,47 +35,6 @@ pub mod types {
     pub struct EmbeddedInvitations {
         ///The invitations, newest first.
         pub invitations: ::std::vec::Vec<ReceivedInvitation>,
-    }
-    ///An error.
-    #[derive(
-        ::schemars::JsonSchema,
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    pub struct Error {
-        ///A machine-readable error code.
-        pub code: ::std::string::String,
-        ///A human-readable description of the error.
-        pub message: ::std::string::String,
-    }
-    ///A link.
-    #[derive(
-        ::schemars::JsonSchema,
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    pub struct Link {
-        ///The path of the resource.
-        pub href: ::std::string::String,
-    }
-    ///Links to related resources.
-    #[derive(
-        ::schemars::JsonSchema,
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    pub struct Links {
-        #[serde(rename = "self")]
-        pub self_: Link,
     }
     ///Invitations of this agent to group behind one link for the client.
     #[derive(
@@ -164,11 +124,11 @@ Deauthorised invitation carries `relationshipEndedBy`. Identifiers are as in Sen
     )]
     pub struct ReceivedInvitationLinks {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub accept: ::std::option::Option<Link>,
+        pub accept: ::std::option::Option<crate::api::generated::shared::Link>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub reject: ::std::option::Option<Link>,
+        pub reject: ::std::option::Option<crate::api::generated::shared::Link>,
         #[serde(rename = "self")]
-        pub self_: Link,
+        pub self_: crate::api::generated::shared::Link,
     }
     ///A client's invitations as a HAL document, newest first.
     #[derive(
@@ -196,9 +156,9 @@ Deauthorised invitation carries `relationshipEndedBy`. Identifiers are as in Sen
     )]
     pub struct ReceivedInvitationsLinks {
         ///A link to each invitation, in the order of `_embedded.invitations`.
-        pub invitations: ::std::vec::Vec<Link>,
+        pub invitations: ::std::vec::Vec<crate::api::generated::shared::Link>,
         #[serde(rename = "self")]
-        pub self_: Link,
+        pub self_: crate::api::generated::shared::Link,
     }
     /**An invitation, as its agent sees it. A Pending invitation carries `clientActionUrl`; a Deauthorised one
 carries `relationshipEndedBy`.
@@ -246,7 +206,7 @@ yet both pairs are the NINO. For every other service the two pairs are the same.
         #[serde(rename = "lastUpdated")]
         pub last_updated: crate::api::Timestamp,
         #[serde(rename = "_links")]
-        pub links: Links,
+        pub links: crate::api::generated::shared::Links,
         ///Who ended the relationship: `Agent`, `Client` or `HMRC`. Only on Deauthorised invitations.
         #[serde(
             rename = "relationshipEndedBy",

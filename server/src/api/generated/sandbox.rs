@@ -2,6 +2,7 @@
 
 //! Agent Authorisation Sandbox API 1.0: the types of `openapi/sandbox.yaml`.
 pub mod types {
+    pub use crate::api::generated::shared::Error;
     ///A UK address. The postcode is the MTD-IT known fact for an individual.
     #[derive(
         ::schemars::JsonSchema,
@@ -59,21 +60,6 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub token_lifetime_seconds: ::std::option::Option<i64>,
-    }
-    ///An error.
-    #[derive(
-        ::schemars::JsonSchema,
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    pub struct Error {
-        ///A machine-readable error code.
-        pub code: ::std::string::String,
-        ///A human-readable description of the error.
-        pub message: ::std::string::String,
     }
     ///The individual's personal details.
     #[derive(
