@@ -7,9 +7,43 @@ use super::DomainError;
 use super::identifiers::{CgtRef, Nino, Postcode, PptRef, Urn, Utr, Vrn, parse_date};
 use super::service::{AgentType, ClientIdType, ClientType, Service};
 
+/// How a version of the public API names services in its bodies (docs/domain.md §3, §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceNames {
+    /// `MTD-IT` and `MTD-VAT`; any other service is 400 SERVICE_NOT_SUPPORTED. 2.0, and 1.0 on the 2.0 paths.
+    Public,
+    /// HMRC's 1.0 paths: `HMRC-MTD-IT` and `HMRC-MTD-VAT` (the public names accepted too); any other service is
+    /// 501 SERVICE_NOT_SUPPORTED.
+    Hmrc,
+}
+
+impl ServiceNames {
+    /// The service a name means: income tax (true) or VAT (false).
+    fn is_income_tax(self, name: &str) -> Result<bool, DomainError> {
+        match (self, name) {
+            (_, "MTD-IT") | (Self::Hmrc, "HMRC-MTD-IT") => Ok(true),
+            (_, "MTD-VAT") | (Self::Hmrc, "HMRC-MTD-VAT") => Ok(false),
+            (Self::Public, _) => Err(DomainError::ServiceNotSupported),
+            (Self::Hmrc, _) => Err(DomainError::ServiceNotImplemented),
+        }
+    }
+
+    /// How answers name a service these versions offer.
+    pub fn name(self, service: Service) -> Option<&'static str> {
+        match (self, service) {
+            (Self::Public, Service::MtdIt | Service::MtdItSupp) => Some("MTD-IT"),
+            (Self::Public, Service::MtdVat) => Some("MTD-VAT"),
+            (Self::Hmrc, Service::MtdIt | Service::MtdItSupp) => Some("HMRC-MTD-IT"),
+            (Self::Hmrc, Service::MtdVat) => Some("HMRC-MTD-VAT"),
+            _ => None,
+        }
+    }
+}
+
 /// The fields of a public-API (v1, v2) request body, as sent.
 #[derive(Debug, Clone, Copy)]
 pub struct PublicRequest<'a> {
+    pub names: ServiceNames,
     pub service: &'a str,
     pub agent_type: Option<&'a str>,
     pub client_type: Option<&'a str>,
@@ -94,22 +128,9 @@ pub struct ValidRequest {
     pub known_fact: Option<KnownFact>,
 }
 
-/// The public API's name for a service (`MTD-IT`, `MTD-VAT`); other services are not offered there.
-pub fn public_service_name(service: Service) -> Option<&'static str> {
-    match service {
-        Service::MtdIt | Service::MtdItSupp => Some("MTD-IT"),
-        Service::MtdVat => Some("MTD-VAT"),
-        _ => None,
-    }
-}
-
 impl PublicRequest<'_> {
     pub fn validate(&self) -> Result<ValidRequest, DomainError> {
-        let is_income_tax = match self.service {
-            "MTD-IT" => true,
-            "MTD-VAT" => false,
-            _ => return Err(DomainError::ServiceNotSupported),
-        };
+        let is_income_tax = self.names.is_income_tax(self.service)?;
         let service = match (is_income_tax, self.agent_type) {
             (true, None) => Service::MtdIt,
             (true, Some(text)) => match AgentType::parse(text) {
@@ -226,6 +247,7 @@ mod tests {
         fact: &'a str,
     ) -> PublicRequest<'a> {
         PublicRequest {
+            names: ServiceNames::Public,
             service,
             agent_type: None,
             client_type: Some("personal"),
@@ -280,6 +302,42 @@ mod tests {
                 NaiveDate::from_ymd_opt(2007, 5, 18).unwrap()
             ))
         );
+    }
+
+    #[test]
+    fn hmrc_1_0_names_services_its_own_way_and_answers_501_for_others() {
+        let named = |names, service| {
+            PublicRequest {
+                names,
+                ..request(service, "ni", "AB123456C", "AA1 1AA")
+            }
+            .validate()
+            .map(|valid| valid.service)
+            .map_err(|error| format!("{error:?}"))
+        };
+        assert_eq!(named(ServiceNames::Hmrc, "HMRC-MTD-IT"), Ok(Service::MtdIt));
+        assert_eq!(named(ServiceNames::Hmrc, "MTD-IT"), Ok(Service::MtdIt));
+        assert_eq!(
+            named(ServiceNames::Hmrc, "HMRC-MTD-VAT"),
+            Err("ClientIdDoesNotMatchService".into())
+        );
+        assert_eq!(
+            named(ServiceNames::Hmrc, "PERSONAL-INCOME-RECORD"),
+            Err("ServiceNotImplemented".into())
+        );
+        assert_eq!(
+            named(ServiceNames::Public, "HMRC-MTD-IT"),
+            Err("ServiceNotSupported".into())
+        );
+        assert_eq!(
+            ServiceNames::Hmrc.name(Service::MtdVat),
+            Some("HMRC-MTD-VAT")
+        );
+        assert_eq!(
+            ServiceNames::Public.name(Service::MtdItSupp),
+            Some("MTD-IT")
+        );
+        assert_eq!(ServiceNames::Public.name(Service::CgtPd), None);
     }
 
     #[test]

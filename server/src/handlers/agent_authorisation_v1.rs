@@ -1,5 +1,5 @@
-//! Agent Authorisation API 1.0 (`openapi/agent-authorisation-v1.yaml`): create and read requests, the same
-//! requests 2.0 serves, in the 1.0 shape.
+//! Agent Authorisation API 1.0 (`openapi/agent-authorisation-v1.yaml`): on HMRC's 1.0 paths (`/agencies/...`),
+//! create and read requests in the 1.0 shape; on the 2.0 paths, exactly what 2.0 does, but deauthorise.
 
 use chrono::{DateTime, Utc};
 use dropshot::{
@@ -8,36 +8,39 @@ use dropshot::{
 };
 
 use super::ApiContext;
+use super::agent_authorisation_v2::{self as v2, Created};
 use super::client_action_link::ClientActionLinks;
 use super::public_api::{self, ServiceName};
 use crate::api::generated::agent_authorisation_v1::types;
-use crate::api::generated::agent_authorisation_v1::{CreateInvitationV1Path, GetInvitationV1Path};
-use crate::api::{Accept, ApiError, LocationHeader, Timestamp, WithErrorHeaders};
+use crate::api::generated::agent_authorisation_v1::{
+    CancelInvitationV1Path, CheckRelationshipV1Path, CreateAgencyInvitationV1Path,
+    CreateInvitationV1Path, GetAgencyInvitationV1Path, GetInvitationV1Path, ListInvitationsV1Path,
+};
+use crate::api::{Accept, ApiError, LocationHeader, OkOrNoContent, Timestamp, WithErrorHeaders};
 use crate::domain::invitation::{Invitation, Status};
 use crate::domain::invitation_id::InvitationId;
-use crate::domain::request::{PublicRequest, public_service_name};
+use crate::domain::request::{PublicRequest, ServiceNames};
 use crate::domain::service::Service;
 
-/// The services this version shows. It has no agent type: a supporting agent's request is not found here.
+/// The services HMRC's 1.0 paths show. They have no agent type: a supporting agent's request is not found there.
 const SERVICES: [Service; 2] = [Service::MtdIt, Service::MtdVat];
 
-type Created = HttpResponseHeaders<HttpResponseUpdatedNoContent, LocationHeader>;
-
-pub async fn create_invitation_v1(
+pub async fn create_agency_invitation_v1(
     rqctx: RequestContext<ApiContext>,
     _accept: Accept<1, 0>,
-    path: Path<CreateInvitationV1Path>,
+    path: Path<CreateAgencyInvitationV1Path>,
     body: TypedBody<types::CreateInvitationRequestV1>,
 ) -> Result<WithErrorHeaders<Created>, ApiError> {
     let path_arn = path.into_inner().arn;
     let body = body.into_inner();
     let request = PublicRequest {
+        names: ServiceNames::Hmrc,
         service: body.service.name(),
         agent_type: None,
         client_type: body.client_type.as_deref(),
         client_id_type: &body.client_id_type,
         client_id: &body.client_id,
-        known_fact: Some(&body.known_fact),
+        known_fact: body.known_fact.as_deref(),
     };
     let created = public_api::create_invitation(&rqctx, &path_arn, request, location).await;
     WithErrorHeaders::from_result(created.map(|location| {
@@ -45,10 +48,10 @@ pub async fn create_invitation_v1(
     }))
 }
 
-pub async fn get_invitation_v1(
+pub async fn get_agency_invitation_v1(
     rqctx: RequestContext<ApiContext>,
     _accept: Accept<1, 0>,
-    path: Path<GetInvitationV1Path>,
+    path: Path<GetAgencyInvitationV1Path>,
 ) -> Result<HttpResponseOk<types::InvitationV1>, ApiError> {
     let ctx = rqctx.context();
     let path = path.into_inner();
@@ -60,6 +63,52 @@ pub async fn get_invitation_v1(
         ctx.authorisations.now(),
         &links,
     )))
+}
+
+// ---- 1.0 on the 2.0 paths: what 2.0 does ----
+
+pub async fn list_invitations_v1(
+    rqctx: RequestContext<ApiContext>,
+    _accept: Accept<1, 0>,
+    path: Path<ListInvitationsV1Path>,
+) -> Result<OkOrNoContent<types::InvitationList>, ApiError> {
+    v2::list(&rqctx, &path.into_inner().arn).await
+}
+
+pub async fn create_invitation_v1(
+    rqctx: RequestContext<ApiContext>,
+    _accept: Accept<1, 0>,
+    path: Path<CreateInvitationV1Path>,
+    body: TypedBody<types::CreateInvitationRequest>,
+) -> Result<WithErrorHeaders<Created>, ApiError> {
+    v2::create(&rqctx, &path.into_inner().arn, body.into_inner()).await
+}
+
+pub async fn get_invitation_v1(
+    rqctx: RequestContext<ApiContext>,
+    _accept: Accept<1, 0>,
+    path: Path<GetInvitationV1Path>,
+) -> Result<HttpResponseOk<types::Invitation>, ApiError> {
+    let path = path.into_inner();
+    v2::get(&rqctx, &path.arn, &path.invitation_id).await
+}
+
+pub async fn cancel_invitation_v1(
+    rqctx: RequestContext<ApiContext>,
+    _accept: Accept<1, 0>,
+    path: Path<CancelInvitationV1Path>,
+) -> Result<HttpResponseUpdatedNoContent, ApiError> {
+    let path = path.into_inner();
+    v2::cancel(&rqctx, &path.arn, &path.invitation_id).await
+}
+
+pub async fn check_relationship_v1(
+    rqctx: RequestContext<ApiContext>,
+    _accept: Accept<1, 0>,
+    path: Path<CheckRelationshipV1Path>,
+    body: TypedBody<types::CheckRelationshipRequest>,
+) -> Result<HttpResponseUpdatedNoContent, ApiError> {
+    v2::check(&rqctx, &path.into_inner().arn, body.into_inner()).await
 }
 
 fn location(arn: &str, id: &InvitationId) -> String {
@@ -81,7 +130,8 @@ fn view(
         },
         invitation_id: invitation.id.to_string(),
         arn: invitation.arn.clone(),
-        service: public_service_name(invitation.service)
+        service: ServiceNames::Hmrc
+            .name(invitation.service)
             .unwrap_or_default()
             .to_owned(),
         status: status.as_str().to_owned(),

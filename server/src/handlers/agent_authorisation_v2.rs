@@ -1,4 +1,5 @@
-//! Agent Authorisation API 2.0 (`openapi/agent-authorisation-v2.yaml`).
+//! Agent Authorisation API 2.0 (`openapi/agent-authorisation-v2.yaml`). Version 1.0 serves the same operations on
+//! the same paths (but deauthorise) through the functions here that take the path's values.
 
 use dropshot::{
     HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, Path, RequestContext,
@@ -17,21 +18,91 @@ use crate::api::{Accept, ApiError, LocationHeader, OkOrNoContent, Timestamp, Wit
 use crate::domain::DomainError;
 use crate::domain::invitation::{Invitation, Status};
 use crate::domain::invitation_id::InvitationId;
-use crate::domain::request::{PublicRequest, public_service_name};
+use crate::domain::request::{PublicRequest, ServiceNames};
 use crate::domain::service::Service;
 
 /// The services this API shows: a request for another service is not found here.
 const SERVICES: [Service; 3] = [Service::MtdIt, Service::MtdItSupp, Service::MtdVat];
 
-type Created = HttpResponseHeaders<HttpResponseUpdatedNoContent, LocationHeader>;
+pub(super) type Created = HttpResponseHeaders<HttpResponseUpdatedNoContent, LocationHeader>;
 
 pub async fn list_invitations(
     rqctx: RequestContext<ApiContext>,
     _accept: Accept<2, 0>,
     path: Path<ListInvitationsPath>,
 ) -> Result<OkOrNoContent<types::InvitationList>, ApiError> {
+    list(&rqctx, &path.into_inner().arn).await
+}
+
+pub async fn create_invitation(
+    rqctx: RequestContext<ApiContext>,
+    _accept: Accept<2, 0>,
+    path: Path<CreateInvitationPath>,
+    body: TypedBody<types::CreateInvitationRequest>,
+) -> Result<WithErrorHeaders<Created>, ApiError> {
+    create(&rqctx, &path.into_inner().arn, body.into_inner()).await
+}
+
+pub async fn get_invitation(
+    rqctx: RequestContext<ApiContext>,
+    _accept: Accept<2, 0>,
+    path: Path<GetInvitationPath>,
+) -> Result<HttpResponseOk<types::Invitation>, ApiError> {
+    let path = path.into_inner();
+    get(&rqctx, &path.arn, &path.invitation_id).await
+}
+
+pub async fn cancel_invitation(
+    rqctx: RequestContext<ApiContext>,
+    _accept: Accept<2, 0>,
+    path: Path<CancelInvitationPath>,
+) -> Result<HttpResponseUpdatedNoContent, ApiError> {
+    let path = path.into_inner();
+    cancel(&rqctx, &path.arn, &path.invitation_id).await
+}
+
+pub async fn check_relationship(
+    rqctx: RequestContext<ApiContext>,
+    _accept: Accept<2, 0>,
+    path: Path<CheckRelationshipPath>,
+    body: TypedBody<types::CheckRelationshipRequest>,
+) -> Result<HttpResponseUpdatedNoContent, ApiError> {
+    check(&rqctx, &path.into_inner().arn, body.into_inner()).await
+}
+
+pub async fn deauthorise_client(
+    rqctx: RequestContext<ApiContext>,
+    _accept: Accept<2, 0>,
+    path: Path<DeauthoriseClientPath>,
+    body: TypedBody<types::DeauthoriseClientRequest>,
+) -> Result<HttpResponseUpdatedNoContent, ApiError> {
     let ctx = rqctx.context();
     let arn = ctx.agent(&rqctx, &path.into_inner().arn).await?;
+    let body = body.into_inner();
+    let public = PublicRequest {
+        names: ServiceNames::Public,
+        service: body.service.name(),
+        agent_type: body.agent_type.as_deref(),
+        client_type: Some(&body.client_type),
+        client_id_type: &body.client_id_type,
+        client_id: &body.client_id,
+        known_fact: None,
+    };
+    let request = public.validate()?;
+    let services = public.services_to_end(&request);
+    ctx.authorisations
+        .deauthorise(&arn, &request, &services)
+        .await?;
+    Ok(HttpResponseUpdatedNoContent())
+}
+
+/// The last 30 days of the agency's requests, newest first; 204 when there are none.
+pub(super) async fn list(
+    rqctx: &RequestContext<ApiContext>,
+    path_arn: &str,
+) -> Result<OkOrNoContent<types::InvitationList>, ApiError> {
+    let ctx = rqctx.context();
+    let arn = ctx.agent(rqctx, path_arn).await?;
     let invitations = ctx
         .authorisations
         .recent_agent_invitations(&arn, &SERVICES)
@@ -45,15 +116,13 @@ pub async fn list_invitations(
     )))
 }
 
-pub async fn create_invitation(
-    rqctx: RequestContext<ApiContext>,
-    _accept: Accept<2, 0>,
-    path: Path<CreateInvitationPath>,
-    body: TypedBody<types::CreateInvitationRequest>,
+pub(super) async fn create(
+    rqctx: &RequestContext<ApiContext>,
+    path_arn: &str,
+    body: types::CreateInvitationRequest,
 ) -> Result<WithErrorHeaders<Created>, ApiError> {
-    let path_arn = path.into_inner().arn;
-    let body = body.into_inner();
     let request = PublicRequest {
+        names: ServiceNames::Public,
         service: body.service.name(),
         agent_type: body.agent_type.as_deref(),
         client_type: Some(&body.client_type),
@@ -61,50 +130,45 @@ pub async fn create_invitation(
         client_id: &body.client_id,
         known_fact: Some(&body.known_fact),
     };
-    let created = public_api::create_invitation(&rqctx, &path_arn, request, location).await;
+    let created = public_api::create_invitation(rqctx, path_arn, request, location).await;
     WithErrorHeaders::from_result(created.map(|location| {
         HttpResponseHeaders::new(HttpResponseUpdatedNoContent(), LocationHeader { location })
     }))
 }
 
-pub async fn get_invitation(
-    rqctx: RequestContext<ApiContext>,
-    _accept: Accept<2, 0>,
-    path: Path<GetInvitationPath>,
+pub(super) async fn get(
+    rqctx: &RequestContext<ApiContext>,
+    path_arn: &str,
+    path_id: &str,
 ) -> Result<HttpResponseOk<types::Invitation>, ApiError> {
-    let ctx = rqctx.context();
-    let path = path.into_inner();
-    let invitation =
-        public_api::agent_invitation(&rqctx, &path.arn, &path.invitation_id, &SERVICES).await?;
-    let views = InvitationViews::new(ctx, &invitation.arn).await?;
+    let invitation = public_api::agent_invitation(rqctx, path_arn, path_id, &SERVICES).await?;
+    let views = InvitationViews::new(rqctx.context(), &invitation.arn).await?;
     Ok(HttpResponseOk(views.view(&invitation)))
 }
 
-pub async fn cancel_invitation(
-    rqctx: RequestContext<ApiContext>,
-    _accept: Accept<2, 0>,
-    path: Path<CancelInvitationPath>,
+pub(super) async fn cancel(
+    rqctx: &RequestContext<ApiContext>,
+    path_arn: &str,
+    path_id: &str,
 ) -> Result<HttpResponseUpdatedNoContent, ApiError> {
     let ctx = rqctx.context();
-    let path = path.into_inner();
-    let id = InvitationId::parse(&path.invitation_id).ok_or(DomainError::BadRequest)?;
-    let arn = ctx.agent(&rqctx, &path.arn).await?;
+    let id = InvitationId::parse(path_id).ok_or(DomainError::BadRequest)?;
+    let arn = ctx.agent(rqctx, path_arn).await?;
     ctx.authorisations
         .cancel_invitation(&arn, &id, &SERVICES)
         .await?;
     Ok(HttpResponseUpdatedNoContent())
 }
 
-pub async fn check_relationship(
-    rqctx: RequestContext<ApiContext>,
-    _accept: Accept<2, 0>,
-    path: Path<CheckRelationshipPath>,
-    body: TypedBody<types::CheckRelationshipRequest>,
+pub(super) async fn check(
+    rqctx: &RequestContext<ApiContext>,
+    path_arn: &str,
+    body: types::CheckRelationshipRequest,
 ) -> Result<HttpResponseUpdatedNoContent, ApiError> {
     let ctx = rqctx.context();
-    let arn = ctx.agent(&rqctx, &path.into_inner().arn).await?;
-    let body = body.into_inner();
+    let arn = ctx.agent(rqctx, path_arn).await?;
     let request = PublicRequest {
+        names: ServiceNames::Public,
         service: body.service.name(),
         agent_type: body.agent_type.as_deref(),
         client_type: None,
@@ -115,31 +179,6 @@ pub async fn check_relationship(
     .validate()?;
     ctx.authorisations
         .check_relationship(&arn, &request)
-        .await?;
-    Ok(HttpResponseUpdatedNoContent())
-}
-
-pub async fn deauthorise_client(
-    rqctx: RequestContext<ApiContext>,
-    _accept: Accept<2, 0>,
-    path: Path<DeauthoriseClientPath>,
-    body: TypedBody<types::DeauthoriseClientRequest>,
-) -> Result<HttpResponseUpdatedNoContent, ApiError> {
-    let ctx = rqctx.context();
-    let arn = ctx.agent(&rqctx, &path.into_inner().arn).await?;
-    let body = body.into_inner();
-    let public = PublicRequest {
-        service: body.service.name(),
-        agent_type: body.agent_type.as_deref(),
-        client_type: Some(&body.client_type),
-        client_id_type: &body.client_id_type,
-        client_id: &body.client_id,
-        known_fact: None,
-    };
-    let request = public.validate()?;
-    let services = public.services_to_end(&request);
-    ctx.authorisations
-        .deauthorise(&arn, &request, &services)
         .await?;
     Ok(HttpResponseUpdatedNoContent())
 }
@@ -177,7 +216,8 @@ impl InvitationViews {
             updated: (!pending).then(|| Timestamp(invitation.updated_at(self.now))),
             expires_on: pending.then(|| Timestamp(invitation.expires_at())),
             arn: invitation.arn.clone(),
-            service: public_service_name(invitation.service)
+            service: ServiceNames::Public
+                .name(invitation.service)
                 .into_iter()
                 .map(str::to_owned)
                 .collect(),

@@ -2,15 +2,19 @@
 
 //! Agent Authorisation API 1.0: the types of `openapi/agent-authorisation-v1.yaml`.
 pub mod types {
-    pub use crate::api::generated::shared::{Error, Link, Links, ServiceList};
-    /**What the agent asks for: the service, the client and a known fact that proves the agent knows the client.
-The fields are checked in this order, as in 2.0: service, clientType (when given), clientIdType and
-clientId, knownFact. There is no agent type in 1.0: an MTD-IT request is for the client's main agent.
+    pub use crate::api::generated::shared::{
+        CheckRelationshipRequest, CreateInvitationRequest, Error, Invitation,
+        InvitationList, Link, Links, ServiceList,
+    };
+    /**What the agent asks for on HMRC's 1.0 paths: the service and the client, and, optionally, the client's
+type and a known fact that proves the agent knows the client. The fields are checked in this order, as in
+2.0: service, clientType (when given), clientIdType and clientId, knownFact (when given). There is no agent
+type in 1.0: an MTD-IT request is for the client's main agent.
 
-| service | clientType (optional) | clientIdType | clientId | knownFact |
+| service | clientType (optional) | clientIdType | clientId | knownFact (optional) |
 |---|---|---|---|---|
-| MTD-IT | personal | ni | NINO, e.g. AA999999A (spaces and lower case allowed) | the client's UK postcode, e.g. AA11 1AA |
-| MTD-VAT | personal or business | vrn | VAT registration number: 9 digits, e.g. 101747696 | VAT registration date, yyyy-MM-dd |
+| HMRC-MTD-IT (or MTD-IT) | personal | ni | NINO, e.g. AB123456A (spaces and lower case allowed) | the client's UK postcode, e.g. AA11 1AA |
+| HMRC-MTD-VAT (or MTD-VAT) | personal or business | vrn | VAT registration number: 9 digits, e.g. 101747696 | VAT registration date, yyyy-MM-dd |
 */
     #[derive(
         ::schemars::JsonSchema,
@@ -21,26 +25,29 @@ clientId, knownFact. There is no agent type in 1.0: an MTD-IT request is for the
         PartialEq
     )]
     pub struct CreateInvitationRequestV1 {
-        ///The client's NINO (MTD-IT) or 9-digit VRN (MTD-VAT).
+        ///The client's NINO (Income Tax) or 9-digit VRN (VAT).
         #[serde(rename = "clientId")]
         pub client_id: ::std::string::String,
-        ///`ni` (National Insurance number, for MTD-IT) or `vrn` (VAT registration number, for MTD-VAT).
+        ///`ni` (National Insurance number, for Income Tax) or `vrn` (VAT registration number, for VAT).
         #[serde(rename = "clientIdType")]
         pub client_id_type: ::std::string::String,
-        ///Optional: `personal` or `business` (`business` for MTD-VAT only).
+        ///Optional: `personal` or `business` (`business` for VAT only).
         #[serde(
             rename = "clientType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub client_type: ::std::option::Option<::std::string::String>,
-        ///The client's postcode (MTD-IT) or VAT registration date as yyyy-MM-dd (MTD-VAT).
-        #[serde(rename = "knownFact")]
-        pub known_fact: ::std::string::String,
+        ///Optional: the client's postcode (Income Tax) or VAT registration date as yyyy-MM-dd (VAT).
+        #[serde(
+            rename = "knownFact",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub known_fact: ::std::option::Option<::std::string::String>,
         pub service: crate::api::generated::shared::ServiceList,
     }
     /**An authorisation request in the 1.0 shape.
 
-`service` is `MTD-IT` (main agent) or `MTD-VAT`, as requests name it. `clientIdType`/`clientId` are the
+`service` is `HMRC-MTD-IT` (main agent) or `HMRC-MTD-VAT`, as HMRC's 1.0 documentation names them. `clientIdType`/`clientId` are the
 client as HMRC records it for the service, `suppliedClientIdType`/`suppliedClientId` the client as the
 agent named it: for MTD-IT, `MTDITID` and the client's MTD Income Tax id, supplied as `ni` and the NINO
 (a client not yet signed up to MTD Income Tax is `ni` and the NINO in both); for MTD-VAT, `vrn` and the
@@ -86,7 +93,7 @@ relationship it created has ended). `expiryDate` is the day a Pending request ex
         pub last_updated: crate::api::Timestamp,
         #[serde(rename = "_links")]
         pub links: crate::api::generated::shared::Links,
-        ///`MTD-IT` or `MTD-VAT`.
+        ///`HMRC-MTD-IT` or `HMRC-MTD-VAT`.
         pub service: ::std::string::String,
         ///One of Pending, Accepted, Partialauth, Rejected, Cancelled, Expired, Deauthorised.
         pub status: ::std::string::String,
@@ -130,6 +137,30 @@ relationship it created has ended). `expiryDate` is the day a Pending request ex
         }
     }
 }
+/// Path parameters of `create_agency_invitation_v1`.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct CreateAgencyInvitationV1Path {
+    /// The agent's Agent Reference Number (ARN). It is compared with the caller's ARN (a mismatch is 403 NO_PERMISSION_ON_AGENCY); it is not format-checked.
+    #[serde(rename = "arn")]
+    pub arn: ::std::string::String,
+}
+/// Path parameters of `get_agency_invitation_v1`.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct GetAgencyInvitationV1Path {
+    /// The agent's Agent Reference Number (ARN). It is compared with the caller's ARN (a mismatch is 403 NO_PERMISSION_ON_AGENCY); it is not format-checked.
+    #[serde(rename = "arn")]
+    pub arn: ::std::string::String,
+    /// The authorisation request id: 13 characters (a service prefix, 10 characters and 2 check characters). A malformed id, or one whose check characters are wrong, is 400 BAD_REQUEST.
+    #[serde(rename = "invitationId")]
+    pub invitation_id: ::std::string::String,
+}
+/// Path parameters of `list_invitations_v1`.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct ListInvitationsV1Path {
+    /// The agent's Agent Reference Number (ARN). It is compared with the caller's ARN (a mismatch is 403 NO_PERMISSION_ON_AGENCY); it is not format-checked.
+    #[serde(rename = "arn")]
+    pub arn: ::std::string::String,
+}
 /// Path parameters of `create_invitation_v1`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
 pub struct CreateInvitationV1Path {
@@ -146,4 +177,21 @@ pub struct GetInvitationV1Path {
     /// The authorisation request id: 13 characters (a service prefix, 10 characters and 2 check characters). A malformed id, or one whose check characters are wrong, is 400 BAD_REQUEST.
     #[serde(rename = "invitationId")]
     pub invitation_id: ::std::string::String,
+}
+/// Path parameters of `cancel_invitation_v1`.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct CancelInvitationV1Path {
+    /// The agent's Agent Reference Number (ARN). It is compared with the caller's ARN (a mismatch is 403 NO_PERMISSION_ON_AGENCY); it is not format-checked.
+    #[serde(rename = "arn")]
+    pub arn: ::std::string::String,
+    /// The authorisation request id: 13 characters (a service prefix, 10 characters and 2 check characters). A malformed id, or one whose check characters are wrong, is 400 BAD_REQUEST.
+    #[serde(rename = "invitationId")]
+    pub invitation_id: ::std::string::String,
+}
+/// Path parameters of `check_relationship_v1`.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct CheckRelationshipV1Path {
+    /// The agent's Agent Reference Number (ARN). It is compared with the caller's ARN (a mismatch is 403 NO_PERMISSION_ON_AGENCY); it is not format-checked.
+    #[serde(rename = "arn")]
+    pub arn: ::std::string::String,
 }

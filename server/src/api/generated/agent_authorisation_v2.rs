@@ -2,72 +2,10 @@
 
 //! Agent Authorisation API 2.0: the types of `openapi/agent-authorisation-v2.yaml`.
 pub mod types {
-    pub use crate::api::generated::shared::{Error, Link, Links, ServiceList};
-    /**The relationship to check: the service, the client and a known fact, as for creating an authorisation
-request (MTD-IT: `ni` + NINO + postcode; MTD-VAT: `vrn` + 9-digit VRN + VAT registration date yyyy-MM-dd).
-*/
-    #[derive(
-        ::schemars::JsonSchema,
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    pub struct CheckRelationshipRequest {
-        ///MTD-IT only: `main` or `supporting`. Absent means `main`.
-        #[serde(
-            rename = "agentType",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub agent_type: ::std::option::Option<::std::string::String>,
-        ///The client's NINO (MTD-IT) or 9-digit VRN (MTD-VAT).
-        #[serde(rename = "clientId")]
-        pub client_id: ::std::string::String,
-        ///`ni` (National Insurance number, for MTD-IT) or `vrn` (VAT registration number, for MTD-VAT).
-        #[serde(rename = "clientIdType")]
-        pub client_id_type: ::std::string::String,
-        ///The client's postcode (MTD-IT) or VAT registration date as yyyy-MM-dd (MTD-VAT).
-        #[serde(rename = "knownFact")]
-        pub known_fact: ::std::string::String,
-        pub service: crate::api::generated::shared::ServiceList,
-    }
-    /**What the agent asks for: the service, the client and a known fact that proves the agent knows the client.
-
-| service | clientType | clientIdType | clientId | knownFact |
-|---|---|---|---|---|
-| MTD-IT | personal | ni | NINO, e.g. AA999999A (spaces and lower case allowed) | the client's UK postcode, e.g. AA11 1AA |
-| MTD-VAT | personal or business | vrn | VAT registration number: 9 digits, e.g. 101747696 | VAT registration date, yyyy-MM-dd |
-*/
-    #[derive(
-        ::schemars::JsonSchema,
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    pub struct CreateInvitationRequest {
-        ///MTD-IT only: `main` or `supporting`. Absent means `main`.
-        #[serde(
-            rename = "agentType",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub agent_type: ::std::option::Option<::std::string::String>,
-        ///The client's NINO (MTD-IT) or 9-digit VRN (MTD-VAT).
-        #[serde(rename = "clientId")]
-        pub client_id: ::std::string::String,
-        ///`ni` (National Insurance number, for MTD-IT) or `vrn` (VAT registration number, for MTD-VAT).
-        #[serde(rename = "clientIdType")]
-        pub client_id_type: ::std::string::String,
-        ///`personal` or `business` (`business` for MTD-VAT only).
-        #[serde(rename = "clientType")]
-        pub client_type: ::std::string::String,
-        ///The client's postcode (MTD-IT) or VAT registration date as yyyy-MM-dd (MTD-VAT).
-        #[serde(rename = "knownFact")]
-        pub known_fact: ::std::string::String,
-        pub service: crate::api::generated::shared::ServiceList,
-    }
+    pub use crate::api::generated::shared::{
+        CheckRelationshipRequest, CreateInvitationRequest, Error, Invitation,
+        InvitationList, Link, Links, ServiceList,
+    };
     /**The relationship to end: the service and the client (MTD-IT: `personal`, `ni` + NINO; MTD-VAT:
 `personal` or `business`, `vrn` + 9-digit VRN). No known fact is needed.
 */
@@ -96,82 +34,6 @@ request (MTD-IT: `ni` + NINO + postcode; MTD-VAT: `vrn` + 9-digit VRN + VAT regi
         #[serde(rename = "clientType")]
         pub client_type: ::std::string::String,
         pub service: crate::api::generated::shared::ServiceList,
-    }
-    /**An authorisation request. A Pending request carries `expiresOn` and `clientActionUrl`; any other carries
-`updated`, the time of its last change. `agentType` is present for MTD-IT only.
-
-`status` is one of: Pending (awaiting the client), Accepted (the client accepted; the relationship is
-active), Partialauth (an MTD-IT client not yet signed up to Making Tax Digital accepted), Rejected (the
-client declined), Cancelled (the agent cancelled it), Expired (not answered within 21 days),
-Deauthorised (the relationship it created has ended).
-*/
-    #[derive(
-        ::schemars::JsonSchema,
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    pub struct Invitation {
-        ///`main` or `supporting`. MTD-IT only.
-        #[serde(
-            rename = "agentType",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub agent_type: ::std::option::Option<::std::string::String>,
-        ///The agent's Agent Reference Number.
-        pub arn: ::std::string::String,
-        ///The link the agent sends to the client to answer the request. Only on Pending requests.
-        #[serde(
-            rename = "clientActionUrl",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub client_action_url: ::std::option::Option<::std::string::String>,
-        pub created: crate::api::Timestamp,
-        #[serde(
-            rename = "expiresOn",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub expires_on: ::std::option::Option<crate::api::Timestamp>,
-        ///The authorisation request id (13 characters).
-        #[serde(rename = "invitationId")]
-        pub invitation_id: ::std::string::String,
-        #[serde(rename = "_links")]
-        pub links: crate::api::generated::shared::Links,
-        ///The service, as a one-element array (`MTD-IT` or `MTD-VAT`).
-        pub service: ::std::vec::Vec<::std::string::String>,
-        ///One of Pending, Accepted, Partialauth, Rejected, Cancelled, Expired, Deauthorised.
-        pub status: ::std::string::String,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub updated: ::std::option::Option<crate::api::Timestamp>,
-    }
-    ///Authorisation requests, newest first.
-    #[derive(
-        ::schemars::JsonSchema,
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    #[serde(transparent)]
-    pub struct InvitationList(pub ::std::vec::Vec<Invitation>);
-    impl ::std::ops::Deref for InvitationList {
-        type Target = ::std::vec::Vec<Invitation>;
-        fn deref(&self) -> &::std::vec::Vec<Invitation> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<InvitationList> for ::std::vec::Vec<Invitation> {
-        fn from(value: InvitationList) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::vec::Vec<Invitation>> for InvitationList {
-        fn from(value: ::std::vec::Vec<Invitation>) -> Self {
-            Self(value)
-        }
     }
     /// Error types.
     pub mod error {

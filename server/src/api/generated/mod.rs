@@ -18,18 +18,18 @@ pub trait ServerApi {
     type Context;
     /// Create an authorisation request (1.0)
     ///
-    /// Creates a new authorisation request for the client and service given, checked exactly as in 2.0. The
-    /// request is Pending and expires after 21 days. The answer is 204 with a `Location` header naming the
-    /// new request; read it to get the client action link to send to the client. Version 1.0 has no agent
-    /// type: an MTD-IT request is for the client's main agent.
+    /// Creates a new authorisation request for the client and service given, checked as in 2.0 (`clientType`
+    /// and `knownFact` are checked when given). The request is Pending and expires after 21 days. The answer is
+    /// 204 with a `Location` header naming the new request; read it to get the client action link to send to
+    /// the client. Version 1.0 has no agent type here: an Income Tax request is for the client's main agent.
     #[endpoint{method = POST,
     path = "/agencies/{arn}/invitations",
     versions = "1.0.0".."1.1.0",
     tags = ["Invitations (1.0)"]}]
-    async fn create_invitation_v1(
+    async fn create_agency_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<1, 0>,
-        path: dropshot::Path<agent_authorisation_v1::CreateInvitationV1Path>,
+        path: dropshot::Path<agent_authorisation_v1::CreateAgencyInvitationV1Path>,
         body: dropshot::TypedBody<
             agent_authorisation_v1::types::CreateInvitationRequestV1,
         >,
@@ -52,12 +52,104 @@ pub trait ServerApi {
     path = "/agencies/{arn}/invitations/{invitationId}",
     versions = "1.0.0".."1.1.0",
     tags = ["Invitations (1.0)"]}]
+    async fn get_agency_invitation_v1(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        accept: crate::api::Accept<1, 0>,
+        path: dropshot::Path<agent_authorisation_v1::GetAgencyInvitationV1Path>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseOk<agent_authorisation_v1::types::InvitationV1>,
+        crate::api::ApiError,
+    >;
+    /// List the authorisation requests of the last 30 days (1.0)
+    ///
+    /// Returns every authorisation request this agent created in the last 30 days, newest first, whatever
+    /// its status. Answers 204 with no body when there are none.
+    #[endpoint{method = GET,
+    path = "/agents/{arn}/invitations",
+    versions = "1.0.0".."1.1.0",
+    tags = ["Invitations (1.0 on the 2.0 paths)"]}]
+    async fn list_invitations_v1(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        accept: crate::api::Accept<1, 0>,
+        path: dropshot::Path<agent_authorisation_v1::ListInvitationsV1Path>,
+    ) -> ::std::result::Result<
+        crate::api::OkOrNoContent<agent_authorisation_v1::types::InvitationList>,
+        crate::api::ApiError,
+    >;
+    /// Create an authorisation request (1.0)
+    ///
+    /// Creates a new authorisation request for the client and service given. The request is Pending and
+    /// expires after 21 days. The answer is 204 with a `Location` header naming the new request; read it
+    /// to get the client action link to send to the client.
+    #[endpoint{method = POST,
+    path = "/agents/{arn}/invitations",
+    versions = "1.0.0".."1.1.0",
+    tags = ["Invitations (1.0 on the 2.0 paths)"]}]
+    async fn create_invitation_v1(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        accept: crate::api::Accept<1, 0>,
+        path: dropshot::Path<agent_authorisation_v1::CreateInvitationV1Path>,
+        body: dropshot::TypedBody<agent_authorisation_v1::types::CreateInvitationRequest>,
+    ) -> ::std::result::Result<
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseHeaders<
+                dropshot::HttpResponseUpdatedNoContent,
+                crate::api::LocationHeader,
+            >,
+        >,
+        crate::api::ApiError,
+    >;
+    /// Get an authorisation request (1.0)
+    ///
+    /// Returns one authorisation request of this agent. A pending request carries its expiry date and client
+    /// action link; a request the client or agent has acted on carries the time it was last updated. A pending
+    /// request past its expiry date reads as Expired.
+    #[endpoint{method = GET,
+    path = "/agents/{arn}/invitations/{invitationId}",
+    versions = "1.0.0".."1.1.0",
+    tags = ["Invitations (1.0 on the 2.0 paths)"]}]
     async fn get_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<1, 0>,
         path: dropshot::Path<agent_authorisation_v1::GetInvitationV1Path>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseOk<agent_authorisation_v1::types::InvitationV1>,
+        dropshot::HttpResponseOk<agent_authorisation_v1::types::Invitation>,
+        crate::api::ApiError,
+    >;
+    /// Cancel a pending authorisation request (1.0)
+    ///
+    /// Cancels a pending authorisation request of this agent; its status becomes Cancelled. A request the
+    /// client has already answered, or that has expired, cannot be cancelled.
+    #[endpoint{method = DELETE,
+    path = "/agents/{arn}/invitations/{invitationId}",
+    versions = "1.0.0".."1.1.0",
+    tags = ["Invitations (1.0 on the 2.0 paths)"]}]
+    async fn cancel_invitation_v1(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        accept: crate::api::Accept<1, 0>,
+        path: dropshot::Path<agent_authorisation_v1::CancelInvitationV1Path>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::ApiError,
+    >;
+    /// Check whether the agent is authorised for a client (1.0)
+    ///
+    /// Checks whether the agent has an active relationship with the client for the service. The request is
+    /// validated, and the known fact checked against the client's record, as when creating an authorisation
+    /// request. 204 means the relationship is active; 404 RELATIONSHIP_NOT_FOUND means it is not.
+    #[endpoint{method = POST,
+    path = "/agents/{arn}/relationships",
+    versions = "1.0.0".."1.1.0",
+    tags = ["Relationships (1.0 on the 2.0 paths)"]}]
+    async fn check_relationship_v1(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        accept: crate::api::Accept<1, 0>,
+        path: dropshot::Path<agent_authorisation_v1::CheckRelationshipV1Path>,
+        body: dropshot::TypedBody<
+            agent_authorisation_v1::types::CheckRelationshipRequest,
+        >,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
     >;
     /// List the authorisation requests of the last 30 days
@@ -607,13 +699,61 @@ pub trait ServerApi {
 /// `crate::handlers::<contract>::<operationId>`: a new operation is written once, as that function.
 impl ServerApi for crate::handlers::Server {
     type Context = crate::handlers::ApiContext;
+    async fn create_agency_invitation_v1(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        accept: crate::api::Accept<1, 0>,
+        path: dropshot::Path<agent_authorisation_v1::CreateAgencyInvitationV1Path>,
+        body: dropshot::TypedBody<
+            agent_authorisation_v1::types::CreateInvitationRequestV1,
+        >,
+    ) -> ::std::result::Result<
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseHeaders<
+                dropshot::HttpResponseUpdatedNoContent,
+                crate::api::LocationHeader,
+            >,
+        >,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_authorisation_v1::create_agency_invitation_v1(
+                rqctx,
+                accept,
+                path,
+                body,
+            )
+            .await
+    }
+    async fn get_agency_invitation_v1(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        accept: crate::api::Accept<1, 0>,
+        path: dropshot::Path<agent_authorisation_v1::GetAgencyInvitationV1Path>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseOk<agent_authorisation_v1::types::InvitationV1>,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_authorisation_v1::get_agency_invitation_v1(
+                rqctx,
+                accept,
+                path,
+            )
+            .await
+    }
+    async fn list_invitations_v1(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        accept: crate::api::Accept<1, 0>,
+        path: dropshot::Path<agent_authorisation_v1::ListInvitationsV1Path>,
+    ) -> ::std::result::Result<
+        crate::api::OkOrNoContent<agent_authorisation_v1::types::InvitationList>,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_authorisation_v1::list_invitations_v1(rqctx, accept, path)
+            .await
+    }
     async fn create_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<1, 0>,
         path: dropshot::Path<agent_authorisation_v1::CreateInvitationV1Path>,
-        body: dropshot::TypedBody<
-            agent_authorisation_v1::types::CreateInvitationRequestV1,
-        >,
+        body: dropshot::TypedBody<agent_authorisation_v1::types::CreateInvitationRequest>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
             dropshot::HttpResponseHeaders<
@@ -636,10 +776,44 @@ impl ServerApi for crate::handlers::Server {
         accept: crate::api::Accept<1, 0>,
         path: dropshot::Path<agent_authorisation_v1::GetInvitationV1Path>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseOk<agent_authorisation_v1::types::InvitationV1>,
+        dropshot::HttpResponseOk<agent_authorisation_v1::types::Invitation>,
         crate::api::ApiError,
     > {
         crate::handlers::agent_authorisation_v1::get_invitation_v1(rqctx, accept, path)
+            .await
+    }
+    async fn cancel_invitation_v1(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        accept: crate::api::Accept<1, 0>,
+        path: dropshot::Path<agent_authorisation_v1::CancelInvitationV1Path>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_authorisation_v1::cancel_invitation_v1(
+                rqctx,
+                accept,
+                path,
+            )
+            .await
+    }
+    async fn check_relationship_v1(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        accept: crate::api::Accept<1, 0>,
+        path: dropshot::Path<agent_authorisation_v1::CheckRelationshipV1Path>,
+        body: dropshot::TypedBody<
+            agent_authorisation_v1::types::CheckRelationshipRequest,
+        >,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::ApiError,
+    > {
+        crate::handlers::agent_authorisation_v1::check_relationship_v1(
+                rqctx,
+                accept,
+                path,
+                body,
+            )
             .await
     }
     async fn list_invitations(

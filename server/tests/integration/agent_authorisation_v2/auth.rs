@@ -152,10 +152,11 @@ async fn a_malformed_accept_header_is_406() {
 async fn an_unserved_version_is_400() {
     let (app, agent, client) = setup().await;
     for call in calls(&agent.arn, &client) {
+        // 1.0 is served on these paths too (but deauthorise): see the 1.0 tests.
         for accept in [
-            "application/vnd.hmrc.1.0+json",
             "application/vnd.hmrc.3.0+json",
             "application/vnd.hmrc.2.1+json",
+            "application/vnd.hmrc.0.9+json",
         ] {
             let response = send(&app, &call, Some(accept), Some(&bearer(&agent.token))).await;
             assert_error(response, call.op, "BAD_REQUEST_VERSION").await;
@@ -295,7 +296,7 @@ async fn the_accept_header_is_checked_before_the_body() {
     {
         for (accept, example) in [
             ("application/json", "ACCEPT_HEADER_INVALID"),
-            ("application/vnd.hmrc.1.0+json", "BAD_REQUEST_VERSION"),
+            ("application/vnd.hmrc.3.0+json", "BAD_REQUEST_VERSION"),
             ("application/vnd.hmrc.2.0+xml", "BAD_REQUEST_CONTENT_TYPE"),
         ] {
             let response = app

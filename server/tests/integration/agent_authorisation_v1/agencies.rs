@@ -1,6 +1,7 @@
-//! The Agent Authorisation API v1.0 (`/agencies/{arn}/invitations...`, `Accept: application/vnd.hmrc.1.0+json`):
-//! every documented status and error of its two operations, the 1.0 answer shape, version negotiation in both
-//! directions, and requests made through one version read, cancelled and answered through the other.
+//! The Agent Authorisation API 1.0 on HMRC's 1.0 paths (`/agencies/{arn}/invitations...`,
+//! `Accept: application/vnd.hmrc.1.0+json`): every documented status and error of its two operations, HMRC's 1.0
+//! bodies and answer shape, version negotiation, and requests made through one version read, cancelled and
+//! answered through the other.
 
 use crate::support::*;
 use chrono::Duration;
@@ -10,8 +11,8 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-const CREATE: &str = "create_invitation_v1";
-const GET: &str = "get_invitation_v1";
+const CREATE: &str = "create_agency_invitation_v1";
+const GET: &str = "get_agency_invitation_v1";
 
 // ---- helpers ----
 
@@ -23,20 +24,21 @@ fn v1_invitation_path(arn: &str, id: &str) -> String {
     format!("/agencies/{arn}/invitations/{id}")
 }
 
-/// A 1.0 create body for MTD-IT: the service as a string, no clientType (optional in 1.0), no agentType.
+/// A 1.0 create body for Income Tax, as HMRC's 1.0 documentation writes it: the service as a string, no clientType
+/// (optional in 1.0), no agentType; with the known fact (optional too).
 fn v1_itsa(client: &Individual) -> Value {
     json!({
-        "service": "MTD-IT",
+        "service": "HMRC-MTD-IT",
         "clientIdType": "ni",
         "clientId": client.nino,
         "knownFact": client.postcode,
     })
 }
 
-/// A 1.0 create body for MTD-VAT.
+/// A 1.0 create body for VAT.
 fn v1_vat(client: &Organisation) -> Value {
     json!({
-        "service": "MTD-VAT",
+        "service": "HMRC-MTD-VAT",
         "clientIdType": "vrn",
         "clientId": client.vrn,
         "knownFact": client.vat_registration_date,
@@ -127,7 +129,7 @@ fn assert_v1_shape(app: &TestApp, body: &Value, agent: &Agent, id: &str) {
         );
         assert!(link.starts_with(&prefix), "{link}");
         let name = normalised_agency_name(&agent.agency_name);
-        let journey = if body["service"] == "MTD-VAT" {
+        let journey = if body["service"] == "HMRC-MTD-VAT" {
             "vat"
         } else {
             "income-tax"
@@ -195,7 +197,7 @@ fn calls(
 
 /// The errors of the 1.0 contract these tests provoke (500 cannot be provoked from outside).
 const COVERED: &[(&str, &str)] = &[
-    (CREATE, "SERVICE_NOT_SUPPORTED"),
+    (CREATE, "SERVICE_NOT_SUPPORTED"), // 501
     (CREATE, "CLIENT_TYPE_NOT_SUPPORTED"),
     (CREATE, "CLIENT_ID_FORMAT_INVALID"),
     (CREATE, "CLIENT_ID_DOES_NOT_MATCH_SERVICE"),
@@ -233,7 +235,7 @@ const COVERED: &[(&str, &str)] = &[
 fn the_tests_cover_every_documented_error_of_1_0() {
     let mut documented: Vec<(String, String)> = contract::operations()
         .into_iter()
-        .filter(|op| op.file == "agent-authorisation-v1.yaml")
+        .filter(|op| op.file == "agent-authorisation-v1.yaml" && op.path.starts_with("/agencies/"))
         .flat_map(|op| {
             contract::error_examples(op.id)
                 .into_iter()
@@ -250,7 +252,7 @@ fn the_tests_cover_every_documented_error_of_1_0() {
     assert_eq!(covered, documented);
     let ids: Vec<&str> = contract::operations()
         .into_iter()
-        .filter(|op| op.file == "agent-authorisation-v1.yaml")
+        .filter(|op| op.file == "agent-authorisation-v1.yaml" && op.path.starts_with("/agencies/"))
         .map(|op| op.id)
         .collect();
     assert_eq!(ids, [CREATE, GET]);
@@ -271,7 +273,7 @@ async fn creates_an_mtd_it_request_and_reads_it_in_the_1_0_shape() {
     );
 
     let body = invitation_v1(&app, &agent, &id).await;
-    assert_eq!(body["service"], "MTD-IT");
+    assert_eq!(body["service"], "HMRC-MTD-IT");
     assert_eq!(body["status"], "Pending");
     assert_eq!(body["created"], "2026-03-02T10:00:00.000Z");
     assert_eq!(body["lastUpdated"], "2026-03-02T10:00:00.000Z");
@@ -296,7 +298,7 @@ async fn creates_an_mtd_vat_request() {
     assert!(id.starts_with('C'), "an MTD-VAT id starts with C: {id}");
 
     let body = invitation_v1(&app, &agent, &id).await;
-    assert_eq!(body["service"], "MTD-VAT");
+    assert_eq!(body["service"], "HMRC-MTD-VAT");
     assert_eq!(body["status"], "Pending");
     for field in ["clientIdType", "suppliedClientIdType"] {
         assert_eq!(body[field], "vrn");
@@ -323,36 +325,67 @@ async fn a_client_not_signed_up_to_mtd_income_tax_is_named_by_nino() {
 }
 
 #[tokio::test]
-async fn the_service_may_be_an_array_and_the_client_type_may_be_given() {
+async fn the_service_may_be_an_array_or_a_public_name_and_the_client_type_may_be_given() {
     let app = TestApp::start().await;
     let agent = app.create_agent().await;
     let itsa = app.create_itsa_client().await;
     let business = app.create_vat_client().await;
     let personal = app.create_vat_client().await;
+    let short = app.create_vat_client().await;
 
     let bodies = [
         with(
-            with(v1_itsa(&itsa), "service", json!(["MTD-IT"])),
+            with(v1_itsa(&itsa), "service", json!(["HMRC-MTD-IT"])),
             "clientType",
             json!("personal"),
         ),
         with(
-            with(v1_vat(&business), "service", json!(["MTD-VAT"])),
+            with(v1_vat(&business), "service", json!(["HMRC-MTD-VAT"])),
             "clientType",
             json!("business"),
         ),
         with(v1_vat(&personal), "clientType", json!("personal")),
+        with(v1_vat(&short), "service", json!("MTD-VAT")),
     ];
     for body in bodies {
         let id = create_v1_ok(&app, &agent, &body).await;
         let read = invitation_v1(&app, &agent, &id).await;
+        // Answers name the service as HMRC's 1.0 documentation does, however the request named it.
+        let vat = body.to_string().contains("MTD-VAT");
         assert_eq!(
             read["service"],
-            body["service"]
-                .as_array()
-                .map_or(body["service"].clone(), |a| a[0].clone())
+            if vat { "HMRC-MTD-VAT" } else { "HMRC-MTD-IT" }
         );
     }
+}
+
+#[tokio::test]
+async fn the_example_bodies_of_hmrcs_1_0_documentation_work_as_written() {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let itsa = app.create_itsa_client().await;
+    let vat = app.create_vat_client().await;
+    // HMRC's examples, with this sandbox's clients: no clientType, no knownFact.
+    let bodies = [
+        json!({"service": "HMRC-MTD-IT", "clientIdType": "ni", "clientId": itsa.nino}),
+        json!({"service": "HMRC-MTD-VAT", "clientIdType": "vrn", "clientId": vat.vrn}),
+    ];
+    for body in bodies {
+        let id = create_v1_ok(&app, &agent, &body).await;
+        let read = invitation_v1(&app, &agent, &id).await;
+        assert_eq!(read["service"], body["service"]);
+        assert_eq!(read["status"], "Pending");
+        assert_eq!(read["suppliedClientId"], body["clientId"]);
+    }
+    // Without a known fact there is none to check, but the client must still exist.
+    let unknown =
+        json!({"service": "HMRC-MTD-VAT", "clientIdType": "vrn", "clientId": UNREGISTERED_VRN});
+    assert_error(
+        create_v1(&app, &agent, &unknown).await,
+        CREATE,
+        "CLIENT_REGISTRATION_NOT_FOUND",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -528,7 +561,7 @@ async fn created_through_2_0_read_through_1_0() {
     let vat_id = app.create_invitation_ok(&agent, &vat(&vat_client)).await;
 
     let body = invitation_v1(&app, &agent, &itsa_id).await;
-    assert_eq!(body["service"], "MTD-IT");
+    assert_eq!(body["service"], "HMRC-MTD-IT");
     assert_eq!(body["status"], "Pending");
     assert_eq!(body["clientIdType"], "MTDITID");
     assert_eq!(body["suppliedClientId"], itsa.nino.as_str());
@@ -537,7 +570,7 @@ async fn created_through_2_0_read_through_1_0() {
     assert_eq!(body["created"], v2["created"]);
 
     let body = invitation_v1(&app, &agent, &vat_id).await;
-    assert_eq!(body["service"], "MTD-VAT");
+    assert_eq!(body["service"], "HMRC-MTD-VAT");
 
     // 2.0 cancels; 1.0 reads it Cancelled.
     assert_no_content(app.cancel_invitation(&agent, &vat_id).await).await;
@@ -639,43 +672,6 @@ async fn a_2_0_accept_header_on_1_0_paths_is_400_unsupported_version() {
         invitation_v1(&app, &agent, &id).await["suppliedClientId"],
         client.nino.as_str()
     );
-}
-
-#[tokio::test]
-async fn a_1_0_accept_header_on_2_0_only_operations_is_400_unsupported_version() {
-    let (app, agent, client, id) = setup().await;
-    let other = app.create_itsa_client().await;
-    let operations: Vec<contract::Operation> = contract::operations()
-        .into_iter()
-        .filter(|op| op.file == "agent-authorisation-v2.yaml")
-        .collect();
-    assert_eq!(operations.len(), 6);
-    for op in operations {
-        let path = op
-            .path
-            .replace("{arn}", &agent.arn)
-            .replace("{invitationId}", &id);
-        let body = op.has_body().then(|| match op.id {
-            "create_invitation" => itsa_main(&other),
-            "check_relationship" => check_body(&itsa_main(&client)),
-            _ => deauth_body(&itsa_main(&client)),
-        });
-        let method = Method::from_bytes(op.method.as_bytes()).unwrap();
-        let response = send(
-            &app,
-            method,
-            &path,
-            Some(V1_ACCEPT),
-            Some(&agent.token),
-            body.as_ref(),
-        )
-        .await;
-        assert_error(response, op.id, "BAD_REQUEST_VERSION").await;
-    }
-    // Nothing changed: the request is still the one pending request.
-    let listed = app.invitation_list(&agent).await;
-    assert_eq!(listed.len(), 1);
-    assert_eq!(invitation_v1(&app, &agent, &id).await["status"], "Pending");
 }
 
 #[tokio::test]
@@ -945,18 +941,17 @@ async fn payload_checks_come_in_the_documented_order() {
 // ---- 400: the payload ----
 
 #[tokio::test]
-async fn an_unsupported_service_is_400() {
+async fn an_unsupported_service_is_501() {
     let app = TestApp::start().await;
     let agent = app.create_agent().await;
     let client = app.create_itsa_client().await;
 
-    // HMRC's 1.0 documentation named services by their internal ids; the public API names them MTD-IT and
-    // MTD-VAT in every version (docs/domain.md §3).
+    // HMRC's 1.0 answer for a service it does not offer (docs/domain.md §8), whatever else the body says.
     for service in [
-        json!("HMRC-MTD-IT"),
-        json!("HMRC-MTD-VAT"),
         json!(["PERSONAL-INCOME-RECORD"]),
+        json!("HMRC-CGT-PD"),
         json!("MTD-CGT"),
+        json!("hmrc-mtd-it"),
         json!(""),
     ] {
         let body = with(v1_itsa(&client), "service", service);
@@ -1091,7 +1086,8 @@ async fn a_body_of_the_wrong_shape_is_400_bad_request() {
             with(good.clone(), "clientType", json!(1)).to_string(),
         ),
     ];
-    for field in ["service", "clientIdType", "clientId", "knownFact"] {
+    // knownFact and clientType are optional in 1.0.
+    for field in ["service", "clientIdType", "clientId"] {
         bodies.push((
             format!("no {field}"),
             without(good.clone(), field).to_string(),
