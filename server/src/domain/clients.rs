@@ -56,14 +56,34 @@ impl ClientRecord {
                 mtditid: Some(mtditid),
                 ..
             }) if service.is_income_tax() => ("MTDITID", mtditid),
+            // The record's NINO, whatever suffix the agent gave: one person, one id (docs/domain.md §4).
+            Self::Individual(individual) => (supplied.id_type(), &individual.nino),
             _ => (supplied.id_type(), supplied.value()),
         }
     }
 
-    /// Insolvency first, then the known fact.
+    /// For a create: insolvency first, then the known fact (docs/domain.md §6, step 7).
     pub fn check(&self, known_fact: Option<&KnownFact>) -> Result<(), DomainError> {
+        self.check_insolvency()?;
+        self.check_known_fact(known_fact)
+    }
+
+    /// For a relationship check: the known fact first, so that a caller without it does not learn that a VAT
+    /// customer is insolvent (docs/domain.md §6).
+    pub fn check_known_fact_first(&self, known_fact: Option<&KnownFact>) -> Result<(), DomainError> {
+        self.check_known_fact(known_fact)?;
+        self.check_insolvency()
+    }
+
+    fn check_insolvency(&self) -> Result<(), DomainError> {
+        match self {
+            Self::Vat(client) if client.insolvent => Err(DomainError::VatClientInsolvent),
+            _ => Ok(()),
+        }
+    }
+
+    fn check_known_fact(&self, known_fact: Option<&KnownFact>) -> Result<(), DomainError> {
         match (self, known_fact) {
-            (Self::Vat(client), _) if client.insolvent => Err(DomainError::VatClientInsolvent),
             (Self::Individual(client), Some(KnownFact::Postcode(postcode)))
                 if client.postcode != postcode.as_str() =>
             {
@@ -92,6 +112,7 @@ pub fn relationship_client_ids<'a>(
                 .chain(individual.mtditid.as_deref())
                 .collect()
         }
+        Some(ClientRecord::Individual(individual)) => vec![individual.nino.as_str()],
         _ => vec![client.value()],
     }
 }

@@ -68,14 +68,29 @@ const NINO_FIRST_EXCLUDED: &[u8] = b"DFIQUV";
 const NINO_SECOND_EXCLUDED: &[u8] = b"DFIOQUV";
 const NINO_PREFIXES_EXCLUDED: &[&[u8]] = &[b"BG", b"GB", b"NK", b"KN", b"TN", b"NT", b"ZZ"];
 
+/// The text without its U+0020 spaces, wherever they are; `None` if it holds any other whitespace (a tab, a
+/// newline), which makes an identifier malformed (docs/domain.md §4).
+fn without_spaces(s: &str) -> Option<String> {
+    if s.chars().any(|c| c.is_whitespace() && c != ' ') {
+        return None;
+    }
+    Some(s.chars().filter(|&c| c != ' ').collect())
+}
+
+/// What identifies the person an identifier names: a NINO's first eight characters (its suffix letter does
+/// not identify anyone, docs/domain.md §4); any other identifier whole.
+pub fn person_key(id: &str) -> &str {
+    match Nino::parse(id) {
+        Some(_) if id.len() == 9 => &id[..8],
+        _ => id,
+    }
+}
+
 impl Nino {
-    /// Accepts lower case and spaces anywhere; normalises to upper case without spaces.
+    /// Accepts lower case and spaces anywhere; normalises to upper case without spaces. Other whitespace is
+    /// refused.
     pub fn parse(s: &str) -> Option<Self> {
-        let n: String = s
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        let n = without_spaces(s)?.to_ascii_uppercase();
         let b = n.as_bytes();
         let ok = b.len() == 9
             && b[0].is_ascii_uppercase()
@@ -110,8 +125,10 @@ impl Nino {
 }
 
 impl Vrn {
+    /// Nine digits; spaces anywhere are removed, other whitespace is refused.
     pub fn parse(s: &str) -> Option<Self> {
-        (s.len() == 9 && all_digits(s.as_bytes())).then(|| Vrn(s.to_owned()))
+        let s = without_spaces(s)?;
+        (s.len() == 9 && all_digits(s.as_bytes())).then_some(Vrn(s))
     }
 
     pub fn generate(rng: &mut impl Rng) -> Self {
@@ -367,17 +384,30 @@ mod tests {
             "AB12345XC",
             "",
             "AB123456CC",
+            "AB\t123456C",
+            "AB123456C\n",
+            "AB\u{a0}123456C",
         ] {
-            assert_eq!(Nino::parse(bad), None, "{bad}");
+            assert_eq!(Nino::parse(bad), None, "{bad:?}");
         }
     }
 
     #[test]
     fn vrn() {
         assert_eq!(Vrn::parse("101747696").unwrap().as_str(), "101747696");
-        for bad in ["10174769", "1017476960", "10174769A", " 101747696", ""] {
-            assert_eq!(Vrn::parse(bad), None, "{bad}");
+        assert_eq!(Vrn::parse("101 747 696").unwrap().as_str(), "101747696");
+        assert_eq!(Vrn::parse(" 101747696 ").unwrap().as_str(), "101747696");
+        for bad in ["10174769", "1017476960", "10174769A", "\t101747696", "101747696\n", ""] {
+            assert_eq!(Vrn::parse(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_ninos_suffix_does_not_identify_the_person() {
+        assert_eq!(person_key("AB123456A"), "AB123456");
+        assert_eq!(person_key("AB123456C"), person_key("AB123456A"));
+        assert_eq!(person_key("101747696"), "101747696");
+        assert_eq!(person_key("XATRUST12345678"), "XATRUST12345678");
     }
 
     #[test]

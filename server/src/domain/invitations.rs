@@ -5,7 +5,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 
 use super::client_access::ClientScope;
 use super::clients::{ClientRecord, relationship_client_ids};
-use super::identifiers::Arn;
+use super::identifiers::{Arn, person_key};
 use super::invitation::{Invitation, Status};
 use super::invitation_id::InvitationId;
 use super::relationships::lock_client;
@@ -33,7 +33,8 @@ impl Authorisations {
             let service = request.service;
             let supplied = request.client.value();
             // Identical requests in flight, in any server process, meet at this lock.
-            let lock = format!("create-invitation|{arn}|{}|{supplied}", service.group());
+            let person = person_key(supplied);
+            let lock = format!("create-invitation|{arn}|{}|{person}", service.group());
             if !locks::try_lock(conn, &lock).await? {
                 return Err(DomainError::AlreadyBeingProcessed);
             }

@@ -30,34 +30,25 @@ impl Authorisations {
         let now = self.now();
         let mut conn = self.connection().await?;
         conn.transaction(async |conn| {
-            let record = clients::individual_by_nino(conn, nino.as_str()).await?;
-            let mtditid = record
-                .and_then(|r| r.mtditid)
+            let record = clients::individual_by_nino(conn, nino.as_str())
+                .await?
                 .ok_or(DomainError::AltItsaNotFound)?;
-            lock_client(conn, service, nino.as_str()).await?;
-            let converted =
-                relationships::make_full(conn, service.id(), nino.as_str(), &mtditid).await?;
-            let accepted = invitations::move_client(
-                conn,
-                service.id(),
-                nino.as_str(),
-                &mtditid,
-                Status::Partialauth,
-                Some(Status::Accepted),
-                now,
-            )
-            .await?;
+            let mtditid = record.mtditid.ok_or(DomainError::AltItsaNotFound)?;
+            // Requests and relationships name the client by the record's NINO, whatever suffix the path gave.
+            let nino = record.nino;
+            lock_client(conn, service, &nino).await?;
+            let converted = complete_partial(conn, service, &nino, &mtditid, now).await?;
             let pending = invitations::move_client(
                 conn,
                 service.id(),
-                nino.as_str(),
+                &nino,
                 &mtditid,
                 Status::Pending,
                 None,
                 now,
             )
             .await?;
-            match (converted + accepted, pending) {
+            match (converted, pending) {
                 (0, 0) => Err(DomainError::AltItsaNotFound),
                 (0, _) => Ok(Outcome::Updated),
                 _ => Ok(Outcome::RelationshipCreated),
@@ -144,4 +135,28 @@ impl Authorisations {
         })
         .await
     }
+}
+
+/// The client's partial authorisations for an income-tax service become full relationships under their MTDITID,
+/// and the requests that granted them read Accepted. Answers how many relationships and requests changed. The
+/// caller holds [`lock_client`].
+pub(super) async fn complete_partial(
+    conn: &mut diesel_async::AsyncPgConnection,
+    service: Service,
+    nino: &str,
+    mtditid: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, DomainError> {
+    let converted = relationships::make_full(conn, service.id(), nino, mtditid).await?;
+    let accepted = invitations::move_client(
+        conn,
+        service.id(),
+        nino,
+        mtditid,
+        Status::Partialauth,
+        Some(Status::Accepted),
+        now,
+    )
+    .await?;
+    Ok(converted + accepted)
 }

@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
 use super::clients::{ClientRecord, relationship_client_ids};
-use super::identifiers::Arn;
+use super::maintenance::complete_partial;
+use crate::store::clients::IndividualClient;
+use super::identifiers::{Arn, person_key};
 use super::invitation::{EndedBy, Invitation};
 use super::request::ValidRequest;
 use super::service::Service;
@@ -24,8 +26,30 @@ impl Authorisations {
         let record = ClientRecord::find(&mut conn, &request.client)
             .await?
             .ok_or(DomainError::ClientRegistrationNotFound)?;
-        record.check(request.known_fact.as_ref())?;
-        is_authorised(&mut conn, arn, request, Some(&record)).await
+        record.check_known_fact_first(request.known_fact.as_ref())?;
+        let client_ids = relationship_client_ids(Some(&record), &request.client, request.service);
+        let service = [request.service.id()];
+        let partial =
+            relationships::active_is_partial(&mut conn, arn.as_str(), &service, &client_ids)
+                .await?
+                .ok_or(DomainError::RelationshipNotFound)?;
+        // A partial authorisation of a client who has since signed up to MTD IT becomes a full one, as HMRC's
+        // check does (docs/domain.md §7).
+        if let ClientRecord::Individual(IndividualClient {
+            nino,
+            mtditid: Some(mtditid),
+            ..
+        }) = &record
+            && partial
+        {
+            let now = self.now();
+            conn.transaction(async |conn| {
+                lock_client(conn, request.service, nino).await?;
+                complete_partial(conn, request.service, nino, mtditid, now).await
+            })
+            .await?;
+        }
+        Ok(())
     }
 
     /// Whether the agent is authorised, without a known fact (the backend's relationship check).
@@ -132,6 +156,7 @@ pub(super) async fn lock_client(
     service: Service,
     person: &str,
 ) -> Result<(), DomainError> {
+    let person = person_key(person);
     locks::lock(
         conn,
         &format!("client-relationships|{}|{person}", service.group()),

@@ -73,12 +73,12 @@ pub enum ClientIdentifier {
 }
 
 impl ClientIdentifier {
-    /// Parses an identifier of the kind given; NINOs may carry spaces and lower case.
+    /// Parses an identifier of the kind given; NINOs and VRNs may carry spaces anywhere (and NINOs lower case).
     pub fn parse(kind: ClientIdType, text: &str) -> Option<Self> {
         let trimmed = text.trim();
         match kind {
             ClientIdType::Ni => Nino::parse(text).map(Self::Nino),
-            ClientIdType::Vrn => Vrn::parse(trimmed).map(Self::Vrn),
+            ClientIdType::Vrn => Vrn::parse(text).map(Self::Vrn),
             ClientIdType::CgtPdRef => CgtRef::parse(trimmed).map(Self::CgtRef),
             ClientIdType::Utr => Utr::parse(trimmed).map(Self::Utr),
             ClientIdType::Urn => Urn::parse(trimmed).map(Self::Urn),

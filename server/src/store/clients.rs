@@ -46,12 +46,13 @@ pub async fn insert_vat(conn: &mut AsyncPgConnection, client: &VatClient) -> Que
     Ok(())
 }
 
+/// The individual a NINO names, whatever its suffix letter (the first eight characters identify the person).
 pub async fn individual_by_nino(
     conn: &mut AsyncPgConnection,
     nino: &str,
 ) -> QueryResult<Option<IndividualClient>> {
     individual_clients::table
-        .find(nino)
+        .filter(individual_clients::person.eq(nino.get(..8).unwrap_or(nino)))
         .select(IndividualClient::as_select())
         .first(conn)
         .await

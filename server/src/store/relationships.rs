@@ -49,6 +49,26 @@ pub async fn is_active(
     .await
 }
 
+/// Whether the agent's active relationship is a partial authorisation: `Some(true)` partial, `Some(false)`
+/// full, `None` when there is none.
+pub async fn active_is_partial(
+    conn: &mut AsyncPgConnection,
+    arn: &str,
+    services: &[&str],
+    client_ids: &[&str],
+) -> QueryResult<Option<bool>> {
+    relationships::table
+        .filter(relationships::arn.eq(arn))
+        .filter(relationships::service.eq_any(services))
+        .filter(relationships::client_id.eq_any(client_ids))
+        .filter(relationships::ended_at.is_null())
+        .select(relationships::partial)
+        .order(relationships::partial.asc())
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// Which relationships to end.
 pub struct Ending<'a> {
     /// Only this agent's, or (`None`) every agent's but `except_arn`'s.

@@ -46,6 +46,7 @@ diesel::table! {
         postcode -> Text,
         date_of_birth -> Date,
         sa_utr -> Nullable<Text>,
+        person -> Text,
     }
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE individual_clients DROP COLUMN person;
