@@ -1014,7 +1014,7 @@ pub fn scenarios() -> Vec<Scenario> {
                 .await?;
                 let body = read_as(&ctx, &agent, &to_accept, "Deauthorised", None).await?;
                 ensure!(
-                    body["relationshipEndedBy"] == "ServiceClient",
+                    body["relationshipEndedBy"] == "Client",
                     "an invitation the client ended reads relationshipEndedBy {}",
                     body["relationshipEndedBy"]
                 );
