@@ -20,9 +20,9 @@ use serde_json::{Value, json};
 
 use crate::harness::*;
 use crate::http::{Exchange, Request};
+use crate::paths::{invitation_path, invitations_path};
 use crate::reference::{self, Payload, judge, judge_accept, random_invitation_id};
 use crate::sandbox::{Agent, Individual, Organisation};
-use crate::scenarios::v2::{invitation_path, invitations_path};
 
 /// A generated case's outcome: the entry it exercised and the exchange, or why it failed.
 type CaseOutcome = Result<(String, Exchange), (String, Option<Exchange>)>;

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::harness::*;
 use crate::sandbox::{Agent, Individual, Organisation};
-use crate::scenarios::v2::{cancel, check, create, deauthorise, get, list};
+use crate::scenarios::agent_authorisation_v2::{cancel, check, create, deauthorise, get, list};
 use crate::scenarios::views::invitation_problems;
 
 pub const AGENTS: usize = 3;
