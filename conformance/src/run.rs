@@ -99,7 +99,7 @@ pub async fn run(config: Config, contracts_dir: &Path, report_dir: &Path) -> Res
     };
     let (scenario_errors, generated, sequences) = tokio::join!(
         scenario_run,
-        crate::generated::run(harness.clone()),
+        crate::fuzz_inputs::run(harness.clone()),
         crate::model::run(harness.clone())
     );
     progress.abort();

@@ -1,5 +1,5 @@
-//! Generated inputs (proptest): bodies, identifiers, headers and paths, valid and mutated, sent to every
-//! agent-facing operation and the sandbox. The oracle is the contract: the documented order of checks
+//! Fuzzed inputs: bodies, identifiers, headers and paths that proptest draws at run time (this code is written by
+//! hand), valid and mutated, sent to every agent-facing operation and the sandbox. The oracle is the contract: the documented order of checks
 //! (`crate::reference`) says which documented response each input must get; at the very least the status must
 //! be documented for the operation, the body must match its schema, there is never a 5xx, and never a success for
 //! an input the contract calls invalid.
