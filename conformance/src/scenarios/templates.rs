@@ -21,6 +21,11 @@ pub struct Template {
 
 /// The agent-facing operations of every contract the harness knows how to call.
 pub fn all() -> Vec<Template> {
+    [v2_templates(), v1_templates(), backend_templates()].concat()
+}
+
+/// The Agent Authorisation API 2.0 (`agent-authorisation-v2.yaml`).
+fn v2_templates() -> Vec<Template> {
     vec![
         Template {
             operation: "create_invitation",
@@ -66,6 +71,12 @@ pub fn all() -> Vec<Template> {
                     .json(&deauth_body(&vat_body(&f.organisation)))
             },
         },
+    ]
+}
+
+/// The Agent Authorisation API 1.0 (`agent-authorisation-v1.yaml`).
+fn v1_templates() -> Vec<Template> {
+    vec![
         Template {
             operation: "create_invitation_v1",
             accept_version: Some("1.0"),
@@ -80,7 +91,12 @@ pub fn all() -> Vec<Template> {
             names_invitation: true,
             build: |_, arn, id| v1("GET", format!("{}/{id}", v1_api::path(arn)), None),
         },
-        // The backend (`agent-client-authorisation.yaml`): no Accept header, so only the auth matrix.
+    ]
+}
+
+/// The backend (`agent-client-authorisation.yaml`): no Accept header, so only the auth matrix.
+fn backend_templates() -> Vec<Template> {
+    vec![
         Template {
             operation: "create_sent_invitation",
             accept_version: None,
@@ -135,35 +151,22 @@ pub fn all() -> Vec<Template> {
             operation: "check_agent_relationship",
             accept_version: None,
             names_invitation: false,
-            build: |f, arn, _| {
-                backend(
-                    "GET",
-                    crate::paths::relationship_path(
-                        arn,
-                        "HMRC-MTD-VAT",
-                        "vrn",
-                        &f.organisation.vrn,
-                    ),
-                    None,
-                )
-            },
+            build: |f, arn, _| vat_relationship("GET", f, arn),
         },
         Template {
             operation: "end_agent_relationship",
             accept_version: None,
             names_invitation: false,
-            build: |f, arn, _| {
-                backend(
-                    "DELETE",
-                    crate::paths::relationship_path(
-                        arn,
-                        "HMRC-MTD-VAT",
-                        "vrn",
-                        &f.organisation.vrn,
-                    ),
-                    None,
-                )
-            },
+            build: |f, arn, _| vat_relationship("DELETE", f, arn),
         },
     ]
+}
+
+/// The backend's request about the agent's relationship with the shared VAT customer.
+fn vat_relationship(method: &str, f: &Fixtures, arn: &str) -> Request {
+    backend(
+        method,
+        crate::paths::relationship_path(arn, "HMRC-MTD-VAT", "vrn", &f.organisation.vrn),
+        None,
+    )
 }
