@@ -33,7 +33,7 @@ pub struct IdenticalCreates<'a> {
 
 /// Fires 24 identical creates together, up to 8 rounds (each with the fresh request `round` sets up), until one
 /// meets another in flight: the window is a transaction long.
-pub async fn identical_creates_at_once<F, Fut>(
+pub async fn race_identical_creates<F, Fut>(
     ctx: &Ctx,
     answers: &IdenticalCreates<'_>,
     round: F,

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::support::{check_read, create, created, get, itsa, path, vat};
 use crate::harness::*;
 use crate::reference::{random_invitation_id, random_nino, random_vrn};
-use crate::scenarios::support::{IdenticalCreates, bad_ids, identical_creates_at_once};
+use crate::scenarios::support::{IdenticalCreates, bad_ids, race_identical_creates};
 
 /// An MTD-IT request read back Pending, and a VAT one read back Accepted.
 pub async fn create_and_read(ctx: Ctx) -> Result<()> {
@@ -171,7 +171,7 @@ pub async fn duplicates_authorised_agents_and_identical_requests(ctx: Ctx) -> Re
         duplicate: "create_invitation_v1/403/DUPLICATE_AUTHORISATION_REQUEST",
     };
     let sandbox = ctx.sandbox();
-    identical_creates_at_once(&ctx, &answers, move || async move {
+    race_identical_creates(&ctx, &answers, move || async move {
         let (agent, client) = tokio::try_join!(sandbox.agent(), sandbox.itsa_client())?;
         Ok(create(&agent, &itsa(&client)))
     })

@@ -8,7 +8,7 @@ use super::support::{cancel, check, create, created_id, get, list};
 use crate::harness::*;
 use crate::paths::invitation_path;
 use crate::reference::{random_invitation_id, random_nino, random_vrn};
-use crate::scenarios::support::{IdenticalCreates, bad_ids, identical_creates_at_once};
+use crate::scenarios::support::{IdenticalCreates, bad_ids, race_identical_creates};
 use crate::scenarios::views::check_invitation;
 
 /// An MTD-IT request created, read back, and listed after a VAT one, newest first.
@@ -285,7 +285,7 @@ pub async fn identical_requests_at_once(ctx: Ctx) -> Result<()> {
         duplicate: "create_invitation/403/DUPLICATE_AUTHORISATION_REQUEST",
     };
     let sandbox = ctx.sandbox();
-    identical_creates_at_once(&ctx, &answers, move || async move {
+    race_identical_creates(&ctx, &answers, move || async move {
         let (agent, client) = tokio::try_join!(sandbox.agent(), sandbox.itsa_client())?;
         Ok(create(&agent, &itsa_body(&client, None)))
     })

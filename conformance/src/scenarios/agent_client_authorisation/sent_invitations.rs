@@ -9,7 +9,7 @@ use crate::harness::*;
 use crate::http::Exchange;
 use crate::paths::*;
 use crate::reference::{random_invitation_id, random_nino, random_vrn};
-use crate::scenarios::support::{IdenticalCreates, bad_ids};
+use crate::scenarios::support::{IdenticalCreates, bad_ids, race_identical_creates};
 
 /// An invitation created and read back for every service.
 pub async fn create_and_read_every_service(ctx: Ctx) -> Result<()> {
@@ -308,7 +308,7 @@ pub async fn identical_creates_at_once(ctx: Ctx) -> Result<()> {
         duplicate: "create_sent_invitation/403/DUPLICATE_AUTHORISATION_REQUEST",
     };
     let sandbox = ctx.sandbox();
-    crate::scenarios::support::identical_creates_at_once(&ctx, &answers, move || async move {
+    race_identical_creates(&ctx, &answers, move || async move {
         let (agent, vat) =
             tokio::try_join!(sandbox.agent(), sandbox.service_client("HMRC-MTD-VAT"))?;
         Ok(create(&agent, &vat.create_body()))
