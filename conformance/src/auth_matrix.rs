@@ -65,53 +65,8 @@ async fn run(ctx: &Ctx, template: Template) -> Result<()> {
     let f = ctx.fixtures().clone();
     let operation = template.operation;
     for (caller, entry) in ROWS {
-        let (arn, id, authorization) = match caller {
-            Caller::NoToken => (f.agent.arn.clone(), f.pending.clone(), None),
-            Caller::Malformed(header) => (
-                f.agent.arn.clone(),
-                f.pending.clone(),
-                Some(header.to_owned()),
-            ),
-            Caller::UnknownToken => (
-                f.agent.arn.clone(),
-                f.pending.clone(),
-                Some(format!("Bearer {}", "0".repeat(64))),
-            ),
-            Caller::ExpiredToken => (
-                f.expired.arn.clone(),
-                f.pending.clone(),
-                Some(format!("Bearer {}", f.expired.token)),
-            ),
-            Caller::OtherAgency => (
-                f.agent.arn.clone(),
-                f.pending.clone(),
-                Some(format!("Bearer {}", f.other_agent.token)),
-            ),
-            Caller::Unsubscribed => (
-                f.agent.arn.clone(),
-                f.pending.clone(),
-                Some(format!("Bearer {}", f.unsubscribed.token)),
-            ),
-            Caller::Individual => (
-                f.agent.arn.clone(),
-                f.pending.clone(),
-                Some(format!("Bearer {}", f.individual.token)),
-            ),
-            Caller::Organisation => (
-                f.agent.arn.clone(),
-                f.pending.clone(),
-                Some(format!("Bearer {}", f.organisation.token)),
-            ),
-            Caller::OtherAgencysRequest => {
-                if !template.names_invitation {
-                    continue;
-                }
-                (
-                    f.other_agent.arn.clone(),
-                    f.pending.clone(),
-                    Some(format!("Bearer {}", f.other_agent.token)),
-                )
-            }
+        let Some((arn, id, authorization)) = call(caller, &f, template.names_invitation) else {
+            continue;
         };
         let request = (template.build)(&f, &arn, &id).set_header("Authorization", authorization);
         ctx.soft(&format!("{operation}/{entry}"), request).await?;
@@ -128,4 +83,61 @@ async fn run(ctx: &Ctx, template: Template) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The ARN and invitation id a caller names, and its Authorization header; `None` for another agency's request
+/// when the operation names no invitation.
+fn call(
+    caller: Caller,
+    f: &Fixtures,
+    names_invitation: bool,
+) -> Option<(String, String, Option<String>)> {
+    Some(match caller {
+        Caller::NoToken => (f.agent.arn.clone(), f.pending.clone(), None),
+        Caller::Malformed(header) => (
+            f.agent.arn.clone(),
+            f.pending.clone(),
+            Some(header.to_owned()),
+        ),
+        Caller::UnknownToken => (
+            f.agent.arn.clone(),
+            f.pending.clone(),
+            Some(format!("Bearer {}", "0".repeat(64))),
+        ),
+        Caller::ExpiredToken => (
+            f.expired.arn.clone(),
+            f.pending.clone(),
+            Some(format!("Bearer {}", f.expired.token)),
+        ),
+        Caller::OtherAgency => (
+            f.agent.arn.clone(),
+            f.pending.clone(),
+            Some(format!("Bearer {}", f.other_agent.token)),
+        ),
+        Caller::Unsubscribed => (
+            f.agent.arn.clone(),
+            f.pending.clone(),
+            Some(format!("Bearer {}", f.unsubscribed.token)),
+        ),
+        Caller::Individual => (
+            f.agent.arn.clone(),
+            f.pending.clone(),
+            Some(format!("Bearer {}", f.individual.token)),
+        ),
+        Caller::Organisation => (
+            f.agent.arn.clone(),
+            f.pending.clone(),
+            Some(format!("Bearer {}", f.organisation.token)),
+        ),
+        Caller::OtherAgencysRequest => {
+            if !names_invitation {
+                return None;
+            }
+            (
+                f.other_agent.arn.clone(),
+                f.pending.clone(),
+                Some(format!("Bearer {}", f.other_agent.token)),
+            )
+        }
+    })
 }

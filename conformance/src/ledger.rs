@@ -349,88 +349,112 @@ fn entries_of(contract: &Contract) -> Result<Vec<Entry>> {
                 );
             }
             for (status, response) in &operation.responses.responses {
-                let StatusCode::Code(status) = *status else {
-                    bail!(
-                        "{}: {operation_id} documents a status range; the ledger needs exact statuses",
-                        contract.file
-                    );
-                };
-                let ReferenceOr::Item(response) = response else {
-                    bail!(
-                        "{}: {operation_id} {status} is a $ref; the harness needs inline responses",
-                        contract.file
-                    );
-                };
-                let unreachable = response.extensions.get(UNREACHABLE).map(|reason| {
-                    reason
-                        .as_str()
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| reason.to_string())
-                });
-                let required_headers: Vec<String> = response
-                    .headers
-                    .iter()
-                    .filter(|(_, header)| matches!(header, ReferenceOr::Item(h) if h.required))
-                    .map(|(name, _)| name.clone())
-                    .collect();
-                let pointer = format!(
-                    "/paths/{}/{method}/responses/{status}/content/application~1json",
-                    path.replace('~', "~0").replace('/', "~1")
-                );
-                let media = contract.json.pointer(&pointer);
-                let schema = media.and_then(|m| m.get("schema")).cloned();
-                if response.content.keys().any(|k| k != "application/json") {
-                    bail!(
-                        "{}: {operation_id} {status} has content other than application/json",
-                        contract.file
-                    );
-                }
-                // In document order (openapiv3 keeps it).
-                let examples: Vec<(String, Option<Value>)> = response
-                    .content
-                    .get("application/json")
-                    .map(|media| {
-                        media
-                            .examples
-                            .iter()
-                            .map(|(name, example)| match example {
-                                ReferenceOr::Item(example) => (name.clone(), example.value.clone()),
-                                ReferenceOr::Reference { reference } => {
-                                    (name.clone(), Some(Value::String(reference.clone())))
-                                }
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let base = Entry {
-                    id: format!("{operation_id}/{status}"),
-                    contract: contract.file.clone(),
-                    operation: operation_id.clone(),
-                    method: method.to_uppercase(),
-                    path: path.clone(),
+                entries.extend(response_entries(
+                    contract,
+                    path,
+                    method,
+                    &operation_id,
                     status,
-                    example: None,
-                    body: None,
-                    schema,
-                    required_headers,
-                    unreachable,
-                };
-                if examples.is_empty() {
-                    entries.push(base);
-                } else {
-                    for (name, value) in examples {
-                        entries.push(Entry {
-                            id: format!("{operation_id}/{status}/{name}"),
-                            example: Some(name),
-                            body: value,
-                            ..base.clone()
-                        });
-                    }
-                }
+                    response,
+                )?);
             }
         }
     }
     Ok(entries)
+}
+
+/// The entries of one documented response: one per named example, or one for the status.
+fn response_entries(
+    contract: &Contract,
+    path: &str,
+    method: &str,
+    operation_id: &str,
+    status: &StatusCode,
+    response: &ReferenceOr<openapiv3::Response>,
+) -> Result<Vec<Entry>> {
+    let StatusCode::Code(status) = *status else {
+        bail!(
+            "{}: {operation_id} documents a status range; the ledger needs exact statuses",
+            contract.file
+        );
+    };
+    let ReferenceOr::Item(response) = response else {
+        bail!(
+            "{}: {operation_id} {status} is a $ref; the harness needs inline responses",
+            contract.file
+        );
+    };
+    let unreachable = response.extensions.get(UNREACHABLE).map(|reason| {
+        reason
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| reason.to_string())
+    });
+    let required_headers: Vec<String> = response
+        .headers
+        .iter()
+        .filter(|(_, header)| matches!(header, ReferenceOr::Item(h) if h.required))
+        .map(|(name, _)| name.clone())
+        .collect();
+    let pointer = format!(
+        "/paths/{}/{method}/responses/{status}/content/application~1json",
+        path.replace('~', "~0").replace('/', "~1")
+    );
+    let media = contract.json.pointer(&pointer);
+    let schema = media.and_then(|m| m.get("schema")).cloned();
+    if response.content.keys().any(|k| k != "application/json") {
+        bail!(
+            "{}: {operation_id} {status} has content other than application/json",
+            contract.file
+        );
+    }
+    let examples = named_examples(response);
+    let base = Entry {
+        id: format!("{operation_id}/{status}"),
+        contract: contract.file.clone(),
+        operation: operation_id.to_owned(),
+        method: method.to_uppercase(),
+        path: path.to_owned(),
+        status,
+        example: None,
+        body: None,
+        schema,
+        required_headers,
+        unreachable,
+    };
+    if examples.is_empty() {
+        return Ok(vec![base]);
+    }
+    Ok(examples
+        .into_iter()
+        .map(|(name, value)| Entry {
+            id: format!("{operation_id}/{status}/{name}"),
+            example: Some(name),
+            body: value,
+            ..base.clone()
+        })
+        .collect())
+}
+
+/// A response's named examples, in document order (openapiv3 keeps it); an example that is a `$ref`, by its
+/// reference.
+fn named_examples(response: &openapiv3::Response) -> Vec<(String, Option<Value>)> {
+    response
+        .content
+        .get("application/json")
+        .map(|media| {
+            media
+                .examples
+                .iter()
+                .map(|(name, example)| match example {
+                    ReferenceOr::Item(example) => (name.clone(), example.value.clone()),
+                    ReferenceOr::Reference { reference } => {
+                        (name.clone(), Some(Value::String(reference.clone())))
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@
 //! - [`schema`]: bodies checked against the contracts' schemas;
 //! - [`scenarios`]: state set up through the sandbox API, each scenario naming the entries it proves;
 //! - [`auth_matrix`]: every agent-facing operation × every kind of caller without permission;
-//! - [`generated`]: generated inputs (proptest), judged by the contract's rules ([`reference`]);
+//! - [`fuzz_inputs`]: generated inputs (proptest), valid and mutated, judged by the contract's rules
+//!   ([`reference`]);
 //! - [`model`]: model-based sequences (proptest-state-machine) against a reference model of the lifecycle;
 //! - [`report`]: the summary table, JUnit XML and a JSON result bundle.
 //!
@@ -14,7 +15,7 @@
 
 pub mod auth_matrix;
 pub mod contract;
-pub mod generated;
+pub mod fuzz_inputs;
 pub mod harness;
 pub mod http;
 pub mod ledger;

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::harness::*;
 use crate::sandbox::{Agent, Individual, Organisation};
-use crate::scenarios::v2::{cancel, check, create, deauthorise, get, list};
+use crate::scenarios::agent_authorisation_v2::{cancel, check, create, deauthorise, get, list};
 use crate::scenarios::views::invitation_problems;
 
 pub const AGENTS: usize = 3;
@@ -151,86 +151,11 @@ impl Model {
                 agent,
                 client,
                 supporting,
-            } => {
-                let service = Service::for_client(client, supporting);
-                if self.pending(agent, client, service).is_some() {
-                    return "create_invitation/403/DUPLICATE_AUTHORISATION_REQUEST";
-                }
-                if self.relationships.contains_key(&(agent, client, service)) {
-                    return "create_invitation/403/ALREADY_AUTHORISED";
-                }
-                self.invitations.push(Invitation {
-                    agent,
-                    client,
-                    service,
-                    status: Status::Pending,
-                });
-                "create_invitation/204"
-            }
-            Step::Cancel { invitation } => {
-                let i = &mut self.invitations[invitation];
-                if i.status != Status::Pending {
-                    return "cancel_invitation/403/INVALID_INVITATION_STATUS";
-                }
-                i.status = Status::Cancelled;
-                "cancel_invitation/204"
-            }
-            Step::Accept { invitation } => {
-                let Invitation {
-                    agent,
-                    client,
-                    service,
-                    status,
-                } = self.invitations[invitation].clone();
-                match status {
-                    Status::Accepted | Status::Partialauth => return "accept_invitation/204",
-                    Status::Pending => {}
-                    _ => return "accept_invitation/403/INVALID_INVITATION_STATUS",
-                }
-                let mut ended = Vec::new();
-                if service != Service::ItsaSupporting {
-                    ended.extend(
-                        self.relationships
-                            .keys()
-                            .filter(|k| k.0 != agent && k.1 == client && k.2 == service)
-                            .copied(),
-                    );
-                }
-                let counterpart = match service {
-                    Service::ItsaMain => Some(Service::ItsaSupporting),
-                    Service::ItsaSupporting => Some(Service::ItsaMain),
-                    Service::Vat => None,
-                };
-                if let Some(counterpart) = counterpart {
-                    ended.push((agent, client, counterpart));
-                }
-                self.end(ended);
-                self.invitations[invitation].status = if client == 1 {
-                    Status::Partialauth
-                } else {
-                    Status::Accepted
-                };
-                self.relationships
-                    .insert((agent, client, service), invitation);
-                "accept_invitation/204"
-            }
-            Step::Reject { invitation } => {
-                let i = &mut self.invitations[invitation];
-                match i.status {
-                    Status::Pending => i.status = Status::Rejected,
-                    Status::Rejected => {}
-                    _ => return "reject_invitation/403/INVALID_INVITATION_STATUS",
-                }
-                "reject_invitation/204"
-            }
-            Step::Expire { invitation } => {
-                let i = &mut self.invitations[invitation];
-                if i.status != Status::Pending {
-                    return "expire_invitation/403/INVALID_INVITATION_STATUS";
-                }
-                i.status = Status::Expired;
-                "expire_invitation/204"
-            }
+            } => self.create(agent, client, Service::for_client(client, supporting)),
+            Step::Cancel { invitation } => self.cancel(invitation),
+            Step::Accept { invitation } => self.accept(invitation),
+            Step::Reject { invitation } => self.reject(invitation),
+            Step::Expire { invitation } => self.expire(invitation),
             Step::Check {
                 agent,
                 client,
@@ -250,23 +175,7 @@ impl Model {
                 agent,
                 client,
                 agent_type,
-            } => {
-                let services = match (client, agent_type) {
-                    (2, _) => vec![Service::Vat],
-                    (_, None) => vec![Service::ItsaMain, Service::ItsaSupporting],
-                    (_, Some(supporting)) => vec![Service::for_client(client, supporting)],
-                };
-                let keys: Vec<_> = services
-                    .iter()
-                    .map(|s| (agent, client, *s))
-                    .filter(|k| self.relationships.contains_key(k))
-                    .collect();
-                if keys.is_empty() {
-                    return "deauthorise_client/403/NO_RELATIONSHIP";
-                }
-                self.end(keys);
-                "deauthorise_client/204"
-            }
+            } => self.deauthorise(agent, client, agent_type),
             Step::Get { .. } => "get_invitation/200",
             Step::List { agent } => {
                 if self.invitations.iter().any(|i| i.agent == agent) {
@@ -276,6 +185,116 @@ impl Model {
                 }
             }
         }
+    }
+
+    fn create(&mut self, agent: usize, client: usize, service: Service) -> &'static str {
+        if self.pending(agent, client, service).is_some() {
+            return "create_invitation/403/DUPLICATE_AUTHORISATION_REQUEST";
+        }
+        if self.relationships.contains_key(&(agent, client, service)) {
+            return "create_invitation/403/ALREADY_AUTHORISED";
+        }
+        self.invitations.push(Invitation {
+            agent,
+            client,
+            service,
+            status: Status::Pending,
+        });
+        "create_invitation/204"
+    }
+
+    fn cancel(&mut self, invitation: usize) -> &'static str {
+        let i = &mut self.invitations[invitation];
+        if i.status != Status::Pending {
+            return "cancel_invitation/403/INVALID_INVITATION_STATUS";
+        }
+        i.status = Status::Cancelled;
+        "cancel_invitation/204"
+    }
+
+    /// Accepting ends the client's relationship with any other agent for the service (but supporting agents
+    /// do not replace each other), and the agent's other MTD-IT relationship with the client.
+    fn accept(&mut self, invitation: usize) -> &'static str {
+        let Invitation {
+            agent,
+            client,
+            service,
+            status,
+        } = self.invitations[invitation].clone();
+        match status {
+            Status::Accepted | Status::Partialauth => return "accept_invitation/204",
+            Status::Pending => {}
+            _ => return "accept_invitation/403/INVALID_INVITATION_STATUS",
+        }
+        let mut ended = Vec::new();
+        if service != Service::ItsaSupporting {
+            ended.extend(
+                self.relationships
+                    .keys()
+                    .filter(|k| k.0 != agent && k.1 == client && k.2 == service)
+                    .copied(),
+            );
+        }
+        let counterpart = match service {
+            Service::ItsaMain => Some(Service::ItsaSupporting),
+            Service::ItsaSupporting => Some(Service::ItsaMain),
+            Service::Vat => None,
+        };
+        if let Some(counterpart) = counterpart {
+            ended.push((agent, client, counterpart));
+        }
+        self.end(ended);
+        self.invitations[invitation].status = if client == 1 {
+            Status::Partialauth
+        } else {
+            Status::Accepted
+        };
+        self.relationships
+            .insert((agent, client, service), invitation);
+        "accept_invitation/204"
+    }
+
+    fn reject(&mut self, invitation: usize) -> &'static str {
+        let i = &mut self.invitations[invitation];
+        match i.status {
+            Status::Pending => i.status = Status::Rejected,
+            Status::Rejected => {}
+            _ => return "reject_invitation/403/INVALID_INVITATION_STATUS",
+        }
+        "reject_invitation/204"
+    }
+
+    fn expire(&mut self, invitation: usize) -> &'static str {
+        let i = &mut self.invitations[invitation];
+        if i.status != Status::Pending {
+            return "expire_invitation/403/INVALID_INVITATION_STATUS";
+        }
+        i.status = Status::Expired;
+        "expire_invitation/204"
+    }
+
+    /// Without an agent type, an MTD-IT deauthorisation ends main and supporting alike.
+    fn deauthorise(
+        &mut self,
+        agent: usize,
+        client: usize,
+        agent_type: Option<bool>,
+    ) -> &'static str {
+        let services = match (client, agent_type) {
+            (2, _) => vec![Service::Vat],
+            (_, None) => vec![Service::ItsaMain, Service::ItsaSupporting],
+            (_, Some(supporting)) => vec![Service::for_client(client, supporting)],
+        };
+        let keys: Vec<_> = services
+            .iter()
+            .map(|s| (agent, client, *s))
+            .filter(|k| self.relationships.contains_key(k))
+            .collect();
+        if keys.is_empty() {
+            return "deauthorise_client/403/NO_RELATIONSHIP";
+        }
+        self.end(keys);
+        "deauthorise_client/204"
     }
 }
 
@@ -397,12 +416,15 @@ fn support(method: &str, id: &str, suffix: &str) -> crate::http::Request {
     )
 }
 
+/// Where a sequence disagreed: the step's index, what disagreed, and the transcript up to it.
+type Disagreement = (usize, String, Vec<String>);
+
 /// Runs a sequence against the server; Err(step index, message, transcript) at the first disagreement.
 async fn run_sequence(
     h: &Harness,
     steps: &[Step],
     seen: Option<&Arc<AtomicUsize>>,
-) -> Result<(), (usize, String, Vec<String>)> {
+) -> Result<(), Disagreement> {
     let world = World::create(h).await.map_err(|e| {
         (
             0,
@@ -422,54 +444,7 @@ async fn run_sequence(
         }
         let before = model.clone();
         let expected = model.step(step);
-        let request = match *step {
-            Step::Create {
-                agent,
-                client,
-                supporting,
-            } => {
-                let agent_type =
-                    (client != 2).then_some(if supporting { "supporting" } else { "main" });
-                create(&world.agents[agent], &world.body(client, agent_type))
-            }
-            Step::Cancel { invitation } => cancel(
-                &world.agents[before.invitations[invitation].agent],
-                &ids[invitation],
-            ),
-            Step::Accept { invitation } => support("PUT", &ids[invitation], ""),
-            Step::Reject { invitation } => support("DELETE", &ids[invitation], ""),
-            Step::Expire { invitation } => support("PUT", &ids[invitation], "/expire"),
-            Step::Check {
-                agent,
-                client,
-                supporting,
-            } => {
-                let agent_type =
-                    (client != 2).then_some(if supporting { "supporting" } else { "main" });
-                check(
-                    &world.agents[agent],
-                    &check_body(&world.body(client, agent_type)),
-                )
-            }
-            Step::Deauthorise {
-                agent,
-                client,
-                agent_type,
-            } => {
-                let agent_type = agent_type
-                    .filter(|_| client != 2)
-                    .map(|s| if s { "supporting" } else { "main" });
-                deauthorise(
-                    &world.agents[agent],
-                    &deauth_body(&world.body(client, agent_type)),
-                )
-            }
-            Step::Get { invitation } => get(
-                &world.agents[before.invitations[invitation].agent],
-                &ids[invitation],
-            ),
-            Step::List { agent } => list(&world.agents[agent]),
-        };
+        let request = world.request(step, &before, &ids);
         h.progress.steps.fetch_add(1, Ordering::Relaxed);
         let exchange = h
             .send(request)
@@ -481,109 +456,201 @@ async fn run_sequence(
             exchange.summary(),
             exchange.curl()
         ));
-        let fail =
-            |message: String, transcript: &Vec<String>| Err((index, message, transcript.clone()));
-        let Some(entry) = h.ledger.entry(expected) else {
-            return fail(
-                format!("the model expects {expected}, which the ledger lacks"),
-                &transcript,
-            );
+        let answer = Answer {
+            expected,
+            exchange: &exchange,
+            before: &before,
+            model: &model,
+            world: &world,
         };
-        if let Err(problem) = h.ledger.verify(entry, &exchange) {
-            return fail(format!("{expected}: {problem}"), &transcript);
+        answer
+            .agrees(h, step, &mut ids)
+            .map_err(|message| (index, message, transcript.clone()))?;
+    }
+    Ok(())
+}
+
+impl World {
+    /// The request of a step; `before` is the model before it, `ids` the server's ids of its requests.
+    fn request(&self, step: &Step, before: &Model, ids: &[String]) -> crate::http::Request {
+        let agent_type = |client: usize, supporting: bool| {
+            (client != 2).then_some(if supporting { "supporting" } else { "main" })
+        };
+        match *step {
+            Step::Create {
+                agent,
+                client,
+                supporting,
+            } => create(
+                &self.agents[agent],
+                &self.body(client, agent_type(client, supporting)),
+            ),
+            Step::Cancel { invitation } => cancel(
+                &self.agents[before.invitations[invitation].agent],
+                &ids[invitation],
+            ),
+            Step::Accept { invitation } => support("PUT", &ids[invitation], ""),
+            Step::Reject { invitation } => support("DELETE", &ids[invitation], ""),
+            Step::Expire { invitation } => support("PUT", &ids[invitation], "/expire"),
+            Step::Check {
+                agent,
+                client,
+                supporting,
+            } => check(
+                &self.agents[agent],
+                &check_body(&self.body(client, agent_type(client, supporting))),
+            ),
+            Step::Deauthorise {
+                agent,
+                client,
+                agent_type,
+            } => {
+                let agent_type = agent_type
+                    .filter(|_| client != 2)
+                    .map(|s| if s { "supporting" } else { "main" });
+                deauthorise(
+                    &self.agents[agent],
+                    &deauth_body(&self.body(client, agent_type)),
+                )
+            }
+            Step::Get { invitation } => get(
+                &self.agents[before.invitations[invitation].agent],
+                &ids[invitation],
+            ),
+            Step::List { agent } => list(&self.agents[agent]),
         }
-        let _ = h.ledger.check(expected, SOURCE, &exchange);
+    }
+}
+
+/// The server's answer to one step, and what the model says of it.
+struct Answer<'a> {
+    /// The entry the model expects.
+    expected: &'static str,
+    exchange: &'a crate::http::Exchange,
+    /// The model before the step, and after it.
+    before: &'a Model,
+    model: &'a Model,
+    world: &'a World,
+}
+
+impl Answer<'_> {
+    /// Whether the answer is the entry the model expects, and what it says agrees with the model too; a create's
+    /// id is added to `ids`.
+    fn agrees(&self, h: &Harness, step: &Step, ids: &mut Vec<String>) -> Result<(), String> {
+        let expected = self.expected;
+        let Some(entry) = h.ledger.entry(expected) else {
+            return Err(format!(
+                "the model expects {expected}, which the ledger lacks"
+            ));
+        };
+        if let Err(problem) = h.ledger.verify(entry, self.exchange) {
+            return Err(format!("{expected}: {problem}"));
+        }
+        let _ = h.ledger.check(expected, SOURCE, self.exchange);
         // What the answer says must agree with the model too.
         match *step {
             Step::Create {
                 agent,
                 client,
                 supporting,
-            } => {
-                let location = exchange
-                    .response
-                    .header("location")
-                    .unwrap_or_default()
-                    .to_owned();
-                let id = location.rsplit('/').next().unwrap_or_default().to_owned();
-                if expected == "create_invitation/204" {
-                    ids.push(id);
-                } else if expected == "create_invitation/403/DUPLICATE_AUTHORISATION_REQUEST" {
-                    let pending = before
-                        .pending(agent, client, Service::for_client(client, supporting))
-                        .unwrap_or(0);
-                    if id != ids[pending] {
-                        return fail(
-                            format!(
-                                "{expected}: Location names {location:?}, not the pending request {}",
-                                ids[pending]
-                            ),
-                            &transcript,
-                        );
-                    }
-                }
-            }
-            Step::Get { invitation } => {
-                let i = &model.invitations[invitation];
-                let (service, agent_type) = match i.service {
-                    Service::ItsaMain => ("MTD-IT", Some("main")),
-                    Service::ItsaSupporting => ("MTD-IT", Some("supporting")),
-                    Service::Vat => ("MTD-VAT", None),
-                };
-                let problems = invitation_problems(
-                    &exchange.json().unwrap_or_default(),
-                    &world.agents[i.agent].arn,
-                    &ids[invitation],
-                    service,
-                    agent_type,
-                    i.status.as_str(),
-                );
-                if !problems.is_empty() {
-                    return fail(
-                        format!(
-                            "get_invitation/200: the model says {}: {}",
-                            i.status.as_str(),
-                            problems.join("; ")
-                        ),
-                        &transcript,
-                    );
-                }
-            }
-            Step::List { agent } => {
-                let listed: Vec<(String, String)> = exchange
-                    .json()
-                    .and_then(|v| v.as_array().cloned())
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|i| {
-                        (
-                            i["invitationId"].as_str().unwrap_or_default().to_owned(),
-                            i["status"].as_str().unwrap_or_default().to_owned(),
-                        )
-                    })
-                    .collect();
-                let mut wanted: Vec<(String, String)> = model
-                    .invitations
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, i)| i.agent == agent)
-                    .map(|(n, i)| (ids[n].clone(), i.status.as_str().to_owned()))
-                    .rev()
-                    .collect();
-                let mut got = listed.clone();
-                got.sort();
-                wanted.sort();
-                if got != wanted {
-                    return fail(
-                        format!("{expected}: the list reads {listed:?}, the model says {wanted:?}"),
-                        &transcript,
-                    );
-                }
-            }
-            _ => {}
+            } => self.created(ids, agent, client, Service::for_client(client, supporting)),
+            Step::Get { invitation } => self.read(ids, invitation),
+            Step::List { agent } => self.listed(ids, agent),
+            _ => Ok(()),
         }
     }
-    Ok(())
+
+    /// A create's Location names the new request, or for a duplicate the pending one.
+    fn created(
+        &self,
+        ids: &mut Vec<String>,
+        agent: usize,
+        client: usize,
+        service: Service,
+    ) -> Result<(), String> {
+        let expected = self.expected;
+        let location = self
+            .exchange
+            .response
+            .header("location")
+            .unwrap_or_default()
+            .to_owned();
+        let id = location.rsplit('/').next().unwrap_or_default().to_owned();
+        if expected == "create_invitation/204" {
+            ids.push(id);
+        } else if expected == "create_invitation/403/DUPLICATE_AUTHORISATION_REQUEST" {
+            let pending = self.before.pending(agent, client, service).unwrap_or(0);
+            if id != ids[pending] {
+                return Err(format!(
+                    "{expected}: Location names {location:?}, not the pending request {}",
+                    ids[pending]
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A read says what the model says of the request.
+    fn read(&self, ids: &[String], invitation: usize) -> Result<(), String> {
+        let i = &self.model.invitations[invitation];
+        let (service, agent_type) = match i.service {
+            Service::ItsaMain => ("MTD-IT", Some("main")),
+            Service::ItsaSupporting => ("MTD-IT", Some("supporting")),
+            Service::Vat => ("MTD-VAT", None),
+        };
+        let problems = invitation_problems(
+            &self.exchange.json().unwrap_or_default(),
+            &self.world.agents[i.agent].arn,
+            &ids[invitation],
+            service,
+            agent_type,
+            i.status.as_str(),
+        );
+        if problems.is_empty() {
+            return Ok(());
+        }
+        Err(format!(
+            "get_invitation/200: the model says {}: {}",
+            i.status.as_str(),
+            problems.join("; ")
+        ))
+    }
+
+    /// A list names the agent's requests and their statuses, as the model does (in any order).
+    fn listed(&self, ids: &[String], agent: usize) -> Result<(), String> {
+        let listed: Vec<(String, String)> = self
+            .exchange
+            .json()
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .map(|i| {
+                (
+                    i["invitationId"].as_str().unwrap_or_default().to_owned(),
+                    i["status"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        let mut wanted: Vec<(String, String)> = self
+            .model
+            .invitations
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.agent == agent)
+            .map(|(n, i)| (ids[n].clone(), i.status.as_str().to_owned()))
+            .rev()
+            .collect();
+        let mut got = listed.clone();
+        got.sort();
+        wanted.sort();
+        if got != wanted {
+            return Err(format!(
+                "{}: the list reads {listed:?}, the model says {wanted:?}",
+                self.expected
+            ));
+        }
+        Ok(())
+    }
 }
 
 pub struct SequenceFailure {
@@ -592,6 +659,9 @@ pub struct SequenceFailure {
     pub index: u64,
     pub entry: Option<String>,
 }
+
+/// A drawn sequence: the initial state, the steps, and how many of them a run applied (for shrinking).
+type Drawn = (Model, Vec<Step>, Option<Arc<AtomicUsize>>);
 
 /// Draws and runs `h.config.sequences` sequences; answers the (shrunk) failures.
 pub async fn run(h: Arc<Harness>) -> Result<Vec<SequenceFailure>> {
@@ -623,13 +693,30 @@ pub async fn run(h: Arc<Harness>) -> Result<Vec<SequenceFailure>> {
     h.progress
         .sequences_total
         .store(trees.len() as u64, Ordering::Relaxed);
-    let drawn: Vec<(usize, Vec<Step>, Option<Arc<AtomicUsize>>)> = trees
-        .iter()
-        .map(|t| t.current())
+    let results = run_all(&h, trees.iter().map(ValueTree::current).collect()).await;
+    let mut failures = Vec::new();
+    for (index, steps, ok) in results {
+        if ok {
+            continue;
+        }
+        h.progress.failures.fetch_add(1, Ordering::Relaxed);
+        if failures.len() >= 2 {
+            continue;
+        }
+        failures.push(shrink(&h, &mut trees[index], steps, index).await);
+    }
+    record(&h, &failures);
+    Ok(failures)
+}
+
+/// Runs the drawn sequences concurrently: (index, steps, whether it passed) each.
+async fn run_all(h: &Arc<Harness>, drawn: Vec<Drawn>) -> Vec<(usize, Vec<Step>, bool)> {
+    let drawn: Vec<(usize, Vec<Step>, Option<Arc<AtomicUsize>>)> = drawn
+        .into_iter()
         .enumerate()
         .map(|(i, (_, steps, seen))| (i, steps, seen))
         .collect();
-    let results: Vec<(usize, Vec<Step>, bool)> = futures::stream::iter(drawn)
+    futures::stream::iter(drawn)
         .map(|(index, steps, seen)| {
             let h = h.clone();
             async move {
@@ -640,61 +727,64 @@ pub async fn run(h: Arc<Harness>) -> Result<Vec<SequenceFailure>> {
         })
         .buffer_unordered((h.config.concurrency / 2).max(1))
         .collect()
-        .await;
-    let mut failures = Vec::new();
-    for (index, steps, ok) in results {
-        if ok {
-            continue;
-        }
-        h.progress.failures.fetch_add(1, Ordering::Relaxed);
-        if failures.len() >= 2 {
-            continue;
-        }
-        // Shrink: the tree's counter saw the steps the first run applied; `simplify` drops the rest first.
-        // (`current` must only follow `simplify` or `complicate`.)
-        let tree = &mut trees[index];
-        let mut minimal = steps;
-        let mut tries = 0;
-        if tree.simplify() {
-            while tries < 200 {
-                tries += 1;
-                let (_, steps, seen) = tree.current();
-                match run_sequence(&h, &steps, seen.as_ref()).await {
-                    Err(_) => {
-                        minimal = steps;
-                        if !tree.simplify() {
-                            break;
-                        }
+        .await
+}
+
+/// Shrinks a failing sequence (`steps`, drawn by `tree`) to a minimal one that still fails, and reruns it for
+/// its transcript.
+async fn shrink<T: ValueTree<Value = Drawn>>(
+    h: &Harness,
+    tree: &mut T,
+    steps: Vec<Step>,
+    index: usize,
+) -> SequenceFailure {
+    // The tree's counter saw the steps the first run applied; `simplify` drops the rest first.
+    // (`current` must only follow `simplify` or `complicate`.)
+    let mut minimal = steps;
+    let mut tries = 0;
+    if tree.simplify() {
+        while tries < 200 {
+            tries += 1;
+            let (_, steps, seen) = tree.current();
+            match run_sequence(h, &steps, seen.as_ref()).await {
+                Err(_) => {
+                    minimal = steps;
+                    if !tree.simplify() {
+                        break;
                     }
-                    Ok(()) => {
-                        if !tree.complicate() {
-                            break;
-                        }
+                }
+                Ok(()) => {
+                    if !tree.complicate() {
+                        break;
                     }
                 }
             }
         }
-        let (_, message, transcript) = match run_sequence(&h, &minimal, None).await {
-            Err(failure) => failure,
-            Ok(()) => (
-                0,
-                "a failing sequence that passed when repeated (a race?)".into(),
-                Vec::new(),
-            ),
-        };
-        let entry = message
-            .split(':')
-            .next()
-            .filter(|e| h.ledger.entry(e).is_some())
-            .map(str::to_owned);
-        failures.push(SequenceFailure {
-            message,
-            transcript,
-            index: index as u64,
-            entry,
-        });
     }
-    for failure in &failures {
+    let (_, message, transcript) = match run_sequence(h, &minimal, None).await {
+        Err(failure) => failure,
+        Ok(()) => (
+            0,
+            "a failing sequence that passed when repeated (a race?)".into(),
+            Vec::new(),
+        ),
+    };
+    let entry = message
+        .split(':')
+        .next()
+        .filter(|e| h.ledger.entry(e).is_some())
+        .map(str::to_owned);
+    SequenceFailure {
+        message,
+        transcript,
+        index: index as u64,
+        entry,
+    }
+}
+
+/// Records the shrunk failures against their entries (or as findings), with what replays them.
+fn record(h: &Harness, failures: &[SequenceFailure]) {
+    for failure in failures {
         let text = format!(
             "{}\n      model-based sequence #{} (seed {}), shrunk to {} steps:\n      {}\n      replay:   --seed {} --sequences {}",
             failure.message,
@@ -710,7 +800,6 @@ pub async fn run(h: Arc<Harness>) -> Result<Vec<SequenceFailure>> {
             None => h.ledger.finding("(sequence)", SOURCE, text),
         }
     }
-    Ok(failures)
 }
 
 #[cfg(test)]

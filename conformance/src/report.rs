@@ -78,104 +78,12 @@ pub fn counts(ledger: &Ledger) -> (Vec<(String, String, Counts)>, Counts) {
 pub fn summary(ledger: &Ledger, facts: &RunFacts<'_>) -> String {
     let (rows, total) = counts(ledger);
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "\n{:<34} {:<32} {:>7} {:>6} {:>9} {:>11}",
-        "contract", "operation", "covered", "failed", "uncovered", "unreachable"
-    );
-    let _ = writeln!(out, "{}", "─".repeat(104));
-    for (contract, operation, c) in &rows {
-        let selected = c.total() - c.not_selected;
-        if selected == 0 {
-            continue;
-        }
-        let _ = writeln!(
-            out,
-            "{contract:<34} {operation:<32} {:>7} {:>6} {:>9} {:>11}",
-            c.passed, c.failed, c.uncovered, c.unreachable
-        );
-    }
-    let _ = writeln!(out, "{}", "─".repeat(104));
-    let _ = writeln!(
-        out,
-        "{:<67} {:>7} {:>6} {:>9} {:>11}",
-        "all", total.passed, total.failed, total.uncovered, total.unreachable
-    );
-    let mut by_contract: BTreeMap<&str, Counts> = BTreeMap::new();
-    for (contract, _, c) in &rows {
-        let entry = by_contract.entry(contract).or_default();
-        entry.passed += c.passed;
-        entry.failed += c.failed;
-        entry.uncovered += c.uncovered;
-        entry.unreachable += c.unreachable;
-        entry.not_selected += c.not_selected;
-    }
-    for (contract, c) in by_contract {
-        let _ = writeln!(
-            out,
-            "  {contract}: {} entries: {} covered, {} failed, {} uncovered, {} unreachable{}",
-            c.total(),
-            c.passed,
-            c.failed,
-            c.uncovered,
-            c.unreachable,
-            if c.not_selected > 0 {
-                format!(", {} not selected", c.not_selected)
-            } else {
-                String::new()
-            }
-        );
-    }
-
+    table(&mut out, &rows, total);
+    per_contract(&mut out, &rows);
     let outcomes = ledger.outcomes();
-    let unreachable: Vec<String> = outcomes
-        .iter()
-        .filter(|o| o.1 == Outcome::Unreachable)
-        .map(|(e, _, m, _)| format!("{} ({})", e.id, m.join("; ")))
-        .collect();
-    if !unreachable.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nUnreachable by declaration (x-conformance-unreachable), not exercised:"
-        );
-        for line in unreachable {
-            let _ = writeln!(out, "  UNREACHABLE {line}");
-        }
-    }
-    let failed: Vec<_> = outcomes
-        .iter()
-        .filter(|o| matches!(o.1, Outcome::Failed | Outcome::Uncovered))
-        .collect();
-    if !failed.is_empty() {
-        let _ = writeln!(out, "\nFailures:");
-        for (entry, outcome, messages, _) in failed {
-            let label = if *outcome == Outcome::Uncovered {
-                "UNCOVERED"
-            } else {
-                "FAIL"
-            };
-            let _ = writeln!(out, "  {label} {}", entry.id);
-            for message in messages.iter().take(3) {
-                let _ = writeln!(out, "      {}", message.replace('\n', "\n  "));
-            }
-            if messages.len() > 3 {
-                let _ = writeln!(out, "      … and {} more", messages.len() - 3);
-            }
-        }
-    }
-    let findings = ledger.findings();
-    if !findings.is_empty() {
-        let _ = writeln!(out, "\nUndocumented answers:");
-        for finding in findings.iter().take(20) {
-            let _ = writeln!(
-                out,
-                "  FAIL {} ({})\n      {}",
-                finding.operation,
-                finding.source,
-                finding.message.replace('\n', "\n  ")
-            );
-        }
-    }
+    unreachable(&mut out, &outcomes);
+    failures(&mut out, &outcomes);
+    findings(&mut out, &ledger.findings());
     if !facts.scenario_errors.is_empty() {
         let _ = writeln!(out, "\nScenarios that stopped early:");
         for (name, error) in facts.scenario_errors {
@@ -201,6 +109,124 @@ pub fn summary(ledger: &Ledger, facts: &RunFacts<'_>) -> String {
         facts.config.seed
     );
     out
+}
+
+/// An entry's outcome as [`Ledger::outcomes`] answers it: the entry, its outcome, messages, and who checked it.
+type EntryOutcome<'a> = (&'a crate::ledger::Entry, Outcome, Vec<String>, Vec<String>);
+
+/// The table: one row per selected operation, and the total.
+fn table(out: &mut String, rows: &[(String, String, Counts)], total: Counts) {
+    let _ = writeln!(
+        out,
+        "\n{:<34} {:<32} {:>7} {:>6} {:>9} {:>11}",
+        "contract", "operation", "covered", "failed", "uncovered", "unreachable"
+    );
+    let _ = writeln!(out, "{}", "─".repeat(104));
+    for (contract, operation, c) in rows {
+        let selected = c.total() - c.not_selected;
+        if selected == 0 {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "{contract:<34} {operation:<32} {:>7} {:>6} {:>9} {:>11}",
+            c.passed, c.failed, c.uncovered, c.unreachable
+        );
+    }
+    let _ = writeln!(out, "{}", "─".repeat(104));
+    let _ = writeln!(
+        out,
+        "{:<67} {:>7} {:>6} {:>9} {:>11}",
+        "all", total.passed, total.failed, total.uncovered, total.unreachable
+    );
+}
+
+/// One line per contract.
+fn per_contract(out: &mut String, rows: &[(String, String, Counts)]) {
+    let mut by_contract: BTreeMap<&str, Counts> = BTreeMap::new();
+    for (contract, _, c) in rows {
+        let entry = by_contract.entry(contract).or_default();
+        entry.passed += c.passed;
+        entry.failed += c.failed;
+        entry.uncovered += c.uncovered;
+        entry.unreachable += c.unreachable;
+        entry.not_selected += c.not_selected;
+    }
+    for (contract, c) in by_contract {
+        let _ = writeln!(
+            out,
+            "  {contract}: {} entries: {} covered, {} failed, {} uncovered, {} unreachable{}",
+            c.total(),
+            c.passed,
+            c.failed,
+            c.uncovered,
+            c.unreachable,
+            if c.not_selected > 0 {
+                format!(", {} not selected", c.not_selected)
+            } else {
+                String::new()
+            }
+        );
+    }
+}
+
+fn unreachable(out: &mut String, outcomes: &[EntryOutcome<'_>]) {
+    let unreachable: Vec<String> = outcomes
+        .iter()
+        .filter(|o| o.1 == Outcome::Unreachable)
+        .map(|(e, _, m, _)| format!("{} ({})", e.id, m.join("; ")))
+        .collect();
+    if !unreachable.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nUnreachable by declaration (x-conformance-unreachable), not exercised:"
+        );
+        for line in unreachable {
+            let _ = writeln!(out, "  UNREACHABLE {line}");
+        }
+    }
+}
+
+/// Failed and uncovered entries, with their first three messages.
+fn failures(out: &mut String, outcomes: &[EntryOutcome<'_>]) {
+    let failed: Vec<_> = outcomes
+        .iter()
+        .filter(|o| matches!(o.1, Outcome::Failed | Outcome::Uncovered))
+        .collect();
+    if failed.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nFailures:");
+    for (entry, outcome, messages, _) in failed {
+        let label = if *outcome == Outcome::Uncovered {
+            "UNCOVERED"
+        } else {
+            "FAIL"
+        };
+        let _ = writeln!(out, "  {label} {}", entry.id);
+        for message in messages.iter().take(3) {
+            let _ = writeln!(out, "      {}", message.replace('\n', "\n  "));
+        }
+        if messages.len() > 3 {
+            let _ = writeln!(out, "      … and {} more", messages.len() - 3);
+        }
+    }
+}
+
+/// The first twenty undocumented answers.
+fn findings(out: &mut String, findings: &[crate::ledger::Finding]) {
+    if !findings.is_empty() {
+        let _ = writeln!(out, "\nUndocumented answers:");
+        for finding in findings.iter().take(20) {
+            let _ = writeln!(
+                out,
+                "  FAIL {} ({})\n      {}",
+                finding.operation,
+                finding.source,
+                finding.message.replace('\n', "\n  ")
+            );
+        }
+    }
 }
 
 /// Whether the run passed: no failed or uncovered entry, no undocumented answer, no scenario stopped
@@ -270,39 +296,11 @@ pub fn junit(ledger: &Ledger, facts: &RunFacts<'_>) -> String {
     let outcomes = ledger.outcomes();
     let mut suites: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut stats: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
-    for (entry, outcome, messages, by) in &outcomes {
+    for outcome in &outcomes {
+        let entry = outcome.0;
         let stat = stats.entry(entry.contract.clone()).or_default();
         stat.0 += 1;
-        let body = match outcome {
-            Outcome::Passed => format!(
-                "<system-out>{}</system-out>",
-                xml(&format!("checked by: {}", by.join(", ")))
-            ),
-            Outcome::Failed | Outcome::Uncovered => {
-                stat.1 += 1;
-                let kind = if *outcome == Outcome::Uncovered {
-                    "uncovered"
-                } else {
-                    "failed"
-                };
-                format!(
-                    "<failure type=\"{kind}\" message=\"{}\">{}</failure>",
-                    xml(&format!("{} {kind}", entry.id)),
-                    xml(&messages.join("\n\n"))
-                )
-            }
-            Outcome::Unreachable => {
-                stat.2 += 1;
-                format!(
-                    "<skipped message=\"{}\"/>",
-                    xml(&format!("unreachable: {}", messages.join("; ")))
-                )
-            }
-            Outcome::NotSelected => {
-                stat.2 += 1;
-                "<skipped message=\"not selected by --only\"/>".to_owned()
-            }
-        };
+        let body = testcase_body(outcome, stat);
         suites
             .entry(entry.contract.clone())
             .or_default()
@@ -312,7 +310,6 @@ pub fn junit(ledger: &Ledger, facts: &RunFacts<'_>) -> String {
                 xml(&entry.id)
             ));
     }
-    let findings = ledger.findings();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
@@ -330,7 +327,56 @@ pub fn junit(ledger: &Ledger, facts: &RunFacts<'_>) -> String {
         out.push_str(&cases.join("\n"));
         out.push_str("\n  </testsuite>\n");
     }
-    let extra = findings.len() + facts.scenario_errors.len();
+    harness_suite(&mut out, &ledger.findings(), facts.scenario_errors);
+    out.push_str("</testsuites>\n");
+    out
+}
+
+/// What a testcase holds for an entry's outcome; counts its failures and skips in `stat` (tests, failures,
+/// skipped).
+fn testcase_body(
+    (entry, outcome, messages, by): &EntryOutcome<'_>,
+    stat: &mut (usize, usize, usize),
+) -> String {
+    match outcome {
+        Outcome::Passed => format!(
+            "<system-out>{}</system-out>",
+            xml(&format!("checked by: {}", by.join(", ")))
+        ),
+        Outcome::Failed | Outcome::Uncovered => {
+            stat.1 += 1;
+            let kind = if *outcome == Outcome::Uncovered {
+                "uncovered"
+            } else {
+                "failed"
+            };
+            format!(
+                "<failure type=\"{kind}\" message=\"{}\">{}</failure>",
+                xml(&format!("{} {kind}", entry.id)),
+                xml(&messages.join("\n\n"))
+            )
+        }
+        Outcome::Unreachable => {
+            stat.2 += 1;
+            format!(
+                "<skipped message=\"{}\"/>",
+                xml(&format!("unreachable: {}", messages.join("; ")))
+            )
+        }
+        Outcome::NotSelected => {
+            stat.2 += 1;
+            "<skipped message=\"not selected by --only\"/>".to_owned()
+        }
+    }
+}
+
+/// The suite of undocumented answers and scenarios that stopped early (one passing testcase when there are none).
+fn harness_suite(
+    out: &mut String,
+    findings: &[crate::ledger::Finding],
+    scenario_errors: &[(String, String)],
+) {
+    let extra = findings.len() + scenario_errors.len();
     let _ = writeln!(
         out,
         "  <testsuite name=\"undocumented answers and scenarios\" tests=\"{}\" failures=\"{extra}\">",
@@ -339,7 +385,7 @@ pub fn junit(ledger: &Ledger, facts: &RunFacts<'_>) -> String {
     if extra == 0 {
         out.push_str("    <testcase classname=\"harness\" name=\"no undocumented answers\"/>\n");
     }
-    for finding in &findings {
+    for finding in findings {
         let _ = writeln!(
             out,
             "    <testcase classname=\"{}\" name=\"{}\"><failure message=\"undocumented answer\">{}</failure></testcase>",
@@ -348,7 +394,7 @@ pub fn junit(ledger: &Ledger, facts: &RunFacts<'_>) -> String {
             xml(&finding.message)
         );
     }
-    for (name, error) in facts.scenario_errors {
+    for (name, error) in scenario_errors {
         let _ = writeln!(
             out,
             "    <testcase classname=\"scenario\" name=\"{}\"><failure message=\"stopped early\">{}</failure></testcase>",
@@ -356,8 +402,7 @@ pub fn junit(ledger: &Ledger, facts: &RunFacts<'_>) -> String {
             xml(error)
         );
     }
-    out.push_str("  </testsuite>\n</testsuites>\n");
-    out
+    out.push_str("  </testsuite>\n");
 }
 
 pub fn write(dir: &Path, ledger: &Ledger, facts: &RunFacts<'_>) -> Result<()> {

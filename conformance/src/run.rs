@@ -11,7 +11,7 @@ use anyhow::{Context, Result};
 use futures::StreamExt;
 
 use crate::contract;
-use crate::harness::{Config, Ctx, Fixtures, Harness, Progress};
+use crate::harness::{Config, Ctx, Fixtures, Harness, Progress, Scenario};
 use crate::http::Http;
 use crate::ledger::Ledger;
 use crate::report::{self, RunFacts};
@@ -26,38 +26,8 @@ pub struct RunOutcome {
 pub async fn run(config: Config, contracts_dir: &Path, report_dir: &Path) -> Result<RunOutcome> {
     let started = Instant::now();
     let contracts = contract::load_all(contracts_dir)?;
-    let mut ledger = Ledger::from_contracts(&contracts)?;
-    ledger.select(config.only.as_deref());
-    let http = Http::new(&config.base_url)?;
-    let sandbox = Sandbox::new(&http);
-    eprintln!(
-        "conformance: {} ledger entries in {} contracts; {} at {}, seed {}",
-        ledger.entries().len(),
-        contracts.len(),
-        report::HARNESS,
-        config.base_url,
-        config.seed
-    );
-    let fixtures = Fixtures::create(&sandbox)
-        .await
-        .context("setting up shared test users through the sandbox API (create-test-user, test-support) failed")?;
-    let harness = Arc::new(Harness {
-        config: config.clone(),
-        http,
-        ledger,
-        sandbox,
-        fixtures,
-        progress: Progress::default(),
-    });
-
-    let scenarios: Vec<_> = crate::scenarios::all()
-        .into_iter()
-        .filter(|s| {
-            config.only.is_none()
-                || s.covers.iter().any(|e| harness.ledger.is_selected(e))
-                || config.only.as_deref().is_some_and(|p| s.name.contains(p))
-        })
-        .collect();
+    let harness = Arc::new(harness(&config, &contracts).await?);
+    let scenarios = selected_scenarios(&harness);
     harness
         .progress
         .scenarios_total
@@ -65,41 +35,9 @@ pub async fn run(config: Config, contracts_dir: &Path, report_dir: &Path) -> Res
     let scenario_count = scenarios.len();
 
     let progress = tokio::spawn(show_progress(harness.clone()));
-    let scenario_run = {
-        let h = harness.clone();
-        async move {
-            futures::stream::iter(scenarios)
-                .map(|scenario| {
-                    let h = h.clone();
-                    async move {
-                        let ctx = Ctx {
-                            h: h.clone(),
-                            scenario: scenario.name.clone(),
-                        };
-                        let result = (scenario.run)(ctx).await;
-                        h.progress.scenarios_done.fetch_add(1, Ordering::Relaxed);
-                        match result {
-                            Ok(()) => None,
-                            Err(error) => {
-                                h.progress.failures.fetch_add(1, Ordering::Relaxed);
-                                let message = format!("{error:#}");
-                                for entry in &scenario.covers {
-                                    h.ledger.not_reached(entry, &scenario.name, &message);
-                                }
-                                Some((scenario.name.clone(), message))
-                            }
-                        }
-                    }
-                })
-                .buffer_unordered(h.config.concurrency)
-                .filter_map(|x| async move { x })
-                .collect::<Vec<_>>()
-                .await
-        }
-    };
     let (scenario_errors, generated, sequences) = tokio::join!(
-        scenario_run,
-        crate::generated::run(harness.clone()),
+        run_scenarios(harness.clone(), scenarios),
+        crate::fuzz_inputs::run(harness.clone()),
         crate::model::run(harness.clone())
     );
     progress.abort();
@@ -143,6 +81,79 @@ pub async fn run(config: Config, contracts_dir: &Path, report_dir: &Path) -> Res
         passed: report::passed(&harness.ledger, &facts),
         summary,
     })
+}
+
+/// The harness of a run: the ledger of the contracts (as `--only` selects), the server and the shared test users.
+async fn harness(config: &Config, contracts: &[contract::Contract]) -> Result<Harness> {
+    let mut ledger = Ledger::from_contracts(contracts)?;
+    ledger.select(config.only.as_deref());
+    let http = Http::new(&config.base_url)?;
+    let sandbox = Sandbox::new(&http);
+    eprintln!(
+        "conformance: {} ledger entries in {} contracts; {} at {}, seed {}",
+        ledger.entries().len(),
+        contracts.len(),
+        report::HARNESS,
+        config.base_url,
+        config.seed
+    );
+    let fixtures = Fixtures::create(&sandbox)
+        .await
+        .context("setting up shared test users through the sandbox API (create-test-user, test-support) failed")?;
+    Ok(Harness {
+        config: config.clone(),
+        http,
+        ledger,
+        sandbox,
+        fixtures,
+        progress: Progress::default(),
+    })
+}
+
+/// The scenarios `--only` selects: those covering a selected entry, or whose name contains its text (all without
+/// it).
+fn selected_scenarios(harness: &Harness) -> Vec<Scenario> {
+    let only = harness.config.only.as_deref();
+    crate::scenarios::all()
+        .into_iter()
+        .filter(|s| {
+            only.is_none()
+                || s.covers.iter().any(|e| harness.ledger.is_selected(e))
+                || only.is_some_and(|p| s.name.contains(p))
+        })
+        .collect()
+}
+
+/// Runs the scenarios concurrently; answers (name, error) of each that stopped early, whose entries are then
+/// not reached.
+async fn run_scenarios(h: Arc<Harness>, scenarios: Vec<Scenario>) -> Vec<(String, String)> {
+    futures::stream::iter(scenarios)
+        .map(|scenario| {
+            let h = h.clone();
+            async move {
+                let ctx = Ctx {
+                    h: h.clone(),
+                    scenario: scenario.name.clone(),
+                };
+                let result = (scenario.run)(ctx).await;
+                h.progress.scenarios_done.fetch_add(1, Ordering::Relaxed);
+                match result {
+                    Ok(()) => None,
+                    Err(error) => {
+                        h.progress.failures.fetch_add(1, Ordering::Relaxed);
+                        let message = format!("{error:#}");
+                        for entry in &scenario.covers {
+                            h.ledger.not_reached(entry, &scenario.name, &message);
+                        }
+                        Some((scenario.name.clone(), message))
+                    }
+                }
+            }
+        })
+        .buffer_unordered(h.config.concurrency)
+        .filter_map(|x| async move { x })
+        .collect::<Vec<_>>()
+        .await
 }
 
 async fn show_progress(h: Arc<Harness>) {

@@ -59,108 +59,57 @@ fn check(
     if instance.is_null() && object.get("nullable") == Some(&Value::Bool(true)) {
         return;
     }
+    let place = Place {
+        document,
+        schema: object,
+        at,
+        here,
+        depth,
+    };
     for (keyword, value) in object {
-        match keyword.as_str() {
-            "type" => {
-                let expected = value.as_str().unwrap_or_default();
-                let ok = match expected {
-                    "object" => instance.is_object(),
-                    "array" => instance.is_array(),
-                    "string" => instance.is_string(),
-                    "boolean" => instance.is_boolean(),
-                    "integer" => instance.is_i64() || instance.is_u64(),
-                    "number" => instance.is_number(),
-                    other => {
-                        errors.push(format!("{here}: unsupported type {other:?}"));
-                        true
-                    }
-                };
-                if !ok {
-                    errors.push(format!(
-                        "{here}: expected {expected}, found {}",
-                        kind(instance)
-                    ));
-                    return;
-                }
-            }
-            "required" => {
-                if let Some(map) = instance.as_object() {
-                    for name in value
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(Value::as_str)
-                    {
-                        if !map.contains_key(name) {
-                            errors.push(format!("{here}: required property {name:?} is missing"));
-                        }
-                    }
-                }
-            }
-            "properties" => {
-                if let (Some(map), Some(properties)) = (instance.as_object(), value.as_object()) {
-                    for (name, property) in properties {
-                        if let Some(item) = map.get(name) {
-                            check(
-                                document,
-                                property,
-                                item,
-                                &format!("{at}/{name}"),
-                                errors,
-                                depth + 1,
-                            );
-                        }
-                    }
-                }
-            }
-            "additionalProperties" => {
-                if let Some(map) = instance.as_object() {
-                    let known = object.get("properties").and_then(Value::as_object);
-                    for (name, item) in map {
-                        if known.is_some_and(|known| known.contains_key(name)) {
-                            continue;
-                        }
-                        match value {
-                            Value::Bool(false) => {
-                                errors.push(format!("{here}: property {name:?} is not allowed"))
-                            }
-                            Value::Bool(true) => {}
-                            schema => check(
-                                document,
-                                schema,
-                                item,
-                                &format!("{at}/{name}"),
-                                errors,
-                                depth + 1,
-                            ),
-                        }
-                    }
-                }
-            }
-            "items" => {
-                if let Some(items) = instance.as_array() {
-                    for (index, item) in items.iter().enumerate() {
-                        check(
-                            document,
-                            value,
-                            item,
-                            &format!("{at}/{index}"),
-                            errors,
-                            depth + 1,
-                        );
-                    }
-                }
-            }
-            "minItems" | "maxItems" => {
-                if let (Some(items), Some(bound)) = (instance.as_array(), value.as_u64()) {
-                    let len = items.len() as u64;
-                    if (keyword == "minItems" && len < bound)
-                        || (keyword == "maxItems" && len > bound)
-                    {
-                        errors.push(format!("{here}: {len} items breaks {keyword} {bound}"));
-                    }
-                }
-            }
+        // A value of the wrong type is not checked further.
+        if place.keyword(keyword, value, instance, errors) == Flow::Stop {
+            return;
+        }
+    }
+}
+
+/// Whether the keywords after one go on being checked.
+#[derive(PartialEq, Eq)]
+enum Flow {
+    Continue,
+    Stop,
+}
+
+/// Where in the instance a schema object is being checked.
+struct Place<'a> {
+    document: &'a Value,
+    /// The schema object whose keywords are checked.
+    schema: &'a serde_json::Map<String, Value>,
+    /// The JSON pointer of the instance ("" at the root).
+    at: &'a str,
+    /// The pointer as printed ("/" at the root).
+    here: &'a str,
+    depth: usize,
+}
+
+impl Place<'_> {
+    /// Checks one keyword of the schema object.
+    fn keyword(
+        &self,
+        keyword: &str,
+        value: &Value,
+        instance: &Value,
+        errors: &mut Vec<String>,
+    ) -> Flow {
+        let here = self.here;
+        match keyword {
+            "type" => return self.check_type(value, instance, errors),
+            "required" => required(here, value, instance, errors),
+            "properties" => self.properties(value, instance, errors),
+            "additionalProperties" => self.additional_properties(value, instance, errors),
+            "items" => self.items(value, instance, errors),
+            "minItems" | "maxItems" => item_count(here, keyword, value, instance, errors),
             "enum" => {
                 if !value
                     .as_array()
@@ -169,45 +118,11 @@ fn check(
                     errors.push(format!("{here}: {instance} is not one of {value}"));
                 }
             }
-            "format" => {
-                if let Some(text) = instance.as_str() {
-                    match value.as_str().unwrap_or_default() {
-                        "date" => {
-                            if !is_date(text) {
-                                errors.push(format!("{here}: {text:?} is not a date (yyyy-MM-dd)"));
-                            }
-                        }
-                        "date-time" => {
-                            if chrono::DateTime::parse_from_rfc3339(text).is_err() {
-                                errors
-                                    .push(format!("{here}: {text:?} is not an RFC 3339 date-time"));
-                            }
-                        }
-                        other => errors.push(format!("{here}: unsupported format {other:?}")),
-                    }
-                }
-            }
-            "oneOf" | "anyOf" => {
-                let alternatives = value.as_array().map(Vec::as_slice).unwrap_or_default();
-                let matching = alternatives
-                    .iter()
-                    .filter(|a| validate_at(document, a, instance, at, depth).is_empty())
-                    .count();
-                let ok = if keyword == "oneOf" {
-                    matching == 1
-                } else {
-                    matching >= 1
-                };
-                if !ok {
-                    errors.push(format!(
-                        "{here}: {matching} of the {} alternatives of {keyword} match",
-                        alternatives.len()
-                    ));
-                }
-            }
+            "format" => format(here, value, instance, errors),
+            "oneOf" | "anyOf" => self.alternatives(keyword, value, instance, errors),
             "allOf" => {
                 for part in value.as_array().into_iter().flatten() {
-                    check(document, part, instance, at, errors, depth + 1);
+                    self.nested(part, instance, self.at, errors);
                 }
             }
             "nullable" => {
@@ -220,6 +135,149 @@ fn check(
                 "{here}: the harness's validator does not support the keyword {other:?}"
             )),
         }
+        Flow::Continue
+    }
+
+    /// Checks `instance` (at `at`) against a schema nested in this one.
+    fn nested(&self, schema: &Value, instance: &Value, at: &str, errors: &mut Vec<String>) {
+        check(self.document, schema, instance, at, errors, self.depth + 1);
+    }
+
+    fn check_type(&self, value: &Value, instance: &Value, errors: &mut Vec<String>) -> Flow {
+        let here = self.here;
+        let expected = value.as_str().unwrap_or_default();
+        let ok = match expected {
+            "object" => instance.is_object(),
+            "array" => instance.is_array(),
+            "string" => instance.is_string(),
+            "boolean" => instance.is_boolean(),
+            "integer" => instance.is_i64() || instance.is_u64(),
+            "number" => instance.is_number(),
+            other => {
+                errors.push(format!("{here}: unsupported type {other:?}"));
+                true
+            }
+        };
+        if ok {
+            return Flow::Continue;
+        }
+        errors.push(format!(
+            "{here}: expected {expected}, found {}",
+            kind(instance)
+        ));
+        Flow::Stop
+    }
+
+    fn properties(&self, value: &Value, instance: &Value, errors: &mut Vec<String>) {
+        if let (Some(map), Some(properties)) = (instance.as_object(), value.as_object()) {
+            for (name, property) in properties {
+                if let Some(item) = map.get(name) {
+                    self.nested(property, item, &format!("{}/{name}", self.at), errors);
+                }
+            }
+        }
+    }
+
+    fn additional_properties(&self, value: &Value, instance: &Value, errors: &mut Vec<String>) {
+        let Some(map) = instance.as_object() else {
+            return;
+        };
+        let known = self.schema.get("properties").and_then(Value::as_object);
+        for (name, item) in map {
+            if known.is_some_and(|known| known.contains_key(name)) {
+                continue;
+            }
+            match value {
+                Value::Bool(false) => {
+                    errors.push(format!("{}: property {name:?} is not allowed", self.here))
+                }
+                Value::Bool(true) => {}
+                schema => self.nested(schema, item, &format!("{}/{name}", self.at), errors),
+            }
+        }
+    }
+
+    fn items(&self, value: &Value, instance: &Value, errors: &mut Vec<String>) {
+        if let Some(items) = instance.as_array() {
+            for (index, item) in items.iter().enumerate() {
+                self.nested(value, item, &format!("{}/{index}", self.at), errors);
+            }
+        }
+    }
+
+    fn alternatives(
+        &self,
+        keyword: &str,
+        value: &Value,
+        instance: &Value,
+        errors: &mut Vec<String>,
+    ) {
+        let alternatives = value.as_array().map(Vec::as_slice).unwrap_or_default();
+        let matching = alternatives
+            .iter()
+            .filter(|a| validate_at(self.document, a, instance, self.at, self.depth).is_empty())
+            .count();
+        let ok = if keyword == "oneOf" {
+            matching == 1
+        } else {
+            matching >= 1
+        };
+        if !ok {
+            errors.push(format!(
+                "{}: {matching} of the {} alternatives of {keyword} match",
+                self.here,
+                alternatives.len()
+            ));
+        }
+    }
+}
+
+fn required(here: &str, value: &Value, instance: &Value, errors: &mut Vec<String>) {
+    if let Some(map) = instance.as_object() {
+        for name in value
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            if !map.contains_key(name) {
+                errors.push(format!("{here}: required property {name:?} is missing"));
+            }
+        }
+    }
+}
+
+fn item_count(
+    here: &str,
+    keyword: &str,
+    value: &Value,
+    instance: &Value,
+    errors: &mut Vec<String>,
+) {
+    if let (Some(items), Some(bound)) = (instance.as_array(), value.as_u64()) {
+        let len = items.len() as u64;
+        if (keyword == "minItems" && len < bound) || (keyword == "maxItems" && len > bound) {
+            errors.push(format!("{here}: {len} items breaks {keyword} {bound}"));
+        }
+    }
+}
+
+fn format(here: &str, value: &Value, instance: &Value, errors: &mut Vec<String>) {
+    let Some(text) = instance.as_str() else {
+        return;
+    };
+    match value.as_str().unwrap_or_default() {
+        "date" => {
+            if !is_date(text) {
+                errors.push(format!("{here}: {text:?} is not a date (yyyy-MM-dd)"));
+            }
+        }
+        "date-time" => {
+            if chrono::DateTime::parse_from_rfc3339(text).is_err() {
+                errors.push(format!("{here}: {text:?} is not an RFC 3339 date-time"));
+            }
+        }
+        other => errors.push(format!("{here}: unsupported format {other:?}")),
     }
 }
 

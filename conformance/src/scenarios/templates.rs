@@ -2,11 +2,11 @@
 //! matrix, generated headers): built from the shared fixtures for a path ARN and invitation id, with the
 //! right Accept header and no Authorization header.
 
-use super::backend;
-use super::v1::v1;
-use super::v2::{invitation_path, invitations_path};
+use super::agent_authorisation_v1::{self as v1_api, v1};
+use super::agent_client_authorisation::backend;
 use crate::harness::*;
 use crate::http::Request;
+use crate::paths::{invitation_path, invitations_path};
 
 #[derive(Clone, Copy)]
 pub struct Template {
@@ -21,6 +21,11 @@ pub struct Template {
 
 /// The agent-facing operations of every contract the harness knows how to call.
 pub fn all() -> Vec<Template> {
+    [v2_templates(), v1_templates(), backend_templates()].concat()
+}
+
+/// The Agent Authorisation API 2.0 (`agent-authorisation-v2.yaml`).
+fn v2_templates() -> Vec<Template> {
     vec![
         Template {
             operation: "create_invitation",
@@ -66,34 +71,43 @@ pub fn all() -> Vec<Template> {
                     .json(&deauth_body(&vat_body(&f.organisation)))
             },
         },
+    ]
+}
+
+/// The Agent Authorisation API 1.0 (`agent-authorisation-v1.yaml`).
+fn v1_templates() -> Vec<Template> {
+    vec![
         Template {
             operation: "create_invitation_v1",
             accept_version: Some("1.0"),
             names_invitation: false,
             build: |f, arn, _| {
-                v1("POST", super::v1::path(arn), None).json(&super::v1::itsa(&f.individual))
+                v1("POST", v1_api::path(arn), None).json(&v1_api::itsa(&f.individual))
             },
         },
         Template {
             operation: "get_invitation_v1",
             accept_version: Some("1.0"),
             names_invitation: true,
-            build: |_, arn, id| v1("GET", format!("{}/{id}", super::v1::path(arn)), None),
+            build: |_, arn, id| v1("GET", format!("{}/{id}", v1_api::path(arn)), None),
         },
-        // The backend (`agent-client-authorisation.yaml`): no Accept header, so only the auth matrix.
+    ]
+}
+
+/// The backend (`agent-client-authorisation.yaml`): no Accept header, so only the auth matrix.
+fn backend_templates() -> Vec<Template> {
+    vec![
         Template {
             operation: "create_sent_invitation",
             accept_version: None,
             names_invitation: false,
             build: |f, arn, _| {
-                backend::backend("POST", crate::paths::sent_path(arn), None).json(
-                    &serde_json::json!({
-                        "service": "HMRC-MTD-VAT",
-                        "clientType": "business",
-                        "clientIdType": "vrn",
-                        "clientId": f.organisation.vrn,
-                    }),
-                )
+                backend("POST", crate::paths::sent_path(arn), None).json(&serde_json::json!({
+                    "service": "HMRC-MTD-VAT",
+                    "clientType": "business",
+                    "clientIdType": "vrn",
+                    "clientId": f.organisation.vrn,
+                }))
             },
         },
         Template {
@@ -101,7 +115,7 @@ pub fn all() -> Vec<Template> {
             accept_version: None,
             names_invitation: false,
             build: |_, arn, _| {
-                backend::backend(
+                backend(
                     "GET",
                     format!(
                         "{}?createdOnOrAfter=2000-01-01",
@@ -115,22 +129,20 @@ pub fn all() -> Vec<Template> {
             operation: "get_sent_invitation",
             accept_version: None,
             names_invitation: true,
-            build: |_, arn, id| {
-                backend::backend("GET", crate::paths::sent_invitation_path(arn, id), None)
-            },
+            build: |_, arn, id| backend("GET", crate::paths::sent_invitation_path(arn, id), None),
         },
         Template {
             operation: "cancel_sent_invitation",
             accept_version: None,
             names_invitation: true,
-            build: |_, arn, id| backend::backend("PUT", crate::paths::cancel_path(arn, id), None),
+            build: |_, arn, id| backend("PUT", crate::paths::cancel_path(arn, id), None),
         },
         Template {
             operation: "create_multi_invitation_link",
             accept_version: None,
             names_invitation: false,
             build: |f, arn, _| {
-                backend::backend("POST", crate::paths::multi_invitations_path(arn), None).json(
+                backend("POST", crate::paths::multi_invitations_path(arn), None).json(
                     &serde_json::json!({"clientType": "personal", "invitationIds": [f.pending]}),
                 )
             },
@@ -139,35 +151,22 @@ pub fn all() -> Vec<Template> {
             operation: "check_agent_relationship",
             accept_version: None,
             names_invitation: false,
-            build: |f, arn, _| {
-                backend::backend(
-                    "GET",
-                    crate::paths::relationship_path(
-                        arn,
-                        "HMRC-MTD-VAT",
-                        "vrn",
-                        &f.organisation.vrn,
-                    ),
-                    None,
-                )
-            },
+            build: |f, arn, _| vat_relationship("GET", f, arn),
         },
         Template {
             operation: "end_agent_relationship",
             accept_version: None,
             names_invitation: false,
-            build: |f, arn, _| {
-                backend::backend(
-                    "DELETE",
-                    crate::paths::relationship_path(
-                        arn,
-                        "HMRC-MTD-VAT",
-                        "vrn",
-                        &f.organisation.vrn,
-                    ),
-                    None,
-                )
-            },
+            build: |f, arn, _| vat_relationship("DELETE", f, arn),
         },
     ]
+}
+
+/// The backend's request about the agent's relationship with the shared VAT customer.
+fn vat_relationship(method: &str, f: &Fixtures, arn: &str) -> Request {
+    backend(
+        method,
+        crate::paths::relationship_path(arn, "HMRC-MTD-VAT", "vrn", &f.organisation.vrn),
+        None,
+    )
 }

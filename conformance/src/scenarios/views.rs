@@ -19,16 +19,43 @@ pub fn invitation_problems(
     status: &str,
 ) -> Vec<String> {
     let mut problems = Vec::new();
+    identity_problems(&mut problems, body, arn, id, service, agent_type, status);
+    lifecycle_problems(&mut problems, body, status);
+    time_problems(&mut problems, body, status);
+    if let Some(link) = body.get("clientActionUrl").and_then(Value::as_str) {
+        let suffix = if service == "MTD-VAT" {
+            "/vat"
+        } else {
+            "/income-tax"
+        };
+        if !link.contains("/appoint-someone-to-deal-with-HMRC-for-you/") || !link.ends_with(suffix)
+        {
+            problems.push(format!("clientActionUrl {link:?} is not .../appoint-someone-to-deal-with-HMRC-for-you/<uid>/<agency>{suffix}"));
+        }
+    }
+    problems
+}
+
+/// Its id, agent, status, link to itself, service and agent type.
+fn identity_problems(
+    problems: &mut Vec<String>,
+    body: &Value,
+    arn: &str,
+    id: &str,
+    service: &str,
+    agent_type: Option<&str>,
+    status: &str,
+) {
     let expect = |problems: &mut Vec<String>, what: &str, found: &Value, expected: &str| {
         if found.as_str() != Some(expected) {
             problems.push(format!("{what} is {found}, expected {expected:?}"));
         }
     };
-    expect(&mut problems, "invitationId", &body["invitationId"], id);
-    expect(&mut problems, "arn", &body["arn"], arn);
-    expect(&mut problems, "status", &body["status"], status);
+    expect(problems, "invitationId", &body["invitationId"], id);
+    expect(problems, "arn", &body["arn"], arn);
+    expect(problems, "status", &body["status"], status);
     expect(
-        &mut problems,
+        problems,
         "_links.self.href",
         &body["_links"]["self"]["href"],
         &format!("/agents/{arn}/invitations/{id}"),
@@ -40,13 +67,17 @@ pub fn invitation_problems(
         ));
     }
     match agent_type {
-        Some(agent_type) => expect(&mut problems, "agentType", &body["agentType"], agent_type),
+        Some(agent_type) => expect(problems, "agentType", &body["agentType"], agent_type),
         None if body.get("agentType").is_some() => problems.push(format!(
             "agentType {} on a {service} request",
             body["agentType"]
         )),
         None => {}
     }
+}
+
+/// `expiresOn` and `clientActionUrl` only while Pending, `updated` otherwise.
+fn lifecycle_problems(problems: &mut Vec<String>, body: &Value, status: &str) {
     let pending = status == "Pending";
     for (field, wanted) in [
         ("expiresOn", pending),
@@ -59,6 +90,11 @@ pub fn invitation_problems(
             _ => {}
         }
     }
+}
+
+/// Every time RFC 3339 UTC with milliseconds; a pending request expires at midnight UTC 21 days after the day it
+/// was created.
+fn time_problems(problems: &mut Vec<String>, body: &Value, status: &str) {
     for field in ["created", "updated", "expiresOn"] {
         if let Some(text) = body.get(field).and_then(Value::as_str) {
             let utc_millis = chrono::DateTime::parse_from_rfc3339(text)
@@ -76,7 +112,7 @@ pub fn invitation_problems(
             }
         }
     }
-    if pending
+    if status == "Pending"
         && let (Some(created), Some(expires)) =
             (body["created"].as_str(), body["expiresOn"].as_str())
     {
@@ -95,18 +131,6 @@ pub fn invitation_problems(
             }
         }
     }
-    if let Some(link) = body.get("clientActionUrl").and_then(Value::as_str) {
-        let suffix = if service == "MTD-VAT" {
-            "/vat"
-        } else {
-            "/income-tax"
-        };
-        if !link.contains("/appoint-someone-to-deal-with-HMRC-for-you/") || !link.ends_with(suffix)
-        {
-            problems.push(format!("clientActionUrl {link:?} is not .../appoint-someone-to-deal-with-HMRC-for-you/<uid>/<agency>{suffix}"));
-        }
-    }
-    problems
 }
 
 /// Checks an invitation read through `entry`, recording a failure against it.

@@ -1,5 +1,5 @@
-//! Generated inputs (proptest): bodies, identifiers, headers and paths, valid and mutated, sent to every
-//! agent-facing operation and the sandbox. The oracle is the contract: the documented order of checks
+//! Fuzzed inputs: bodies, identifiers, headers and paths that proptest draws at run time (this code is written by
+//! hand), valid and mutated, sent to every agent-facing operation and the sandbox. The oracle is the contract: the documented order of checks
 //! (`crate::reference`) says which documented response each input must get; at the very least the status must
 //! be documented for the operation, the body must match its schema, there is never a 5xx, and never a success for
 //! an input the contract calls invalid.
@@ -20,9 +20,9 @@ use serde_json::{Value, json};
 
 use crate::harness::*;
 use crate::http::{Exchange, Request};
+use crate::paths::{invitation_path, invitations_path};
 use crate::reference::{self, Payload, judge, judge_accept, random_invitation_id};
 use crate::sandbox::{Agent, Individual, Organisation};
-use crate::scenarios::v2::{invitation_path, invitations_path};
 
 /// A generated case's outcome: the entry it exercised and the exchange, or why it failed.
 type CaseOutcome = Result<(String, Exchange), (String, Option<Exchange>)>;
@@ -296,17 +296,31 @@ fn field(
     ]
 }
 
-/// A body of the v2 shape: mostly valid choices of real test data, with mutations mixed in.
-fn v2_body(op: Op) -> BoxedStrategy<Option<Body>> {
-    let itsa = (
+/// The fields of a v2 body as drawn: service, clientId, knownFact, clientType, clientIdType, agentType.
+type Fields = (
+    Value,
+    Option<Value>,
+    Option<Value>,
+    Option<Value>,
+    Option<Value>,
+    Option<Value>,
+);
+
+/// MTD-IT fields: real NINOs and postcodes, and mutations.
+fn itsa_fields() -> impl Strategy<Value = Fields> {
+    (
         field(&["$nino:0", "$nino:1", "$nino-lower:0", "$nino-spaced:1", "$alt-nino", "$unregistered-nino"], &["AB123456E", "QQ123456A", "AB12345", "$vrn:0", "2134514321"]),
         field(&["$postcode:0", "$postcode:1", "$postcode-compact:0", "$alt-postcode", "SW1A 1AA"], &["NOT A POSTCODE", "12345", "SW1A1AAA", "2007-05-18"]),
         field(&["personal"], &["business", "trust", "Personal"]),
         field(&["ni"], &["vrn", "utr", "NI"]),
         prop_oneof![8 => Just(None), 2 => Just(Some(json!("main"))), 2 => Just(Some(json!("supporting"))), 1 => Just(Some(json!("Main")))],
     )
-        .prop_map(|(id, fact, client_type, id_type, agent_type)| (json!(["MTD-IT"]), id, fact, client_type, id_type, agent_type));
-    let vat = (
+        .prop_map(|(id, fact, client_type, id_type, agent_type)| (json!(["MTD-IT"]), id, fact, client_type, id_type, agent_type))
+}
+
+/// MTD-VAT fields: real VRNs and registration dates, and mutations.
+fn vat_fields() -> impl Strategy<Value = Fields> {
+    (
         field(
             &["$vrn:0", "$vrn:1", "$insolvent-vrn", "$unregistered-vrn"],
             &["12345678", "GB123456789", "$nino:0", "1234567890"],
@@ -326,7 +340,11 @@ fn v2_body(op: Op) -> BoxedStrategy<Option<Body>> {
     )
         .prop_map(|(id, fact, client_type, id_type, agent_type)| {
             (json!("MTD-VAT"), id, fact, client_type, id_type, agent_type)
-        });
+        })
+}
+
+/// A body of the v2 shape: mostly valid choices of real test data, with mutations mixed in.
+fn v2_body(op: Op) -> BoxedStrategy<Option<Body>> {
     let service = prop_oneof![
         16 => Just(None::<Value>),
         1 => prop_oneof![Just(json!("MTD-CGT")), Just(json!("mtd-it")), Just(json!(["MTD-IT", "MTD-VAT"])), Just(json!([])), Just(json!(7))].prop_map(Some),
@@ -338,49 +356,54 @@ fn v2_body(op: Op) -> BoxedStrategy<Option<Body>> {
         1 => Just(Some(Body::Json(json!("MTD-IT")))),
     ];
     (
-        prop_oneof![itsa, vat],
+        prop_oneof![itsa_fields(), vat_fields()],
         service,
         shape,
         proptest::bool::weighted(0.1),
     )
-        .prop_map(
-            move |(
-                (service, id, fact, client_type, id_type, agent_type),
-                replaced,
-                shape,
-                extra,
-            )| {
-                if let Some(shape) = shape {
-                    return Some(shape);
-                }
-                let mut body = serde_json::Map::new();
-                body.insert("service".into(), replaced.unwrap_or(service));
-                if op != Op::Check
-                    && let Some(v) = client_type
-                {
-                    body.insert("clientType".into(), v);
-                }
-                if let Some(v) = id_type {
-                    body.insert("clientIdType".into(), v);
-                }
-                if let Some(v) = id {
-                    body.insert("clientId".into(), v);
-                }
-                if op != Op::Deauthorise
-                    && let Some(v) = fact
-                {
-                    body.insert("knownFact".into(), v);
-                }
-                if let Some(v) = agent_type {
-                    body.insert("agentType".into(), v);
-                }
-                if extra {
-                    body.insert("unexpected".into(), json!("ignored"));
-                }
-                Some(Body::Json(Value::Object(body)))
-            },
-        )
+        .prop_map(move |(fields, replaced, shape, extra)| {
+            v2_body_of(op, fields, replaced, shape, extra)
+        })
         .boxed()
+}
+
+/// The body of drawn fields: `shape` instead when drawn, the service `replaced` when drawn, an unexpected field
+/// when `extra`.
+fn v2_body_of(
+    op: Op,
+    (service, id, fact, client_type, id_type, agent_type): Fields,
+    replaced: Option<Value>,
+    shape: Option<Body>,
+    extra: bool,
+) -> Option<Body> {
+    if let Some(shape) = shape {
+        return Some(shape);
+    }
+    let mut body = serde_json::Map::new();
+    body.insert("service".into(), replaced.unwrap_or(service));
+    if op != Op::Check
+        && let Some(v) = client_type
+    {
+        body.insert("clientType".into(), v);
+    }
+    if let Some(v) = id_type {
+        body.insert("clientIdType".into(), v);
+    }
+    if let Some(v) = id {
+        body.insert("clientId".into(), v);
+    }
+    if op != Op::Deauthorise
+        && let Some(v) = fact
+    {
+        body.insert("knownFact".into(), v);
+    }
+    if let Some(v) = agent_type {
+        body.insert("agentType".into(), v);
+    }
+    if extra {
+        body.insert("unexpected".into(), json!("ignored"));
+    }
+    Some(Body::Json(Value::Object(body)))
 }
 
 fn test_user_body(allowed: &'static [&'static str]) -> BoxedStrategy<Option<Body>> {
@@ -496,57 +519,13 @@ fn build(world: &World, fixtures: &Fixtures, case: &Case) -> Built {
     } else {
         (case.id.clone(), false)
     };
-    let path = match case.op {
-        Op::Create | Op::List => invitations_path(&url_segment(&arn)),
-        Op::Get | Op::Cancel => invitation_path(&url_segment(&arn), &url_segment(&id.0)),
-        Op::Check => format!("/agents/{}/relationships", url_segment(&arn)),
-        Op::Deauthorise => format!("/agents/{}/deauthorise-client", url_segment(&arn)),
-        Op::Accept | Op::Reject => format!(
-            "/agent-authorisation-test-support/invitations/{}",
-            url_segment(&id.0)
-        ),
-        Op::Expire => format!(
-            "/agent-authorisation-test-support/invitations/{}/expire",
-            url_segment(&id.0)
-        ),
-        Op::CreateTestAgent => "/create-test-user/agents".into(),
-        Op::CreateTestIndividual => "/create-test-user/individuals".into(),
-        Op::CreateTestOrganisation => "/create-test-user/organisations".into(),
-    };
-    let method = match case.op {
-        Op::Create
-        | Op::Check
-        | Op::CreateTestAgent
-        | Op::CreateTestIndividual
-        | Op::CreateTestOrganisation => "POST",
-        Op::Get | Op::List => "GET",
-        Op::Cancel | Op::Reject => "DELETE",
-        Op::Deauthorise | Op::Accept | Op::Expire => "PUT",
-    };
-    let mut request = Request::new(method, path);
+    let mut request = Request::new(method(case.op), path(case.op, &arn, &id.0));
     let mut caller = Caller::Agent;
     if case.op.is_v2() {
         if let Some(accept) = &case.accept {
             request = request.header("Accept", accept.as_str());
         }
-        let (header, who) = match case.auth.as_str() {
-            "$agent" => (Some(format!("Bearer {}", agent.token)), Caller::Agent),
-            "$none" => (None, Caller::Unauthorised),
-            "$expired" => (
-                Some(format!("Bearer {}", fixtures.expired.token)),
-                Caller::Unauthorised,
-            ),
-            "$other-agent" => (Some(format!("Bearer {}", other.token)), Caller::OtherAgent),
-            "$individual" => (
-                Some(format!("Bearer {}", fixtures.individual.token)),
-                Caller::NotAnAgent,
-            ),
-            "$unsubscribed" => (
-                Some(format!("Bearer {}", fixtures.unsubscribed.token)),
-                Caller::Unsubscribed,
-            ),
-            raw => (Some(raw.to_owned()), Caller::Unauthorised),
-        };
+        let (header, who) = authorization(&case.auth, agent, other, fixtures);
         // A header value reqwest cannot send is left out (the case is then "no token").
         let header = header.filter(|h| reqwest::header::HeaderValue::from_str(h).is_ok());
         caller = if header.is_none() {
@@ -575,23 +554,90 @@ fn build(world: &World, fixtures: &Fixtures, case: &Case) -> Built {
     }
 }
 
+/// The path of an operation for an ARN and invitation id (each percent-encoded as a path segment).
+fn path(op: Op, arn: &str, id: &str) -> String {
+    match op {
+        Op::Create | Op::List => invitations_path(&url_segment(arn)),
+        Op::Get | Op::Cancel => invitation_path(&url_segment(arn), &url_segment(id)),
+        Op::Check => format!("/agents/{}/relationships", url_segment(arn)),
+        Op::Deauthorise => format!("/agents/{}/deauthorise-client", url_segment(arn)),
+        Op::Accept | Op::Reject => format!(
+            "/agent-authorisation-test-support/invitations/{}",
+            url_segment(id)
+        ),
+        Op::Expire => format!(
+            "/agent-authorisation-test-support/invitations/{}/expire",
+            url_segment(id)
+        ),
+        Op::CreateTestAgent => "/create-test-user/agents".into(),
+        Op::CreateTestIndividual => "/create-test-user/individuals".into(),
+        Op::CreateTestOrganisation => "/create-test-user/organisations".into(),
+    }
+}
+
+fn method(op: Op) -> &'static str {
+    match op {
+        Op::Create
+        | Op::Check
+        | Op::CreateTestAgent
+        | Op::CreateTestIndividual
+        | Op::CreateTestOrganisation => "POST",
+        Op::Get | Op::List => "GET",
+        Op::Cancel | Op::Reject => "DELETE",
+        Op::Deauthorise | Op::Accept | Op::Expire => "PUT",
+    }
+}
+
+/// The Authorization header a case's `auth` names, and who that is.
+fn authorization(
+    auth: &str,
+    agent: &Agent,
+    other: &Agent,
+    fixtures: &Fixtures,
+) -> (Option<String>, Caller) {
+    match auth {
+        "$agent" => (Some(format!("Bearer {}", agent.token)), Caller::Agent),
+        "$none" => (None, Caller::Unauthorised),
+        "$expired" => (
+            Some(format!("Bearer {}", fixtures.expired.token)),
+            Caller::Unauthorised,
+        ),
+        "$other-agent" => (Some(format!("Bearer {}", other.token)), Caller::OtherAgent),
+        "$individual" => (
+            Some(format!("Bearer {}", fixtures.individual.token)),
+            Caller::NotAnAgent,
+        ),
+        "$unsubscribed" => (
+            Some(format!("Bearer {}", fixtures.unsubscribed.token)),
+            Caller::Unsubscribed,
+        ),
+        raw => (Some(raw.to_owned()), Caller::Unauthorised),
+    }
+}
+
 // ---- the oracle ----
+
+/// The entries of one operation, named by example name or status.
+struct Entries(&'static str);
+
+impl Entries {
+    fn one(&self, name: &str) -> Vec<String> {
+        vec![format!("{}/{name}", self.0)]
+    }
+
+    fn many(&self, names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| format!("{}/{n}", self.0)).collect()
+    }
+}
 
 /// The documented responses a case may get (any one of them), by example name or status.
 fn expected(world: &World, case: &Case, built: &Built) -> Vec<String> {
-    let op = case.op.id();
-    let one = |name: &str| vec![format!("{op}/{name}")];
-    let many = |names: &[&str]| {
-        names
-            .iter()
-            .map(|n| format!("{op}/{n}"))
-            .collect::<Vec<_>>()
-    };
+    let entries = Entries(case.op.id());
     if case.op.is_v2()
         && let Some(name) = judge_accept(built.request.header_value("Accept"), "2.0")
     {
         let status = if name.starts_with("ACCEPT") { 406 } else { 400 };
-        return one(&format!("{status}/{name}"));
+        return entries.one(&format!("{status}/{name}"));
     }
     let body: Option<Value> = built
         .request
@@ -606,8 +652,48 @@ fn expected(world: &World, case: &Case, built: &Built) -> Vec<String> {
     };
     let judged = payload.map(|p| judge(p, body.as_ref().unwrap_or(&Value::Null)));
     if let Some(Err("BAD_REQUEST")) = judged {
-        return one("400/BAD_REQUEST");
+        return entries.one("400/BAD_REQUEST");
     }
+    if case.op.is_v2()
+        && let Some(refused) = refused_caller_or_id(built, &entries)
+    {
+        return refused;
+    }
+    match case.op {
+        Op::Create | Op::Check | Op::Deauthorise => match judged {
+            Some(Ok(valid)) => payload_answers(world, case.op, &valid, &entries),
+            Some(Err(name)) => entries.one(&format!("400/{name}")),
+            None => Vec::new(),
+        },
+        Op::List => entries.many(&["200", "204"]),
+        Op::Get | Op::Cancel => {
+            let (_, ours) = built.id.clone().unwrap_or_default();
+            let real = case.id.starts_with("$real:");
+            match (real, ours, case.op) {
+                (true, true, Op::Get) => entries.one("200"),
+                (true, true, _) => entries.many(&["204", "403/INVALID_INVITATION_STATUS"]),
+                (true, false, _) => entries.one("403/NO_PERMISSION_ON_AGENCY"),
+                (false, _, _) => entries.one("404/INVITATION_NOT_FOUND"),
+            }
+        }
+        Op::Accept | Op::Reject | Op::Expire => {
+            let (id, _) = built.id.clone().unwrap_or_default();
+            if !reference::is_invitation_id(&id) {
+                entries.one("400/BAD_REQUEST")
+            } else if case.id.starts_with("$real:") {
+                entries.many(&["204", "403/INVALID_INVITATION_STATUS"])
+            } else {
+                entries.one("404/INVITATION_NOT_FOUND")
+            }
+        }
+        Op::CreateTestAgent | Op::CreateTestIndividual | Op::CreateTestOrganisation => {
+            test_user_answers(case.op, body.as_ref(), &entries)
+        }
+    }
+}
+
+/// A v2 case refused for its caller or a malformed invitation id, if it is.
+fn refused_caller_or_id(built: &Built, entries: &Entries) -> Option<Vec<String>> {
     let auth_error = match (built.caller, built.own_arn) {
         (Caller::Unauthorised, _) => Some("401/UNAUTHORIZED"),
         (Caller::NotAnAgent, _) => Some("403/NOT_AN_AGENT"),
@@ -615,125 +701,102 @@ fn expected(world: &World, case: &Case, built: &Built) -> Vec<String> {
         (Caller::OtherAgent, _) | (Caller::Agent, false) => Some("403/NO_PERMISSION_ON_AGENCY"),
         (Caller::Agent, true) => None,
     };
-    if case.op.is_v2() {
-        let malformed_id = built
-            .id
-            .as_ref()
-            .is_some_and(|(id, _)| !reference::is_invitation_id(id));
-        match (auth_error, malformed_id) {
-            // The contract does not order a malformed id against the caller's checks: either answer is right.
-            (Some(auth), true) => return many(&[auth, "400/BAD_REQUEST"]),
-            (Some(auth), false) => return one(auth),
-            (None, true) => return one("400/BAD_REQUEST"),
-            (None, false) => {}
-        }
+    let malformed_id = built
+        .id
+        .as_ref()
+        .is_some_and(|(id, _)| !reference::is_invitation_id(id));
+    match (auth_error, malformed_id) {
+        // The contract does not order a malformed id against the caller's checks: either answer is right.
+        (Some(auth), true) => Some(entries.many(&[auth, "400/BAD_REQUEST"])),
+        (Some(auth), false) => Some(entries.one(auth)),
+        (None, true) => Some(entries.one("400/BAD_REQUEST")),
+        (None, false) => None,
     }
-    match case.op {
-        Op::Create | Op::Check | Op::Deauthorise => {
-            let valid = match judged {
-                Some(Ok(valid)) => valid,
-                Some(Err(name)) => return one(&format!("400/{name}")),
-                None => return Vec::new(),
-            };
-            let income_tax = valid.service != reference::Service::Vat;
-            let record: Option<(String, bool)> = if income_tax {
-                world.itsa_fact(&valid.client_id).map(|f| (f, false))
-            } else {
-                world.vat_fact(&valid.client_id)
-            };
-            if case.op == Op::Deauthorise {
-                return many(&["204", "403/NO_RELATIONSHIP"]);
-            }
-            let Some((fact, insolvent)) = record else {
-                return one("403/CLIENT_REGISTRATION_NOT_FOUND");
-            };
-            let mismatch = valid.known_fact.as_deref() != Some(fact.as_str());
-            let state = if case.op == Op::Create {
-                &[
-                    "204",
-                    "403/DUPLICATE_AUTHORISATION_REQUEST",
-                    "403/ALREADY_AUTHORISED",
-                    "403/ALREADY_BEING_PROCESSED",
-                ][..]
-            } else {
-                &["204", "404/RELATIONSHIP_NOT_FOUND"][..]
-            };
-            let mut allowed: Vec<&str> = match (insolvent, mismatch) {
-                (true, _) => vec!["403/VAT_CLIENT_INSOLVENT"],
-                (false, true) => vec![if income_tax {
-                    "403/POSTCODE_DOES_NOT_MATCH"
-                } else {
-                    "403/VAT_REG_DATE_DOES_NOT_MATCH"
-                }],
-                (false, false) => state.to_vec(),
-            };
-            if case.op == Op::Create && !allowed.contains(&"204") {
-                // A pending request is found before the client's record is checked.
-                allowed.push("403/DUPLICATE_AUTHORISATION_REQUEST");
-            }
-            many(&allowed)
-        }
-        Op::List => many(&["200", "204"]),
-        Op::Get | Op::Cancel => {
-            let (_, ours) = built.id.clone().unwrap_or_default();
-            let real = case.id.starts_with("$real:");
-            match (real, ours, case.op) {
-                (true, true, Op::Get) => one("200"),
-                (true, true, _) => many(&["204", "403/INVALID_INVITATION_STATUS"]),
-                (true, false, _) => one("403/NO_PERMISSION_ON_AGENCY"),
-                (false, _, _) => one("404/INVITATION_NOT_FOUND"),
-            }
-        }
-        Op::Accept | Op::Reject | Op::Expire => {
-            let (id, _) = built.id.clone().unwrap_or_default();
-            if !reference::is_invitation_id(&id) {
-                one("400/BAD_REQUEST")
-            } else if case.id.starts_with("$real:") {
-                many(&["204", "403/INVALID_INVITATION_STATUS"])
-            } else {
-                one("404/INVITATION_NOT_FOUND")
-            }
-        }
-        Op::CreateTestAgent | Op::CreateTestIndividual | Op::CreateTestOrganisation => {
-            let allowed: &[&str] = match case.op {
-                Op::CreateTestAgent => &["agent-services"],
-                Op::CreateTestIndividual => &[
-                    "national-insurance",
-                    "self-assessment",
-                    "mtd-income-tax",
-                    "mtd-vat",
-                ],
-                _ => &["mtd-vat"],
-            };
-            let Some(Value::Object(map)) = &body else {
-                return one("400/BAD_REQUEST");
-            };
-            let names = match map.get("serviceNames") {
-                Some(Value::Array(names)) if names.iter().all(Value::is_string) => names,
-                _ => return one("400/BAD_REQUEST"),
-            };
-            let lifetime_ok = match map.get("tokenLifetimeSeconds") {
-                None => true,
-                Some(v) => match v.as_i64() {
-                    Some(n) => n >= 0,
-                    None => return one("400/BAD_REQUEST"),
-                },
-            };
-            if case.op == Op::CreateTestOrganisation
-                && map.get("insolvent").is_some_and(|v| !v.is_boolean())
-            {
-                return one("400/BAD_REQUEST");
-            }
-            let names_ok = names
-                .iter()
-                .all(|n| allowed.contains(&n.as_str().unwrap_or_default()));
-            match (lifetime_ok, names_ok) {
-                (true, true) => one("201"),
-                (true, false) => one("400/SERVICE_NAME_NOT_SUPPORTED"),
-                (false, true) => one("400/BAD_REQUEST"),
-                (false, false) => many(&["400/BAD_REQUEST", "400/SERVICE_NAME_NOT_SUPPORTED"]),
-            }
-        }
+}
+
+/// The answers to a valid create, check or deauthorise body: by the client's record, then its state.
+fn payload_answers(
+    world: &World,
+    op: Op,
+    valid: &reference::Valid,
+    entries: &Entries,
+) -> Vec<String> {
+    let income_tax = valid.service != reference::Service::Vat;
+    let record: Option<(String, bool)> = if income_tax {
+        world.itsa_fact(&valid.client_id).map(|f| (f, false))
+    } else {
+        world.vat_fact(&valid.client_id)
+    };
+    if op == Op::Deauthorise {
+        return entries.many(&["204", "403/NO_RELATIONSHIP"]);
+    }
+    let Some((fact, insolvent)) = record else {
+        return entries.one("403/CLIENT_REGISTRATION_NOT_FOUND");
+    };
+    let mismatch = valid.known_fact.as_deref() != Some(fact.as_str());
+    let state = if op == Op::Create {
+        &[
+            "204",
+            "403/DUPLICATE_AUTHORISATION_REQUEST",
+            "403/ALREADY_AUTHORISED",
+            "403/ALREADY_BEING_PROCESSED",
+        ][..]
+    } else {
+        &["204", "404/RELATIONSHIP_NOT_FOUND"][..]
+    };
+    let mut allowed: Vec<&str> = match (insolvent, mismatch) {
+        (true, _) => vec!["403/VAT_CLIENT_INSOLVENT"],
+        (false, true) => vec![if income_tax {
+            "403/POSTCODE_DOES_NOT_MATCH"
+        } else {
+            "403/VAT_REG_DATE_DOES_NOT_MATCH"
+        }],
+        (false, false) => state.to_vec(),
+    };
+    if op == Op::Create && !allowed.contains(&"204") {
+        // A pending request is found before the client's record is checked.
+        allowed.push("403/DUPLICATE_AUTHORISATION_REQUEST");
+    }
+    entries.many(&allowed)
+}
+
+/// The answers to a Create Test User body.
+fn test_user_answers(op: Op, body: Option<&Value>, entries: &Entries) -> Vec<String> {
+    let allowed: &[&str] = match op {
+        Op::CreateTestAgent => &["agent-services"],
+        Op::CreateTestIndividual => &[
+            "national-insurance",
+            "self-assessment",
+            "mtd-income-tax",
+            "mtd-vat",
+        ],
+        _ => &["mtd-vat"],
+    };
+    let Some(Value::Object(map)) = body else {
+        return entries.one("400/BAD_REQUEST");
+    };
+    let names = match map.get("serviceNames") {
+        Some(Value::Array(names)) if names.iter().all(Value::is_string) => names,
+        _ => return entries.one("400/BAD_REQUEST"),
+    };
+    let lifetime_ok = match map.get("tokenLifetimeSeconds") {
+        None => true,
+        Some(v) => match v.as_i64() {
+            Some(n) => n >= 0,
+            None => return entries.one("400/BAD_REQUEST"),
+        },
+    };
+    if op == Op::CreateTestOrganisation && map.get("insolvent").is_some_and(|v| !v.is_boolean()) {
+        return entries.one("400/BAD_REQUEST");
+    }
+    let names_ok = names
+        .iter()
+        .all(|n| allowed.contains(&n.as_str().unwrap_or_default()));
+    match (lifetime_ok, names_ok) {
+        (true, true) => entries.one("201"),
+        (true, false) => entries.one("400/SERVICE_NAME_NOT_SUPPORTED"),
+        (false, true) => entries.one("400/BAD_REQUEST"),
+        (false, false) => entries.many(&["400/BAD_REQUEST", "400/SERVICE_NAME_NOT_SUPPORTED"]),
     }
 }
 
@@ -856,7 +919,19 @@ pub async fn run(h: Arc<Harness>) -> Result<Vec<GeneratedFailure>> {
         .cases_total
         .store(trees.len() as u64, Ordering::Relaxed);
     let cases: Vec<(usize, Case)> = trees.iter().map(|t| t.current()).enumerate().collect();
-    let results: Vec<(usize, CaseOutcome)> = futures::stream::iter(cases)
+    let results = run_cases(&h, &world, cases).await;
+    let (failures, by_operation) = failures(&h, &world, &mut trees, results).await;
+    record(&h, &failures, by_operation);
+    Ok(failures)
+}
+
+/// Runs the cases concurrently: (index, outcome) each.
+async fn run_cases(
+    h: &Arc<Harness>,
+    world: &Arc<World>,
+    cases: Vec<(usize, Case)>,
+) -> Vec<(usize, CaseOutcome)> {
+    futures::stream::iter(cases)
         .map(|(index, case)| {
             let h = h.clone();
             let world = world.clone();
@@ -868,8 +943,17 @@ pub async fn run(h: Arc<Harness>) -> Result<Vec<GeneratedFailure>> {
         })
         .buffer_unordered(h.config.concurrency)
         .collect()
-        .await;
+        .await
+}
 
+/// Records each passing case against its entry; shrinks the first two failures per operation and counts the
+/// rest (answered by operation).
+async fn failures<T: ValueTree<Value = Case>>(
+    h: &Harness,
+    world: &World,
+    trees: &mut [T],
+    results: Vec<(usize, CaseOutcome)>,
+) -> (Vec<GeneratedFailure>, BTreeMap<&'static str, usize>) {
     let mut failures = Vec::new();
     let mut by_operation: BTreeMap<&'static str, usize> = BTreeMap::new();
     for (index, result) in results {
@@ -886,13 +970,19 @@ pub async fn run(h: Arc<Harness>) -> Result<Vec<GeneratedFailure>> {
                     h.progress.failures.fetch_add(1, Ordering::Relaxed);
                     continue;
                 }
-                let failure = shrink(&h, &world, &mut trees[index], index as u64).await;
+                let failure = shrink(h, world, &mut trees[index], index as u64).await;
                 h.progress.failures.fetch_add(1, Ordering::Relaxed);
                 failures.push(failure);
             }
         }
     }
-    for failure in &failures {
+    (failures, by_operation)
+}
+
+/// Records the shrunk failures against their entries (or as findings), with what replays them, and how many more
+/// failed per operation.
+fn record(h: &Harness, failures: &[GeneratedFailure], by_operation: BTreeMap<&'static str, usize>) {
+    for failure in failures {
         let message = format!(
             "{}\n      generated case #{} (seed {}), shrunk to: {}\n      repeat:   {}\n      replay:   --seed {} --cases {}",
             failure.message,
@@ -924,7 +1014,6 @@ pub async fn run(h: Arc<Harness>) -> Result<Vec<GeneratedFailure>> {
             );
         }
     }
-    Ok(failures)
 }
 
 fn seed_bytes(seed: u64) -> [u8; 32] {

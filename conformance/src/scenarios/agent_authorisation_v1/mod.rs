@@ -1,0 +1,62 @@
+//! Scenarios of the Agent Authorisation API 1.0 (`openapi/agent-authorisation-v1.yaml`): create and read under
+//! `/agencies/{arn}/invitations`, its one resource ([`invitations`]). The Accept header and the callers are
+//! proved by `super::accept_header` and `crate::auth_matrix` from the templates.
+
+pub mod invitations;
+mod support;
+
+pub use support::{V1_ACCEPT, itsa, path, v1, vat};
+
+use crate::harness::Scenario;
+
+/// This contract's scenarios, in the order they are reported.
+pub fn scenarios() -> Vec<Scenario> {
+    vec![
+        Scenario::new(
+            "v1: create and read",
+            &["create_invitation_v1/204", "get_invitation_v1/200"],
+            invitations::create_and_read,
+        ),
+        Scenario::new(
+            "v1: create with an invalid payload",
+            &[
+                "create_invitation_v1/400/SERVICE_NOT_SUPPORTED",
+                "create_invitation_v1/400/CLIENT_TYPE_NOT_SUPPORTED",
+                "create_invitation_v1/400/CLIENT_ID_DOES_NOT_MATCH_SERVICE",
+                "create_invitation_v1/400/CLIENT_ID_FORMAT_INVALID",
+                "create_invitation_v1/400/POSTCODE_FORMAT_INVALID",
+                "create_invitation_v1/400/VAT_REG_DATE_FORMAT_INVALID",
+                "create_invitation_v1/400/BAD_REQUEST",
+            ],
+            invitations::create_with_an_invalid_payload,
+        ),
+        Scenario::new(
+            "v1: create for a client the records do not support",
+            &[
+                "create_invitation_v1/403/CLIENT_REGISTRATION_NOT_FOUND",
+                "create_invitation_v1/403/POSTCODE_DOES_NOT_MATCH",
+                "create_invitation_v1/403/VAT_REG_DATE_DOES_NOT_MATCH",
+                "create_invitation_v1/403/VAT_CLIENT_INSOLVENT",
+            ],
+            invitations::create_for_an_unsupported_client,
+        ),
+        Scenario::new(
+            "v1: duplicates, authorised agents and identical requests at once",
+            &[
+                "create_invitation_v1/403/DUPLICATE_AUTHORISATION_REQUEST",
+                "create_invitation_v1/403/ALREADY_AUTHORISED",
+                "create_invitation_v1/403/ALREADY_BEING_PROCESSED",
+            ],
+            invitations::duplicates_authorised_agents_and_identical_requests,
+        ),
+        Scenario::new(
+            "v1: reading requests that are not there, not well formed, or not ours",
+            &[
+                "get_invitation_v1/400/BAD_REQUEST",
+                "get_invitation_v1/404/INVITATION_NOT_FOUND",
+                "get_invitation_v1/403/NO_PERMISSION_ON_AGENCY",
+            ],
+            invitations::read_missing_malformed_or_another_agencys,
+        ),
+    ]
+}

@@ -1,0 +1,81 @@
+//! Scenarios of the agent's links to several invitations (`/agencies/{arn}/multi-invitations`).
+
+use anyhow::Result;
+use serde_json::{Value, json};
+
+use super::support::*;
+use crate::harness::*;
+use crate::paths::*;
+use crate::reference::random_invitation_id;
+use crate::scenarios::support::bad_ids;
+
+/// A link to several invitations, and links refused.
+pub async fn link_to_several_invitations(ctx: Ctx) -> Result<()> {
+    let f = ctx.fixtures().clone();
+    let (agent, vat, pir) = tokio::try_join!(
+        ctx.sandbox().agent(),
+        ctx.sandbox().service_client("HMRC-MTD-VAT"),
+        ctx.sandbox().service_client("PERSONAL-INCOME-RECORD")
+    )?;
+    let first = created(&ctx, &agent, &vat).await?;
+    let second = created(&ctx, &agent, &pir).await?;
+    let link = |body: Value| {
+        backend(
+            "POST",
+            multi_invitations_path(&agent.arn),
+            Some(&agent.token),
+        )
+        .json(&body)
+    };
+    let entry = "create_multi_invitation_link/201";
+    let exchange = ctx
+        .expect(
+            entry,
+            link(json!({"clientType": "personal", "invitationIds": [first, second]})),
+        )
+        .await?;
+    let location = exchange.response.header("location").unwrap_or_default();
+    let parts: Vec<&str> = location.split('/').collect();
+    if parts.len() != 5
+        || parts[1] != "invitations"
+        || parts[2] != "personal"
+        || parts[3].len() != 8
+    {
+        wrong(
+            &ctx,
+            entry,
+            &exchange,
+            format!("Location {location:?} is not /invitations/personal/<uid>/<agency name>"),
+        )?;
+    }
+    let cases = [
+        (
+            "create_multi_invitation_link/400/CLIENT_TYPE_NOT_SUPPORTED",
+            json!({"clientType": "alien", "invitationIds": [first]}),
+        ),
+        (
+            "create_multi_invitation_link/400/BAD_REQUEST",
+            json!({"clientType": "personal", "invitationIds": []}),
+        ),
+        (
+            "create_multi_invitation_link/400/BAD_REQUEST",
+            json!({"clientType": "personal"}),
+        ),
+        (
+            "create_multi_invitation_link/400/BAD_REQUEST",
+            json!({"clientType": "personal", "invitationIds": [bad_ids(&first)[0]]}),
+        ),
+        (
+            "create_multi_invitation_link/404/INVITATION_NOT_FOUND",
+            json!({"clientType": "personal", "invitationIds": [first, f.pending]}),
+        ),
+        (
+            "create_multi_invitation_link/404/INVITATION_NOT_FOUND",
+            json!({"clientType": "business", "invitationIds": [random_invitation_id(&mut ctx.rng("unknown"), 'C')]}),
+        ),
+    ];
+    for (entry, body) in cases {
+        ctx.soft(entry, link(body)).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,79 @@
+//! Scenarios of the sandbox (`openapi/sandbox.yaml`): Create Test User ([`test_users`]) and the test-support
+//! calls ([`test_support`]).
+
+pub mod test_support;
+pub mod test_users;
+
+use crate::harness::Scenario;
+
+/// This contract's scenarios, in the order they are reported.
+pub fn scenarios() -> Vec<Scenario> {
+    vec![
+        Scenario::new(
+            "sandbox: create_test_agent",
+            &[
+                "create_test_agent/201",
+                "create_test_agent/400/BAD_REQUEST",
+                "create_test_agent/400/SERVICE_NAME_NOT_SUPPORTED",
+            ],
+            test_users::create_agent,
+        ),
+        Scenario::new(
+            "sandbox: create_test_individual",
+            &[
+                "create_test_individual/201",
+                "create_test_individual/400/BAD_REQUEST",
+                "create_test_individual/400/SERVICE_NAME_NOT_SUPPORTED",
+            ],
+            test_users::create_individual,
+        ),
+        Scenario::new(
+            "sandbox: create_test_organisation",
+            &[
+                "create_test_organisation/201",
+                "create_test_organisation/400/BAD_REQUEST",
+                "create_test_organisation/400/SERVICE_NAME_NOT_SUPPORTED",
+            ],
+            test_users::create_organisation,
+        ),
+        Scenario::new(
+            "sandbox: accepting as the client",
+            &[
+                "accept_invitation/204",
+                "accept_invitation/400/BAD_REQUEST",
+                "accept_invitation/404/INVITATION_NOT_FOUND",
+                "accept_invitation/403/INVALID_INVITATION_STATUS",
+            ],
+            test_support::accepting,
+        ),
+        Scenario::new(
+            "sandbox: rejecting as the client",
+            &[
+                "reject_invitation/204",
+                "reject_invitation/400/BAD_REQUEST",
+                "reject_invitation/404/INVITATION_NOT_FOUND",
+                "reject_invitation/403/INVALID_INVITATION_STATUS",
+            ],
+            test_support::rejecting,
+        ),
+        Scenario::new(
+            "sandbox: expiring a request",
+            &[
+                "expire_invitation/204",
+                "expire_invitation/400/BAD_REQUEST",
+                "expire_invitation/404/INVITATION_NOT_FOUND",
+                "expire_invitation/403/INVALID_INVITATION_STATUS",
+            ],
+            test_support::expiring,
+        ),
+        Scenario::new(
+            "sandbox: signing an individual up to MTD Income Tax",
+            &[
+                "sign_up_mtd_income_tax/200",
+                "sign_up_mtd_income_tax/400/CLIENT_ID_FORMAT_INVALID",
+                "sign_up_mtd_income_tax/404/CLIENT_REGISTRATION_NOT_FOUND",
+            ],
+            test_support::signing_up_to_mtd_income_tax,
+        ),
+    ]
+}
