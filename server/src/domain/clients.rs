@@ -70,7 +70,10 @@ impl ClientRecord {
 
     /// For a relationship check: the known fact first, so that a caller without it does not learn that a VAT
     /// customer is insolvent (docs/domain.md §6).
-    pub fn check_known_fact_first(&self, known_fact: Option<&KnownFact>) -> Result<(), DomainError> {
+    pub fn check_known_fact_first(
+        &self,
+        known_fact: Option<&KnownFact>,
+    ) -> Result<(), DomainError> {
         self.check_known_fact(known_fact)?;
         self.check_insolvency()
     }

@@ -397,7 +397,14 @@ mod tests {
         assert_eq!(Vrn::parse("101747696").unwrap().as_str(), "101747696");
         assert_eq!(Vrn::parse("101 747 696").unwrap().as_str(), "101747696");
         assert_eq!(Vrn::parse(" 101747696 ").unwrap().as_str(), "101747696");
-        for bad in ["10174769", "1017476960", "10174769A", "\t101747696", "101747696\n", ""] {
+        for bad in [
+            "10174769",
+            "1017476960",
+            "10174769A",
+            "\t101747696",
+            "101747696\n",
+            "",
+        ] {
             assert_eq!(Vrn::parse(bad), None, "{bad:?}");
         }
     }

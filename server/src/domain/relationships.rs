@@ -4,13 +4,13 @@ use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
 use super::clients::{ClientRecord, relationship_client_ids};
-use super::maintenance::complete_partial;
-use crate::store::clients::IndividualClient;
 use super::identifiers::{Arn, person_key};
 use super::invitation::{EndedBy, Invitation};
+use super::maintenance::complete_partial;
 use super::request::ValidRequest;
 use super::service::Service;
 use super::{Authorisations, DomainError};
+use crate::store::clients::IndividualClient;
 use crate::store::relationships::{Ending, NewRelationship};
 use crate::store::{invitations, locks, relationships};
 

@@ -1190,11 +1190,13 @@ async fn an_identical_create_in_flight_is_403_already_being_processed() {
     let agent = app.create_agent().await;
     let client = app.create_itsa_client().await;
 
-    // Hold the lock an identical create takes (domain::invitations: arn, service group, supplied client id),
-    // as another server process in the middle of the same create would.
+    // Hold the lock an identical create takes (domain::invitations: arn, service group, the person the client
+    // id names: a NINO's first eight characters), as another server process in the middle of the same create
+    // would.
     let key = format!(
         "create-invitation|{}|HMRC-MTD-IT|{}",
-        agent.arn, client.nino
+        agent.arn,
+        &client.nino[..8]
     );
     let mut conn = database(&app).await;
     diesel::sql_query("SELECT pg_advisory_lock(hashtextextended($1, 0))")

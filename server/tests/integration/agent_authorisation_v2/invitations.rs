@@ -1068,3 +1068,93 @@ async fn an_individual_can_be_a_personal_vat_client() {
     app.accept_ok(&id).await;
     assert_no_content(app.check_relationship(&agent, &check_body(&body)).await).await;
 }
+
+// ---- identifiers as HMRC's service reads them (docs/domain.md §4) ----
+
+/// The same NINO with another suffix letter.
+fn other_suffix(nino: &str) -> String {
+    let suffix = if nino.ends_with('A') { 'C' } else { 'A' };
+    format!("{}{suffix}", &nino[..8])
+}
+
+#[tokio::test]
+async fn a_ninos_suffix_does_not_identify_the_person() {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let client = app.create_itsa_client().await;
+    let id = app.create_invitation_ok(&agent, &itsa_main(&client)).await;
+
+    // The same person under another suffix: a duplicate naming the pending request.
+    let again = with(
+        itsa_main(&client),
+        "clientId",
+        json!(other_suffix(&client.nino)),
+    );
+    let headers = assert_error(
+        app.create_invitation(&agent, &again).await,
+        "create_invitation",
+        "DUPLICATE_AUTHORISATION_REQUEST",
+    )
+    .await;
+    assert_eq!(location(&headers), invitation_path(&agent.arn, &id));
+
+    // Once accepted, the relationship is found and ended under either suffix.
+    app.accept_ok(&id).await;
+    assert_no_content(app.check_relationship(&agent, &check_body(&again)).await).await;
+    assert_no_content(app.deauthorise(&agent, &deauth_body(&again)).await).await;
+    assert_eq!(app.invitation_status(&agent, &id).await, "Deauthorised");
+}
+
+#[tokio::test]
+async fn spaces_anywhere_in_a_nino_or_vrn_are_removed_and_other_whitespace_is_malformed() {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let (itsa, vat) = (
+        app.create_itsa_client().await,
+        app.create_vat_client().await,
+    );
+
+    let spaced_vrn = format!("{} {} {}", &vat.vrn[..3], &vat.vrn[3..6], &vat.vrn[6..]);
+    let id = app
+        .create_invitation_ok(
+            &agent,
+            &with(crate::support::vat(&vat), "clientId", json!(spaced_vrn)),
+        )
+        .await;
+    assert_eq!(app.invitation(&agent, &id).await["status"], "Pending");
+    let spaced_nino = format!(" {} {} ", &itsa.nino[..2], &itsa.nino[2..]);
+    app.create_invitation_ok(
+        &agent,
+        &with(itsa_main(&itsa), "clientId", json!(spaced_nino)),
+    )
+    .await;
+
+    let other = app.create_itsa_client().await;
+    for malformed in [
+        format!("{}\t{}", &other.nino[..2], &other.nino[2..]),
+        format!("{}\n", other.nino),
+    ] {
+        assert_error(
+            app.create_invitation(
+                &agent,
+                &with(itsa_main(&other), "clientId", json!(malformed)),
+            )
+            .await,
+            "create_invitation",
+            "CLIENT_ID_FORMAT_INVALID",
+        )
+        .await;
+    }
+    let other_vat = app.create_vat_client().await;
+    let tabbed = format!("{}\t", other_vat.vrn);
+    assert_error(
+        app.create_invitation(
+            &agent,
+            &with(crate::support::vat(&other_vat), "clientId", json!(tabbed)),
+        )
+        .await,
+        "create_invitation",
+        "CLIENT_ID_FORMAT_INVALID",
+    )
+    .await;
+}

@@ -698,3 +698,66 @@ async fn a_replaced_agent_may_ask_again() {
     let again = app.create_invitation_ok(&first, &body).await;
     assert_ne!(again, first_id);
 }
+
+// ---- checking: the known fact before insolvency; a partial authorisation completed (docs/domain.md §6, §7) ----
+
+#[tokio::test]
+async fn checking_an_insolvent_vat_client_needs_the_right_date_before_it_says_so() {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let client = app.create_insolvent_vat_client().await;
+    let wrong_date = with(
+        check_body(&vat(&client)),
+        "knownFact",
+        json!(day_after(&client.vat_registration_date)),
+    );
+    assert_error(
+        app.check_relationship(&agent, &wrong_date).await,
+        "check_relationship",
+        "VAT_REG_DATE_DOES_NOT_MATCH",
+    )
+    .await;
+    assert_error(
+        app.check_relationship(&agent, &check_body(&vat(&client)))
+            .await,
+        "check_relationship",
+        "VAT_CLIENT_INSOLVENT",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn checking_a_partial_authorisation_after_sign_up_makes_it_full() {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let client = app.create_alt_itsa_client().await;
+    let id = app.create_invitation_ok(&agent, &itsa_main(&client)).await;
+    app.accept_ok(&id).await;
+    assert_eq!(app.invitation_status(&agent, &id).await, "Partialauth");
+
+    // Still partial: the check answers 204 and changes nothing.
+    assert_no_content(
+        app.check_relationship(&agent, &check_body(&itsa_main(&client)))
+            .await,
+    )
+    .await;
+    assert_eq!(app.invitation_status(&agent, &id).await, "Partialauth");
+
+    // Signed up since: the check answers 204 and the request now reads Accepted.
+    assert_json(
+        app.sign_up_mtd_income_tax(&client.nino).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_no_content(
+        app.check_relationship(&agent, &check_body(&itsa_main(&client)))
+            .await,
+    )
+    .await;
+    assert_eq!(app.invitation_status(&agent, &id).await, "Accepted");
+    assert_no_content(
+        app.check_relationship(&agent, &check_body(&itsa_main(&client)))
+            .await,
+    )
+    .await;
+}
