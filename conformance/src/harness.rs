@@ -132,6 +132,38 @@ pub struct Scenario {
     /// The ledger entries it checks.
     pub covers: Vec<String>,
     pub run: Box<dyn Fn(Ctx) -> ScenarioFuture + Send + Sync>,
+    /// The other version it runs as, if it is a re-run of another version's scenario (see [`AsVersion`]).
+    pub as_version: Option<&'static AsVersion>,
+}
+
+/// Another version of an API serving the same operations on the same paths, chosen by `Accept` (1.0 on the 2.0
+/// paths): a scenario written for one version runs as the other by asking for that version in every request to
+/// one of `operations`, and by proving that version's entries (`operation{suffix}/...`).
+#[derive(Debug)]
+pub struct AsVersion {
+    /// The name the re-run scenarios carry instead of `from_prefix`, e.g. `v1 on the 2.0 paths:`.
+    pub prefix: &'static str,
+    pub from_prefix: &'static str,
+    pub from_accept: &'static str,
+    pub accept: &'static str,
+    /// The suffix of this version's operation ids, e.g. `_v1`.
+    pub suffix: &'static str,
+    /// The operations this version serves, by id: their entries are this version's.
+    pub operations: &'static [&'static str],
+    /// Whether a request (by path) is to one of `operations`; requests to others keep the version they ask for.
+    pub serves: fn(&str) -> bool,
+}
+
+impl AsVersion {
+    /// This version's entry for another version's.
+    pub fn entry(&self, entry: &str) -> String {
+        match entry.split_once('/') {
+            Some((operation, rest)) if self.operations.contains(&operation) => {
+                format!("{operation}{}/{rest}", self.suffix)
+            }
+            _ => entry.to_owned(),
+        }
+    }
 }
 
 impl Scenario {
@@ -152,6 +184,21 @@ impl Scenario {
             name: name.into(),
             covers,
             run: Box::new(move |ctx| Box::pin(run(ctx))),
+            as_version: None,
+        }
+    }
+
+    /// The same scenario, run as another version of its API.
+    pub fn as_version(self, version: &'static AsVersion) -> Self {
+        Self {
+            name: self.name.replacen(version.from_prefix, version.prefix, 1),
+            covers: self
+                .covers
+                .iter()
+                .map(|entry| version.entry(entry))
+                .collect(),
+            as_version: Some(version),
+            ..self
         }
     }
 }
@@ -161,9 +208,26 @@ impl Scenario {
 pub struct Ctx {
     pub h: Arc<Harness>,
     pub scenario: String,
+    /// The version the scenario runs as, when it runs as another than it was written for.
+    pub as_version: Option<&'static AsVersion>,
 }
 
 impl Ctx {
+    /// The ledger entry a scenario's entry is in the version it runs as.
+    pub fn entry(&self, entry: &str) -> String {
+        match self.as_version {
+            Some(version) => version.entry(entry),
+            None => entry.to_owned(),
+        }
+    }
+
+    /// Marks `entry` failed, with the problem and how to repeat it.
+    pub fn fail(&self, entry: &str, problem: String) {
+        self.h
+            .ledger
+            .fail(&self.entry(entry), &self.scenario, problem);
+    }
+
     pub fn fixtures(&self) -> &Fixtures {
         &self.h.fixtures
     }
@@ -173,14 +237,28 @@ impl Ctx {
     }
 
     pub async fn send(&self, request: Request) -> Result<Exchange> {
-        self.h.send(request).await
+        self.h.send(self.in_version(request)).await
+    }
+
+    /// The request as the version the scenario runs as asks for it.
+    fn in_version(&self, request: Request) -> Request {
+        let Some(version) = self.as_version else {
+            return request;
+        };
+        if (version.serves)(&request.path)
+            && request.header_value("Accept") == Some(version.from_accept)
+        {
+            request.set_header("Accept", Some(version.accept.to_owned()))
+        } else {
+            request
+        }
     }
 
     /// Checks an exchange against a ledger entry; an error (naming the entry) if it does not conform.
     pub fn check(&self, entry: &str, exchange: &Exchange) -> Result<()> {
         self.h
             .ledger
-            .check(entry, &self.scenario, exchange)
+            .check(&self.entry(entry), &self.scenario, exchange)
             .map_err(|problem| anyhow!(problem))
     }
 

@@ -336,11 +336,13 @@ pub fn judge(payload: Payload, body: &Value) -> Result<Valid, &'static str> {
 }
 
 /// How an `Accept` header is judged (§6.1): the named example it gets, if any.
-pub fn judge_accept(header: Option<&str>, version: &str) -> Option<&'static str> {
+pub fn judge_accept(header: Option<&str>, versions: &[&str]) -> Option<&'static str> {
     let Some(header) = header else {
         return Some("ACCEPT_HEADER_MISSING");
     };
-    let Some(rest) = header.trim().strip_prefix("application/vnd.hmrc.") else {
+    // Media types are compared case-insensitively.
+    let header = header.trim().to_ascii_lowercase();
+    let Some(rest) = header.strip_prefix("application/vnd.hmrc.") else {
         return Some("ACCEPT_HEADER_INVALID");
     };
     let Some((number, media)) = rest.split_once('+') else {
@@ -356,16 +358,32 @@ pub fn judge_accept(header: Option<&str>, version: &str) -> Option<&'static str>
     if media.is_empty() || !media.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Some("ACCEPT_HEADER_INVALID");
     }
-    let (want_major, want_minor) = version.split_once('.').unwrap_or((version, "0"));
-    if major.parse::<u32>().ok() != want_major.parse().ok()
-        || minor.parse::<u32>().ok() != want_minor.parse().ok()
-    {
+    let served = versions.iter().any(|version| {
+        let (want_major, want_minor) = version.split_once('.').unwrap_or((version, "0"));
+        major.parse::<u32>().ok() == want_major.parse().ok()
+            && minor.parse::<u32>().ok() == want_minor.parse().ok()
+    });
+    if !served {
         return Some("BAD_REQUEST_VERSION");
     }
     if media != "json" {
         return Some("BAD_REQUEST_CONTENT_TYPE");
     }
     None
+}
+
+/// The version (`"1.0"`) a well-formed `Accept` header names, in any case, without leading zeros.
+pub fn accept_version(header: Option<&str>) -> Option<String> {
+    let header = header?.trim().to_ascii_lowercase();
+    let (number, _) = header
+        .strip_prefix("application/vnd.hmrc.")?
+        .split_once('+')?;
+    let (major, minor) = number.split_once('.')?;
+    Some(format!(
+        "{}.{}",
+        major.parse::<u32>().ok()?,
+        minor.parse::<u32>().ok()?
+    ))
 }
 
 #[cfg(test)]
@@ -471,20 +489,28 @@ mod tests {
     #[test]
     fn accept_headers_are_judged_as_section_6_1_says() {
         assert_eq!(
-            judge_accept(Some("application/vnd.hmrc.2.0+json"), "2.0"),
+            judge_accept(Some("application/vnd.hmrc.2.0+json"), &["2.0"]),
             None
         );
-        assert_eq!(judge_accept(None, "2.0"), Some("ACCEPT_HEADER_MISSING"));
+        assert_eq!(judge_accept(None, &["2.0"]), Some("ACCEPT_HEADER_MISSING"));
         assert_eq!(
-            judge_accept(Some("application/json"), "2.0"),
+            judge_accept(Some("application/json"), &["2.0"]),
             Some("ACCEPT_HEADER_INVALID")
         );
         assert_eq!(
-            judge_accept(Some("application/vnd.hmrc.1.0+json"), "2.0"),
+            judge_accept(Some("application/vnd.hmrc.1.0+json"), &["2.0"]),
             Some("BAD_REQUEST_VERSION")
         );
         assert_eq!(
-            judge_accept(Some("application/vnd.hmrc.2.0+xml"), "2.0"),
+            judge_accept(Some("Application/Vnd.Hmrc.1.0+JSON"), &["2.0", "1.0"]),
+            None
+        );
+        assert_eq!(
+            accept_version(Some("APPLICATION/VND.HMRC.01.0+json")),
+            Some("1.0".into())
+        );
+        assert_eq!(
+            judge_accept(Some("application/vnd.hmrc.2.0+xml"), &["2.0"]),
             Some("BAD_REQUEST_CONTENT_TYPE")
         );
     }

@@ -134,6 +134,7 @@ async fn run_scenarios(h: Arc<Harness>, scenarios: Vec<Scenario>) -> Vec<(String
                 let ctx = Ctx {
                     h: h.clone(),
                     scenario: scenario.name.clone(),
+                    as_version: scenario.as_version,
                 };
                 let result = (scenario.run)(ctx).await;
                 h.progress.scenarios_done.fetch_add(1, Ordering::Relaxed);

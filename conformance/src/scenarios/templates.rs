@@ -6,7 +6,7 @@ use super::agent_authorisation_v1::{self as v1_api, v1};
 use super::agent_client_authorisation::backend;
 use crate::harness::*;
 use crate::http::Request;
-use crate::paths::{invitation_path, invitations_path};
+use crate::paths::{invitation_path, invitations_path, relationships_path};
 
 #[derive(Clone, Copy)]
 pub struct Template {
@@ -78,7 +78,7 @@ fn v2_templates() -> Vec<Template> {
 fn v1_templates() -> Vec<Template> {
     vec![
         Template {
-            operation: "create_invitation_v1",
+            operation: "create_agency_invitation_v1",
             accept_version: Some("1.0"),
             names_invitation: false,
             build: |f, arn, _| {
@@ -86,10 +86,45 @@ fn v1_templates() -> Vec<Template> {
             },
         },
         Template {
-            operation: "get_invitation_v1",
+            operation: "get_agency_invitation_v1",
             accept_version: Some("1.0"),
             names_invitation: true,
             build: |_, arn, id| v1("GET", format!("{}/{id}", v1_api::path(arn)), None),
+        },
+        Template {
+            operation: "create_invitation_v1",
+            accept_version: Some("1.0"),
+            names_invitation: false,
+            build: |f, arn, _| {
+                v1("POST", invitations_path(arn), None).json(&itsa_body(&f.individual, None))
+            },
+        },
+        Template {
+            operation: "list_invitations_v1",
+            accept_version: Some("1.0"),
+            names_invitation: false,
+            build: |_, arn, _| v1("GET", invitations_path(arn), None),
+        },
+        Template {
+            operation: "get_invitation_v1",
+            accept_version: Some("1.0"),
+            names_invitation: true,
+            build: |_, arn, id| v1("GET", invitation_path(arn, id), None),
+        },
+        Template {
+            operation: "cancel_invitation_v1",
+            accept_version: Some("1.0"),
+            names_invitation: true,
+            build: |_, arn, id| v1("DELETE", invitation_path(arn, id), None),
+        },
+        Template {
+            operation: "check_relationship_v1",
+            accept_version: Some("1.0"),
+            names_invitation: false,
+            build: |f, arn, _| {
+                v1("POST", relationships_path(arn), None)
+                    .json(&check_body(&itsa_body(&f.individual, None)))
+            },
         },
     ]
 }

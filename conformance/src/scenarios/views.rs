@@ -154,9 +154,8 @@ pub fn check_invitation(
         "{entry}: the {status} request reads wrong: {}",
         problems.join("; ")
     );
-    ctx.h.ledger.fail(
+    ctx.fail(
         entry,
-        &ctx.scenario,
         format!("{message}\n      repeat:   {}", exchange.curl()),
     );
     bail!(message)

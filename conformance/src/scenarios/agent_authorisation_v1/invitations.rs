@@ -17,25 +17,28 @@ pub async fn create_and_read(ctx: Ctx) -> Result<()> {
         ctx.sandbox().vat_client(false)
     )?;
     let exchange = ctx
-        .expect("create_invitation_v1/204", create(&agent, &itsa(&client)))
+        .expect(
+            "create_agency_invitation_v1/204",
+            create(&agent, &itsa(&client)),
+        )
         .await?;
     let id = created(&ctx, &agent, &exchange)?;
     let read = ctx
-        .expect("get_invitation_v1/200", get(&agent, &id))
+        .expect("get_agency_invitation_v1/200", get(&agent, &id))
         .await?;
-    check_read(&ctx, &read, &agent, &id, "MTD-IT", "Pending")?;
+    check_read(&ctx, &read, &agent, &id, "HMRC-MTD-IT", "Pending")?;
     let exchange = ctx
         .expect(
-            "create_invitation_v1/204",
+            "create_agency_invitation_v1/204",
             create(&agent, &vat(&organisation)),
         )
         .await?;
     let id = created(&ctx, &agent, &exchange)?;
     ctx.sandbox().accept(&id).await?;
     let read = ctx
-        .expect("get_invitation_v1/200", get(&agent, &id))
+        .expect("get_agency_invitation_v1/200", get(&agent, &id))
         .await?;
-    check_read(&ctx, &read, &agent, &id, "MTD-VAT", "Accepted")
+    check_read(&ctx, &read, &agent, &id, "HMRC-MTD-VAT", "Accepted")
 }
 
 /// Each invalid create body gets its 400.
@@ -45,32 +48,32 @@ pub async fn create_with_an_invalid_payload(ctx: Ctx) -> Result<()> {
     let vat = vat(&f.organisation);
     let cases = [
         (
-            "create_invitation_v1/400/SERVICE_NOT_SUPPORTED",
+            "create_agency_invitation_v1/501/SERVICE_NOT_SUPPORTED",
             with(&itsa, "service", json!("PERSONAL-INCOME-RECORD")),
         ),
         (
-            "create_invitation_v1/400/CLIENT_TYPE_NOT_SUPPORTED",
+            "create_agency_invitation_v1/400/CLIENT_TYPE_NOT_SUPPORTED",
             with(&itsa, "clientType", json!("business")),
         ),
         (
-            "create_invitation_v1/400/CLIENT_ID_DOES_NOT_MATCH_SERVICE",
+            "create_agency_invitation_v1/400/CLIENT_ID_DOES_NOT_MATCH_SERVICE",
             with(&vat, "clientIdType", json!("ni")),
         ),
         (
-            "create_invitation_v1/400/CLIENT_ID_FORMAT_INVALID",
+            "create_agency_invitation_v1/400/CLIENT_ID_FORMAT_INVALID",
             with(&itsa, "clientId", json!("AB123456Z")),
         ),
         (
-            "create_invitation_v1/400/POSTCODE_FORMAT_INVALID",
+            "create_agency_invitation_v1/400/POSTCODE_FORMAT_INVALID",
             with(&itsa, "knownFact", json!("AA1")),
         ),
         (
-            "create_invitation_v1/400/VAT_REG_DATE_FORMAT_INVALID",
+            "create_agency_invitation_v1/400/VAT_REG_DATE_FORMAT_INVALID",
             with(&vat, "knownFact", json!("2007/05/18")),
         ),
         (
-            "create_invitation_v1/400/BAD_REQUEST",
-            without(&vat, "knownFact"),
+            "create_agency_invitation_v1/400/BAD_REQUEST",
+            without(&vat, "clientId"),
         ),
     ];
     for (entry, body) in cases {
@@ -90,15 +93,15 @@ pub async fn create_for_an_unsupported_client(ctx: Ctx) -> Result<()> {
     let mut rng = ctx.rng("ids");
     let cases = [
         (
-            "create_invitation_v1/403/CLIENT_REGISTRATION_NOT_FOUND",
+            "create_agency_invitation_v1/403/CLIENT_REGISTRATION_NOT_FOUND",
             with(&vat(&organisation), "clientId", json!(random_vrn(&mut rng))),
         ),
         (
-            "create_invitation_v1/403/CLIENT_REGISTRATION_NOT_FOUND",
+            "create_agency_invitation_v1/403/CLIENT_REGISTRATION_NOT_FOUND",
             with(&itsa(&client), "clientId", json!(random_nino(&mut rng))),
         ),
         (
-            "create_invitation_v1/403/POSTCODE_DOES_NOT_MATCH",
+            "create_agency_invitation_v1/403/POSTCODE_DOES_NOT_MATCH",
             with(
                 &itsa(&client),
                 "knownFact",
@@ -106,7 +109,7 @@ pub async fn create_for_an_unsupported_client(ctx: Ctx) -> Result<()> {
             ),
         ),
         (
-            "create_invitation_v1/403/VAT_REG_DATE_DOES_NOT_MATCH",
+            "create_agency_invitation_v1/403/VAT_REG_DATE_DOES_NOT_MATCH",
             with(
                 &vat(&organisation),
                 "knownFact",
@@ -114,7 +117,7 @@ pub async fn create_for_an_unsupported_client(ctx: Ctx) -> Result<()> {
             ),
         ),
         (
-            "create_invitation_v1/403/VAT_CLIENT_INSOLVENT",
+            "create_agency_invitation_v1/403/VAT_CLIENT_INSOLVENT",
             vat(&insolvent),
         ),
     ];
@@ -132,24 +135,26 @@ pub async fn duplicates_authorised_agents_and_identical_requests(ctx: Ctx) -> Re
         ctx.sandbox().vat_client(false)
     )?;
     let first = ctx
-        .expect("create_invitation_v1/204", create(&agent, &itsa(&client)))
+        .expect(
+            "create_agency_invitation_v1/204",
+            create(&agent, &itsa(&client)),
+        )
         .await?;
     let id = created(&ctx, &agent, &first)?;
     let again = ctx
         .expect(
-            "create_invitation_v1/403/DUPLICATE_AUTHORISATION_REQUEST",
+            "create_agency_invitation_v1/403/DUPLICATE_AUTHORISATION_REQUEST",
             create(&agent, &itsa(&client)),
         )
         .await?;
     let expected = format!("{}/{id}", path(&agent.arn));
     if again.response.header("location") != Some(expected.as_str()) {
         let message = format!(
-            "create_invitation_v1/403/DUPLICATE_AUTHORISATION_REQUEST: the Location header must name the pending request {expected}, got {:?}",
+            "create_agency_invitation_v1/403/DUPLICATE_AUTHORISATION_REQUEST: the Location header must name the pending request {expected}, got {:?}",
             again.response.header("location")
         );
-        ctx.h.ledger.fail(
-            "create_invitation_v1/403/DUPLICATE_AUTHORISATION_REQUEST",
-            &ctx.scenario,
+        ctx.fail(
+            "create_agency_invitation_v1/403/DUPLICATE_AUTHORISATION_REQUEST",
             message.clone(),
         );
         bail!(message);
@@ -160,15 +165,15 @@ pub async fn duplicates_authorised_agents_and_identical_requests(ctx: Ctx) -> Re
         .await?;
     ctx.sandbox().accept(&accepted).await?;
     ctx.expect(
-        "create_invitation_v1/403/ALREADY_AUTHORISED",
+        "create_agency_invitation_v1/403/ALREADY_AUTHORISED",
         create(&agent, &vat(&organisation)),
     )
     .await?;
     let answers = IdenticalCreates {
         created: 204,
         created_entry: None,
-        in_flight: "create_invitation_v1/403/ALREADY_BEING_PROCESSED",
-        duplicate: "create_invitation_v1/403/DUPLICATE_AUTHORISATION_REQUEST",
+        in_flight: "create_agency_invitation_v1/403/ALREADY_BEING_PROCESSED",
+        duplicate: "create_agency_invitation_v1/403/DUPLICATE_AUTHORISATION_REQUEST",
     };
     let sandbox = ctx.sandbox();
     race_identical_creates(&ctx, &answers, move || async move {
@@ -182,17 +187,20 @@ pub async fn duplicates_authorised_agents_and_identical_requests(ctx: Ctx) -> Re
 pub async fn read_missing_malformed_or_another_agencys(ctx: Ctx) -> Result<()> {
     let f = ctx.fixtures().clone();
     for id in bad_ids(&f.pending) {
-        ctx.soft("get_invitation_v1/400/BAD_REQUEST", get(&f.agent, &id))
-            .await?;
+        ctx.soft(
+            "get_agency_invitation_v1/400/BAD_REQUEST",
+            get(&f.agent, &id),
+        )
+        .await?;
     }
     let mut rng = ctx.rng("ids");
     ctx.soft(
-        "get_invitation_v1/404/INVITATION_NOT_FOUND",
+        "get_agency_invitation_v1/404/INVITATION_NOT_FOUND",
         get(&f.agent, &random_invitation_id(&mut rng, 'A')),
     )
     .await?;
     ctx.soft(
-        "get_invitation_v1/403/NO_PERMISSION_ON_AGENCY",
+        "get_agency_invitation_v1/403/NO_PERMISSION_ON_AGENCY",
         get(&f.other_agent, &f.pending),
     )
     .await?;

@@ -34,12 +34,14 @@ pub(super) fn get(agent: &Agent, id: &str) -> Request {
     )
 }
 
+/// An Income Tax body as HMRC's 1.0 documentation names the service, with the optional client type and known fact.
 pub fn itsa(client: &Individual) -> Value {
-    json!({"service": "MTD-IT", "clientType": "personal", "clientIdType": "ni", "clientId": client.nino, "knownFact": client.postcode})
+    json!({"service": "HMRC-MTD-IT", "clientType": "personal", "clientIdType": "ni", "clientId": client.nino, "knownFact": client.postcode})
 }
 
+/// A VAT body: the service as a one-element array, no client type.
 pub fn vat(client: &Organisation) -> Value {
-    json!({"service": ["MTD-VAT"], "clientIdType": "vrn", "clientId": client.vrn, "knownFact": client.vat_registration_date})
+    json!({"service": ["HMRC-MTD-VAT"], "clientIdType": "vrn", "clientId": client.vrn, "knownFact": client.vat_registration_date})
 }
 
 /// The id a create's Location names, checked: `/agencies/{arn}/invitations/{id}`.
@@ -49,12 +51,11 @@ pub(super) fn created(ctx: &Ctx, agent: &Agent, exchange: &Exchange) -> Result<S
     if location != format!("{}/{id}", path(&agent.arn)) || !crate::reference::is_invitation_id(&id)
     {
         let message = format!(
-            "create_invitation_v1/204: Location {location:?} is not /agencies/{}/invitations/<a valid id>",
+            "create_agency_invitation_v1/204: Location {location:?} is not /agencies/{}/invitations/<a valid id>",
             agent.arn
         );
-        ctx.h.ledger.fail(
-            "create_invitation_v1/204",
-            &ctx.scenario,
+        ctx.fail(
+            "create_agency_invitation_v1/204",
             format!("{message}\n      repeat:   {}", exchange.curl()),
         );
         bail!(message);
@@ -103,12 +104,11 @@ pub(super) fn check_read(
         return Ok(());
     }
     let message = format!(
-        "get_invitation_v1/200: the {status} request reads wrong: {}",
+        "get_agency_invitation_v1/200: the {status} request reads wrong: {}",
         problems.join("; ")
     );
-    ctx.h.ledger.fail(
-        "get_invitation_v1/200",
-        &ctx.scenario,
+    ctx.fail(
+        "get_agency_invitation_v1/200",
         format!("{message}\n      repeat:   {}", exchange.curl()),
     );
     bail!(message)

@@ -244,9 +244,8 @@ pub async fn duplicate(ctx: Ctx) -> Result<()> {
                 "create_invitation/403/DUPLICATE_AUTHORISATION_REQUEST: the Location header must name the pending request {}, got {location:?}",
                 invitation_path(&agent.arn, &id)
             );
-            ctx.h.ledger.fail(
+            ctx.fail(
                 "create_invitation/403/DUPLICATE_AUTHORISATION_REQUEST",
-                &ctx.scenario,
                 format!("{message}\n      repeat:   {}", again.curl()),
             );
             bail!(message);

@@ -52,9 +52,8 @@ pub(super) fn created_id(
             "{entry}: Location {location:?} is not /agents/{}/invitations/<a valid invitation id>",
             agent.arn
         );
-        ctx.h.ledger.fail(
+        ctx.fail(
             entry,
-            &ctx.scenario,
             format!("{message}\n      repeat:   {}", exchange.curl()),
         );
         bail!(message);

@@ -137,9 +137,8 @@ pub async fn list_with_filters(ctx: Ctx) -> Result<()> {
         if got != expected {
             let message =
                 format!("the list {query:?} names {got:?}, expected {expected:?} (newest first)");
-            ctx.h.ledger.fail(
+            ctx.fail(
                 entry,
-                &ctx.scenario,
                 format!("{message}\n      repeat:   {}", exchange.curl()),
             );
             failed = Some(message);

@@ -68,9 +68,8 @@ pub(super) const ALL: &str = "?createdOnOrAfter=2000-01-01";
 
 /// Records a failure of `entry` beyond its schema, and stops the scenario.
 pub(super) fn wrong(ctx: &Ctx, entry: &str, exchange: &Exchange, message: String) -> Result<()> {
-    ctx.h.ledger.fail(
+    ctx.fail(
         entry,
-        &ctx.scenario,
         format!("{message}\n      repeat:   {}", exchange.curl()),
     );
     bail!("{entry}: {message}")
