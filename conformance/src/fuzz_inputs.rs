@@ -768,8 +768,10 @@ fn payload_answers(
         (false, false, _) => state.to_vec(),
     };
     if op == Op::Create && !allowed.contains(&"204") {
-        // A pending request is found before the client's record is checked.
+        // An identical create in flight (generated cases run concurrently) and a pending request are both found
+        // before the client's record is checked.
         allowed.push("403/DUPLICATE_AUTHORISATION_REQUEST");
+        allowed.push("403/ALREADY_BEING_PROCESSED");
     }
     entries.many(&allowed)
 }
