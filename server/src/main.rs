@@ -39,6 +39,13 @@ struct Cli {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "REQUEST_BODY_LIMIT", default_value_t = 64 * 1024)]
     request_body_limit: usize,
+    /// Seconds a request body may take to arrive (408 after).
+    #[arg(long, env = "REQUEST_BODY_TIMEOUT_SECONDS", default_value_t = 30)]
+    request_body_timeout_seconds: u64,
+    /// `sandbox` (the default) serves the sandbox API (test users, test support, test scenarios); `production`
+    /// turns it off: its paths answer 404 and principals come from `agent-auth-server principals add`.
+    #[arg(long, env = "MODE", value_enum, default_value_t = Mode::Sandbox)]
+    mode: Mode,
     /// Database connections in the pool.
     #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 16)]
     pool_size: usize,
@@ -48,6 +55,12 @@ struct Cli {
     /// Log as JSON lines instead of text.
     #[arg(long, env = "LOG_JSON")]
     log_json: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Mode {
+    Sandbox,
+    Production,
 }
 
 #[derive(Subcommand)]
@@ -89,6 +102,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         invitation_lifetime_days: cli.invitation_lifetime_days,
         token_lifetime: chrono::Duration::hours(cli.token_lifetime_hours),
         request_body_limit: cli.request_body_limit,
+        request_body_timeout: Duration::from_secs(cli.request_body_timeout_seconds),
+        sandbox: cli.mode == Mode::Sandbox,
         pool_size: cli.pool_size,
         expiry_sweep_interval: (cli.expiry_sweep_seconds > 0)
             .then(|| Duration::from_secs(cli.expiry_sweep_seconds)),

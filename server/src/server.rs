@@ -27,6 +27,10 @@ pub struct Settings {
     pub token_lifetime: chrono::Duration,
     /// Larger request bodies are refused (400 BAD_REQUEST) before they are read in full.
     pub request_body_limit: usize,
+    /// A body that takes longer to arrive is refused (408 REQUEST_TIMEOUT).
+    pub request_body_timeout: Duration,
+    /// The sandbox (create-test-user, test support, test scenarios); production mode turns it off.
+    pub sandbox: bool,
     pub pool_size: usize,
     /// How often pending requests past expiry are persisted as Expired; `None` turns the sweep off.
     pub expiry_sweep_interval: Option<Duration>,
@@ -41,6 +45,8 @@ impl Settings {
             invitation_lifetime_days: 21,
             token_lifetime: chrono::Duration::days(30),
             request_body_limit: 64 * 1024,
+            request_body_timeout: Duration::from_secs(30),
+            sandbox: true,
             pool_size: 16,
             expiry_sweep_interval: None,
         }
@@ -94,6 +100,8 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
     let authorisations = Authorisations::new(store, clock, lifetimes);
     let context = ApiContext {
         authorisations: authorisations.clone(),
+        sandbox: settings.sandbox,
+        body_timeout: settings.request_body_timeout,
         public_base_url: OnceLock::new(),
     };
     let mut api = server_api_mod::api_description::<Server>()

@@ -87,6 +87,15 @@ impl ApiError {
         Self::new(ErrorStatusCode::BAD_REQUEST, "BAD_REQUEST", "Bad Request")
     }
 
+    /// A body that did not arrive in time.
+    pub fn request_timeout() -> Self {
+        Self::new(
+            ErrorStatusCode::REQUEST_TIMEOUT,
+            "REQUEST_TIMEOUT",
+            "The request was not received in time.",
+        )
+    }
+
     /// A path, or a method of a path, that does not exist.
     pub fn not_found() -> Self {
         Self::new(

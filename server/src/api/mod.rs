@@ -3,6 +3,7 @@
 
 mod accept;
 mod error;
+mod extract;
 mod responses;
 mod timestamp;
 
@@ -12,6 +13,7 @@ pub mod generated;
 
 pub use accept::{Accept, AcceptVersion, answer_routing_error};
 pub use error::ApiError;
+pub use extract::{JsonBody, Path, Query, SandboxOnly, parse_json, read_body};
 pub use responses::{
     CreatedOrNoContent, CreatedWithLocation, LocationHeader, OkOrNoContent, WithErrorHeaders,
 };

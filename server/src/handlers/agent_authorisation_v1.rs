@@ -2,10 +2,8 @@
 //! create and read requests in the 1.0 shape; on the 2.0 paths, exactly what 2.0 does, but deauthorise.
 
 use chrono::{DateTime, Utc};
-use dropshot::{
-    HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, Path, RequestContext,
-    TypedBody,
-};
+use dropshot::{HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, RequestContext};
+use crate::api::{JsonBody, Path};
 
 use super::ApiContext;
 use super::agent_authorisation_v2::{self as v2, Created};
@@ -29,7 +27,7 @@ pub async fn create_agency_invitation_v1(
     rqctx: RequestContext<ApiContext>,
     _accept: Accept<1, 0>,
     path: Path<CreateAgencyInvitationV1Path>,
-    body: TypedBody<types::CreateInvitationRequestV1>,
+    body: JsonBody<types::CreateInvitationRequestV1>,
 ) -> Result<WithErrorHeaders<Created>, ApiError> {
     let path_arn = path.into_inner().arn;
     let body = body.into_inner();
@@ -79,7 +77,7 @@ pub async fn create_invitation_v1(
     rqctx: RequestContext<ApiContext>,
     _accept: Accept<1, 0>,
     path: Path<CreateInvitationV1Path>,
-    body: TypedBody<types::CreateInvitationRequest>,
+    body: JsonBody<types::CreateInvitationRequest>,
 ) -> Result<WithErrorHeaders<Created>, ApiError> {
     v2::create(&rqctx, &path.into_inner().arn, body.into_inner()).await
 }
@@ -106,7 +104,7 @@ pub async fn check_relationship_v1(
     rqctx: RequestContext<ApiContext>,
     _accept: Accept<1, 0>,
     path: Path<CheckRelationshipV1Path>,
-    body: TypedBody<types::CheckRelationshipRequest>,
+    body: JsonBody<types::CheckRelationshipRequest>,
 ) -> Result<HttpResponseUpdatedNoContent, ApiError> {
     v2::check(&rqctx, &path.into_inner().arn, body.into_inner()).await
 }

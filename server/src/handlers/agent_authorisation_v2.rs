@@ -1,10 +1,8 @@
 //! Agent Authorisation API 2.0 (`openapi/agent-authorisation-v2.yaml`). Version 1.0 serves the same operations on
 //! the same paths (but deauthorise) through the functions here that take the path's values.
 
-use dropshot::{
-    HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, Path, RequestContext,
-    TypedBody,
-};
+use dropshot::{HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, RequestContext};
+use crate::api::{JsonBody, Path};
 
 use super::ApiContext;
 use super::client_action_link::ClientActionLinks;
@@ -38,7 +36,7 @@ pub async fn create_invitation(
     rqctx: RequestContext<ApiContext>,
     _accept: Accept<2, 0>,
     path: Path<CreateInvitationPath>,
-    body: TypedBody<types::CreateInvitationRequest>,
+    body: JsonBody<types::CreateInvitationRequest>,
 ) -> Result<WithErrorHeaders<Created>, ApiError> {
     create(&rqctx, &path.into_inner().arn, body.into_inner()).await
 }
@@ -65,7 +63,7 @@ pub async fn check_relationship(
     rqctx: RequestContext<ApiContext>,
     _accept: Accept<2, 0>,
     path: Path<CheckRelationshipPath>,
-    body: TypedBody<types::CheckRelationshipRequest>,
+    body: JsonBody<types::CheckRelationshipRequest>,
 ) -> Result<HttpResponseUpdatedNoContent, ApiError> {
     check(&rqctx, &path.into_inner().arn, body.into_inner()).await
 }
@@ -74,7 +72,7 @@ pub async fn deauthorise_client(
     rqctx: RequestContext<ApiContext>,
     _accept: Accept<2, 0>,
     path: Path<DeauthoriseClientPath>,
-    body: TypedBody<types::DeauthoriseClientRequest>,
+    body: JsonBody<types::DeauthoriseClientRequest>,
 ) -> Result<HttpResponseUpdatedNoContent, ApiError> {
     let ctx = rqctx.context();
     let arn = ctx.agent(&rqctx, &path.into_inner().arn).await?;

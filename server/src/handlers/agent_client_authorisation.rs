@@ -2,10 +2,8 @@
 
 use std::collections::HashMap;
 
-use dropshot::{
-    HttpResponseCreated, HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, Path,
-    Query, RequestContext, TypedBody,
-};
+use dropshot::{HttpResponseCreated, HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, RequestContext};
+use crate::api::{JsonBody, Path, Query};
 
 use super::ApiContext;
 use super::client_action_link::ClientActionLinks;
@@ -30,7 +28,7 @@ type Created = HttpResponseHeaders<HttpResponseCreated<types::SentInvitation>, L
 pub async fn create_sent_invitation(
     rqctx: RequestContext<ApiContext>,
     path: Path<contract::CreateSentInvitationPath>,
-    body: TypedBody<types::SentInvitationRequest>,
+    body: JsonBody<types::SentInvitationRequest>,
 ) -> Result<WithErrorHeaders<Created>, ApiError> {
     let ctx = rqctx.context();
     let path_arn = path.into_inner().arn;
@@ -130,7 +128,7 @@ pub async fn cancel_sent_invitation(
 pub async fn create_multi_invitation_link(
     rqctx: RequestContext<ApiContext>,
     path: Path<contract::CreateMultiInvitationLinkPath>,
-    body: TypedBody<types::MultiInvitationRequest>,
+    body: JsonBody<types::MultiInvitationRequest>,
 ) -> Result<CreatedWithLocation, ApiError> {
     let ctx = rqctx.context();
     let arn = ctx.agent(&rqctx, &path.into_inner().arn).await?;

@@ -19,6 +19,10 @@ use crate::domain::{Authorisations, DomainError};
 /// What every handler can reach.
 pub struct ApiContext {
     pub authorisations: Authorisations,
+    /// Whether the sandbox is on (create-test-user, test support, test scenarios); off in production mode.
+    pub sandbox: bool,
+    /// How long a request body may take to arrive (408 after).
+    pub body_timeout: std::time::Duration,
     /// The public base URL used in client action links; known once the server is bound.
     pub public_base_url: OnceLock<String>,
 }

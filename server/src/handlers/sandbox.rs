@@ -1,9 +1,7 @@
 //! The sandbox (`openapi/sandbox.yaml`): test users and answering as the client would.
 
-use dropshot::{
-    HttpResponseCreated, HttpResponseOk, HttpResponseUpdatedNoContent, Path, RequestContext,
-    TypedBody,
-};
+use dropshot::{HttpResponseCreated, HttpResponseOk, HttpResponseUpdatedNoContent, RequestContext};
+use crate::api::{JsonBody, Path};
 
 use super::ApiContext;
 use crate::api::ApiError;
@@ -17,7 +15,7 @@ use crate::domain::test_users::{Address, TestUser, TestUserKind};
 
 pub async fn create_test_agent(
     rqctx: RequestContext<ApiContext>,
-    body: TypedBody<types::CreateTestUserRequest>,
+    body: JsonBody<types::CreateTestUserRequest>,
 ) -> Result<HttpResponseCreated<types::TestAgent>, ApiError> {
     let body = body.into_inner();
     let lifetime = token_lifetime(body.token_lifetime_seconds)?;
@@ -46,7 +44,7 @@ pub async fn create_test_agent(
 
 pub async fn create_test_individual(
     rqctx: RequestContext<ApiContext>,
-    body: TypedBody<types::CreateTestUserRequest>,
+    body: JsonBody<types::CreateTestUserRequest>,
 ) -> Result<HttpResponseCreated<types::TestIndividual>, ApiError> {
     let body = body.into_inner();
     let lifetime = token_lifetime(body.token_lifetime_seconds)?;
@@ -82,7 +80,7 @@ pub async fn create_test_individual(
 
 pub async fn create_test_organisation(
     rqctx: RequestContext<ApiContext>,
-    body: TypedBody<types::CreateTestOrganisationRequest>,
+    body: JsonBody<types::CreateTestOrganisationRequest>,
 ) -> Result<HttpResponseCreated<types::TestOrganisation>, ApiError> {
     let body = body.into_inner();
     let insolvent = body.insolvent.unwrap_or(false);

@@ -18,7 +18,20 @@ pub struct Contract {
     pub document: OpenAPI,
 }
 
+/// The extension that marks a contract as the sandbox's: its operations exist only while the sandbox is on.
+pub const SANDBOX_EXTENSION: &str = "x-sandbox";
+
 impl Contract {
+    /// Whether the contract is the sandbox's (`x-sandbox: true` in its `info`).
+    pub fn is_sandbox(&self) -> bool {
+        self.document
+            .info
+            .extensions
+            .get(SANDBOX_EXTENSION)
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false)
+    }
+
     /// Resolves a schema reference of the form `#/components/schemas/Name`.
     pub fn schema<'a>(&'a self, schema: &'a ReferenceOr<Schema>) -> Result<&'a Schema> {
         match schema {

@@ -311,6 +311,9 @@ impl EndpointCode {
         let module = format_ident!("{}", contract.module);
         let mut items = Vec::new();
         let mut args = Vec::new();
+        if contract.is_sandbox() {
+            args.push(quote! { _sandbox: crate::api::SandboxOnly });
+        }
 
         let mut path_fields = Vec::new();
         let mut query_fields = Vec::new();
@@ -363,7 +366,7 @@ impl EndpointCode {
                 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
                 pub struct #ident { #(#fields)* }
             });
-            args.push(quote! { #arg: dropshot::#extractor<#module::#ident> });
+            args.push(quote! { #arg: crate::api::#extractor<#module::#ident> });
         }
         if let Some(body) = &operation.request_body {
             let ReferenceOr::Item(body) = body else {
@@ -375,7 +378,7 @@ impl EndpointCode {
                 .and_then(|media| media.schema.as_ref())
                 .with_context(|| format!("{}: request body must be application/json", context()))?;
             let ty = type_of(&module, schema).with_context(context)?;
-            args.push(quote! { body: dropshot::TypedBody<#ty> });
+            args.push(quote! { body: crate::api::JsonBody<#ty> });
         }
 
         let response = response_type(&module, operation).with_context(context)?;
@@ -400,12 +403,14 @@ impl EndpointCode {
                 #(#args),*
             ) -> ::std::result::Result<#response, crate::api::ApiError>;
         };
+        // Guards (`_sandbox`) have done their work by the time the method runs: the handler does not take them.
         let arg_names: Vec<Ident> = args
             .iter()
             .filter_map(|arg| match arg.clone().into_iter().next() {
                 Some(proc_macro2::TokenTree::Ident(ident)) => Some(ident),
                 _ => None,
             })
+            .filter(|ident| !ident.to_string().starts_with('_'))
             .collect();
         let forward = quote! {
             async fn #name(

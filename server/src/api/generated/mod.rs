@@ -29,8 +29,8 @@ pub trait ServerApi {
     async fn create_agency_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<1, 0>,
-        path: dropshot::Path<agent_authorisation_v1::CreateAgencyInvitationV1Path>,
-        body: dropshot::TypedBody<
+        path: crate::api::Path<agent_authorisation_v1::CreateAgencyInvitationV1Path>,
+        body: crate::api::JsonBody<
             agent_authorisation_v1::types::CreateInvitationRequestV1,
         >,
     ) -> ::std::result::Result<
@@ -55,7 +55,7 @@ pub trait ServerApi {
     async fn get_agency_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<1, 0>,
-        path: dropshot::Path<agent_authorisation_v1::GetAgencyInvitationV1Path>,
+        path: crate::api::Path<agent_authorisation_v1::GetAgencyInvitationV1Path>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseOk<agent_authorisation_v1::types::InvitationV1>,
         crate::api::ApiError,
@@ -71,7 +71,7 @@ pub trait ServerApi {
     async fn list_invitations_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<1, 0>,
-        path: dropshot::Path<agent_authorisation_v1::ListInvitationsV1Path>,
+        path: crate::api::Path<agent_authorisation_v1::ListInvitationsV1Path>,
     ) -> ::std::result::Result<
         crate::api::OkOrNoContent<agent_authorisation_v1::types::InvitationList>,
         crate::api::ApiError,
@@ -88,8 +88,10 @@ pub trait ServerApi {
     async fn create_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<1, 0>,
-        path: dropshot::Path<agent_authorisation_v1::CreateInvitationV1Path>,
-        body: dropshot::TypedBody<agent_authorisation_v1::types::CreateInvitationRequest>,
+        path: crate::api::Path<agent_authorisation_v1::CreateInvitationV1Path>,
+        body: crate::api::JsonBody<
+            agent_authorisation_v1::types::CreateInvitationRequest,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
             dropshot::HttpResponseHeaders<
@@ -111,7 +113,7 @@ pub trait ServerApi {
     async fn get_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<1, 0>,
-        path: dropshot::Path<agent_authorisation_v1::GetInvitationV1Path>,
+        path: crate::api::Path<agent_authorisation_v1::GetInvitationV1Path>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseOk<agent_authorisation_v1::types::Invitation>,
         crate::api::ApiError,
@@ -127,7 +129,7 @@ pub trait ServerApi {
     async fn cancel_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<1, 0>,
-        path: dropshot::Path<agent_authorisation_v1::CancelInvitationV1Path>,
+        path: crate::api::Path<agent_authorisation_v1::CancelInvitationV1Path>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
@@ -144,8 +146,8 @@ pub trait ServerApi {
     async fn check_relationship_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<1, 0>,
-        path: dropshot::Path<agent_authorisation_v1::CheckRelationshipV1Path>,
-        body: dropshot::TypedBody<
+        path: crate::api::Path<agent_authorisation_v1::CheckRelationshipV1Path>,
+        body: crate::api::JsonBody<
             agent_authorisation_v1::types::CheckRelationshipRequest,
         >,
     ) -> ::std::result::Result<
@@ -163,7 +165,7 @@ pub trait ServerApi {
     async fn list_invitations(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<2, 0>,
-        path: dropshot::Path<agent_authorisation_v2::ListInvitationsPath>,
+        path: crate::api::Path<agent_authorisation_v2::ListInvitationsPath>,
     ) -> ::std::result::Result<
         crate::api::OkOrNoContent<agent_authorisation_v2::types::InvitationList>,
         crate::api::ApiError,
@@ -180,8 +182,10 @@ pub trait ServerApi {
     async fn create_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<2, 0>,
-        path: dropshot::Path<agent_authorisation_v2::CreateInvitationPath>,
-        body: dropshot::TypedBody<agent_authorisation_v2::types::CreateInvitationRequest>,
+        path: crate::api::Path<agent_authorisation_v2::CreateInvitationPath>,
+        body: crate::api::JsonBody<
+            agent_authorisation_v2::types::CreateInvitationRequest,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
             dropshot::HttpResponseHeaders<
@@ -203,7 +207,7 @@ pub trait ServerApi {
     async fn get_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<2, 0>,
-        path: dropshot::Path<agent_authorisation_v2::GetInvitationPath>,
+        path: crate::api::Path<agent_authorisation_v2::GetInvitationPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseOk<agent_authorisation_v2::types::Invitation>,
         crate::api::ApiError,
@@ -219,7 +223,7 @@ pub trait ServerApi {
     async fn cancel_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<2, 0>,
-        path: dropshot::Path<agent_authorisation_v2::CancelInvitationPath>,
+        path: crate::api::Path<agent_authorisation_v2::CancelInvitationPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
@@ -236,8 +240,8 @@ pub trait ServerApi {
     async fn check_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<2, 0>,
-        path: dropshot::Path<agent_authorisation_v2::CheckRelationshipPath>,
-        body: dropshot::TypedBody<
+        path: crate::api::Path<agent_authorisation_v2::CheckRelationshipPath>,
+        body: crate::api::JsonBody<
             agent_authorisation_v2::types::CheckRelationshipRequest,
         >,
     ) -> ::std::result::Result<
@@ -257,8 +261,8 @@ pub trait ServerApi {
     async fn deauthorise_client(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<2, 0>,
-        path: dropshot::Path<agent_authorisation_v2::DeauthoriseClientPath>,
-        body: dropshot::TypedBody<
+        path: crate::api::Path<agent_authorisation_v2::DeauthoriseClientPath>,
+        body: crate::api::JsonBody<
             agent_authorisation_v2::types::DeauthoriseClientRequest,
         >,
     ) -> ::std::result::Result<
@@ -276,8 +280,8 @@ pub trait ServerApi {
     tags = ["Agent invitations"]}]
     async fn list_sent_invitations(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::ListSentInvitationsPath>,
-        query: dropshot::Query<agent_client_authorisation::ListSentInvitationsQuery>,
+        path: crate::api::Path<agent_client_authorisation::ListSentInvitationsPath>,
+        query: crate::api::Query<agent_client_authorisation::ListSentInvitationsQuery>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseOk<agent_client_authorisation::types::SentInvitationList>,
         crate::api::ApiError,
@@ -308,8 +312,8 @@ pub trait ServerApi {
     tags = ["Agent invitations"]}]
     async fn create_sent_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::CreateSentInvitationPath>,
-        body: dropshot::TypedBody<
+        path: crate::api::Path<agent_client_authorisation::CreateSentInvitationPath>,
+        body: crate::api::JsonBody<
             agent_client_authorisation::types::SentInvitationRequest,
         >,
     ) -> ::std::result::Result<
@@ -332,7 +336,7 @@ pub trait ServerApi {
     tags = ["Agent invitations"]}]
     async fn get_sent_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::GetSentInvitationPath>,
+        path: crate::api::Path<agent_client_authorisation::GetSentInvitationPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseOk<agent_client_authorisation::types::SentInvitation>,
         crate::api::ApiError,
@@ -347,7 +351,7 @@ pub trait ServerApi {
     tags = ["Agent invitations"]}]
     async fn cancel_sent_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::CancelSentInvitationPath>,
+        path: crate::api::Path<agent_client_authorisation::CancelSentInvitationPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
@@ -367,8 +371,10 @@ pub trait ServerApi {
     tags = ["Agent invitations"]}]
     async fn create_multi_invitation_link(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::CreateMultiInvitationLinkPath>,
-        body: dropshot::TypedBody<
+        path: crate::api::Path<
+            agent_client_authorisation::CreateMultiInvitationLinkPath,
+        >,
+        body: crate::api::JsonBody<
             agent_client_authorisation::types::MultiInvitationRequest,
         >,
     ) -> ::std::result::Result<crate::api::CreatedWithLocation, crate::api::ApiError>;
@@ -383,7 +389,7 @@ pub trait ServerApi {
     tags = ["Known facts"]}]
     async fn check_known_fact_postcode(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::CheckKnownFactPostcodePath>,
+        path: crate::api::Path<agent_client_authorisation::CheckKnownFactPostcodePath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
@@ -399,7 +405,7 @@ pub trait ServerApi {
     tags = ["Known facts"]}]
     async fn check_known_fact_date_of_birth(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::CheckKnownFactDateOfBirthPath>,
+        path: crate::api::Path<agent_client_authorisation::CheckKnownFactDateOfBirthPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
@@ -415,7 +421,7 @@ pub trait ServerApi {
     tags = ["Known facts"]}]
     async fn check_known_fact_vat_registration_date(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<
+        path: crate::api::Path<
             agent_client_authorisation::CheckKnownFactVatRegistrationDatePath,
         >,
     ) -> ::std::result::Result<
@@ -435,7 +441,7 @@ pub trait ServerApi {
     tags = ["Relationships"]}]
     async fn check_agent_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::CheckAgentRelationshipPath>,
+        path: crate::api::Path<agent_client_authorisation::CheckAgentRelationshipPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
@@ -450,7 +456,7 @@ pub trait ServerApi {
     tags = ["Relationships"]}]
     async fn end_agent_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::EndAgentRelationshipPath>,
+        path: crate::api::Path<agent_client_authorisation::EndAgentRelationshipPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
@@ -470,8 +476,10 @@ pub trait ServerApi {
     tags = ["Client invitations"]}]
     async fn list_received_invitations(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::ListReceivedInvitationsPath>,
-        query: dropshot::Query<agent_client_authorisation::ListReceivedInvitationsQuery>,
+        path: crate::api::Path<agent_client_authorisation::ListReceivedInvitationsPath>,
+        query: crate::api::Query<
+            agent_client_authorisation::ListReceivedInvitationsQuery,
+        >,
     ) -> ::std::result::Result<
         dropshot::HttpResponseOk<agent_client_authorisation::types::ReceivedInvitations>,
         crate::api::ApiError,
@@ -486,7 +494,7 @@ pub trait ServerApi {
     tags = ["Client invitations"]}]
     async fn get_received_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::GetReceivedInvitationPath>,
+        path: crate::api::Path<agent_client_authorisation::GetReceivedInvitationPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseOk<agent_client_authorisation::types::ReceivedInvitation>,
         crate::api::ApiError,
@@ -506,7 +514,7 @@ pub trait ServerApi {
     tags = ["Client invitations"]}]
     async fn accept_received_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::AcceptReceivedInvitationPath>,
+        path: crate::api::Path<agent_client_authorisation::AcceptReceivedInvitationPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
@@ -521,7 +529,7 @@ pub trait ServerApi {
     tags = ["Client invitations"]}]
     async fn reject_received_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::RejectReceivedInvitationPath>,
+        path: crate::api::Path<agent_client_authorisation::RejectReceivedInvitationPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
@@ -537,7 +545,7 @@ pub trait ServerApi {
     tags = ["Client invitations"]}]
     async fn end_client_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::EndClientRelationshipPath>,
+        path: crate::api::Path<agent_client_authorisation::EndClientRelationshipPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
@@ -572,7 +580,7 @@ pub trait ServerApi {
     tags = ["Maintenance"]}]
     async fn update_alt_itsa(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::UpdateAltItsaPath>,
+        path: crate::api::Path<agent_client_authorisation::UpdateAltItsaPath>,
     ) -> ::std::result::Result<crate::api::CreatedOrNoContent, crate::api::ApiError>;
     /// Move a trust's authorisation from its URN to its UTR
     ///
@@ -590,7 +598,7 @@ pub trait ServerApi {
     tags = ["Maintenance"]}]
     async fn replace_urn_with_utr(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::ReplaceUrnWithUtrPath>,
+        path: crate::api::Path<agent_client_authorisation::ReplaceUrnWithUtrPath>,
     ) -> ::std::result::Result<crate::api::CreatedOrNoContent, crate::api::ApiError>;
     /// Create a test agent
     ///
@@ -600,7 +608,8 @@ pub trait ServerApi {
     tags = ["Test users"]}]
     async fn create_test_agent(
         rqctx: dropshot::RequestContext<Self::Context>,
-        body: dropshot::TypedBody<sandbox::types::CreateTestUserRequest>,
+        _sandbox: crate::api::SandboxOnly,
+        body: crate::api::JsonBody<sandbox::types::CreateTestUserRequest>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseCreated<sandbox::types::TestAgent>,
         crate::api::ApiError,
@@ -614,7 +623,8 @@ pub trait ServerApi {
     tags = ["Test users"]}]
     async fn create_test_individual(
         rqctx: dropshot::RequestContext<Self::Context>,
-        body: dropshot::TypedBody<sandbox::types::CreateTestUserRequest>,
+        _sandbox: crate::api::SandboxOnly,
+        body: crate::api::JsonBody<sandbox::types::CreateTestUserRequest>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseCreated<sandbox::types::TestIndividual>,
         crate::api::ApiError,
@@ -628,7 +638,8 @@ pub trait ServerApi {
     tags = ["Test users"]}]
     async fn create_test_organisation(
         rqctx: dropshot::RequestContext<Self::Context>,
-        body: dropshot::TypedBody<sandbox::types::CreateTestOrganisationRequest>,
+        _sandbox: crate::api::SandboxOnly,
+        body: crate::api::JsonBody<sandbox::types::CreateTestOrganisationRequest>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseCreated<sandbox::types::TestOrganisation>,
         crate::api::ApiError,
@@ -644,7 +655,8 @@ pub trait ServerApi {
     tags = ["Test support"]}]
     async fn accept_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<sandbox::AcceptInvitationPath>,
+        _sandbox: crate::api::SandboxOnly,
+        path: crate::api::Path<sandbox::AcceptInvitationPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
@@ -658,7 +670,8 @@ pub trait ServerApi {
     tags = ["Test support"]}]
     async fn reject_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<sandbox::RejectInvitationPath>,
+        _sandbox: crate::api::SandboxOnly,
+        path: crate::api::Path<sandbox::RejectInvitationPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
@@ -673,7 +686,8 @@ pub trait ServerApi {
     tags = ["Test support"]}]
     async fn expire_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<sandbox::ExpireInvitationPath>,
+        _sandbox: crate::api::SandboxOnly,
+        path: crate::api::Path<sandbox::ExpireInvitationPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
@@ -689,7 +703,8 @@ pub trait ServerApi {
     tags = ["Test support"]}]
     async fn sign_up_mtd_income_tax(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<sandbox::SignUpMtdIncomeTaxPath>,
+        _sandbox: crate::api::SandboxOnly,
+        path: crate::api::Path<sandbox::SignUpMtdIncomeTaxPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseOk<sandbox::types::MtdIncomeTaxSignUp>,
         crate::api::ApiError,
@@ -702,8 +717,8 @@ impl ServerApi for crate::handlers::Server {
     async fn create_agency_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<1, 0>,
-        path: dropshot::Path<agent_authorisation_v1::CreateAgencyInvitationV1Path>,
-        body: dropshot::TypedBody<
+        path: crate::api::Path<agent_authorisation_v1::CreateAgencyInvitationV1Path>,
+        body: crate::api::JsonBody<
             agent_authorisation_v1::types::CreateInvitationRequestV1,
         >,
     ) -> ::std::result::Result<
@@ -726,7 +741,7 @@ impl ServerApi for crate::handlers::Server {
     async fn get_agency_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<1, 0>,
-        path: dropshot::Path<agent_authorisation_v1::GetAgencyInvitationV1Path>,
+        path: crate::api::Path<agent_authorisation_v1::GetAgencyInvitationV1Path>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseOk<agent_authorisation_v1::types::InvitationV1>,
         crate::api::ApiError,
@@ -741,7 +756,7 @@ impl ServerApi for crate::handlers::Server {
     async fn list_invitations_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<1, 0>,
-        path: dropshot::Path<agent_authorisation_v1::ListInvitationsV1Path>,
+        path: crate::api::Path<agent_authorisation_v1::ListInvitationsV1Path>,
     ) -> ::std::result::Result<
         crate::api::OkOrNoContent<agent_authorisation_v1::types::InvitationList>,
         crate::api::ApiError,
@@ -752,8 +767,10 @@ impl ServerApi for crate::handlers::Server {
     async fn create_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<1, 0>,
-        path: dropshot::Path<agent_authorisation_v1::CreateInvitationV1Path>,
-        body: dropshot::TypedBody<agent_authorisation_v1::types::CreateInvitationRequest>,
+        path: crate::api::Path<agent_authorisation_v1::CreateInvitationV1Path>,
+        body: crate::api::JsonBody<
+            agent_authorisation_v1::types::CreateInvitationRequest,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
             dropshot::HttpResponseHeaders<
@@ -774,7 +791,7 @@ impl ServerApi for crate::handlers::Server {
     async fn get_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<1, 0>,
-        path: dropshot::Path<agent_authorisation_v1::GetInvitationV1Path>,
+        path: crate::api::Path<agent_authorisation_v1::GetInvitationV1Path>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseOk<agent_authorisation_v1::types::Invitation>,
         crate::api::ApiError,
@@ -785,7 +802,7 @@ impl ServerApi for crate::handlers::Server {
     async fn cancel_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<1, 0>,
-        path: dropshot::Path<agent_authorisation_v1::CancelInvitationV1Path>,
+        path: crate::api::Path<agent_authorisation_v1::CancelInvitationV1Path>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
@@ -800,8 +817,8 @@ impl ServerApi for crate::handlers::Server {
     async fn check_relationship_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<1, 0>,
-        path: dropshot::Path<agent_authorisation_v1::CheckRelationshipV1Path>,
-        body: dropshot::TypedBody<
+        path: crate::api::Path<agent_authorisation_v1::CheckRelationshipV1Path>,
+        body: crate::api::JsonBody<
             agent_authorisation_v1::types::CheckRelationshipRequest,
         >,
     ) -> ::std::result::Result<
@@ -819,7 +836,7 @@ impl ServerApi for crate::handlers::Server {
     async fn list_invitations(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<2, 0>,
-        path: dropshot::Path<agent_authorisation_v2::ListInvitationsPath>,
+        path: crate::api::Path<agent_authorisation_v2::ListInvitationsPath>,
     ) -> ::std::result::Result<
         crate::api::OkOrNoContent<agent_authorisation_v2::types::InvitationList>,
         crate::api::ApiError,
@@ -830,8 +847,10 @@ impl ServerApi for crate::handlers::Server {
     async fn create_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<2, 0>,
-        path: dropshot::Path<agent_authorisation_v2::CreateInvitationPath>,
-        body: dropshot::TypedBody<agent_authorisation_v2::types::CreateInvitationRequest>,
+        path: crate::api::Path<agent_authorisation_v2::CreateInvitationPath>,
+        body: crate::api::JsonBody<
+            agent_authorisation_v2::types::CreateInvitationRequest,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
             dropshot::HttpResponseHeaders<
@@ -852,7 +871,7 @@ impl ServerApi for crate::handlers::Server {
     async fn get_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<2, 0>,
-        path: dropshot::Path<agent_authorisation_v2::GetInvitationPath>,
+        path: crate::api::Path<agent_authorisation_v2::GetInvitationPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseOk<agent_authorisation_v2::types::Invitation>,
         crate::api::ApiError,
@@ -863,7 +882,7 @@ impl ServerApi for crate::handlers::Server {
     async fn cancel_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<2, 0>,
-        path: dropshot::Path<agent_authorisation_v2::CancelInvitationPath>,
+        path: crate::api::Path<agent_authorisation_v2::CancelInvitationPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
@@ -874,8 +893,8 @@ impl ServerApi for crate::handlers::Server {
     async fn check_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<2, 0>,
-        path: dropshot::Path<agent_authorisation_v2::CheckRelationshipPath>,
-        body: dropshot::TypedBody<
+        path: crate::api::Path<agent_authorisation_v2::CheckRelationshipPath>,
+        body: crate::api::JsonBody<
             agent_authorisation_v2::types::CheckRelationshipRequest,
         >,
     ) -> ::std::result::Result<
@@ -893,8 +912,8 @@ impl ServerApi for crate::handlers::Server {
     async fn deauthorise_client(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<2, 0>,
-        path: dropshot::Path<agent_authorisation_v2::DeauthoriseClientPath>,
-        body: dropshot::TypedBody<
+        path: crate::api::Path<agent_authorisation_v2::DeauthoriseClientPath>,
+        body: crate::api::JsonBody<
             agent_authorisation_v2::types::DeauthoriseClientRequest,
         >,
     ) -> ::std::result::Result<
@@ -911,8 +930,8 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn list_sent_invitations(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::ListSentInvitationsPath>,
-        query: dropshot::Query<agent_client_authorisation::ListSentInvitationsQuery>,
+        path: crate::api::Path<agent_client_authorisation::ListSentInvitationsPath>,
+        query: crate::api::Query<agent_client_authorisation::ListSentInvitationsQuery>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseOk<agent_client_authorisation::types::SentInvitationList>,
         crate::api::ApiError,
@@ -926,8 +945,8 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn create_sent_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::CreateSentInvitationPath>,
-        body: dropshot::TypedBody<
+        path: crate::api::Path<agent_client_authorisation::CreateSentInvitationPath>,
+        body: crate::api::JsonBody<
             agent_client_authorisation::types::SentInvitationRequest,
         >,
     ) -> ::std::result::Result<
@@ -950,7 +969,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn get_sent_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::GetSentInvitationPath>,
+        path: crate::api::Path<agent_client_authorisation::GetSentInvitationPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseOk<agent_client_authorisation::types::SentInvitation>,
         crate::api::ApiError,
@@ -960,7 +979,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn cancel_sent_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::CancelSentInvitationPath>,
+        path: crate::api::Path<agent_client_authorisation::CancelSentInvitationPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
@@ -970,8 +989,10 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn create_multi_invitation_link(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::CreateMultiInvitationLinkPath>,
-        body: dropshot::TypedBody<
+        path: crate::api::Path<
+            agent_client_authorisation::CreateMultiInvitationLinkPath,
+        >,
+        body: crate::api::JsonBody<
             agent_client_authorisation::types::MultiInvitationRequest,
         >,
     ) -> ::std::result::Result<crate::api::CreatedWithLocation, crate::api::ApiError> {
@@ -984,7 +1005,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn check_known_fact_postcode(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::CheckKnownFactPostcodePath>,
+        path: crate::api::Path<agent_client_authorisation::CheckKnownFactPostcodePath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
@@ -997,7 +1018,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn check_known_fact_date_of_birth(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::CheckKnownFactDateOfBirthPath>,
+        path: crate::api::Path<agent_client_authorisation::CheckKnownFactDateOfBirthPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
@@ -1010,7 +1031,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn check_known_fact_vat_registration_date(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<
+        path: crate::api::Path<
             agent_client_authorisation::CheckKnownFactVatRegistrationDatePath,
         >,
     ) -> ::std::result::Result<
@@ -1025,7 +1046,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn check_agent_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::CheckAgentRelationshipPath>,
+        path: crate::api::Path<agent_client_authorisation::CheckAgentRelationshipPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
@@ -1038,7 +1059,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn end_agent_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::EndAgentRelationshipPath>,
+        path: crate::api::Path<agent_client_authorisation::EndAgentRelationshipPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
@@ -1048,8 +1069,10 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn list_received_invitations(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::ListReceivedInvitationsPath>,
-        query: dropshot::Query<agent_client_authorisation::ListReceivedInvitationsQuery>,
+        path: crate::api::Path<agent_client_authorisation::ListReceivedInvitationsPath>,
+        query: crate::api::Query<
+            agent_client_authorisation::ListReceivedInvitationsQuery,
+        >,
     ) -> ::std::result::Result<
         dropshot::HttpResponseOk<agent_client_authorisation::types::ReceivedInvitations>,
         crate::api::ApiError,
@@ -1063,7 +1086,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn get_received_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::GetReceivedInvitationPath>,
+        path: crate::api::Path<agent_client_authorisation::GetReceivedInvitationPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseOk<agent_client_authorisation::types::ReceivedInvitation>,
         crate::api::ApiError,
@@ -1073,7 +1096,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn accept_received_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::AcceptReceivedInvitationPath>,
+        path: crate::api::Path<agent_client_authorisation::AcceptReceivedInvitationPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
@@ -1086,7 +1109,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn reject_received_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::RejectReceivedInvitationPath>,
+        path: crate::api::Path<agent_client_authorisation::RejectReceivedInvitationPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
@@ -1099,7 +1122,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn end_client_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::EndClientRelationshipPath>,
+        path: crate::api::Path<agent_client_authorisation::EndClientRelationshipPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
@@ -1117,20 +1140,21 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn update_alt_itsa(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::UpdateAltItsaPath>,
+        path: crate::api::Path<agent_client_authorisation::UpdateAltItsaPath>,
     ) -> ::std::result::Result<crate::api::CreatedOrNoContent, crate::api::ApiError> {
         crate::handlers::agent_client_authorisation::update_alt_itsa(rqctx, path).await
     }
     async fn replace_urn_with_utr(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<agent_client_authorisation::ReplaceUrnWithUtrPath>,
+        path: crate::api::Path<agent_client_authorisation::ReplaceUrnWithUtrPath>,
     ) -> ::std::result::Result<crate::api::CreatedOrNoContent, crate::api::ApiError> {
         crate::handlers::agent_client_authorisation::replace_urn_with_utr(rqctx, path)
             .await
     }
     async fn create_test_agent(
         rqctx: dropshot::RequestContext<Self::Context>,
-        body: dropshot::TypedBody<sandbox::types::CreateTestUserRequest>,
+        _sandbox: crate::api::SandboxOnly,
+        body: crate::api::JsonBody<sandbox::types::CreateTestUserRequest>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseCreated<sandbox::types::TestAgent>,
         crate::api::ApiError,
@@ -1139,7 +1163,8 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn create_test_individual(
         rqctx: dropshot::RequestContext<Self::Context>,
-        body: dropshot::TypedBody<sandbox::types::CreateTestUserRequest>,
+        _sandbox: crate::api::SandboxOnly,
+        body: crate::api::JsonBody<sandbox::types::CreateTestUserRequest>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseCreated<sandbox::types::TestIndividual>,
         crate::api::ApiError,
@@ -1148,7 +1173,8 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn create_test_organisation(
         rqctx: dropshot::RequestContext<Self::Context>,
-        body: dropshot::TypedBody<sandbox::types::CreateTestOrganisationRequest>,
+        _sandbox: crate::api::SandboxOnly,
+        body: crate::api::JsonBody<sandbox::types::CreateTestOrganisationRequest>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseCreated<sandbox::types::TestOrganisation>,
         crate::api::ApiError,
@@ -1157,7 +1183,8 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn accept_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<sandbox::AcceptInvitationPath>,
+        _sandbox: crate::api::SandboxOnly,
+        path: crate::api::Path<sandbox::AcceptInvitationPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
@@ -1166,7 +1193,8 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn reject_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<sandbox::RejectInvitationPath>,
+        _sandbox: crate::api::SandboxOnly,
+        path: crate::api::Path<sandbox::RejectInvitationPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
@@ -1175,7 +1203,8 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn expire_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<sandbox::ExpireInvitationPath>,
+        _sandbox: crate::api::SandboxOnly,
+        path: crate::api::Path<sandbox::ExpireInvitationPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseUpdatedNoContent,
         crate::api::ApiError,
@@ -1184,7 +1213,8 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn sign_up_mtd_income_tax(
         rqctx: dropshot::RequestContext<Self::Context>,
-        path: dropshot::Path<sandbox::SignUpMtdIncomeTaxPath>,
+        _sandbox: crate::api::SandboxOnly,
+        path: crate::api::Path<sandbox::SignUpMtdIncomeTaxPath>,
     ) -> ::std::result::Result<
         dropshot::HttpResponseOk<sandbox::types::MtdIncomeTaxSignUp>,
         crate::api::ApiError,
