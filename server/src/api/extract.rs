@@ -142,7 +142,9 @@ fn storable(value: &Value) -> bool {
 }
 
 /// Whether the request's path and query are free of NUL bytes (`%00`, in either case).
-fn no_nul_in_target<Context: ServerContext>(rqctx: &RequestContext<Context>) -> Result<(), HttpError> {
+fn no_nul_in_target<Context: ServerContext>(
+    rqctx: &RequestContext<Context>,
+) -> Result<(), HttpError> {
     let uri = rqctx.request.uri();
     let target = uri.path_and_query().map_or("", |target| target.as_str());
     if target.to_ascii_lowercase().contains("%00") {
@@ -280,7 +282,11 @@ mod tests {
             headers.insert(http::header::CONTENT_TYPE, ok.parse().unwrap());
             assert!(check_content_type(&headers).is_ok(), "{ok}");
         }
-        for bad in ["text/plain", "application/x-www-form-urlencoded", "application/jsonx"] {
+        for bad in [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "application/jsonx",
+        ] {
             headers.insert(http::header::CONTENT_TYPE, bad.parse().unwrap());
             assert!(check_content_type(&headers).is_err(), "{bad}");
         }

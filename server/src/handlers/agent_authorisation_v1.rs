@@ -1,9 +1,9 @@
 //! Agent Authorisation API 1.0 (`openapi/agent-authorisation-v1.yaml`): on HMRC's 1.0 paths (`/agencies/...`),
 //! create and read requests in the 1.0 shape; on the 2.0 paths, exactly what 2.0 does, but deauthorise.
 
+use crate::api::{JsonBody, Path};
 use chrono::{DateTime, Utc};
 use dropshot::{HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, RequestContext};
-use crate::api::{JsonBody, Path};
 
 use super::ApiContext;
 use super::agent_authorisation_v2::{self as v2, Created};

@@ -1,8 +1,8 @@
 //! Agent Authorisation API 2.0 (`openapi/agent-authorisation-v2.yaml`). Version 1.0 serves the same operations on
 //! the same paths (but deauthorise) through the functions here that take the path's values.
 
-use dropshot::{HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, RequestContext};
 use crate::api::{JsonBody, Path};
+use dropshot::{HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, RequestContext};
 
 use super::ApiContext;
 use super::client_action_link::ClientActionLinks;

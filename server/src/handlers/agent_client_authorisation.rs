@@ -2,8 +2,11 @@
 
 use std::collections::HashMap;
 
-use dropshot::{HttpResponseCreated, HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, RequestContext};
 use crate::api::{JsonBody, Path, Query};
+use dropshot::{
+    HttpResponseCreated, HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent,
+    RequestContext,
+};
 
 use super::ApiContext;
 use super::client_action_link::ClientActionLinks;

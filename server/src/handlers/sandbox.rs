@@ -1,7 +1,7 @@
 //! The sandbox (`openapi/sandbox.yaml`): test users and answering as the client would.
 
-use dropshot::{HttpResponseCreated, HttpResponseOk, HttpResponseUpdatedNoContent, RequestContext};
 use crate::api::{JsonBody, Path};
+use dropshot::{HttpResponseCreated, HttpResponseOk, HttpResponseUpdatedNoContent, RequestContext};
 
 use super::ApiContext;
 use crate::api::ApiError;

@@ -8,6 +8,7 @@
 mod agent_authorisation_v1;
 mod agent_authorisation_v2;
 mod agent_client_authorisation;
+mod bad_input;
 mod malformed_input;
 mod sandbox;
 mod support;
