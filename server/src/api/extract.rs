@@ -3,7 +3,8 @@
 //!
 //! - [`JsonBody`]: a body over the limit is refused as soon as the limit is passed (at once when `Content-Length`
 //!   says so) without reading the rest; a body that trickles is timed out (408); data after the JSON value,
-//!   `null` anywhere (no contract declares a field nullable) and NUL characters are 400 BAD_REQUEST.
+//!   `null` anywhere (no contract declares a field nullable) and NUL characters are 400 BAD_REQUEST. [`FormBody`]
+//!   reads the client pages' forms the same way.
 //! - [`Path`] and [`Query`]: a NUL byte (`%00`) in the path or the query string is 400 BAD_REQUEST, since
 //!   PostgreSQL cannot store it.
 //! - [`SandboxOnly`]: the sandbox's operations answer 404 NOT_FOUND when the sandbox is off, before their input is
@@ -51,7 +52,7 @@ where
         request: http::Request<dropshot::Body>,
     ) -> Result<Self, HttpError> {
         let timeout = api_context(rqctx).map_or(DEFAULT_BODY_TIMEOUT, |ctx| ctx.body_timeout);
-        let bytes = read_body(request, rqctx.request_body_max_bytes(), timeout)
+        let bytes = read_body(request, JSON, rqctx.request_body_max_bytes(), timeout)
             .await
             .map_err(ApiError::into_http_error)?;
         parse_json(&bytes)
@@ -64,14 +65,18 @@ where
     }
 }
 
-/// The body's bytes, up to `limit`, within `timeout`. Refuses a type other than JSON (a missing
-/// `Content-Type` is taken as JSON), and stops reading at the limit.
+const JSON: &str = "application/json";
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// The body's bytes, up to `limit`, within `timeout`. Refuses another type than `media_type` (a missing
+/// `Content-Type` is taken as that type), and stops reading at the limit.
 pub async fn read_body(
     request: http::Request<dropshot::Body>,
+    media_type: &str,
     limit: usize,
     timeout: Duration,
 ) -> Result<bytes::Bytes, ApiError> {
-    check_content_type(request.headers())?;
+    check_content_type(request.headers(), media_type)?;
     let declared = request
         .headers()
         .get(http::header::CONTENT_LENGTH)
@@ -84,7 +89,7 @@ pub async fn read_body(
         .map_err(|_| ApiError::request_timeout())?
 }
 
-fn check_content_type(headers: &http::HeaderMap) -> Result<(), ApiError> {
+fn check_content_type(headers: &http::HeaderMap, expected: &str) -> Result<(), ApiError> {
     let Some(value) = headers.get(http::header::CONTENT_TYPE) else {
         return Ok(());
     };
@@ -95,7 +100,7 @@ fn check_content_type(headers: &http::HeaderMap) -> Result<(), ApiError> {
         .next()
         .unwrap_or_default()
         .trim();
-    if media_type.eq_ignore_ascii_case("application/json") {
+    if media_type.eq_ignore_ascii_case(expected) {
         Ok(())
     } else {
         Err(ApiError::unsupported_content_type())
@@ -151,6 +156,33 @@ fn no_nul_in_target<Context: ServerContext>(
         return Err(ApiError::bad_request().into_http_error());
     }
     Ok(())
+}
+
+/// An HTML form's body (`application/x-www-form-urlencoded`), read as [`JsonBody`] reads JSON: refused at the
+/// limit, timed out when it trickles. The refusal is kept for the page to answer, in HTML.
+#[derive(Debug)]
+pub struct FormBody(Result<bytes::Bytes, ApiError>);
+
+impl FormBody {
+    pub fn bytes(&self) -> Result<&[u8], &ApiError> {
+        self.0.as_deref()
+    }
+}
+
+#[async_trait::async_trait]
+impl ExclusiveExtractor for FormBody {
+    async fn from_request<Context: ServerContext>(
+        rqctx: &RequestContext<Context>,
+        request: http::Request<dropshot::Body>,
+    ) -> Result<Self, HttpError> {
+        let timeout = api_context(rqctx).map_or(DEFAULT_BODY_TIMEOUT, |ctx| ctx.body_timeout);
+        let read = read_body(request, FORM, rqctx.request_body_max_bytes(), timeout).await;
+        Ok(FormBody(read))
+    }
+
+    fn metadata(content_type: ApiEndpointBodyContentType) -> ExtractorMetadata {
+        <dropshot::UntypedBody as ExclusiveExtractor>::metadata(content_type)
+    }
 }
 
 /// Path parameters, refused with 400 when the path holds a NUL byte.

@@ -13,7 +13,7 @@ pub mod generated;
 
 pub use accept::{Accept, AcceptVersion, answer_routing_error};
 pub use error::ApiError;
-pub use extract::{JsonBody, Path, Query, SandboxOnly, parse_json, read_body};
+pub use extract::{FormBody, JsonBody, Path, Query, SandboxOnly};
 pub use responses::{
     CreatedOrNoContent, CreatedWithLocation, LocationHeader, OkOrNoContent, WithErrorHeaders,
 };

@@ -4,8 +4,7 @@
 use askama::Template;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use dropshot::{
-    ApiDescription, ApiDescriptionRegisterError, Body, HttpError, Path, RequestContext,
-    UntypedBody, endpoint,
+    ApiDescription, ApiDescriptionRegisterError, Body, HttpError, Path, RequestContext, endpoint,
 };
 use http::{Response, StatusCode};
 use schemars::JsonSchema;
@@ -14,6 +13,7 @@ use serde::de::DeserializeOwned;
 
 use super::page::{Page, PageError, respond};
 use super::session::{self, Visitor};
+use crate::api::FormBody;
 use crate::domain::DomainError;
 use crate::domain::agency::normalise_agency_name;
 use crate::domain::client_journey::{AgencyLink, Journey, RequestsFromAgency};
@@ -103,7 +103,7 @@ async fn request_page(
 async fn sign_in(
     rqctx: RequestContext<ApiContext>,
     path: Path<LinkPath>,
-    body: UntypedBody,
+    body: FormBody,
 ) -> Result<Response<Body>, HttpError> {
     let path = path.into_inner();
     let page = async |link: AgencyLink, paths: LinkPaths| {
@@ -156,7 +156,7 @@ async fn sign_in(
 async fn sign_out(
     rqctx: RequestContext<ApiContext>,
     path: Path<LinkPath>,
-    body: UntypedBody,
+    body: FormBody,
 ) -> Result<Response<Body>, HttpError> {
     let path = path.into_inner();
     let page = async |_: AgencyLink, paths: LinkPaths| {
@@ -186,7 +186,7 @@ async fn sign_out(
 async fn answer(
     rqctx: RequestContext<ApiContext>,
     path: Path<LinkPath>,
-    body: UntypedBody,
+    body: FormBody,
 ) -> Result<Response<Body>, HttpError> {
     let path = path.into_inner();
     let page = async |link: AgencyLink, paths: LinkPaths| {
@@ -269,6 +269,13 @@ async fn on_link(
     path: &LinkPath,
     page: impl AsyncFnOnce(AgencyLink, LinkPaths) -> Result<Page, PageError>,
 ) -> Response<Body> {
+    // PostgreSQL cannot store a NUL: a link holding one is refused before any query (docs/domain.md §9).
+    if [&path.uid, &path.agency_name, &path.journey]
+        .iter()
+        .any(|segment| segment.contains('\0'))
+    {
+        return respond(Err(PageError::BadForm), None);
+    }
     let found = rqctx
         .context()
         .authorisations
@@ -295,8 +302,14 @@ async fn checked_session(
     }
 }
 
-fn parse_form<T: DeserializeOwned>(body: &UntypedBody) -> Result<T, PageError> {
-    serde_urlencoded::from_bytes(body.as_bytes()).map_err(|_| PageError::BadForm)
+/// The form's fields; one holding a NUL (raw, or `%00`) is refused before any query.
+fn parse_form<T: DeserializeOwned>(body: &FormBody) -> Result<T, PageError> {
+    let bytes = body.bytes().map_err(|_| PageError::BadForm)?;
+    let nul = bytes.contains(&0) || bytes.windows(3).any(|w| w.eq_ignore_ascii_case(b"%00"));
+    if nul {
+        return Err(PageError::BadForm);
+    }
+    serde_urlencoded::from_bytes(bytes).map_err(|_| PageError::BadForm)
 }
 
 /// The `Set-Cookie` header for a new session, or (`None`) one that clears the cookie.

@@ -658,6 +658,38 @@ async fn a_link_with_an_unknown_uid_agency_name_or_journey_is_not_valid() {
     }
 }
 
+/// PostgreSQL cannot store a NUL: one in the link or in a form field is the 400 page, before any query.
+#[tokio::test]
+async fn a_nul_in_the_link_or_the_sign_in_form_is_the_400_page() {
+    let app = TestApp::start().await;
+    let scene = itsa_request(&app).await;
+    let (uid, name, journey) = scene.link.segments();
+    for link in [
+        Link::with(&format!("{uid}%00"), &name, &journey),
+        Link::with(&uid, &format!("{name}%00"), &journey),
+    ] {
+        Browser::new(&app)
+            .get(&link.path)
+            .await
+            .assert_status(StatusCode::BAD_REQUEST);
+    }
+    let mut browser = Browser::new(&app);
+    let page = browser.get(&scene.link.path).await;
+    let (user_id, password) = credentials(&scene.user);
+    browser
+        .post_sign_in(
+            &scene.link,
+            &page.csrf_token(),
+            &format!("{user_id}\u{0}"),
+            &password,
+        )
+        .await
+        .assert_page(
+            StatusCode::BAD_REQUEST,
+            "Something was missing from the form",
+        );
+}
+
 /// The session cookie is out of reach of scripts and cross-site posts, limited to the pages' path and expires
 /// with the session; every page forbids framing, sniffing, caching and loading anything but its own stylesheet.
 #[tokio::test]
