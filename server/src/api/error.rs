@@ -21,6 +21,9 @@ pub struct ApiError {
     message: Cow<'static, str>,
     #[serde(skip)]
     location: Option<String>,
+    /// Seconds to wait before trying again (`Retry-After`), on 503.
+    #[serde(skip)]
+    retry_after: Option<u32>,
     /// What went wrong inside, for the log only.
     #[serde(skip)]
     detail: Option<String>,
@@ -33,6 +36,7 @@ impl ApiError {
             code: code.into(),
             message: message.into(),
             location: None,
+            retry_after: None,
             detail: None,
         }
     }
@@ -48,7 +52,7 @@ impl ApiError {
     }
 
     pub fn has_headers(&self) -> bool {
-        self.location.is_some()
+        self.location.is_some() || self.retry_after.is_some()
     }
 
     pub fn accept_header_missing() -> Self {
@@ -125,6 +129,9 @@ impl ApiError {
         if let Some(location) = &self.location {
             builder = builder.header(http::header::LOCATION, location);
         }
+        if let Some(seconds) = self.retry_after {
+            builder = builder.header(http::header::RETRY_AFTER, seconds.to_string());
+        }
         let body = serde_json::to_string(&self)
             .map_err(|e| HttpError::for_internal_error(e.to_string()))?;
         Ok(builder.body(body.into())?)
@@ -170,6 +177,7 @@ impl From<HttpError> for ApiError {
                 code: error.error_code.unwrap_or_default().into(),
                 message: error.external_message.into(),
                 location: None,
+                retry_after: None,
                 detail: None,
             };
         }
@@ -193,6 +201,9 @@ fn is_content_type_problem(message: &str) -> bool {
         || message.starts_with("expected content type")
         || message.starts_with("invalid content type")
 }
+
+/// How long a client is told to wait while the database is unreachable.
+const RETRY_AFTER_SECONDS: u32 = 5;
 
 fn internal() -> ApiError {
     ApiError::new(
@@ -366,6 +377,17 @@ impl From<DomainError> for ApiError {
                 return Self {
                     detail: Some(detail.clone()),
                     ..internal()
+                };
+            }
+            Unavailable(detail) => {
+                return Self {
+                    retry_after: Some(RETRY_AFTER_SECONDS),
+                    detail: Some(detail.clone()),
+                    ..Self::new(
+                        ErrorStatusCode::SERVICE_UNAVAILABLE,
+                        "SERVICE_UNAVAILABLE",
+                        "The service is currently unavailable.",
+                    )
                 };
             }
         };

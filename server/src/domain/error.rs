@@ -86,16 +86,28 @@ pub enum DomainError {
     /// A fault inside the server (the store, a bug). Never the caller's mistake.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The database cannot be reached: nothing was changed, and trying again later may succeed.
+    #[error("the database is unreachable: {0}")]
+    Unavailable(String),
 }
 
 impl From<diesel::result::Error> for DomainError {
     fn from(error: diesel::result::Error) -> Self {
-        Self::Internal(format!("database: {error}"))
+        use diesel::result::{DatabaseErrorKind, Error};
+        match error {
+            // The connection broke: the server or the network is gone.
+            Error::DatabaseError(
+                DatabaseErrorKind::UnableToSendCommand | DatabaseErrorKind::ClosedConnection,
+                _,
+            ) => Self::Unavailable(format!("database: {error}")),
+            _ => Self::Internal(format!("database: {error}")),
+        }
     }
 }
 
 impl From<diesel_async::pooled_connection::deadpool::PoolError> for DomainError {
+    /// No connection to be had, whether the database refuses or it is too busy to answer in time.
     fn from(error: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
-        Self::Internal(format!("database pool: {error}"))
+        Self::Unavailable(format!("database pool: {error}"))
     }
 }

@@ -14,7 +14,7 @@ use crate::api::generated::agent_authorisation_v1::{
     CancelInvitationV1Path, CheckRelationshipV1Path, CreateAgencyInvitationV1Path,
     CreateInvitationV1Path, GetAgencyInvitationV1Path, GetInvitationV1Path, ListInvitationsV1Path,
 };
-use crate::api::{Accept, ApiError, LocationHeader, OkOrNoContent, Timestamp, WithErrorHeaders};
+use crate::api::{Accept, ApiError, LocationHeader, OkOrNoContent, Timestamp};
 use crate::domain::invitation::{Invitation, Status};
 use crate::domain::invitation_id::InvitationId;
 use crate::domain::request::{PublicRequest, ServiceNames};
@@ -28,7 +28,7 @@ pub async fn create_agency_invitation_v1(
     _accept: Accept<1, 0>,
     path: Path<CreateAgencyInvitationV1Path>,
     body: JsonBody<types::CreateInvitationRequestV1>,
-) -> Result<WithErrorHeaders<Created>, ApiError> {
+) -> Result<Created, ApiError> {
     let path_arn = path.into_inner().arn;
     let body = body.into_inner();
     let request = PublicRequest {
@@ -41,9 +41,9 @@ pub async fn create_agency_invitation_v1(
         known_fact: body.known_fact.as_deref(),
     };
     let created = public_api::create_invitation(&rqctx, &path_arn, request, location).await;
-    WithErrorHeaders::from_result(created.map(|location| {
+    created.map(|location| {
         HttpResponseHeaders::new(HttpResponseUpdatedNoContent(), LocationHeader { location })
-    }))
+    })
 }
 
 pub async fn get_agency_invitation_v1(
@@ -78,7 +78,7 @@ pub async fn create_invitation_v1(
     _accept: Accept<1, 0>,
     path: Path<CreateInvitationV1Path>,
     body: JsonBody<types::CreateInvitationRequest>,
-) -> Result<WithErrorHeaders<Created>, ApiError> {
+) -> Result<Created, ApiError> {
     v2::create(&rqctx, &path.into_inner().arn, body.into_inner()).await
 }
 

@@ -12,7 +12,7 @@ use crate::api::generated::agent_authorisation_v2::{
     CancelInvitationPath, CheckRelationshipPath, CreateInvitationPath, DeauthoriseClientPath,
     GetInvitationPath, ListInvitationsPath,
 };
-use crate::api::{Accept, ApiError, LocationHeader, OkOrNoContent, Timestamp, WithErrorHeaders};
+use crate::api::{Accept, ApiError, LocationHeader, OkOrNoContent, Timestamp};
 use crate::domain::DomainError;
 use crate::domain::invitation::{Invitation, Status};
 use crate::domain::invitation_id::InvitationId;
@@ -37,7 +37,7 @@ pub async fn create_invitation(
     _accept: Accept<2, 0>,
     path: Path<CreateInvitationPath>,
     body: JsonBody<types::CreateInvitationRequest>,
-) -> Result<WithErrorHeaders<Created>, ApiError> {
+) -> Result<Created, ApiError> {
     create(&rqctx, &path.into_inner().arn, body.into_inner()).await
 }
 
@@ -118,7 +118,7 @@ pub(super) async fn create(
     rqctx: &RequestContext<ApiContext>,
     path_arn: &str,
     body: types::CreateInvitationRequest,
-) -> Result<WithErrorHeaders<Created>, ApiError> {
+) -> Result<Created, ApiError> {
     let request = PublicRequest {
         names: ServiceNames::Public,
         service: body.service.name(),
@@ -129,9 +129,9 @@ pub(super) async fn create(
         known_fact: Some(&body.known_fact),
     };
     let created = public_api::create_invitation(rqctx, path_arn, request, location).await;
-    WithErrorHeaders::from_result(created.map(|location| {
+    created.map(|location| {
         HttpResponseHeaders::new(HttpResponseUpdatedNoContent(), LocationHeader { location })
-    }))
+    })
 }
 
 pub(super) async fn get(

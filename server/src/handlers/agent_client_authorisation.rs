@@ -11,9 +11,7 @@ use dropshot::{
 use super::ApiContext;
 use super::client_action_link::ClientActionLinks;
 use crate::api::generated::agent_client_authorisation::{self as contract, types};
-use crate::api::{
-    ApiError, CreatedOrNoContent, CreatedWithLocation, LocationHeader, Timestamp, WithErrorHeaders,
-};
+use crate::api::{ApiError, CreatedOrNoContent, CreatedWithLocation, LocationHeader, Timestamp};
 use crate::domain::DomainError;
 use crate::domain::client_access::{ClientEnrolmentKind, ClientScope};
 use crate::domain::identifiers::Arn;
@@ -32,7 +30,7 @@ pub async fn create_sent_invitation(
     rqctx: RequestContext<ApiContext>,
     path: Path<contract::CreateSentInvitationPath>,
     body: JsonBody<types::SentInvitationRequest>,
-) -> Result<WithErrorHeaders<Created>, ApiError> {
+) -> Result<Created, ApiError> {
     let ctx = rqctx.context();
     let path_arn = path.into_inner().arn;
     let result = async {
@@ -66,7 +64,7 @@ pub async fn create_sent_invitation(
         }
         other => ApiError::from(other),
     });
-    WithErrorHeaders::from_result(result)
+    result
 }
 
 pub async fn list_sent_invitations(

@@ -26,6 +26,48 @@ pub type Connection = Object<AsyncPgConnection>;
 #[derive(Clone)]
 pub struct Store {
     pool: Pool<AsyncPgConnection>,
+    outage: std::sync::Arc<Outage>,
+}
+
+/// Whether the database is unreachable, so that an outage is logged when it starts and when it ends, not once
+/// per request.
+#[derive(Default)]
+struct Outage {
+    /// Read on every checkout: the lock is only taken while an outage lasts.
+    down: std::sync::atomic::AtomicBool,
+    since: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+impl Outage {
+    fn failed(&self, error: &dyn std::fmt::Display) {
+        let mut since = self
+            .since
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if since.is_none() {
+            *since = Some(std::time::Instant::now());
+            self.down.store(true, std::sync::atomic::Ordering::Release);
+            tracing::error!(%error, "the database is unreachable: answering 503 until it is back");
+        }
+    }
+
+    fn succeeded(&self) {
+        if !self.down.load(std::sync::atomic::Ordering::Acquire) {
+            return;
+        }
+        self.down.store(false, std::sync::atomic::Ordering::Release);
+        let mut since = self
+            .since
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(started) = since.take() {
+            let seconds = started.elapsed().as_secs();
+            tracing::error!(
+                seconds,
+                "the database is reachable again: the outage is over"
+            );
+        }
+    }
 }
 
 impl Store {
@@ -38,13 +80,21 @@ impl Store {
             .runtime(deadpool::Runtime::Tokio1)
             .build()
             .context("building the pool")?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            outage: Default::default(),
+        })
     }
 
     pub async fn connection(
         &self,
     ) -> Result<Connection, diesel_async::pooled_connection::deadpool::PoolError> {
-        self.pool.get().await
+        let connection = self.pool.get().await;
+        match &connection {
+            Ok(_) => self.outage.succeeded(),
+            Err(error) => self.outage.failed(error),
+        }
+        connection
     }
 }
 

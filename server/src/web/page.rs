@@ -93,6 +93,8 @@ pub enum PageError {
     FormExpired,
     /// A form field is missing or not one of its allowed values.
     BadForm,
+    /// The database cannot be reached.
+    Unavailable,
     Internal,
 }
 
@@ -101,6 +103,8 @@ impl From<DomainError> for PageError {
         match error {
             DomainError::InvitationNotFound => PageError::RequestNotFound,
             DomainError::NoPermissionOnClient => PageError::NotYourRequest,
+            // The store logs outages, once each.
+            DomainError::Unavailable(_) => PageError::Unavailable,
             error => {
                 tracing::error!(%error, "a client page failed");
                 PageError::Internal
@@ -178,6 +182,11 @@ impl PageError {
                     "We did not act on the form because part of it was missing or not valid. Nothing has changed.",
                 ],
             ),
+            PageError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sorry, the service is unavailable",
+                &["Try again in a few minutes. Nothing you did has been lost or changed."],
+            ),
             PageError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Sorry, there is a problem with the service",
@@ -185,7 +194,7 @@ impl PageError {
             ),
         };
         let back = match self {
-            PageError::LinkNotFound | PageError::Internal => None,
+            PageError::LinkNotFound | PageError::Internal | PageError::Unavailable => None,
             _ => back,
         };
         let paragraphs: Vec<String> = paragraphs.iter().map(|p| (*p).to_owned()).collect();

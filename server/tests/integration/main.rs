@@ -10,6 +10,7 @@ mod agent_authorisation_v2;
 mod agent_client_authorisation;
 mod bad_input;
 mod malformed_input;
+mod outage;
 mod sandbox;
 mod support;
 mod web;

@@ -381,7 +381,14 @@ impl EndpointCode {
             args.push(quote! { body: crate::api::JsonBody<#ty> });
         }
 
+        // The handler answers `response`; the trait method wraps it when errors carry headers.
         let response = response_type(&module, operation).with_context(context)?;
+        let wrapped = errors_have_headers(operation);
+        let method_response = if wrapped {
+            quote!(crate::api::WithErrorHeaders<#response>)
+        } else {
+            response.clone()
+        };
         let summary = operation.summary.as_deref().unwrap_or(operation_id);
         let docs: Vec<String> = std::iter::once(summary)
             .chain(operation.description.as_deref().map(|_| ""))
@@ -401,7 +408,7 @@ impl EndpointCode {
             async fn #name(
                 rqctx: dropshot::RequestContext<Self::Context>,
                 #(#args),*
-            ) -> ::std::result::Result<#response, crate::api::ApiError>;
+            ) -> ::std::result::Result<#method_response, crate::api::ApiError>;
         };
         // Guards (`_sandbox`) have done their work by the time the method runs: the handler does not take them.
         let arg_names: Vec<Ident> = args
@@ -412,12 +419,18 @@ impl EndpointCode {
             })
             .filter(|ident| !ident.to_string().starts_with('_'))
             .collect();
+        let call = quote! { crate::handlers::#module::#name(rqctx, #(#arg_names),*).await };
+        let body = if wrapped {
+            quote! { crate::api::WithErrorHeaders::from_result(#call) }
+        } else {
+            call
+        };
         let forward = quote! {
             async fn #name(
                 rqctx: dropshot::RequestContext<Self::Context>,
                 #(#args),*
-            ) -> ::std::result::Result<#response, crate::api::ApiError> {
-                crate::handlers::#module::#name(rqctx, #(#arg_names),*).await
+            ) -> ::std::result::Result<#method_response, crate::api::ApiError> {
+                #body
             }
         };
         Ok(Self {
@@ -543,20 +556,20 @@ fn response_type(module: &Ident, operation: &Operation) -> Result<TokenStream> {
     } else {
         response
     };
-    // Dropshot's error path cannot add headers; errors documented with headers travel as responses.
-    let error_headers = operation
+    Ok(response)
+}
+
+/// Whether an error of the operation is documented with headers (`Location`, `Retry-After`): dropshot's error path
+/// cannot add headers, so its errors travel as responses ([`crate::api::WithErrorHeaders`]).
+fn errors_have_headers(operation: &Operation) -> bool {
+    operation
         .responses
         .responses
         .iter()
         .any(|(status, response)| {
             !matches!(status, StatusCode::Code(200..=299))
                 && matches!(response, ReferenceOr::Item(response) if !response.headers.is_empty())
-        });
-    Ok(if error_headers {
-        quote!(crate::api::WithErrorHeaders<#response>)
-    } else {
-        response
-    })
+        })
 }
 
 fn type_of(module: &Ident, schema: &ReferenceOr<Schema>) -> Result<TokenStream> {

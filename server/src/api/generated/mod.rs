@@ -57,7 +57,9 @@ pub trait ServerApi {
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::GetAgencyInvitationV1Path>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseOk<agent_authorisation_v1::types::InvitationV1>,
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseOk<agent_authorisation_v1::types::InvitationV1>,
+        >,
         crate::api::ApiError,
     >;
     /// List the authorisation requests of the last 30 days (1.0)
@@ -73,7 +75,9 @@ pub trait ServerApi {
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::ListInvitationsV1Path>,
     ) -> ::std::result::Result<
-        crate::api::OkOrNoContent<agent_authorisation_v1::types::InvitationList>,
+        crate::api::WithErrorHeaders<
+            crate::api::OkOrNoContent<agent_authorisation_v1::types::InvitationList>,
+        >,
         crate::api::ApiError,
     >;
     /// Create an authorisation request (1.0)
@@ -115,7 +119,9 @@ pub trait ServerApi {
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::GetInvitationV1Path>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseOk<agent_authorisation_v1::types::Invitation>,
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseOk<agent_authorisation_v1::types::Invitation>,
+        >,
         crate::api::ApiError,
     >;
     /// Cancel a pending authorisation request (1.0)
@@ -131,7 +137,7 @@ pub trait ServerApi {
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::CancelInvitationV1Path>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     >;
     /// Check whether the agent is authorised for a client (1.0)
@@ -151,7 +157,7 @@ pub trait ServerApi {
             agent_authorisation_v1::types::CheckRelationshipRequest,
         >,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     >;
     /// List the authorisation requests of the last 30 days
@@ -167,7 +173,9 @@ pub trait ServerApi {
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::ListInvitationsPath>,
     ) -> ::std::result::Result<
-        crate::api::OkOrNoContent<agent_authorisation_v2::types::InvitationList>,
+        crate::api::WithErrorHeaders<
+            crate::api::OkOrNoContent<agent_authorisation_v2::types::InvitationList>,
+        >,
         crate::api::ApiError,
     >;
     /// Create an authorisation request
@@ -209,7 +217,9 @@ pub trait ServerApi {
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::GetInvitationPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseOk<agent_authorisation_v2::types::Invitation>,
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseOk<agent_authorisation_v2::types::Invitation>,
+        >,
         crate::api::ApiError,
     >;
     /// Cancel a pending authorisation request
@@ -225,7 +235,7 @@ pub trait ServerApi {
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::CancelInvitationPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     >;
     /// Check whether the agent is authorised for a client
@@ -245,7 +255,7 @@ pub trait ServerApi {
             agent_authorisation_v2::types::CheckRelationshipRequest,
         >,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     >;
     /// End a relationship with a client
@@ -266,7 +276,7 @@ pub trait ServerApi {
             agent_authorisation_v2::types::DeauthoriseClientRequest,
         >,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     >;
     /// List the agent's invitations
@@ -283,7 +293,11 @@ pub trait ServerApi {
         path: crate::api::Path<agent_client_authorisation::ListSentInvitationsPath>,
         query: crate::api::Query<agent_client_authorisation::ListSentInvitationsQuery>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseOk<agent_client_authorisation::types::SentInvitationList>,
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseOk<
+                agent_client_authorisation::types::SentInvitationList,
+            >,
+        >,
         crate::api::ApiError,
     >;
     /// Create an invitation
@@ -338,7 +352,9 @@ pub trait ServerApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<agent_client_authorisation::GetSentInvitationPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseOk<agent_client_authorisation::types::SentInvitation>,
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseOk<agent_client_authorisation::types::SentInvitation>,
+        >,
         crate::api::ApiError,
     >;
     /// Cancel a pending invitation
@@ -353,7 +369,7 @@ pub trait ServerApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<agent_client_authorisation::CancelSentInvitationPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     >;
     /// Create a link to several invitations
@@ -377,7 +393,10 @@ pub trait ServerApi {
         body: crate::api::JsonBody<
             agent_client_authorisation::types::MultiInvitationRequest,
         >,
-    ) -> ::std::result::Result<crate::api::CreatedWithLocation, crate::api::ApiError>;
+    ) -> ::std::result::Result<
+        crate::api::WithErrorHeaders<crate::api::CreatedWithLocation>,
+        crate::api::ApiError,
+    >;
     /// Check a client's postcode
     ///
     /// Checks the postcode an agent was given (the MTD-IT known fact) against HMRC's record for the NINO: 204 when
@@ -391,7 +410,7 @@ pub trait ServerApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<agent_client_authorisation::CheckKnownFactPostcodePath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     >;
     /// Check a client's date of birth
@@ -407,7 +426,7 @@ pub trait ServerApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<agent_client_authorisation::CheckKnownFactDateOfBirthPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     >;
     /// Check a client's VAT registration date
@@ -425,7 +444,7 @@ pub trait ServerApi {
             agent_client_authorisation::CheckKnownFactVatRegistrationDatePath,
         >,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     >;
     /// Check whether the agent is authorised for a client
@@ -443,7 +462,7 @@ pub trait ServerApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<agent_client_authorisation::CheckAgentRelationshipPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     >;
     /// End the agent's relationship with a client
@@ -458,7 +477,7 @@ pub trait ServerApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<agent_client_authorisation::EndAgentRelationshipPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     >;
     /// List the invitations a client received
@@ -481,7 +500,11 @@ pub trait ServerApi {
             agent_client_authorisation::ListReceivedInvitationsQuery,
         >,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseOk<agent_client_authorisation::types::ReceivedInvitations>,
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseOk<
+                agent_client_authorisation::types::ReceivedInvitations,
+            >,
+        >,
         crate::api::ApiError,
     >;
     /// Get an invitation a client received
@@ -496,7 +519,11 @@ pub trait ServerApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<agent_client_authorisation::GetReceivedInvitationPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseOk<agent_client_authorisation::types::ReceivedInvitation>,
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseOk<
+                agent_client_authorisation::types::ReceivedInvitation,
+            >,
+        >,
         crate::api::ApiError,
     >;
     /// Accept an invitation
@@ -516,7 +543,7 @@ pub trait ServerApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<agent_client_authorisation::AcceptReceivedInvitationPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     >;
     /// Reject an invitation
@@ -531,7 +558,7 @@ pub trait ServerApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<agent_client_authorisation::RejectReceivedInvitationPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     >;
     /// End the relationship an invitation created
@@ -547,7 +574,7 @@ pub trait ServerApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<agent_client_authorisation::EndClientRelationshipPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     >;
     /// Summarise a client's authorisations
@@ -562,7 +589,9 @@ pub trait ServerApi {
     async fn client_status(
         rqctx: dropshot::RequestContext<Self::Context>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseOk<agent_client_authorisation::types::ClientStatus>,
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseOk<agent_client_authorisation::types::ClientStatus>,
+        >,
         crate::api::ApiError,
     >;
     /// Update an alternative ITSA client's invitations
@@ -581,7 +610,10 @@ pub trait ServerApi {
     async fn update_alt_itsa(
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<agent_client_authorisation::UpdateAltItsaPath>,
-    ) -> ::std::result::Result<crate::api::CreatedOrNoContent, crate::api::ApiError>;
+    ) -> ::std::result::Result<
+        crate::api::WithErrorHeaders<crate::api::CreatedOrNoContent>,
+        crate::api::ApiError,
+    >;
     /// Move a trust's authorisation from its URN to its UTR
     ///
     /// HMRC-internal; needs no authentication. Called when a non-taxable trust (URN, HMRC-TERSNT-ORG) becomes
@@ -599,7 +631,10 @@ pub trait ServerApi {
     async fn replace_urn_with_utr(
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<agent_client_authorisation::ReplaceUrnWithUtrPath>,
-    ) -> ::std::result::Result<crate::api::CreatedOrNoContent, crate::api::ApiError>;
+    ) -> ::std::result::Result<
+        crate::api::WithErrorHeaders<crate::api::CreatedOrNoContent>,
+        crate::api::ApiError,
+    >;
     /// Create a test agent
     ///
     /// Creates a test user with the Agent affinity group and returns its credentials and bearer token.
@@ -611,7 +646,9 @@ pub trait ServerApi {
         _sandbox: crate::api::SandboxOnly,
         body: crate::api::JsonBody<sandbox::types::CreateTestUserRequest>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseCreated<sandbox::types::TestAgent>,
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseCreated<sandbox::types::TestAgent>,
+        >,
         crate::api::ApiError,
     >;
     /// Create a test individual
@@ -626,7 +663,9 @@ pub trait ServerApi {
         _sandbox: crate::api::SandboxOnly,
         body: crate::api::JsonBody<sandbox::types::CreateTestUserRequest>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseCreated<sandbox::types::TestIndividual>,
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseCreated<sandbox::types::TestIndividual>,
+        >,
         crate::api::ApiError,
     >;
     /// Create a test organisation
@@ -641,7 +680,9 @@ pub trait ServerApi {
         _sandbox: crate::api::SandboxOnly,
         body: crate::api::JsonBody<sandbox::types::CreateTestOrganisationRequest>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseCreated<sandbox::types::TestOrganisation>,
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseCreated<sandbox::types::TestOrganisation>,
+        >,
         crate::api::ApiError,
     >;
     /// Accept an authorisation request as the client
@@ -658,7 +699,7 @@ pub trait ServerApi {
         _sandbox: crate::api::SandboxOnly,
         path: crate::api::Path<sandbox::AcceptInvitationPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     >;
     /// Reject an authorisation request as the client
@@ -673,7 +714,7 @@ pub trait ServerApi {
         _sandbox: crate::api::SandboxOnly,
         path: crate::api::Path<sandbox::RejectInvitationPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     >;
     /// Expire a pending authorisation request now
@@ -689,7 +730,7 @@ pub trait ServerApi {
         _sandbox: crate::api::SandboxOnly,
         path: crate::api::Path<sandbox::ExpireInvitationPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     >;
     /// Sign an individual up to MTD Income Tax
@@ -706,7 +747,9 @@ pub trait ServerApi {
         _sandbox: crate::api::SandboxOnly,
         path: crate::api::Path<sandbox::SignUpMtdIncomeTaxPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseOk<sandbox::types::MtdIncomeTaxSignUp>,
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseOk<sandbox::types::MtdIncomeTaxSignUp>,
+        >,
         crate::api::ApiError,
     >;
 }
@@ -730,39 +773,53 @@ impl ServerApi for crate::handlers::Server {
         >,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_authorisation_v1::create_agency_invitation_v1(
-                rqctx,
-                accept,
-                path,
-                body,
-            )
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_authorisation_v1::create_agency_invitation_v1(
+                    rqctx,
+                    accept,
+                    path,
+                    body,
+                )
+                .await,
+        )
     }
     async fn get_agency_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::GetAgencyInvitationV1Path>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseOk<agent_authorisation_v1::types::InvitationV1>,
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseOk<agent_authorisation_v1::types::InvitationV1>,
+        >,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_authorisation_v1::get_agency_invitation_v1(
-                rqctx,
-                accept,
-                path,
-            )
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_authorisation_v1::get_agency_invitation_v1(
+                    rqctx,
+                    accept,
+                    path,
+                )
+                .await,
+        )
     }
     async fn list_invitations_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::ListInvitationsV1Path>,
     ) -> ::std::result::Result<
-        crate::api::OkOrNoContent<agent_authorisation_v1::types::InvitationList>,
+        crate::api::WithErrorHeaders<
+            crate::api::OkOrNoContent<agent_authorisation_v1::types::InvitationList>,
+        >,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_authorisation_v1::list_invitations_v1(rqctx, accept, path)
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_authorisation_v1::list_invitations_v1(
+                    rqctx,
+                    accept,
+                    path,
+                )
+                .await,
+        )
     }
     async fn create_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -780,39 +837,51 @@ impl ServerApi for crate::handlers::Server {
         >,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_authorisation_v1::create_invitation_v1(
-                rqctx,
-                accept,
-                path,
-                body,
-            )
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_authorisation_v1::create_invitation_v1(
+                    rqctx,
+                    accept,
+                    path,
+                    body,
+                )
+                .await,
+        )
     }
     async fn get_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::GetInvitationV1Path>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseOk<agent_authorisation_v1::types::Invitation>,
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseOk<agent_authorisation_v1::types::Invitation>,
+        >,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_authorisation_v1::get_invitation_v1(rqctx, accept, path)
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_authorisation_v1::get_invitation_v1(
+                    rqctx,
+                    accept,
+                    path,
+                )
+                .await,
+        )
     }
     async fn cancel_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::CancelInvitationV1Path>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_authorisation_v1::cancel_invitation_v1(
-                rqctx,
-                accept,
-                path,
-            )
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_authorisation_v1::cancel_invitation_v1(
+                    rqctx,
+                    accept,
+                    path,
+                )
+                .await,
+        )
     }
     async fn check_relationship_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -822,27 +891,37 @@ impl ServerApi for crate::handlers::Server {
             agent_authorisation_v1::types::CheckRelationshipRequest,
         >,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_authorisation_v1::check_relationship_v1(
-                rqctx,
-                accept,
-                path,
-                body,
-            )
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_authorisation_v1::check_relationship_v1(
+                    rqctx,
+                    accept,
+                    path,
+                    body,
+                )
+                .await,
+        )
     }
     async fn list_invitations(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::ListInvitationsPath>,
     ) -> ::std::result::Result<
-        crate::api::OkOrNoContent<agent_authorisation_v2::types::InvitationList>,
+        crate::api::WithErrorHeaders<
+            crate::api::OkOrNoContent<agent_authorisation_v2::types::InvitationList>,
+        >,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_authorisation_v2::list_invitations(rqctx, accept, path)
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_authorisation_v2::list_invitations(
+                    rqctx,
+                    accept,
+                    path,
+                )
+                .await,
+        )
     }
     async fn create_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -860,35 +939,47 @@ impl ServerApi for crate::handlers::Server {
         >,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_authorisation_v2::create_invitation(
-                rqctx,
-                accept,
-                path,
-                body,
-            )
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_authorisation_v2::create_invitation(
+                    rqctx,
+                    accept,
+                    path,
+                    body,
+                )
+                .await,
+        )
     }
     async fn get_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::GetInvitationPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseOk<agent_authorisation_v2::types::Invitation>,
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseOk<agent_authorisation_v2::types::Invitation>,
+        >,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_authorisation_v2::get_invitation(rqctx, accept, path)
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_authorisation_v2::get_invitation(rqctx, accept, path)
+                .await,
+        )
     }
     async fn cancel_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::CancelInvitationPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_authorisation_v2::cancel_invitation(rqctx, accept, path)
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_authorisation_v2::cancel_invitation(
+                    rqctx,
+                    accept,
+                    path,
+                )
+                .await,
+        )
     }
     async fn check_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -898,16 +989,18 @@ impl ServerApi for crate::handlers::Server {
             agent_authorisation_v2::types::CheckRelationshipRequest,
         >,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_authorisation_v2::check_relationship(
-                rqctx,
-                accept,
-                path,
-                body,
-            )
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_authorisation_v2::check_relationship(
+                    rqctx,
+                    accept,
+                    path,
+                    body,
+                )
+                .await,
+        )
     }
     async fn deauthorise_client(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -917,31 +1010,39 @@ impl ServerApi for crate::handlers::Server {
             agent_authorisation_v2::types::DeauthoriseClientRequest,
         >,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_authorisation_v2::deauthorise_client(
-                rqctx,
-                accept,
-                path,
-                body,
-            )
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_authorisation_v2::deauthorise_client(
+                    rqctx,
+                    accept,
+                    path,
+                    body,
+                )
+                .await,
+        )
     }
     async fn list_sent_invitations(
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<agent_client_authorisation::ListSentInvitationsPath>,
         query: crate::api::Query<agent_client_authorisation::ListSentInvitationsQuery>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseOk<agent_client_authorisation::types::SentInvitationList>,
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseOk<
+                agent_client_authorisation::types::SentInvitationList,
+            >,
+        >,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_client_authorisation::list_sent_invitations(
-                rqctx,
-                path,
-                query,
-            )
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_client_authorisation::list_sent_invitations(
+                    rqctx,
+                    path,
+                    query,
+                )
+                .await,
+        )
     }
     async fn create_sent_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -960,32 +1061,43 @@ impl ServerApi for crate::handlers::Server {
         >,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_client_authorisation::create_sent_invitation(
-                rqctx,
-                path,
-                body,
-            )
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_client_authorisation::create_sent_invitation(
+                    rqctx,
+                    path,
+                    body,
+                )
+                .await,
+        )
     }
     async fn get_sent_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<agent_client_authorisation::GetSentInvitationPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseOk<agent_client_authorisation::types::SentInvitation>,
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseOk<agent_client_authorisation::types::SentInvitation>,
+        >,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_client_authorisation::get_sent_invitation(rqctx, path)
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_client_authorisation::get_sent_invitation(rqctx, path)
+                .await,
+        )
     }
     async fn cancel_sent_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<agent_client_authorisation::CancelSentInvitationPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_client_authorisation::cancel_sent_invitation(rqctx, path)
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_client_authorisation::cancel_sent_invitation(
+                    rqctx,
+                    path,
+                )
+                .await,
+        )
     }
     async fn create_multi_invitation_link(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -995,39 +1107,48 @@ impl ServerApi for crate::handlers::Server {
         body: crate::api::JsonBody<
             agent_client_authorisation::types::MultiInvitationRequest,
         >,
-    ) -> ::std::result::Result<crate::api::CreatedWithLocation, crate::api::ApiError> {
-        crate::handlers::agent_client_authorisation::create_multi_invitation_link(
-                rqctx,
-                path,
-                body,
-            )
-            .await
+    ) -> ::std::result::Result<
+        crate::api::WithErrorHeaders<crate::api::CreatedWithLocation>,
+        crate::api::ApiError,
+    > {
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_client_authorisation::create_multi_invitation_link(
+                    rqctx,
+                    path,
+                    body,
+                )
+                .await,
+        )
     }
     async fn check_known_fact_postcode(
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<agent_client_authorisation::CheckKnownFactPostcodePath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_client_authorisation::check_known_fact_postcode(
-                rqctx,
-                path,
-            )
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_client_authorisation::check_known_fact_postcode(
+                    rqctx,
+                    path,
+                )
+                .await,
+        )
     }
     async fn check_known_fact_date_of_birth(
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<agent_client_authorisation::CheckKnownFactDateOfBirthPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_client_authorisation::check_known_fact_date_of_birth(
-                rqctx,
-                path,
-            )
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_client_authorisation::check_known_fact_date_of_birth(
+                    rqctx,
+                    path,
+                )
+                .await,
+        )
     }
     async fn check_known_fact_vat_registration_date(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -1035,37 +1156,46 @@ impl ServerApi for crate::handlers::Server {
             agent_client_authorisation::CheckKnownFactVatRegistrationDatePath,
         >,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_client_authorisation::check_known_fact_vat_registration_date(
-                rqctx,
-                path,
-            )
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_client_authorisation::check_known_fact_vat_registration_date(
+                    rqctx,
+                    path,
+                )
+                .await,
+        )
     }
     async fn check_agent_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<agent_client_authorisation::CheckAgentRelationshipPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_client_authorisation::check_agent_relationship(
-                rqctx,
-                path,
-            )
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_client_authorisation::check_agent_relationship(
+                    rqctx,
+                    path,
+                )
+                .await,
+        )
     }
     async fn end_agent_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<agent_client_authorisation::EndAgentRelationshipPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_client_authorisation::end_agent_relationship(rqctx, path)
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_client_authorisation::end_agent_relationship(
+                    rqctx,
+                    path,
+                )
+                .await,
+        )
     }
     async fn list_received_invitations(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -1074,151 +1204,215 @@ impl ServerApi for crate::handlers::Server {
             agent_client_authorisation::ListReceivedInvitationsQuery,
         >,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseOk<agent_client_authorisation::types::ReceivedInvitations>,
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseOk<
+                agent_client_authorisation::types::ReceivedInvitations,
+            >,
+        >,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_client_authorisation::list_received_invitations(
-                rqctx,
-                path,
-                query,
-            )
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_client_authorisation::list_received_invitations(
+                    rqctx,
+                    path,
+                    query,
+                )
+                .await,
+        )
     }
     async fn get_received_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<agent_client_authorisation::GetReceivedInvitationPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseOk<agent_client_authorisation::types::ReceivedInvitation>,
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseOk<
+                agent_client_authorisation::types::ReceivedInvitation,
+            >,
+        >,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_client_authorisation::get_received_invitation(rqctx, path)
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_client_authorisation::get_received_invitation(
+                    rqctx,
+                    path,
+                )
+                .await,
+        )
     }
     async fn accept_received_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<agent_client_authorisation::AcceptReceivedInvitationPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_client_authorisation::accept_received_invitation(
-                rqctx,
-                path,
-            )
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_client_authorisation::accept_received_invitation(
+                    rqctx,
+                    path,
+                )
+                .await,
+        )
     }
     async fn reject_received_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<agent_client_authorisation::RejectReceivedInvitationPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_client_authorisation::reject_received_invitation(
-                rqctx,
-                path,
-            )
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_client_authorisation::reject_received_invitation(
+                    rqctx,
+                    path,
+                )
+                .await,
+        )
     }
     async fn end_client_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<agent_client_authorisation::EndClientRelationshipPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_client_authorisation::end_client_relationship(rqctx, path)
-            .await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_client_authorisation::end_client_relationship(
+                    rqctx,
+                    path,
+                )
+                .await,
+        )
     }
     async fn client_status(
         rqctx: dropshot::RequestContext<Self::Context>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseOk<agent_client_authorisation::types::ClientStatus>,
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseOk<agent_client_authorisation::types::ClientStatus>,
+        >,
         crate::api::ApiError,
     > {
-        crate::handlers::agent_client_authorisation::client_status(rqctx).await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_client_authorisation::client_status(rqctx).await,
+        )
     }
     async fn update_alt_itsa(
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<agent_client_authorisation::UpdateAltItsaPath>,
-    ) -> ::std::result::Result<crate::api::CreatedOrNoContent, crate::api::ApiError> {
-        crate::handlers::agent_client_authorisation::update_alt_itsa(rqctx, path).await
+    ) -> ::std::result::Result<
+        crate::api::WithErrorHeaders<crate::api::CreatedOrNoContent>,
+        crate::api::ApiError,
+    > {
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_client_authorisation::update_alt_itsa(rqctx, path)
+                .await,
+        )
     }
     async fn replace_urn_with_utr(
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<agent_client_authorisation::ReplaceUrnWithUtrPath>,
-    ) -> ::std::result::Result<crate::api::CreatedOrNoContent, crate::api::ApiError> {
-        crate::handlers::agent_client_authorisation::replace_urn_with_utr(rqctx, path)
-            .await
+    ) -> ::std::result::Result<
+        crate::api::WithErrorHeaders<crate::api::CreatedOrNoContent>,
+        crate::api::ApiError,
+    > {
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::agent_client_authorisation::replace_urn_with_utr(
+                    rqctx,
+                    path,
+                )
+                .await,
+        )
     }
     async fn create_test_agent(
         rqctx: dropshot::RequestContext<Self::Context>,
         _sandbox: crate::api::SandboxOnly,
         body: crate::api::JsonBody<sandbox::types::CreateTestUserRequest>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseCreated<sandbox::types::TestAgent>,
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseCreated<sandbox::types::TestAgent>,
+        >,
         crate::api::ApiError,
     > {
-        crate::handlers::sandbox::create_test_agent(rqctx, body).await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::sandbox::create_test_agent(rqctx, body).await,
+        )
     }
     async fn create_test_individual(
         rqctx: dropshot::RequestContext<Self::Context>,
         _sandbox: crate::api::SandboxOnly,
         body: crate::api::JsonBody<sandbox::types::CreateTestUserRequest>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseCreated<sandbox::types::TestIndividual>,
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseCreated<sandbox::types::TestIndividual>,
+        >,
         crate::api::ApiError,
     > {
-        crate::handlers::sandbox::create_test_individual(rqctx, body).await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::sandbox::create_test_individual(rqctx, body).await,
+        )
     }
     async fn create_test_organisation(
         rqctx: dropshot::RequestContext<Self::Context>,
         _sandbox: crate::api::SandboxOnly,
         body: crate::api::JsonBody<sandbox::types::CreateTestOrganisationRequest>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseCreated<sandbox::types::TestOrganisation>,
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseCreated<sandbox::types::TestOrganisation>,
+        >,
         crate::api::ApiError,
     > {
-        crate::handlers::sandbox::create_test_organisation(rqctx, body).await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::sandbox::create_test_organisation(rqctx, body).await,
+        )
     }
     async fn accept_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         _sandbox: crate::api::SandboxOnly,
         path: crate::api::Path<sandbox::AcceptInvitationPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::handlers::sandbox::accept_invitation(rqctx, path).await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::sandbox::accept_invitation(rqctx, path).await,
+        )
     }
     async fn reject_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         _sandbox: crate::api::SandboxOnly,
         path: crate::api::Path<sandbox::RejectInvitationPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::handlers::sandbox::reject_invitation(rqctx, path).await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::sandbox::reject_invitation(rqctx, path).await,
+        )
     }
     async fn expire_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         _sandbox: crate::api::SandboxOnly,
         path: crate::api::Path<sandbox::ExpireInvitationPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseUpdatedNoContent,
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::handlers::sandbox::expire_invitation(rqctx, path).await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::sandbox::expire_invitation(rqctx, path).await,
+        )
     }
     async fn sign_up_mtd_income_tax(
         rqctx: dropshot::RequestContext<Self::Context>,
         _sandbox: crate::api::SandboxOnly,
         path: crate::api::Path<sandbox::SignUpMtdIncomeTaxPath>,
     ) -> ::std::result::Result<
-        dropshot::HttpResponseOk<sandbox::types::MtdIncomeTaxSignUp>,
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseOk<sandbox::types::MtdIncomeTaxSignUp>,
+        >,
         crate::api::ApiError,
     > {
-        crate::handlers::sandbox::sign_up_mtd_income_tax(rqctx, path).await
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::sandbox::sign_up_mtd_income_tax(rqctx, path).await,
+        )
     }
 }

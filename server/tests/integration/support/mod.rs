@@ -61,9 +61,18 @@ impl TestApp {
 
     /// A server whose settings `configure` adjusts, on a fresh database.
     pub async fn start_with(configure: fn(&mut Settings)) -> TestApp {
+        Self::start_reaching(configure, |url| url.to_owned()).await
+    }
+
+    /// A server on a fresh database that it reaches at the URL `reach` makes of the database's (through a proxy
+    /// the test controls, say).
+    pub async fn start_reaching(
+        configure: fn(&mut Settings),
+        reach: impl FnOnce(&str) -> String,
+    ) -> TestApp {
         let db = TestDatabase::create().await;
         let clock = Arc::new(ManualClock::new(start_instant()));
-        let server = start_server(&db.url, &clock, configure).await;
+        let server = start_server(&reach(&db.url), &clock, configure).await;
         let client = reqwest::Client::builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
