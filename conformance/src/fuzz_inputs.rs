@@ -536,6 +536,10 @@ fn build(world: &World, fixtures: &Fixtures, case: &Case) -> Built {
         request = request.set_header("Authorization", header);
     } else {
         request = request.header("Accept", "application/json");
+        if matches!(case.op, Op::Accept | Op::Reject | Op::Expire) {
+            // Test support answers for the request's agent (another agent's request is refused).
+            request = request.bearer(&agent.token);
+        }
     }
     match &case.body {
         Some(Body::Json(value)) => request = request.json(&world.fill_json(value)),
@@ -688,13 +692,15 @@ fn expected(world: &World, case: &Case, built: &Built) -> Vec<String> {
             }
         }
         Op::Accept | Op::Reject | Op::Expire => {
-            let (id, _) = built.id.clone().unwrap_or_default();
+            let (id, ours) = built.id.clone().unwrap_or_default();
             if !reference::is_invitation_id(&id) {
                 entries.one("400/BAD_REQUEST")
-            } else if case.id.starts_with("$real:") {
-                entries.many(&["204", "403/INVALID_INVITATION_STATUS"])
-            } else {
+            } else if !case.id.starts_with("$real:") {
                 entries.one("404/INVITATION_NOT_FOUND")
+            } else if ours {
+                entries.many(&["204", "409/INVALID_INVITATION_STATUS"])
+            } else {
+                entries.one("403/NO_PERMISSION")
             }
         }
         Op::CreateTestAgent | Op::CreateTestIndividual | Op::CreateTestOrganisation => {

@@ -39,6 +39,8 @@ pub struct Fixtures {
     pub organisation: Organisation,
     /// A pending request of `agent` (for ITSA `individual`), never answered.
     pub pending: String,
+    /// An HMRC staff user's bearer token (the maintenance calls need one).
+    pub hmrc_staff: String,
 }
 
 impl Fixtures {
@@ -51,6 +53,7 @@ impl Fixtures {
             sandbox.vat_client(false),
         )?;
         let unsubscribed = sandbox.unsubscribed_agent(&agent.arn).await?;
+        let hmrc_staff = sandbox.hmrc_staff_token().await?;
         let pending = sandbox
             .create_invitation(&agent, &itsa_body(&individual, None))
             .await?;
@@ -62,6 +65,7 @@ impl Fixtures {
             individual,
             organisation,
             pending,
+            hmrc_staff,
         })
     }
 }

@@ -224,7 +224,7 @@ impl Model {
         match status {
             Status::Accepted | Status::Partialauth => return "accept_invitation/204",
             Status::Pending => {}
-            _ => return "accept_invitation/403/INVALID_INVITATION_STATUS",
+            _ => return "accept_invitation/409/INVALID_INVITATION_STATUS",
         }
         let mut ended = Vec::new();
         if service != Service::ItsaSupporting {
@@ -259,17 +259,19 @@ impl Model {
         match i.status {
             Status::Pending => i.status = Status::Rejected,
             Status::Rejected => {}
-            _ => return "reject_invitation/403/INVALID_INVITATION_STATUS",
+            _ => return "reject_invitation/409/INVALID_INVITATION_STATUS",
         }
         "reject_invitation/204"
     }
 
     fn expire(&mut self, invitation: usize) -> &'static str {
         let i = &mut self.invitations[invitation];
-        if i.status != Status::Pending {
-            return "expire_invitation/403/INVALID_INVITATION_STATUS";
+        match i.status {
+            Status::Pending => i.status = Status::Expired,
+            // Expiring an expired request again changes nothing.
+            Status::Expired => {}
+            _ => return "expire_invitation/409/INVALID_INVITATION_STATUS",
         }
-        i.status = Status::Expired;
         "expire_invitation/204"
     }
 
@@ -489,9 +491,13 @@ impl World {
                 &self.agents[before.invitations[invitation].agent],
                 &ids[invitation],
             ),
-            Step::Accept { invitation } => support("PUT", &ids[invitation], ""),
-            Step::Reject { invitation } => support("DELETE", &ids[invitation], ""),
-            Step::Expire { invitation } => support("PUT", &ids[invitation], "/expire"),
+            // Test support, as the request's agent.
+            Step::Accept { invitation } => support("PUT", &ids[invitation], "")
+                .bearer(&self.agents[before.invitations[invitation].agent].token),
+            Step::Reject { invitation } => support("DELETE", &ids[invitation], "")
+                .bearer(&self.agents[before.invitations[invitation].agent].token),
+            Step::Expire { invitation } => support("PUT", &ids[invitation], "/expire")
+                .bearer(&self.agents[before.invitations[invitation].agent].token),
             Step::Check {
                 agent,
                 client,
@@ -977,9 +983,9 @@ mod tests {
                 "create_invitation/204",
                 "reject_invitation/204",
                 "reject_invitation/204",
-                "accept_invitation/403/INVALID_INVITATION_STATUS",
+                "accept_invitation/409/INVALID_INVITATION_STATUS",
                 "cancel_invitation/403/INVALID_INVITATION_STATUS",
-                "expire_invitation/403/INVALID_INVITATION_STATUS",
+                "expire_invitation/409/INVALID_INVITATION_STATUS",
                 "create_invitation/204",
                 "expire_invitation/204",
                 "create_invitation/204",

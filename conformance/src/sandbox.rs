@@ -61,6 +61,9 @@ pub struct Sandbox {
     client: sb::Client,
     /// One typed v2 client per bearer token (the token travels as a default header).
     v2_clients: Mutex<HashMap<String, v2::Client>>,
+    /// A sandbox client carrying an HMRC staff user's token, made when first needed: test support answers for
+    /// HMRC staff whoever made the request.
+    support: tokio::sync::OnceCell<sb::Client>,
 }
 
 fn describe<E: std::fmt::Debug>(error: progenitor_client::Error<E>) -> anyhow::Error {
@@ -82,6 +85,7 @@ impl Sandbox {
             http: http.clone(),
             client: sb::Client::new_with_client(&http.base_url, http.reqwest().clone()),
             v2_clients: Mutex::new(HashMap::new()),
+            support: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -212,8 +216,35 @@ impl Sandbox {
         })
     }
 
+    /// A test HMRC staff user's bearer token.
+    pub async fn hmrc_staff_token(&self) -> Result<String> {
+        let body = sb::types::CreateTestHmrcStaffRequest {
+            token_lifetime_seconds: None,
+        };
+        Ok(self
+            .client
+            .create_test_hmrc_staff(&body)
+            .await
+            .map_err(describe)
+            .context("creating a test HMRC staff user")?
+            .into_inner()
+            .access_token)
+    }
+
+    /// The sandbox client test support is called through (as HMRC staff).
+    async fn support(&self) -> Result<&sb::Client> {
+        self.support
+            .get_or_try_init(|| async {
+                let token = self.hmrc_staff_token().await?;
+                let http = authorised_client(&token)?;
+                Ok(sb::Client::new_with_client(&self.base_url, http))
+            })
+            .await
+    }
+
     pub async fn accept(&self, id: &str) -> Result<()> {
-        self.client
+        self.support()
+            .await?
             .accept_invitation(id)
             .await
             .map_err(describe)
@@ -222,7 +253,8 @@ impl Sandbox {
     }
 
     pub async fn reject(&self, id: &str) -> Result<()> {
-        self.client
+        self.support()
+            .await?
             .reject_invitation(id)
             .await
             .map_err(describe)
@@ -231,7 +263,8 @@ impl Sandbox {
     }
 
     pub async fn expire(&self, id: &str) -> Result<()> {
-        self.client
+        self.support()
+            .await?
             .expire_invitation(id)
             .await
             .map_err(describe)
@@ -239,21 +272,25 @@ impl Sandbox {
         Ok(())
     }
 
+    /// Signs an individual up to MTD Income Tax; answers their new MTDITID.
+    pub async fn sign_up_mtd_income_tax(&self, nino: &str) -> Result<String> {
+        Ok(self
+            .support()
+            .await?
+            .sign_up_mtd_income_tax(nino)
+            .await
+            .map_err(describe)
+            .with_context(|| format!("signing {nino} up to MTD Income Tax"))?
+            .into_inner()
+            .mtd_it_id)
+    }
+
     fn v2_client(&self, token: &str) -> Result<v2::Client> {
         let mut clients = self.v2_clients.lock().unwrap();
         if let Some(client) = clients.get(token) {
             return Ok(client.clone());
         }
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(
-            reqwest::header::AUTHORIZATION,
-            format!("Bearer {token}").parse()?,
-        );
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .default_headers(headers)
-            .build()?;
-        let client = v2::Client::new_with_client(&self.base_url, http);
+        let client = v2::Client::new_with_client(&self.base_url, authorised_client(token)?);
         clients.insert(token.to_owned(), client.clone());
         Ok(client)
     }
@@ -370,6 +407,19 @@ impl Sandbox {
     pub fn http(&self) -> &Http {
         &self.http
     }
+}
+
+/// An HTTP client that sends `token` as its bearer token.
+fn authorised_client(token: &str) -> Result<reqwest::Client> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse()?,
+    );
+    Ok(reqwest::Client::builder()
+        .no_proxy()
+        .default_headers(headers)
+        .build()?)
 }
 
 /// A sandbox client of one service: how the agent names it, and how it names itself.

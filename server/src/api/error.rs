@@ -333,6 +333,16 @@ impl From<DomainError> for ApiError {
                 "INVALID_INVITATION_STATUS",
                 "The authorisation request cannot be answered as it is no longer pending.",
             ),
+            InvitationNoLongerPending => (
+                ErrorStatusCode::CONFLICT,
+                "INVALID_INVITATION_STATUS",
+                "The authorisation request cannot be answered as it is no longer pending.",
+            ),
+            NoPermission => (
+                FORBIDDEN,
+                "NO_PERMISSION",
+                "The logged in user is not permitted to perform the operation.",
+            ),
             RelationshipNotFound => (
                 NOT_FOUND,
                 "RELATIONSHIP_NOT_FOUND",

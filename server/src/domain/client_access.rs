@@ -2,6 +2,7 @@
 //! endpoints names an enrolment identifier, and the caller must hold exactly that enrolment.
 
 use super::DomainError;
+use super::identifiers::{Nino, person_key};
 use super::invitation::Invitation;
 use super::principal::Principal;
 use super::service::Service;
@@ -68,18 +69,23 @@ pub const CLIENT_ENROLMENTS: [ClientEnrolmentKind; 7] = [
 ];
 
 impl ClientEnrolmentKind {
+    /// The kind a `{service}` path segment names; `VAT` is another name for `VRN`, as HMRC's table has it.
     pub fn by_path_name(name: &str) -> Option<Self> {
+        let name = if name == "VAT" { "VRN" } else { name };
         CLIENT_ENROLMENTS
             .into_iter()
             .find(|kind| kind.path_name == name)
     }
 }
 
-/// A client acting on the invitations one of its identifiers names.
+/// A client acting on the invitations one of its identifiers names, or HMRC staff acting on a client's.
 #[derive(Debug, Clone)]
 pub struct ClientScope {
     pub kind: ClientEnrolmentKind,
     pub client_id: String,
+    /// HMRC staff, not the client: they read a client's requests across agents and end relationships (ended by
+    /// HMRC), but do not answer requests (docs/domain.md §10).
+    pub by_hmrc: bool,
 }
 
 impl ClientScope {
@@ -92,23 +98,32 @@ impl ClientScope {
     ) -> Result<Self, DomainError> {
         let kind =
             ClientEnrolmentKind::by_path_name(path_service).ok_or(DomainError::BadRequest)?;
-        // The enrolment's value is the canonical form (a NINO in the path may be lower case).
+        if principal.is_hmrc_staff() {
+            return Ok(Self {
+                kind,
+                client_id: canonical(kind, client_id),
+                by_hmrc: true,
+            });
+        }
+        // The enrolment's value is the canonical form (a NINO in the path may be lower case, spaced, or carry
+        // another suffix letter: the first eight characters name the person).
+        let given = canonical(kind, client_id);
         let held = principal.enrolments.iter().find(|enrolment| {
             enrolment.key == kind.enrolment_key
                 && enrolment.identifier_name == kind.identifier_name
-                && enrolment
-                    .identifier_value
-                    .eq_ignore_ascii_case(client_id.trim())
+                && person_key(&canonical(kind, &enrolment.identifier_value)) == person_key(&given)
         });
         let held = held.ok_or(DomainError::NoPermissionOnClient)?;
         Ok(Self {
             kind,
             client_id: held.identifier_value.clone(),
+            by_hmrc: false,
         })
     }
 
     pub fn covers(&self, invitation: &Invitation) -> bool {
-        invitation.client_id == self.client_id && self.kind.services.contains(&invitation.service)
+        person_key(&invitation.client_id.to_ascii_uppercase()) == person_key(&self.client_id)
+            && self.kind.services.contains(&invitation.service)
     }
 
     /// Every scope a principal's enrolments give it.
@@ -124,9 +139,19 @@ impl ClientScope {
                 Some(Self {
                     kind,
                     client_id: enrolment.identifier_value.clone(),
+                    by_hmrc: false,
                 })
             })
             .collect()
+    }
+}
+
+/// An identifier as stored: a NINO upper case without spaces (when it is one), anything else trimmed and, for
+/// comparison's sake, upper case.
+fn canonical(kind: ClientEnrolmentKind, id: &str) -> String {
+    match kind.identifier_name {
+        "NINO" => Nino::parse(id).map_or_else(|| id.trim().to_ascii_uppercase(), |n| n.to_string()),
+        _ => id.trim().to_ascii_uppercase(),
     }
 }
 
@@ -160,10 +185,16 @@ mod tests {
             ClientScope::resolve(&vat, "NI", "AB123456C"),
             Err(DomainError::NoPermissionOnClient)
         ));
+        // HMRC's table names the VRN identifier VAT too.
+        assert!(ClientScope::resolve(&vat, "VAT", "101747696").is_ok());
         assert!(matches!(
-            ClientScope::resolve(&vat, "VAT", "101747696"),
+            ClientScope::resolve(&vat, "VATX", "101747696"),
             Err(DomainError::BadRequest)
         ));
+        // A NINO's suffix does not name the person.
+        let person = client("HMRC-NI", "NINO", "AB123456A");
+        let scope = ClientScope::resolve(&person, "NI", "ab 123456 c").unwrap();
+        assert_eq!(scope.client_id, "AB123456A");
     }
 
     #[test]

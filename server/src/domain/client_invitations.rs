@@ -5,7 +5,7 @@ use diesel_async::AsyncConnection;
 use super::client_access::ClientScope;
 use super::invitation::{EndedBy, Invitation, Status};
 use super::invitation_id::InvitationId;
-use super::invitations::Answer;
+use super::invitations::{Answer, Answerer};
 use super::principal::Principal;
 use super::relationships::lock_client;
 use super::{Authorisations, DomainError};
@@ -58,7 +58,8 @@ impl Authorisations {
         scope: &ClientScope,
         id: &InvitationId,
     ) -> Result<(), DomainError> {
-        self.answer(id, Answer::Accept, Some(scope)).await
+        self.answer(id, Answer::Accept, Answerer::Client(scope))
+            .await
     }
 
     pub async fn reject_as_client(
@@ -66,11 +67,12 @@ impl Authorisations {
         scope: &ClientScope,
         id: &InvitationId,
     ) -> Result<(), DomainError> {
-        self.answer(id, Answer::Reject, Some(scope)).await
+        self.answer(id, Answer::Reject, Answerer::Client(scope))
+            .await
     }
 
-    /// The client ends the relationship a request of theirs created; the request reads Deauthorised,
-    /// ended by the client.
+    /// The client ends the relationship a request of theirs created; the request reads Deauthorised, ended by
+    /// the client (or by HMRC, when HMRC staff end it).
     pub async fn end_as_client(
         &self,
         scope: &ClientScope,
@@ -101,7 +103,12 @@ impl Authorisations {
                 services: &[invitation.service.id()],
                 client_ids: &[&invitation.client_id],
             };
-            let ended: Vec<String> = relationships::end(conn, &which, EndedBy::Client, now)
+            let by = if scope.by_hmrc {
+                EndedBy::Hmrc
+            } else {
+                EndedBy::Client
+            };
+            let ended: Vec<String> = relationships::end(conn, &which, by, now)
                 .await?
                 .into_iter()
                 .flatten()
@@ -109,7 +116,7 @@ impl Authorisations {
             if ended.is_empty() {
                 return Err(DomainError::NoRelationship);
             }
-            invitations::set_deauthorised(conn, &ended, EndedBy::Client, now).await?;
+            invitations::set_deauthorised(conn, &ended, by, now).await?;
             Ok(())
         })
         .await

@@ -5,7 +5,7 @@ use super::agency::normalise_agency_name;
 use super::client_access::ClientScope;
 use super::invitation::Invitation;
 use super::invitation_id::InvitationId;
-use super::invitations::Answer;
+use super::invitations::{Answer, Answerer};
 use super::principal::Principal;
 use super::service::Service;
 use super::{Authorisations, DomainError};
@@ -173,7 +173,7 @@ impl Authorisations {
         } else {
             Answer::Reject
         };
-        self.answer(id, answer, Some(&scope)).await
+        self.answer(id, answer, Answerer::Client(&scope)).await
     }
 }
 

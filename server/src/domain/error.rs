@@ -62,6 +62,12 @@ pub enum DomainError {
     /// Answering a request that is no longer pending.
     #[error("the invitation cannot be answered in its state")]
     InvitationNotPending,
+    /// Answering, through the sandbox's test support, a request that is no longer pending otherwise than it was.
+    #[error("the invitation is no longer pending")]
+    InvitationNoLongerPending,
+    /// The caller may not do this at all (not HMRC staff; not the request's agent or client).
+    #[error("the caller may not do this")]
+    NoPermission,
     #[error("no active relationship")]
     RelationshipNotFound,
     #[error("no relationship to end")]

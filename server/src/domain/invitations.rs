@@ -8,6 +8,7 @@ use super::clients::{ClientRecord, relationship_client_ids};
 use super::identifiers::{Arn, person_key};
 use super::invitation::{Invitation, Status};
 use super::invitation_id::InvitationId;
+use super::principal::Principal;
 use super::relationships::lock_client;
 use super::request::ValidRequest;
 use super::service::Service;
@@ -209,26 +210,44 @@ impl Authorisations {
     /// Accepts as the client would (test support): the relationship starts in the same transaction.
     /// An MTD-IT client without an MTDITID gives a partial authorisation. Accepting an accepted request
     /// again changes nothing.
-    pub async fn accept_invitation(&self, id: &InvitationId) -> Result<(), DomainError> {
-        self.answer(id, Answer::Accept, None).await
+    pub async fn accept_invitation(
+        &self,
+        caller: &Principal,
+        id: &InvitationId,
+    ) -> Result<(), DomainError> {
+        self.answer(id, Answer::Accept, Answerer::TestSupport(caller))
+            .await
     }
 
     /// Rejects as the client would (test support). Rejecting a rejected request again changes nothing.
-    pub async fn reject_invitation(&self, id: &InvitationId) -> Result<(), DomainError> {
-        self.answer(id, Answer::Reject, None).await
+    pub async fn reject_invitation(
+        &self,
+        caller: &Principal,
+        id: &InvitationId,
+    ) -> Result<(), DomainError> {
+        self.answer(id, Answer::Reject, Answerer::TestSupport(caller))
+            .await
     }
 
     /// The sandbox's "expire now": a pending request's expiry day becomes today, so it reads Expired at
-    /// once, updated now (and the sweep persists it). A request that is not pending is refused.
-    pub async fn expire_invitation(&self, id: &InvitationId) -> Result<(), DomainError> {
+    /// once, updated now (and the sweep persists it). An expired request stays so; any other is refused.
+    pub async fn expire_invitation(
+        &self,
+        caller: &Principal,
+        id: &InvitationId,
+    ) -> Result<(), DomainError> {
         let now = self.now();
+        let by = Answerer::TestSupport(caller);
         let mut conn = self.connection().await?;
         conn.transaction(async |conn| {
             let invitation = invitations::find_for_update(conn, id)
                 .await?
                 .ok_or(DomainError::InvitationNotFound)?;
-            if invitation.status_at(now) != Status::Pending {
-                return Err(DomainError::InvitationNotPending);
+            by.may_answer(&invitation)?;
+            match invitation.status_at(now) {
+                Status::Pending => {}
+                Status::Expired => return Ok(()),
+                _ => return Err(by.no_longer_pending()),
             }
             invitations::set_expires_on(conn, id, now.date_naive(), now).await?;
             Ok(())
@@ -236,12 +255,12 @@ impl Authorisations {
         .await
     }
 
-    /// Answers a request as the client, who must be the one it names (`scope`), or as test support.
+    /// Answers a request as the client it names, or through test support (docs/domain.md §7, §11).
     pub(super) async fn answer(
         &self,
         id: &InvitationId,
         answer: Answer,
-        scope: Option<&ClientScope>,
+        by: Answerer<'_>,
     ) -> Result<(), DomainError> {
         let now = self.now();
         let mut conn = self.connection().await?;
@@ -255,16 +274,14 @@ impl Authorisations {
             let invitation = invitations::find_for_update(conn, id)
                 .await?
                 .ok_or(DomainError::InvitationNotFound)?;
-            if scope.is_some_and(|scope| !scope.covers(&invitation)) {
-                return Err(DomainError::NoPermissionOnClient);
-            }
+            by.may_answer(&invitation)?;
             match (invitation.status_at(now), answer) {
                 (Status::Pending, _) => {}
                 (Status::Accepted | Status::Partialauth, Answer::Accept)
                 | (Status::Rejected, Answer::Reject) => {
                     return Ok(());
                 }
-                _ => return Err(DomainError::InvitationNotPending),
+                _ => return Err(by.no_longer_pending()),
             }
             let status = match answer {
                 Answer::Reject => Status::Rejected,
@@ -331,6 +348,51 @@ pub struct SentFilter {
 pub(super) enum Answer {
     Accept,
     Reject,
+}
+
+/// Who answers a request: who may, and how a request no longer pending is refused.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Answerer<'a> {
+    /// The client it names, through its pages or the backend's client calls: no longer pending is 403.
+    Client(&'a ClientScope),
+    /// The sandbox's test support, for the request's agent, the client it names or HMRC staff: no longer
+    /// pending is 409.
+    TestSupport(&'a Principal),
+}
+
+impl Answerer<'_> {
+    fn may_answer(&self, invitation: &Invitation) -> Result<(), DomainError> {
+        let allowed = match self {
+            Answerer::Client(scope) => {
+                return if scope.covers(invitation) && !scope.by_hmrc {
+                    Ok(())
+                } else {
+                    Err(DomainError::NoPermissionOnClient)
+                };
+            }
+            Answerer::TestSupport(caller) => {
+                caller.is_hmrc_staff()
+                    || caller
+                        .agent()
+                        .is_ok_and(|arn| arn.as_str() == invitation.arn)
+                    || ClientScope::all_of(caller)
+                        .iter()
+                        .any(|scope| scope.covers(invitation))
+            }
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(DomainError::NoPermission)
+        }
+    }
+
+    fn no_longer_pending(&self) -> DomainError {
+        match self {
+            Answerer::Client(_) => DomainError::InvitationNotPending,
+            Answerer::TestSupport(_) => DomainError::InvitationNoLongerPending,
+        }
+    }
 }
 
 /// Inserts, moving the id's millisecond on when another request already has the same id. A conflict

@@ -3,8 +3,9 @@
 
 use diesel_async::AsyncConnection;
 
-use super::identifiers::{MtdItId, Nino, Urn, Utr};
+use super::identifiers::{MtdItId, Nino, Urn, Utr, person_key};
 use super::invitation::Status;
+use super::principal::Principal;
 use super::relationships::lock_client;
 use super::service::Service;
 use super::{Authorisations, DomainError};
@@ -113,8 +114,20 @@ impl Authorisations {
 
     /// Sandbox: the individual signs up to MTD Income Tax, receiving an MTDITID (the one they have, if
     /// they already did) and its enrolment.
-    pub async fn sign_up_mtd_income_tax(&self, nino: &str) -> Result<MtdItId, DomainError> {
+    pub async fn sign_up_mtd_income_tax(
+        &self,
+        caller: &Principal,
+        nino: &str,
+    ) -> Result<MtdItId, DomainError> {
         let nino = Nino::parse(nino).ok_or(DomainError::ClientIdFormatInvalid)?;
+        // The individual (by their NINO, whatever its suffix) or HMRC staff.
+        let own = caller.enrolments.iter().any(|enrolment| {
+            enrolment.identifier_name == "NINO"
+                && person_key(&enrolment.identifier_value) == person_key(nino.as_str())
+        });
+        if !own && !caller.is_hmrc_staff() {
+            return Err(DomainError::NoPermission);
+        }
         let mut conn = self.connection().await?;
         conn.transaction(async |conn| {
             let record = clients::individual_by_nino(conn, nino.as_str())

@@ -8,6 +8,8 @@ pub enum AffinityGroup {
     Agent,
     Individual,
     Organisation,
+    /// HMRC staff (HMRC's STRIDE role): neither agent nor client (docs/domain.md §10).
+    HmrcStaff,
 }
 
 impl AffinityGroup {
@@ -16,6 +18,7 @@ impl AffinityGroup {
             AffinityGroup::Agent => "Agent",
             AffinityGroup::Individual => "Individual",
             AffinityGroup::Organisation => "Organisation",
+            AffinityGroup::HmrcStaff => "HmrcStaff",
         }
     }
 
@@ -24,6 +27,7 @@ impl AffinityGroup {
             "Agent" => Some(AffinityGroup::Agent),
             "Individual" => Some(AffinityGroup::Individual),
             "Organisation" => Some(AffinityGroup::Organisation),
+            "HmrcStaff" => Some(AffinityGroup::HmrcStaff),
             _ => None,
         }
     }
@@ -57,6 +61,19 @@ impl Principal {
             .find(|enrolment| enrolment.key == AGENT_ENROLMENT)
             .and_then(|enrolment| Arn::parse(&enrolment.identifier_value))
             .ok_or(DomainError::AgentNotSubscribed)
+    }
+
+    pub fn is_hmrc_staff(&self) -> bool {
+        self.affinity_group == AffinityGroup::HmrcStaff
+    }
+
+    /// The caller as HMRC staff, or the documented refusal (403 NO_PERMISSION).
+    pub fn hmrc_staff(&self) -> Result<(), DomainError> {
+        if self.is_hmrc_staff() {
+            Ok(())
+        } else {
+            Err(DomainError::NoPermission)
+        }
     }
 
     /// The caller as an agent of the agency in the path, or the documented refusal.

@@ -72,6 +72,18 @@ impl Authorisations {
         request: &ValidRequest,
         services: &[Service],
     ) -> Result<(), DomainError> {
+        self.end_relationship(arn, request, services, EndedBy::Agent)
+            .await
+    }
+
+    /// Ends the agent's relationship with the client as `by` (the agent, or HMRC staff).
+    pub async fn end_relationship(
+        &self,
+        arn: &Arn,
+        request: &ValidRequest,
+        services: &[Service],
+        by: EndedBy,
+    ) -> Result<(), DomainError> {
         let now = self.now();
         let mut conn = self.connection().await?;
         conn.transaction(async |conn| {
@@ -86,12 +98,12 @@ impl Authorisations {
                 services: &services,
                 client_ids: &client_ids,
             };
-            let ended = relationships::end(conn, &which, EndedBy::Agent, now).await?;
+            let ended = relationships::end(conn, &which, by, now).await?;
             if ended.is_empty() {
                 return Err(DomainError::NoRelationship);
             }
             let invitation_ids: Vec<String> = ended.into_iter().flatten().collect();
-            invitations::set_deauthorised(conn, &invitation_ids, EndedBy::Agent, now).await?;
+            invitations::set_deauthorised(conn, &invitation_ids, by, now).await?;
             Ok(())
         })
         .await

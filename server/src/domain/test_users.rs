@@ -27,6 +27,7 @@ pub enum TestUserKind {
     Agent,
     Individual,
     Organisation,
+    HmrcStaff,
 }
 
 impl TestUserKind {
@@ -35,6 +36,7 @@ impl TestUserKind {
             TestUserKind::Agent => AffinityGroup::Agent,
             TestUserKind::Individual => AffinityGroup::Individual,
             TestUserKind::Organisation => AffinityGroup::Organisation,
+            TestUserKind::HmrcStaff => AffinityGroup::HmrcStaff,
         }
     }
 
@@ -55,6 +57,7 @@ impl TestUserKind {
                 "trusts",
                 "non-taxable-trusts",
             ],
+            TestUserKind::HmrcStaff => &[],
         };
         allowed.contains(&service_name)
     }

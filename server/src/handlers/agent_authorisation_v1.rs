@@ -1,7 +1,6 @@
 //! Agent Authorisation API 1.0 (`openapi/agent-authorisation-v1.yaml`): on HMRC's 1.0 paths (`/agencies/...`),
 //! create and read requests in the 1.0 shape; on the 2.0 paths, exactly what 2.0 does, but deauthorise.
 
-use crate::api::{JsonBody, Path};
 use chrono::{DateTime, Utc};
 use dropshot::{HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, RequestContext};
 
@@ -14,7 +13,7 @@ use crate::api::generated::agent_authorisation_v1::{
     CancelInvitationV1Path, CheckRelationshipV1Path, CreateAgencyInvitationV1Path,
     CreateInvitationV1Path, GetAgencyInvitationV1Path, GetInvitationV1Path, ListInvitationsV1Path,
 };
-use crate::api::{Accept, ApiError, LocationHeader, OkOrNoContent, Timestamp};
+use crate::api::{Accept, ApiError, JsonBody, LocationHeader, OkOrNoContent, Path, Timestamp};
 use crate::domain::invitation::{Invitation, Status};
 use crate::domain::invitation_id::InvitationId;
 use crate::domain::request::{PublicRequest, ServiceNames};

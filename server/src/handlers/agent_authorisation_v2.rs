@@ -1,7 +1,6 @@
 //! Agent Authorisation API 2.0 (`openapi/agent-authorisation-v2.yaml`). Version 1.0 serves the same operations on
 //! the same paths (but deauthorise) through the functions here that take the path's values.
 
-use crate::api::{JsonBody, Path};
 use dropshot::{HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, RequestContext};
 
 use super::ApiContext;
@@ -12,7 +11,7 @@ use crate::api::generated::agent_authorisation_v2::{
     CancelInvitationPath, CheckRelationshipPath, CreateInvitationPath, DeauthoriseClientPath,
     GetInvitationPath, ListInvitationsPath,
 };
-use crate::api::{Accept, ApiError, LocationHeader, OkOrNoContent, Timestamp};
+use crate::api::{Accept, ApiError, JsonBody, LocationHeader, OkOrNoContent, Path, Timestamp};
 use crate::domain::DomainError;
 use crate::domain::invitation::{Invitation, Status};
 use crate::domain::invitation_id::InvitationId;

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use crate::api::{JsonBody, Path, Query};
 use dropshot::{
     HttpResponseCreated, HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent,
     RequestContext,
@@ -11,11 +10,14 @@ use dropshot::{
 use super::ApiContext;
 use super::client_action_link::ClientActionLinks;
 use crate::api::generated::agent_client_authorisation::{self as contract, types};
-use crate::api::{ApiError, CreatedOrNoContent, CreatedWithLocation, LocationHeader, Timestamp};
+use crate::api::{
+    ApiError, CreatedOrNoContent, CreatedWithLocation, JsonBody, LocationHeader, Path, Query,
+    Timestamp,
+};
 use crate::domain::DomainError;
 use crate::domain::client_access::{ClientEnrolmentKind, ClientScope};
 use crate::domain::identifiers::Arn;
-use crate::domain::invitation::{Invitation, Status};
+use crate::domain::invitation::{EndedBy, Invitation, Status};
 use crate::domain::invitation_id::InvitationId;
 use crate::domain::invitations::SentFilter;
 use crate::domain::maintenance::Outcome;
@@ -214,7 +216,14 @@ pub async fn end_agent_relationship(
 ) -> Result<HttpResponseUpdatedNoContent, ApiError> {
     let ctx = rqctx.context();
     let path = path.into_inner();
-    let arn = ctx.agent(&rqctx, &path.arn).await?;
+    // The agent, or HMRC staff ending any agent's relationship (ended by HMRC).
+    let caller = ctx.principal(&rqctx).await?;
+    let (arn, by) = if caller.is_hmrc_staff() {
+        let arn = Arn::parse(&path.arn).ok_or(DomainError::BadRequest)?;
+        (arn, EndedBy::Hmrc)
+    } else {
+        (caller.agent_for(&path.arn)?, EndedBy::Agent)
+    };
     let request = BackendRequest {
         service: &path.service,
         client_type: None,
@@ -223,7 +232,7 @@ pub async fn end_agent_relationship(
     }
     .validate()?;
     ctx.authorisations
-        .deauthorise(&arn, &request, &[request.service])
+        .end_relationship(&arn, &request, &[request.service], by)
         .await?;
     Ok(HttpResponseUpdatedNoContent())
 }
@@ -333,8 +342,9 @@ pub async fn update_alt_itsa(
     path: Path<contract::UpdateAltItsaPath>,
 ) -> Result<CreatedOrNoContent, ApiError> {
     let path = path.into_inner();
-    let outcome = rqctx
-        .context()
+    let ctx = rqctx.context();
+    ctx.principal(&rqctx).await?.hmrc_staff()?;
+    let outcome = ctx
         .authorisations
         .update_alt_itsa(&path.service, &path.nino)
         .await?;
@@ -346,8 +356,9 @@ pub async fn replace_urn_with_utr(
     path: Path<contract::ReplaceUrnWithUtrPath>,
 ) -> Result<CreatedOrNoContent, ApiError> {
     let path = path.into_inner();
-    let outcome = rqctx
-        .context()
+    let ctx = rqctx.context();
+    ctx.principal(&rqctx).await?.hmrc_staff()?;
+    let outcome = ctx
         .authorisations
         .replace_urn_with_utr(&path.urn, &path.utr)
         .await?;

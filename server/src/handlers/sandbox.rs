@@ -1,14 +1,13 @@
 //! The sandbox (`openapi/sandbox.yaml`): test users and answering as the client would.
 
-use crate::api::{JsonBody, Path};
 use dropshot::{HttpResponseCreated, HttpResponseOk, HttpResponseUpdatedNoContent, RequestContext};
 
 use super::ApiContext;
-use crate::api::ApiError;
 use crate::api::generated::sandbox::types;
 use crate::api::generated::sandbox::{
     AcceptInvitationPath, ExpireInvitationPath, RejectInvitationPath, SignUpMtdIncomeTaxPath,
 };
+use crate::api::{ApiError, JsonBody, Path};
 use crate::domain::DomainError;
 use crate::domain::invitation_id::InvitationId;
 use crate::domain::test_users::{Address, TestUser, TestUserKind};
@@ -121,13 +120,12 @@ pub async fn accept_invitation(
     rqctx: RequestContext<ApiContext>,
     path: Path<AcceptInvitationPath>,
 ) -> Result<HttpResponseUpdatedNoContent, ApiError> {
+    // The id, then the caller, then the request (docs/domain.md §10).
     let id =
         InvitationId::parse(&path.into_inner().invitation_id).ok_or(DomainError::BadRequest)?;
-    rqctx
-        .context()
-        .authorisations
-        .accept_invitation(&id)
-        .await?;
+    let ctx = rqctx.context();
+    let caller = ctx.principal(&rqctx).await?;
+    ctx.authorisations.accept_invitation(&caller, &id).await?;
     Ok(HttpResponseUpdatedNoContent())
 }
 
@@ -135,13 +133,12 @@ pub async fn reject_invitation(
     rqctx: RequestContext<ApiContext>,
     path: Path<RejectInvitationPath>,
 ) -> Result<HttpResponseUpdatedNoContent, ApiError> {
+    // The id, then the caller, then the request (docs/domain.md §10).
     let id =
         InvitationId::parse(&path.into_inner().invitation_id).ok_or(DomainError::BadRequest)?;
-    rqctx
-        .context()
-        .authorisations
-        .reject_invitation(&id)
-        .await?;
+    let ctx = rqctx.context();
+    let caller = ctx.principal(&rqctx).await?;
+    ctx.authorisations.reject_invitation(&caller, &id).await?;
     Ok(HttpResponseUpdatedNoContent())
 }
 
@@ -149,14 +146,32 @@ pub async fn expire_invitation(
     rqctx: RequestContext<ApiContext>,
     path: Path<ExpireInvitationPath>,
 ) -> Result<HttpResponseUpdatedNoContent, ApiError> {
+    // The id, then the caller, then the request (docs/domain.md §10).
     let id =
         InvitationId::parse(&path.into_inner().invitation_id).ok_or(DomainError::BadRequest)?;
-    rqctx
+    let ctx = rqctx.context();
+    let caller = ctx.principal(&rqctx).await?;
+    ctx.authorisations.expire_invitation(&caller, &id).await?;
+    Ok(HttpResponseUpdatedNoContent())
+}
+
+pub async fn create_test_hmrc_staff(
+    rqctx: RequestContext<ApiContext>,
+    body: JsonBody<types::CreateTestHmrcStaffRequest>,
+) -> Result<HttpResponseCreated<types::TestHmrcStaff>, ApiError> {
+    let lifetime = token_lifetime(body.into_inner().token_lifetime_seconds)?;
+    let user = rqctx
         .context()
         .authorisations
-        .expire_invitation(&id)
+        .create_test_user_with_token_lifetime(TestUserKind::HmrcStaff, &[], false, lifetime)
         .await?;
-    Ok(HttpResponseUpdatedNoContent())
+    Ok(HttpResponseCreated(types::TestHmrcStaff {
+        access_token: user.access_token,
+        email_address: user.email,
+        password: user.password,
+        user_full_name: user.full_name,
+        user_id: user.user_id,
+    }))
 }
 
 /// `tokenLifetimeSeconds` as a duration. The domain caps lifetimes at a century and refuses negative
@@ -182,10 +197,11 @@ pub async fn sign_up_mtd_income_tax(
     rqctx: RequestContext<ApiContext>,
     path: Path<SignUpMtdIncomeTaxPath>,
 ) -> Result<HttpResponseOk<types::MtdIncomeTaxSignUp>, ApiError> {
-    let mtditid = rqctx
-        .context()
+    let ctx = rqctx.context();
+    let caller = ctx.principal(&rqctx).await?;
+    let mtditid = ctx
         .authorisations
-        .sign_up_mtd_income_tax(&path.into_inner().nino)
+        .sign_up_mtd_income_tax(&caller, &path.into_inner().nino)
         .await?;
     Ok(HttpResponseOk(types::MtdIncomeTaxSignUp {
         mtd_it_id: mtditid.to_string(),

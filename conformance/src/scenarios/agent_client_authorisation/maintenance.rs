@@ -1,7 +1,7 @@
 //! Scenarios of the maintenance calls (tag Maintenance): the alternative ITSA update and a non-taxable trust's
 //! URN replaced with a UTR.
 
-use anyhow::{Result, anyhow, ensure};
+use anyhow::Result;
 
 use super::support::*;
 use crate::harness::*;
@@ -19,17 +19,17 @@ pub async fn alt_itsa_update(ctx: Ctx) -> Result<()> {
     )?;
     ctx.soft(
         "update_alt_itsa/400/BAD_REQUEST",
-        update("HMRC-MTD-VAT", &pending.client_id),
+        update(&ctx, "HMRC-MTD-VAT", &pending.client_id),
     )
     .await?;
     ctx.soft(
         "update_alt_itsa/400/CLIENT_ID_FORMAT_INVALID",
-        update("HMRC-MTD-IT", "AB12345"),
+        update(&ctx, "HMRC-MTD-IT", "AB12345"),
     )
     .await?;
     ctx.soft(
         "update_alt_itsa/404/ALT_ITSA_NOT_FOUND",
-        update("HMRC-MTD-IT", &random_nino(&mut ctx.rng("nino"))),
+        update(&ctx, "HMRC-MTD-IT", &random_nino(&mut ctx.rng("nino"))),
     )
     .await?;
     let partial_id = created(&ctx, &agent, &partial).await?;
@@ -38,7 +38,7 @@ pub async fn alt_itsa_update(ctx: Ctx) -> Result<()> {
     // Invited, but not signed up yet.
     ctx.soft(
         "update_alt_itsa/404/ALT_ITSA_NOT_FOUND",
-        update("HMRC-MTD-IT", &pending.client_id),
+        update(&ctx, "HMRC-MTD-IT", &pending.client_id),
     )
     .await?;
     let ids = [
@@ -47,7 +47,7 @@ pub async fn alt_itsa_update(ctx: Ctx) -> Result<()> {
     ];
     ctx.expect(
         "update_alt_itsa/201",
-        update("HMRC-MTD-IT", &partial.client_id),
+        update(&ctx, "HMRC-MTD-IT", &partial.client_id),
     )
     .await?;
     read_as(
@@ -60,7 +60,7 @@ pub async fn alt_itsa_update(ctx: Ctx) -> Result<()> {
     .await?;
     ctx.expect(
         "update_alt_itsa/204",
-        update("HMRC-MTD-IT", &pending.client_id),
+        update(&ctx, "HMRC-MTD-IT", &pending.client_id),
     )
     .await?;
     read_as(
@@ -74,7 +74,7 @@ pub async fn alt_itsa_update(ctx: Ctx) -> Result<()> {
     // Nothing is left to update.
     ctx.soft(
         "update_alt_itsa/404/ALT_ITSA_NOT_FOUND",
-        update("HMRC-MTD-IT", &pending.client_id),
+        update(&ctx, "HMRC-MTD-IT", &pending.client_id),
     )
     .await?;
     Ok(())
@@ -102,7 +102,7 @@ pub async fn trust_becomes_taxable(ctx: Ctx) -> Result<()> {
     ctx.sandbox().reject(&rejected_id).await?;
     ctx.expect(
         "replace_urn_with_utr/201",
-        replace(&pending.client_id, &utr),
+        replace(&ctx, &pending.client_id, &utr),
     )
     .await?;
     read_as(
@@ -115,7 +115,7 @@ pub async fn trust_becomes_taxable(ctx: Ctx) -> Result<()> {
     .await?;
     ctx.expect(
         "replace_urn_with_utr/204",
-        replace(&rejected.client_id, &rejected_utr),
+        replace(&ctx, &rejected.client_id, &rejected_utr),
     )
     .await?;
     read_as(
@@ -128,7 +128,7 @@ pub async fn trust_becomes_taxable(ctx: Ctx) -> Result<()> {
     .await?;
     ctx.expect(
         "replace_urn_with_utr/201",
-        replace(&accepted.client_id, &accepted_utr),
+        replace(&ctx, &accepted.client_id, &accepted_utr),
     )
     .await?;
     read_as(
@@ -143,55 +143,46 @@ pub async fn trust_becomes_taxable(ctx: Ctx) -> Result<()> {
     relationship_moved(&ctx, &agent, &accepted, &accepted_utr).await
 }
 
-fn update(service: &str, nino: &str) -> Request {
-    backend("PUT", alt_itsa_path(service, nino), None)
+/// The alternative ITSA update, as HMRC staff.
+fn update(ctx: &Ctx, service: &str, nino: &str) -> Request {
+    backend(
+        "PUT",
+        alt_itsa_path(service, nino),
+        Some(&ctx.fixtures().hmrc_staff),
+    )
 }
 
 /// Signs an alternative ITSA client up to MTD IT through the test support; answers its new MTDITID.
 async fn signed_up(ctx: &Ctx, client: &ServiceClient) -> Result<String> {
-    let exchange = ctx
-        .send(
-            Request::new(
-                "PUT",
-                format!(
-                    "/agent-authorisation-test-support/individuals/{}/mtd-income-tax",
-                    client.client_id
-                ),
-            )
-            .header("Accept", "application/json"),
-        )
-        .await?;
-    ensure!(
-        exchange.status() == 200,
-        "signing {} up to MTD IT: {}",
-        client.client_id,
-        exchange.summary()
-    );
-    exchange.json().unwrap_or_default()["mtdItId"]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| anyhow!("a sign-up with no mtdItId: {}", exchange.summary()))
+    ctx.sandbox()
+        .sign_up_mtd_income_tax(&client.client_id)
+        .await
 }
 
-fn replace(urn: &str, utr: &str) -> Request {
-    backend("POST", replace_path(urn, utr), None)
+/// URN to UTR, as HMRC staff.
+fn replace(ctx: &Ctx, urn: &str, utr: &str) -> Request {
+    backend(
+        "POST",
+        replace_path(urn, utr),
+        Some(&ctx.fixtures().hmrc_staff),
+    )
 }
 
 /// A malformed UTR or URN, and a URN no invitation names.
 async fn refused(ctx: &Ctx, never: &str, utr: &str) -> Result<()> {
     ctx.soft(
         "replace_urn_with_utr/400/CLIENT_ID_FORMAT_INVALID",
-        replace(never, "12345"),
+        replace(ctx, never, "12345"),
     )
     .await?;
     ctx.soft(
         "replace_urn_with_utr/400/CLIENT_ID_FORMAT_INVALID",
-        replace("NOT-A-URN!", utr),
+        replace(ctx, "NOT-A-URN!", utr),
     )
     .await?;
     ctx.soft(
         "replace_urn_with_utr/404/INVITATION_NOT_FOUND",
-        replace(never, utr),
+        replace(ctx, never, utr),
     )
     .await?;
     Ok(())
@@ -242,4 +233,33 @@ fn random_utr(rng: &mut crate::reference::Rng) -> String {
         .sum();
     let check = char::from(b"21987654321"[(sum % 11) as usize]);
     format!("{check}{body}")
+}
+
+/// Only HMRC staff make the maintenance calls: no token is 401, an agent or a client 403, and nothing changes.
+pub async fn only_hmrc_staff(ctx: Ctx) -> Result<()> {
+    let (agent, alt) = tokio::try_join!(
+        ctx.sandbox().agent(),
+        ctx.sandbox().alt_itsa_service_client("HMRC-MTD-IT")
+    )?;
+    let id = created(&ctx, &agent, &alt).await?;
+    ctx.sandbox().accept(&id).await?;
+    signed_up(&ctx, &alt).await?;
+    let nino = alt.client_id.as_str();
+    let urn = "XATRUST00000001";
+    let utr = "2134514321";
+    for token in [None, Some(agent.token.as_str()), Some(alt.token.as_str())] {
+        let entry = match token {
+            None => "401/UNAUTHORIZED",
+            Some(_) => "403/NO_PERMISSION",
+        };
+        let alt_itsa = backend("PUT", alt_itsa_path("HMRC-MTD-IT", nino), token);
+        ctx.soft(&format!("update_alt_itsa/{entry}"), alt_itsa)
+            .await?;
+        let moved = backend("POST", replace_path(urn, utr), token);
+        ctx.soft(&format!("replace_urn_with_utr/{entry}"), moved)
+            .await?;
+    }
+    // The partial authorisation is still partial: nobody but HMRC staff changed it.
+    read_as(&ctx, &agent, &id, "Partialauth", None).await?;
+    Ok(())
 }

@@ -205,5 +205,15 @@ fn relationship_and_maintenance_scenarios() -> Vec<Scenario> {
             ],
             maintenance::trust_becomes_taxable,
         ),
+        Scenario::new(
+            "backend: only HMRC staff make the maintenance calls",
+            &[
+                "update_alt_itsa/401/UNAUTHORIZED",
+                "update_alt_itsa/403/NO_PERMISSION",
+                "replace_urn_with_utr/401/UNAUTHORIZED",
+                "replace_urn_with_utr/403/NO_PERMISSION",
+            ],
+            maintenance::only_hmrc_staff,
+        ),
     ]
 }

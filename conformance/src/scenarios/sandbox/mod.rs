@@ -37,12 +37,20 @@ pub fn scenarios() -> Vec<Scenario> {
             test_users::create_organisation,
         ),
         Scenario::new(
+            "sandbox: create_test_hmrc_staff",
+            &[
+                "create_test_hmrc_staff/201",
+                "create_test_hmrc_staff/400/BAD_REQUEST",
+            ],
+            test_users::create_hmrc_staff,
+        ),
+        Scenario::new(
             "sandbox: accepting as the client",
             &[
                 "accept_invitation/204",
                 "accept_invitation/400/BAD_REQUEST",
                 "accept_invitation/404/INVITATION_NOT_FOUND",
-                "accept_invitation/403/INVALID_INVITATION_STATUS",
+                "accept_invitation/409/INVALID_INVITATION_STATUS",
             ],
             test_support::accepting,
         ),
@@ -52,7 +60,7 @@ pub fn scenarios() -> Vec<Scenario> {
                 "reject_invitation/204",
                 "reject_invitation/400/BAD_REQUEST",
                 "reject_invitation/404/INVITATION_NOT_FOUND",
-                "reject_invitation/403/INVALID_INVITATION_STATUS",
+                "reject_invitation/409/INVALID_INVITATION_STATUS",
             ],
             test_support::rejecting,
         ),
@@ -62,7 +70,7 @@ pub fn scenarios() -> Vec<Scenario> {
                 "expire_invitation/204",
                 "expire_invitation/400/BAD_REQUEST",
                 "expire_invitation/404/INVITATION_NOT_FOUND",
-                "expire_invitation/403/INVALID_INVITATION_STATUS",
+                "expire_invitation/409/INVALID_INVITATION_STATUS",
             ],
             test_support::expiring,
         ),
@@ -71,9 +79,23 @@ pub fn scenarios() -> Vec<Scenario> {
             &[
                 "sign_up_mtd_income_tax/200",
                 "sign_up_mtd_income_tax/400/CLIENT_ID_FORMAT_INVALID",
+                "sign_up_mtd_income_tax/401/UNAUTHORIZED",
+                "sign_up_mtd_income_tax/403/NO_PERMISSION",
                 "sign_up_mtd_income_tax/404/CLIENT_REGISTRATION_NOT_FOUND",
             ],
             test_support::signing_up_to_mtd_income_tax,
+        ),
+        Scenario::new(
+            "sandbox: test support answers for the request's agent, its client or HMRC staff only",
+            &[
+                "accept_invitation/401/UNAUTHORIZED",
+                "accept_invitation/403/NO_PERMISSION",
+                "reject_invitation/401/UNAUTHORIZED",
+                "reject_invitation/403/NO_PERMISSION",
+                "expire_invitation/401/UNAUTHORIZED",
+                "expire_invitation/403/NO_PERMISSION",
+            ],
+            test_support::only_the_agent_the_client_or_hmrc_staff,
         ),
     ]
 }

@@ -49,6 +49,24 @@ pub async fn create_organisation(ctx: Ctx) -> Result<()> {
     .await
 }
 
+/// An HMRC staff user, with and without a token lifetime; malformed bodies are 400 BAD_REQUEST.
+pub async fn create_hmrc_staff(ctx: Ctx) -> Result<()> {
+    let path = "/create-test-user/hmrc-staff";
+    for body in [json!({}), json!({"tokenLifetimeSeconds": 3600})] {
+        ctx.expect("create_test_hmrc_staff/201", post(path, &body))
+            .await?;
+    }
+    for body in [
+        json!([]),
+        json!({"tokenLifetimeSeconds": "soon"}),
+        json!({"tokenLifetimeSeconds": -1}),
+    ] {
+        ctx.soft("create_test_hmrc_staff/400/BAD_REQUEST", post(path, &body))
+            .await?;
+    }
+    Ok(())
+}
+
 /// One kind of test user: `good` and no services at all are created; malformed bodies are 400 BAD_REQUEST;
 /// `wrong_service` and an unknown service are 400 SERVICE_NAME_NOT_SUPPORTED.
 async fn create_test_user(

@@ -596,7 +596,7 @@ pub trait ServerApi {
     >;
     /// Update an alternative ITSA client's invitations
     ///
-    /// HMRC-internal; needs no authentication. Called when a client who was invited by NINO before having an
+    /// HMRC staff only (401 without a valid token, 403 NO_PERMISSION for anyone else). Called when a client who was invited by NINO before having an
     /// MTDITID (alternative ITSA) may have signed up to Making Tax Digital for Income Tax.
     ///
     /// Looks up the client's MTDITID. The invitations for the service that still name the client by NINO (Pending
@@ -616,7 +616,7 @@ pub trait ServerApi {
     >;
     /// Move a trust's authorisation from its URN to its UTR
     ///
-    /// HMRC-internal; needs no authentication. Called when a non-taxable trust (URN, HMRC-TERSNT-ORG) becomes
+    /// HMRC staff only (401 without a valid token, 403 NO_PERMISSION for anyone else). Called when a non-taxable trust (URN, HMRC-TERSNT-ORG) becomes
     /// taxable (UTR, HMRC-TERS-ORG).
     ///
     /// Looks at the latest invitation for the URN. If it is Pending or Accepted, it is moved to the UTR (service
@@ -685,12 +685,32 @@ pub trait ServerApi {
         >,
         crate::api::ApiError,
     >;
+    /// Create a test HMRC staff user
+    ///
+    /// Creates a test user who works for HMRC (HMRC's STRIDE role): it may call the backend's maintenance calls
+    /// (the alternative-ITSA update, URN to UTR), read any client's requests across agents, and end any
+    /// relationship (the request then reads Deauthorised, ended by HMRC). It is neither an agent nor a client.
+    #[endpoint{method = POST,
+    path = "/create-test-user/hmrc-staff",
+    tags = ["Test users"]}]
+    async fn create_test_hmrc_staff(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        _sandbox: crate::api::SandboxOnly,
+        body: crate::api::JsonBody<sandbox::types::CreateTestHmrcStaffRequest>,
+    ) -> ::std::result::Result<
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseCreated<sandbox::types::TestHmrcStaff>,
+        >,
+        crate::api::ApiError,
+    >;
     /// Accept an authorisation request as the client
     ///
     /// Accepts a Pending authorisation request as its client would. The relationship is created by the domain
     /// rules: the request becomes Accepted (or Partialauth for an MTD-IT client without an MTDITID), and for
     /// every service except MTD-IT supporting the client's other agent for that service loses its relationship.
-    /// Accepting a request that is already Accepted (or Partialauth) is idempotent: 204 again, nothing changes.
+    /// Accepting a request that is already Accepted (or Partialauth) is idempotent: 204 again, nothing changes;
+    /// any other answered request is 409 INVALID_INVITATION_STATUS. The caller must be the request's agent, the
+    /// client it names, or HMRC staff (their bearer token).
     #[endpoint{method = PUT,
     path = "/agent-authorisation-test-support/invitations/{invitationId}",
     tags = ["Test support"]}]
@@ -705,7 +725,8 @@ pub trait ServerApi {
     /// Reject an authorisation request as the client
     ///
     /// Rejects a Pending authorisation request as its client would; it becomes Rejected. Rejecting a request
-    /// that is already Rejected is idempotent: 204 again, nothing changes.
+    /// that is already Rejected is idempotent: 204 again, nothing changes; any other answered request is 409
+    /// INVALID_INVITATION_STATUS. The caller must be the request's agent, the client it names, or HMRC staff.
     #[endpoint{method = DELETE,
     path = "/agent-authorisation-test-support/invitations/{invitationId}",
     tags = ["Test support"]}]
@@ -721,7 +742,9 @@ pub trait ServerApi {
     ///
     /// Makes a Pending authorisation request expire at once, as if its 21 days had passed: from then on it
     /// reads Expired everywhere (and can no longer be answered or cancelled). Lets a vendor, or the
-    /// conformance harness, test expiry without waiting or moving a clock.
+    /// conformance harness, test expiry without waiting or moving a clock. Expiring an expired request again is
+    /// 204; any other request that is no longer pending is 409 INVALID_INVITATION_STATUS. The caller must be the
+    /// request's agent, the client it names, or HMRC staff.
     #[endpoint{method = PUT,
     path = "/agent-authorisation-test-support/invitations/{invitationId}/expire",
     tags = ["Test support"]}]
@@ -738,7 +761,7 @@ pub trait ServerApi {
     /// Gives an individual created without `mtd-income-tax` (an "alternative ITSA" client) an MTD Income Tax id
     /// and its HMRC-MTD-IT enrolment, as signing up does. Answers the id; an individual who already has one gets
     /// it again. Afterwards `PUT /agent-client-authorisation/alt-itsa/{service}/update/{nino}` turns their
-    /// partial authorisations into full relationships.
+    /// partial authorisations into full relationships. The caller must be the individual or HMRC staff.
     #[endpoint{method = PUT,
     path = "/agent-authorisation-test-support/individuals/{nino}/mtd-income-tax",
     tags = ["Test support"]}]
@@ -1363,6 +1386,20 @@ impl ServerApi for crate::handlers::Server {
     > {
         crate::api::WithErrorHeaders::from_result(
             crate::handlers::sandbox::create_test_organisation(rqctx, body).await,
+        )
+    }
+    async fn create_test_hmrc_staff(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        _sandbox: crate::api::SandboxOnly,
+        body: crate::api::JsonBody<sandbox::types::CreateTestHmrcStaffRequest>,
+    ) -> ::std::result::Result<
+        crate::api::WithErrorHeaders<
+            dropshot::HttpResponseCreated<sandbox::types::TestHmrcStaff>,
+        >,
+        crate::api::ApiError,
+    > {
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::sandbox::create_test_hmrc_staff(rqctx, body).await,
         )
     }
     async fn accept_invitation(

@@ -18,6 +18,24 @@ pub mod types {
         ///UK postcode.
         pub postcode: ::std::string::String,
     }
+    ///What the HMRC staff user should have; everything is optional.
+    #[derive(
+        ::schemars::JsonSchema,
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq
+    )]
+    pub struct CreateTestHmrcStaffRequest {
+        ///How many seconds the user's bearer token stays valid; absent means the server's default (30 days). A negative number is 400 BAD_REQUEST; more than a century counts as a century.
+        #[serde(
+            rename = "tokenLifetimeSeconds",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub token_lifetime_seconds: ::std::option::Option<i64>,
+    }
     ///The services the test organisation should have (allowed name: `mtd-vat`) and whether the VAT customer is insolvent.
     #[derive(
         ::schemars::JsonSchema,
@@ -138,6 +156,31 @@ pub mod types {
         #[serde(rename = "userFullName")]
         pub user_full_name: ::std::string::String,
         ///The test user's Government Gateway user id.
+        #[serde(rename = "userId")]
+        pub user_id: ::std::string::String,
+    }
+    ///A test HMRC staff user. Use `accessToken` as the bearer token.
+    #[derive(
+        ::schemars::JsonSchema,
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq
+    )]
+    pub struct TestHmrcStaff {
+        ///A bearer token for this user.
+        #[serde(rename = "accessToken")]
+        pub access_token: ::std::string::String,
+        ///The test user's email address.
+        #[serde(rename = "emailAddress")]
+        pub email_address: ::std::string::String,
+        ///The test user's password.
+        pub password: ::std::string::String,
+        ///The test user's full name.
+        #[serde(rename = "userFullName")]
+        pub user_full_name: ::std::string::String,
+        ///The test user's user id.
         #[serde(rename = "userId")]
         pub user_id: ::std::string::String,
     }

@@ -190,14 +190,14 @@ async fn racing_acceptances_leave_one_main_agent() {
                 app.base_url.clone(),
                 Method::PUT,
                 format!("/agent-authorisation-test-support/invitations/{}", ids[0]),
-                String::new(),
+                app.hmrc_staff_token().await,
                 None,
             ),
             (
                 second.clone(),
                 Method::PUT,
                 format!("/agent-authorisation-test-support/invitations/{}", ids[1]),
-                String::new(),
+                app.hmrc_staff_token().await,
                 None,
             ),
         ];
@@ -247,7 +247,7 @@ async fn cancel_and_accept_racing_agree() {
                 second.clone(),
                 Method::PUT,
                 format!("/agent-authorisation-test-support/invitations/{id}"),
-                String::new(),
+                app.hmrc_staff_token().await,
                 None,
             ),
         ];
@@ -259,7 +259,7 @@ async fn cancel_and_accept_racing_agree() {
             .await
             .status();
         match (cancel.0, accept.0) {
-            (StatusCode::NO_CONTENT, StatusCode::FORBIDDEN) => {
+            (StatusCode::NO_CONTENT, StatusCode::CONFLICT) => {
                 assert_eq!(status, "Cancelled");
                 assert_eq!(check, StatusCode::NOT_FOUND);
             }

@@ -713,6 +713,30 @@ const COVERED: &[(&str, u16, &str, &str)] = &[
         "backend_journeys::the_alt_itsa_update_with_nothing_to_update_is_404",
     ),
     (
+        "update_alt_itsa",
+        401,
+        "UNAUTHORIZED",
+        "backend_journeys::only_hmrc_staff_make_the_maintenance_calls_and_a_refusal_changes_nothing",
+    ),
+    (
+        "update_alt_itsa",
+        403,
+        "NO_PERMISSION",
+        "backend_journeys::only_hmrc_staff_make_the_maintenance_calls_and_a_refusal_changes_nothing",
+    ),
+    (
+        "replace_urn_with_utr",
+        401,
+        "UNAUTHORIZED",
+        "backend_journeys::only_hmrc_staff_make_the_maintenance_calls_and_a_refusal_changes_nothing",
+    ),
+    (
+        "replace_urn_with_utr",
+        403,
+        "NO_PERMISSION",
+        "backend_journeys::only_hmrc_staff_make_the_maintenance_calls_and_a_refusal_changes_nothing",
+    ),
+    (
         "replace_urn_with_utr",
         201,
         "",

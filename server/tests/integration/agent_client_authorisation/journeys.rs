@@ -975,37 +975,43 @@ async fn replacing_an_unknown_urn_is_404_and_malformed_identifiers_400() {
 }
 
 #[tokio::test]
-async fn the_maintenance_calls_need_no_authentication() {
+async fn only_hmrc_staff_make_the_maintenance_calls_and_a_refusal_changes_nothing() {
     let app = TestApp::start().await;
     let agent = app.create_agent().await;
-    // With a client's or an agent's token they work just the same.
     let alt = app.backend_alt_itsa_client("HMRC-MTD-IT").await;
-    app.sent_create_ok(&agent, &alt).await;
+    let id = app.sent_create_ok(&agent, &alt).await;
     assert_json(
         app.sign_up_mtd_income_tax(&alt.client_id).await,
         StatusCode::OK,
     )
     .await;
-    let path = format!("{BACKEND}/alt-itsa/HMRC-MTD-IT/update/{}", alt.client_id);
-    let response = app
-        .backend(reqwest::Method::PUT, &path, &agent.token)
-        .send()
-        .await
-        .unwrap();
-    assert_no_content(response).await;
     let trust = app.backend_client("HMRC-TERSNT-ORG").await;
-    app.sent_create_ok(&agent, &trust).await;
-    let path = format!(
-        "{BACKEND}/invitations/{}/replace/utr/{}",
-        trust.client_id,
-        utr(10)
+    let trust_id = app.sent_create_ok(&agent, &trust).await;
+    for (token, example) in [
+        ("", "UNAUTHORIZED"),
+        ("not-a-token", "UNAUTHORIZED"),
+        (agent.token.as_str(), "NO_PERMISSION"),
+        (alt.token.as_str(), "NO_PERMISSION"),
+    ] {
+        let update = app
+            .alt_itsa_update_as(token, "HMRC-MTD-IT", &alt.client_id)
+            .await;
+        assert_backend_error(update, "update_alt_itsa", example).await;
+        let moved = app
+            .replace_urn_with_utr_as(token, &trust.client_id, &utr(10))
+            .await;
+        assert_backend_error(moved, "replace_urn_with_utr", example).await;
+    }
+    // Nothing moved: the requests still name the client by NINO and the trust by URN.
+    assert_eq!(app.sent_invitation(&agent, &id).await["clientIdType"], "ni");
+    assert_eq!(
+        app.sent_invitation(&agent, &trust_id).await["clientIdType"],
+        "urn"
     );
-    let response = app
-        .backend(reqwest::Method::POST, &path, &trust.token)
-        .send()
-        .await
-        .unwrap();
-    assert_status(response, StatusCode::CREATED).await;
+    // HMRC staff may.
+    assert_no_content(app.alt_itsa_update("HMRC-MTD-IT", &alt.client_id).await).await;
+    let moved = app.replace_urn_with_utr(&trust.client_id, &utr(10)).await;
+    assert_status(moved, StatusCode::CREATED).await;
 }
 
 #[tokio::test]

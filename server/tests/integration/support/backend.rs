@@ -533,18 +533,30 @@ impl TestApp {
 
     // ---- maintenance ----
 
+    /// The alternative ITSA update, as HMRC staff.
     pub async fn alt_itsa_update(&self, service: &str, nino: &str) -> Response {
-        let path = format!("{BACKEND}/alt-itsa/{service}/update/{}", segment(nino));
-        self.send_backend(Method::PUT, &path, "", None).await
+        let token = self.hmrc_staff_token().await;
+        self.alt_itsa_update_as(&token, service, nino).await
     }
 
+    pub async fn alt_itsa_update_as(&self, token: &str, service: &str, nino: &str) -> Response {
+        let path = format!("{BACKEND}/alt-itsa/{service}/update/{}", segment(nino));
+        self.send_backend(Method::PUT, &path, token, None).await
+    }
+
+    /// URN to UTR, as HMRC staff.
     pub async fn replace_urn_with_utr(&self, urn: &str, utr: &str) -> Response {
+        let token = self.hmrc_staff_token().await;
+        self.replace_urn_with_utr_as(&token, urn, utr).await
+    }
+
+    pub async fn replace_urn_with_utr_as(&self, token: &str, urn: &str, utr: &str) -> Response {
         let path = format!(
             "{BACKEND}/invitations/{}/replace/utr/{}",
             segment(urn),
             segment(utr)
         );
-        self.send_backend(Method::POST, &path, "", None).await
+        self.send_backend(Method::POST, &path, token, None).await
     }
 
     // ---- the database ----

@@ -50,6 +50,7 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub client: reqwest::Client,
     configure: fn(&mut Settings),
+    hmrc_staff: tokio::sync::OnceCell<String>,
     pub db: TestDatabase,
 }
 
@@ -84,6 +85,7 @@ impl TestApp {
             clock,
             client,
             configure,
+            hmrc_staff: tokio::sync::OnceCell::new(),
             db,
         }
     }
@@ -180,49 +182,53 @@ impl TestApp {
             .expect("an insolvent VAT client")
     }
 
+    /// An HMRC staff user's bearer token, made the first time it is needed: test support answers for HMRC staff
+    /// whoever made the request (the tests of test support itself use the agent's and the client's tokens).
+    pub async fn hmrc_staff_token(&self) -> String {
+        self.hmrc_staff
+            .get_or_init(|| async {
+                self.sandbox()
+                    .hmrc_staff_token()
+                    .await
+                    .expect("an HMRC staff user")
+            })
+            .await
+            .clone()
+    }
+
+    /// A test-support call, as HMRC staff.
+    async fn support(&self, method: Method, path: &str) -> Response {
+        let token = self.hmrc_staff_token().await;
+        self.bare(method, path)
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
     /// PUT /agent-authorisation-test-support/invitations/{id}: the client accepts.
     pub async fn accept(&self, id: &str) -> Response {
-        self.bare(
-            Method::PUT,
-            &format!("/agent-authorisation-test-support/invitations/{id}"),
-        )
-        .send()
-        .await
-        .expect("accept")
+        let path = format!("/agent-authorisation-test-support/invitations/{id}");
+        self.support(Method::PUT, &path).await
     }
 
     /// DELETE /agent-authorisation-test-support/invitations/{id}: the client rejects.
     pub async fn reject(&self, id: &str) -> Response {
-        self.bare(
-            Method::DELETE,
-            &format!("/agent-authorisation-test-support/invitations/{id}"),
-        )
-        .send()
-        .await
-        .expect("reject")
+        let path = format!("/agent-authorisation-test-support/invitations/{id}");
+        self.support(Method::DELETE, &path).await
     }
 
     /// PUT /agent-authorisation-test-support/invitations/{id}/expire: the request expires now.
     pub async fn expire(&self, id: &str) -> Response {
-        self.bare(
-            Method::PUT,
-            &format!("/agent-authorisation-test-support/invitations/{id}/expire"),
-        )
-        .send()
-        .await
-        .expect("expire")
+        let path = format!("/agent-authorisation-test-support/invitations/{id}/expire");
+        self.support(Method::PUT, &path).await
     }
 
     /// PUT /agent-authorisation-test-support/individuals/{nino}/mtd-income-tax: the individual signs up to MTD
     /// Income Tax.
     pub async fn sign_up_mtd_income_tax(&self, nino: &str) -> Response {
-        self.bare(
-            Method::PUT,
-            &format!("/agent-authorisation-test-support/individuals/{nino}/mtd-income-tax"),
-        )
-        .send()
-        .await
-        .expect("sign up to MTD Income Tax")
+        let path = format!("/agent-authorisation-test-support/individuals/{nino}/mtd-income-tax");
+        self.support(Method::PUT, &path).await
     }
 
     /// Accepts and asserts the 204.
