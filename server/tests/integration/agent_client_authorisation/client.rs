@@ -899,3 +899,98 @@ async fn a_caller_with_no_client_enrolment_is_403_not_a_client() {
         assert_backend_error(app.client_status(token).await, STATUS, "NOT_A_CLIENT").await;
     }
 }
+
+// ---- HMRC staff (docs/domain.md §10) ----
+
+/// The same client's calls, made with HMRC staff's token.
+async fn as_hmrc_staff(app: &TestApp, client: &ServiceClient) -> ServiceClient {
+    ServiceClient {
+        token: app.hmrc_staff_token().await,
+        ..client.clone()
+    }
+}
+
+#[tokio::test]
+async fn hmrc_staff_read_a_clients_requests_across_agents_but_do_not_answer_them() {
+    let app = TestApp::start().await;
+    let (one, two) = (app.create_agent().await, app.create_agent().await);
+    let client = app.backend_client("HMRC-MTD-VAT").await;
+    let first = app.sent_create_ok(&one, &client).await;
+    let second = app.sent_create_ok(&two, &client).await;
+    let staff = as_hmrc_staff(&app, &client).await;
+
+    let list = assert_json(app.received_list(&staff, "").await, StatusCode::OK).await;
+    let ids: Vec<&str> = list["_embedded"]["invitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["invitationId"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&first.as_str()) && ids.contains(&second.as_str()),
+        "{list}"
+    );
+    assert_json(app.received_get(&staff, &first).await, StatusCode::OK).await;
+    for answer in [
+        app.received_accept(&staff, &first).await,
+        app.received_reject(&staff, &first).await,
+    ] {
+        assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    }
+    assert_eq!(app.sent_invitation(&one, &first).await["status"], "Pending");
+}
+
+#[tokio::test]
+async fn hmrc_staff_end_any_relationship_which_then_reads_ended_by_hmrc() {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let (vat, other) = (
+        app.backend_client("HMRC-MTD-VAT").await,
+        app.backend_client("HMRC-MTD-VAT").await,
+    );
+    let through_client_call = app.sent_create_ok(&agent, &vat).await;
+    app.received_accept_ok(&vat, &through_client_call).await;
+    let through_agent_call = app.sent_create_ok(&agent, &other).await;
+    app.received_accept_ok(&other, &through_agent_call).await;
+
+    // Through the client's call, as HMRC staff.
+    let staff = as_hmrc_staff(&app, &vat).await;
+    assert_no_content(app.received_deauthorise(&staff, &through_client_call).await).await;
+    // Through the agent's call, as HMRC staff.
+    let token = app.hmrc_staff_token().await;
+    let ended = app
+        .backend(Method::DELETE, &other.relationship_path(&agent.arn), &token)
+        .send()
+        .await
+        .unwrap();
+    assert_no_content(ended).await;
+
+    for id in [&through_client_call, &through_agent_call] {
+        let read = app.sent_invitation(&agent, id).await;
+        assert_eq!(read["status"], "Deauthorised", "{read}");
+        assert_eq!(read["relationshipEndedBy"], "HMRC", "{read}");
+    }
+    assert!(!app.is_related(&agent, &vat).await);
+    assert!(!app.is_related(&agent, &other).await);
+}
+
+#[tokio::test]
+async fn vat_names_the_vrn_in_a_clients_calls_too() {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let client = app.backend_client("HMRC-MTD-VAT").await;
+    let id = app.sent_create_ok(&agent, &client).await;
+    let path = format!(
+        "{BACKEND}/clients/VAT/{}/invitations/received/{id}",
+        client.client_id
+    );
+    let read = app
+        .backend(Method::GET, &path, &client.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        assert_json(read, StatusCode::OK).await["invitationId"],
+        id.as_str()
+    );
+}
