@@ -67,6 +67,11 @@ enum Mode {
 enum Command {
     /// Print the server's API description (OpenAPI JSON), as `cargo xtask openapi check` reads it.
     Openapi,
+    /// Provision principals (production mode has no sandbox to make them)
+    Principals {
+        #[command(subcommand)]
+        command: principals::Command,
+    },
 }
 
 #[tokio::main]
@@ -95,6 +100,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         .context("DATABASE_URL is not set (or pass --database-url)")?;
     store::create_database_if_missing(&database_url).await?;
     store::migrate(&database_url).await?;
+    if let Some(Command::Principals { command }) = cli.command {
+        return principals::run(command, &database_url).await;
+    }
     let settings = Settings {
         database_url,
         bind_address: cli.bind,
@@ -124,6 +132,128 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     shutdown_signal().await;
     tracing::info!("shutting down: finishing requests in flight");
     running.shutdown().await
+}
+
+/// `agent-auth-server principals add …`: principals for production mode, printed once with their bearer token.
+mod principals {
+    use std::sync::Arc;
+
+    use anyhow::Context;
+    use chrono::NaiveDate;
+    use clap::{Args, Subcommand};
+
+    use agent_auth_server::domain::clock::SystemClock;
+    use agent_auth_server::domain::identifiers::{Arn, MtdItId, Nino, Postcode, Vrn};
+    use agent_auth_server::domain::provisioning::Provision;
+    use agent_auth_server::domain::{Authorisations, Lifetimes};
+    use agent_auth_server::store::Store;
+
+    #[derive(Subcommand)]
+    pub enum Command {
+        /// Add a principal and print its user id and bearer token (shown once: only its hash is kept)
+        Add(Add),
+    }
+
+    #[derive(Args)]
+    pub struct Add {
+        #[command(subcommand)]
+        who: Who,
+        /// The principal's name (drawn at random if not given)
+        #[arg(long, global = true)]
+        name: Option<String>,
+        /// Days the bearer token stays valid
+        #[arg(long, global = true, default_value_t = 365)]
+        token_days: i64,
+    }
+
+    #[derive(Subcommand)]
+    enum Who {
+        /// An agent with an agent services account
+        Agent {
+            #[arg(long)]
+            arn: String,
+            #[arg(long)]
+            agency_name: String,
+        },
+        /// An individual, with the client record agents name them by
+        Individual {
+            #[arg(long)]
+            nino: String,
+            #[arg(long)]
+            postcode: String,
+            #[arg(long)]
+            date_of_birth: NaiveDate,
+            /// Their MTD Income Tax id, if they have signed up
+            #[arg(long)]
+            mtditid: Option<String>,
+        },
+        /// An organisation signed up to MTD VAT, with its VAT record
+        Organisation {
+            #[arg(long)]
+            vrn: String,
+            #[arg(long)]
+            vat_registration_date: NaiveDate,
+            #[arg(long)]
+            insolvent: bool,
+        },
+        /// HMRC staff
+        HmrcStaff,
+    }
+
+    pub async fn run(command: Command, database_url: &str) -> anyhow::Result<()> {
+        let Command::Add(add) = command;
+        let provision = provision(add.who)?;
+        let store = Store::new(database_url, 1)?;
+        let lifetimes = Lifetimes {
+            invitation_days: 21,
+            token: chrono::Duration::days(add.token_days),
+        };
+        let authorisations = Authorisations::new(store, Arc::new(SystemClock), lifetimes);
+        let user = authorisations
+            .provision(provision, add.name, chrono::Duration::days(add.token_days))
+            .await
+            .map_err(|error| anyhow::anyhow!("{error} (is it provisioned already?)"))?;
+        let shown = serde_json::json!({
+            "userId": user.user_id,
+            "password": user.password,
+            "accessToken": user.access_token,
+        });
+        println!("{}", serde_json::to_string_pretty(&shown)?);
+        Ok(())
+    }
+
+    fn provision(who: Who) -> anyhow::Result<Provision> {
+        Ok(match who {
+            Who::Agent { arn, agency_name } => Provision::Agent {
+                arn: Arn::parse(&arn).context("--arn is not a valid ARN")?,
+                agency_name,
+            },
+            Who::Individual {
+                nino,
+                postcode,
+                date_of_birth,
+                mtditid,
+            } => Provision::Individual {
+                nino: Nino::parse(&nino).context("--nino is not a valid NINO")?,
+                postcode: Postcode::parse(&postcode)
+                    .context("--postcode is not a valid postcode")?,
+                date_of_birth,
+                mtditid: mtditid
+                    .map(|id| MtdItId::parse(&id).context("--mtditid is not a valid MTDITID"))
+                    .transpose()?,
+            },
+            Who::Organisation {
+                vrn,
+                vat_registration_date,
+                insolvent,
+            } => Provision::Organisation {
+                vrn: Vrn::parse(&vrn).context("--vrn is not a valid VRN")?,
+                vat_registration_date,
+                insolvent,
+            },
+            Who::HmrcStaff => Provision::HmrcStaff,
+        })
+    }
 }
 
 fn init_logging(json: bool) {

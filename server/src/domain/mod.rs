@@ -16,6 +16,7 @@ pub mod invitations;
 pub mod known_facts;
 pub mod maintenance;
 pub mod principal;
+pub mod provisioning;
 pub mod relationships;
 pub mod request;
 pub mod service;

@@ -158,7 +158,7 @@ impl Authorisations {
         ))
     }
 
-    async fn save_test_user(
+    pub(super) async fn save_test_user(
         &self,
         kind: TestUserKind,
         user: &TestUser,
@@ -286,16 +286,16 @@ impl Authorisations {
 }
 
 #[derive(Debug, Clone, Copy, Default)]
-struct Services {
-    agent: bool,
-    nino: bool,
-    mtd_income_tax: bool,
-    self_assessment: bool,
-    vat: bool,
-    cgt: bool,
-    ppt: bool,
-    taxable_trust: bool,
-    non_taxable_trust: bool,
+pub(super) struct Services {
+    pub(super) agent: bool,
+    pub(super) nino: bool,
+    pub(super) mtd_income_tax: bool,
+    pub(super) self_assessment: bool,
+    pub(super) vat: bool,
+    pub(super) cgt: bool,
+    pub(super) ppt: bool,
+    pub(super) taxable_trust: bool,
+    pub(super) non_taxable_trust: bool,
 }
 
 const FIRST_NAMES: &[&str] = &[
@@ -322,7 +322,12 @@ const TOWNS: &[&str] = &[
 ];
 
 /// Draws a user's names and identifiers.
-fn draw(kind: TestUserKind, services: Services, insolvent: bool, rng: &mut impl Rng) -> TestUser {
+pub(super) fn draw(
+    kind: TestUserKind,
+    services: Services,
+    insolvent: bool,
+    rng: &mut impl Rng,
+) -> TestUser {
     let pick =
         |rng: &mut _, list: &[&str]| list.choose(rng).copied().unwrap_or_default().to_owned();
     let first_name = pick(rng, FIRST_NAMES);

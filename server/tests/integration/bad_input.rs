@@ -213,6 +213,61 @@ async fn a_nul_byte_in_a_path_or_query_is_400() {
     }
 }
 
+/// In production mode principals come from `agent-auth-server principals add` (the same function).
+async fn provision(
+    app: &TestApp,
+    provision: agent_auth_server::domain::provisioning::Provision,
+) -> String {
+    use agent_auth_server::domain::{Authorisations, Lifetimes, clock::SystemClock};
+    let store = agent_auth_server::store::Store::new(&app.db.url, 1).unwrap();
+    let lifetimes = Lifetimes {
+        invitation_days: 21,
+        token: chrono::Duration::days(1),
+    };
+    let authorisations = Authorisations::new(store, std::sync::Arc::new(SystemClock), lifetimes);
+    let user = authorisations
+        .provision(provision, None, chrono::Duration::days(1))
+        .await
+        .unwrap();
+    user.access_token
+}
+
+#[tokio::test]
+async fn production_mode_serves_principals_provisioned_from_the_command_line() {
+    use agent_auth_server::domain::identifiers::{Arn, Nino, Postcode};
+    use agent_auth_server::domain::provisioning::Provision;
+    let app = TestApp::start_with(|settings| settings.sandbox = false).await;
+    let arn = Arn::parse("KARN0762398").unwrap();
+    let agent_token = provision(
+        &app,
+        Provision::Agent {
+            arn: arn.clone(),
+            agency_name: "Evans & Partners".into(),
+        },
+    )
+    .await;
+    let nino = Nino::parse("AB123456C").unwrap();
+    provision(
+        &app,
+        Provision::Individual {
+            nino,
+            postcode: Postcode::parse("TS1 1PA").unwrap(),
+            date_of_birth: chrono::NaiveDate::from_ymd_opt(1980, 2, 3).unwrap(),
+            mtditid: None,
+        },
+    )
+    .await;
+    let body = json!({"service": ["MTD-IT"], "clientType": "personal", "clientIdType": "ni",
+        "clientId": "AB123456C", "knownFact": "TS1 1PA"});
+    let created = app
+        .v2(Method::POST, &invitations_path(arn.as_str()), &agent_token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_no_content(created).await;
+}
+
 #[tokio::test]
 async fn production_mode_has_no_sandbox() {
     let app = TestApp::start_with(|settings| settings.sandbox = false).await;
