@@ -97,7 +97,10 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
         invitation_days: settings.invitation_lifetime_days,
         token: settings.token_lifetime,
     };
-    let authorisations = Authorisations::new(store, clock, lifetimes);
+    let authorisations = Authorisations::new(store, clock, lifetimes)
+        .with_shared_form_key()
+        .await
+        .map_err(|error| anyhow::anyhow!("loading the sign-in form's key: {error}"))?;
     let context = ApiContext {
         authorisations: authorisations.clone(),
         sandbox: settings.sandbox,

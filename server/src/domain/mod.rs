@@ -45,15 +45,38 @@ pub struct Authorisations {
     store: Store,
     clock: Arc<dyn Clock>,
     lifetimes: Lifetimes,
+    /// The key of the sign-in form's anti-forgery token (see `sessions`).
+    form_key: Arc<[u8; 32]>,
 }
 
 impl Authorisations {
+    /// With a key of its own for the sign-in form; [`Authorisations::with_shared_form_key`] gives it the one
+    /// every server of the database shares.
     pub fn new(store: Store, clock: Arc<dyn Clock>, lifetimes: Lifetimes) -> Self {
         Self {
             store,
             clock,
             lifetimes,
+            form_key: Arc::new(rand::random()),
         }
+    }
+
+    /// Takes the sign-in form's key every server process of the database shares, storing this one's if it is
+    /// the first.
+    pub async fn with_shared_form_key(mut self) -> Result<Self, DomainError> {
+        let mut conn = self.connection().await?;
+        let stored = crate::store::server_secrets::get_or_insert(
+            &mut conn,
+            "sign-in-form-key",
+            self.form_key.as_slice(),
+        )
+        .await?;
+        let key: [u8; 32] = stored.try_into().map_err(|_| {
+            DomainError::Internal("the stored sign-in form key is not 32 bytes".into())
+        })?;
+        drop(conn);
+        self.form_key = Arc::new(key);
+        Ok(self)
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use diesel_async::AsyncConnection;
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use super::auth::{hex, new_token, principal_from_rows, same_bytes, verify_password};
@@ -53,22 +54,25 @@ pub struct SessionCookie {
     pub expires_at: DateTime<Utc>,
 }
 
-/// The token of the sign-in form served to the browser whose cookie holds `cookie_value`.
-///
-/// Derived rather than the value itself, so the page never shows what the cookie holds.
-pub fn sign_in_form_token(cookie_value: &str) -> String {
-    let mut digest = Sha256::new();
-    digest.update(b"client pages sign-in form\0");
-    digest.update(cookie_value.as_bytes());
-    hex(&digest.finalize())
-}
+impl Authorisations {
+    /// The token of the sign-in form served to the browser whose cookie holds `cookie_value`: an HMAC of the value
+    /// under the server's secret key (docs/domain.md §10). The page never shows what the cookie holds, and a
+    /// cookie another site plants cannot be paired with a token, since only the server can make one.
+    pub fn sign_in_form_token(&self, cookie_value: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(self.form_key.as_slice())
+            .expect("HMAC takes a key of any length");
+        mac.update(b"client pages sign-in form\0");
+        mac.update(cookie_value.as_bytes());
+        hex(&mac.finalize().into_bytes())
+    }
 
-/// Whether a submitted sign-in form carries the token for the browser's cookie value.
-pub fn accepts_sign_in_form_token(cookie_value: &str, submitted: &str) -> bool {
-    same_bytes(
-        sign_in_form_token(cookie_value).as_bytes(),
-        submitted.as_bytes(),
-    )
+    /// Whether a submitted sign-in form carries the token for the browser's cookie value.
+    pub fn accepts_sign_in_form_token(&self, cookie_value: &str, submitted: &str) -> bool {
+        same_bytes(
+            self.sign_in_form_token(cookie_value).as_bytes(),
+            submitted.as_bytes(),
+        )
+    }
 }
 
 /// Failed sign-ins in a row after which a user id is locked.

@@ -35,7 +35,7 @@ pub async fn create_sent_invitation(
 ) -> Result<Created, ApiError> {
     let ctx = rqctx.context();
     let path_arn = path.into_inner().arn;
-    let result = async {
+    async {
         let arn = ctx.agent(&rqctx, &path_arn).await?;
         let body = body.into_inner();
         let request = BackendRequest {
@@ -65,8 +65,7 @@ pub async fn create_sent_invitation(
             ApiError::from(error).with_location(location)
         }
         other => ApiError::from(other),
-    });
-    result
+    })
 }
 
 pub async fn list_sent_invitations(

@@ -8,6 +8,7 @@ pub mod locks;
 pub mod principals;
 pub mod relationships;
 mod schema;
+pub mod server_secrets;
 pub mod sign_in_failures;
 pub mod web_sessions;
 

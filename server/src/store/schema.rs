@@ -138,3 +138,10 @@ diesel::table! {
 diesel::joinable!(enrolments -> principals (principal_id));
 diesel::joinable!(access_tokens -> principals (principal_id));
 diesel::allow_tables_to_appear_in_same_query!(principals, enrolments, access_tokens);
+
+diesel::table! {
+    server_secrets (name) {
+        name -> Text,
+        value -> Bytea,
+    }
+}

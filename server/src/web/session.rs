@@ -7,9 +7,7 @@ use dropshot::RequestContext;
 
 use crate::domain::DomainError;
 use crate::domain::auth::is_token_shaped;
-use crate::domain::sessions::{
-    SessionCookie, WebSession, accepts_sign_in_form_token, sign_in_form_token,
-};
+use crate::domain::sessions::{SessionCookie, WebSession};
 use crate::handlers::ApiContext;
 use crate::handlers::client_action_link::CLIENT_ACTION_LINK_PREFIX;
 
@@ -54,7 +52,7 @@ pub async fn visitor(rqctx: &RequestContext<ApiContext>) -> Result<Visitor, Doma
         }
     };
     Ok(Visitor::SignedOut {
-        sign_in_token: sign_in_form_token(&value),
+        sign_in_token: rqctx.context().authorisations.sign_in_form_token(&value),
         new_cookie,
     })
 }
@@ -62,7 +60,8 @@ pub async fn visitor(rqctx: &RequestContext<ApiContext>) -> Result<Visitor, Doma
 /// The browser's cookie value, provided the sign-in form carries its token (a form forged on another site
 /// cannot).
 pub fn sign_in_form_cookie(rqctx: &RequestContext<ApiContext>, submitted: &str) -> Option<String> {
-    cookie_value(rqctx).filter(|value| accepts_sign_in_form_token(value, submitted))
+    let authorisations = &rqctx.context().authorisations;
+    cookie_value(rqctx).filter(|value| authorisations.accepts_sign_in_form_token(value, submitted))
 }
 
 fn cookie_value(rqctx: &RequestContext<ApiContext>) -> Option<String> {

@@ -658,6 +658,41 @@ async fn a_link_with_an_unknown_uid_agency_name_or_journey_is_not_valid() {
     }
 }
 
+/// Login forgery: a cookie another site plants cannot be paired with a sign-in token, because the token is keyed
+/// with the server's secret (an unkeyed derivation of the cookie, which an attacker could compute, is refused).
+#[tokio::test]
+async fn a_planted_cookie_cannot_be_paired_with_a_sign_in_token() {
+    use sha2::{Digest, Sha256};
+    let app = TestApp::start().await;
+    let scene = itsa_request(&app).await;
+    let planted = "ab".repeat(32);
+    let mut browser = Browser::holding(&app, planted.clone());
+    let page = browser.get(&scene.link.path).await;
+    let served = page.csrf_token();
+    let mut unkeyed = Sha256::new();
+    unkeyed.update(b"client pages sign-in form\0");
+    unkeyed.update(planted.as_bytes());
+    let guessed: String = unkeyed
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_ne!(
+        served, guessed,
+        "the token is a function of the cookie alone"
+    );
+    let (user_id, password) = credentials(&scene.user);
+    browser
+        .post_sign_in(&scene.link, &guessed, &user_id, &password)
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    // The token the server served for that cookie still works (it is the server's, not the attacker's).
+    browser
+        .post_sign_in(&scene.link, &served, &user_id, &password)
+        .await
+        .assert_see_other(&scene.link.path);
+}
+
 /// PostgreSQL cannot store a NUL: one in the link or in a form field is the 400 page, before any query.
 #[tokio::test]
 async fn a_nul_in_the_link_or_the_sign_in_form_is_the_400_page() {
