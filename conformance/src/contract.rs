@@ -43,6 +43,27 @@ impl Contract {
     }
 }
 
+/// The operations (by id) of every contract that need a bearer token: their `security`, or the document's, names
+/// a scheme.
+pub fn secured_operations(contracts: &[Contract]) -> std::collections::BTreeSet<String> {
+    let mut secured = std::collections::BTreeSet::new();
+    for contract in contracts {
+        let default = contract.document.security.as_deref().unwrap_or_default();
+        for (_, item) in contract.document.paths.iter() {
+            let Some(item) = item.as_item() else { continue };
+            for (_, operation) in item.iter() {
+                let security = operation.security.as_deref().unwrap_or(default);
+                if !security.is_empty()
+                    && let Some(id) = &operation.operation_id
+                {
+                    secured.insert(id.clone());
+                }
+            }
+        }
+    }
+    secured
+}
+
 /// The file beside the contracts that is not one: the breaking changes acknowledged on purpose (read by
 /// `cargo xtask openapi breaking`).
 pub const NOT_A_CONTRACT: &str = "accepted-breaking-changes.yaml";

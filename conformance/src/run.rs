@@ -27,7 +27,7 @@ pub async fn run(config: Config, contracts_dir: &Path, report_dir: &Path) -> Res
     let started = Instant::now();
     let contracts = contract::load_all(contracts_dir)?;
     let harness = Arc::new(harness(&config, &contracts).await?);
-    let scenarios = selected_scenarios(&harness);
+    let scenarios = selected_scenarios(&harness, &contracts);
     harness
         .progress
         .scenarios_total
@@ -112,9 +112,9 @@ async fn harness(config: &Config, contracts: &[contract::Contract]) -> Result<Ha
 
 /// The scenarios `--only` selects: those covering a selected entry, or whose name contains its text (all without
 /// it).
-fn selected_scenarios(harness: &Harness) -> Vec<Scenario> {
+fn selected_scenarios(harness: &Harness, contracts: &[contract::Contract]) -> Vec<Scenario> {
     let only = harness.config.only.as_deref();
-    crate::scenarios::all()
+    crate::scenarios::all(&harness.ledger, contracts)
         .into_iter()
         .filter(|s| {
             only.is_none()

@@ -17,7 +17,10 @@ pub mod views;
 use crate::harness::Scenario;
 
 /// Every scenario: per-contract ones, then those every operation shares.
-pub fn all() -> Vec<Scenario> {
+pub fn all(
+    ledger: &crate::ledger::Ledger,
+    contracts: &[crate::contract::Contract],
+) -> Vec<Scenario> {
     let templates = templates::all();
     let mut scenarios = Vec::new();
     scenarios.extend(agent_authorisation_v2::scenarios());
@@ -25,6 +28,7 @@ pub fn all() -> Vec<Scenario> {
     scenarios.extend(sandbox::scenarios());
     scenarios.extend(agent_client_authorisation::scenarios());
     scenarios.extend(accept_header::scenarios(&templates));
-    scenarios.extend(crate::auth_matrix::scenarios(&templates));
+    let secured = crate::contract::secured_operations(contracts);
+    scenarios.extend(crate::auth_matrix::scenarios(&templates, &secured, ledger));
     scenarios
 }

@@ -265,6 +265,33 @@ impl SharedExtractor for SandboxOnly {
     }
 }
 
+/// Marks an operation that needs a bearer token (the contract's `security`): it documents the `Authorization`
+/// header, which `api::stub_description` turns back into the operation's security requirement. The token itself
+/// is read, and checked in the documented order, by the handler.
+#[derive(Debug, Clone, Copy)]
+pub struct BearerToken;
+
+#[async_trait::async_trait]
+impl SharedExtractor for BearerToken {
+    async fn from_request<Context: ServerContext>(
+        _: &RequestContext<Context>,
+    ) -> Result<Self, HttpError> {
+        Ok(BearerToken)
+    }
+
+    fn metadata(body_content_type: ApiEndpointBodyContentType) -> ExtractorMetadata {
+        <dropshot::Header<AuthorizationHeader> as SharedExtractor>::metadata(body_content_type)
+    }
+}
+
+/// How a bearer token travels, for the description only.
+#[derive(serde::Deserialize, JsonSchema)]
+#[allow(dead_code)]
+struct AuthorizationHeader {
+    #[serde(rename = "Authorization")]
+    authorization: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

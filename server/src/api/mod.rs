@@ -13,7 +13,7 @@ pub mod generated;
 
 pub use accept::{Accept, AcceptVersion, answer_routing_error};
 pub use error::ApiError;
-pub use extract::{FormBody, JsonBody, Path, Query, SandboxOnly};
+pub use extract::{BearerToken, FormBody, JsonBody, Path, Query, SandboxOnly};
 pub use responses::{
     CreatedOrNoContent, CreatedWithLocation, LocationHeader, OkOrNoContent, WithErrorHeaders,
 };
@@ -31,8 +31,35 @@ pub fn stub_description() -> anyhow::Result<serde_json::Value> {
         .map(|&(major, minor)| (format!("{major}.{minor}"), (major, minor)));
     for (name, (major, minor)) in unversioned.chain(versions) {
         let version = dropshot::semver::Version::new(major, minor, 0);
-        let document = api.openapi("Agent authorisation", version).json()?;
+        let mut document = api.openapi("Agent authorisation", version).json()?;
+        bearer_security(&mut document);
         documents.insert(name, document);
     }
     Ok(documents.into())
+}
+
+/// The `Authorization` header [`BearerToken`] documents, as the security requirement it stands for.
+fn bearer_security(document: &mut serde_json::Value) {
+    let mut secured = false;
+    let paths = document["paths"].as_object_mut().into_iter().flatten();
+    let operations = paths.flat_map(|(_, item)| item.as_object_mut().into_iter().flatten());
+    for (_, operation) in operations {
+        let Some(parameters) = operation["parameters"].as_array_mut() else {
+            continue;
+        };
+        let before = parameters.len();
+        parameters.retain(|p| !(p["in"] == "header" && p["name"] == "Authorization"));
+        let (removed, now_empty) = (parameters.len() < before, parameters.is_empty());
+        if removed {
+            operation["security"] = serde_json::json!([{"bearer": []}]);
+            secured = true;
+        }
+        if now_empty && let Some(operation) = operation.as_object_mut() {
+            operation.remove("parameters");
+        }
+    }
+    if secured {
+        document["components"]["securitySchemes"]["bearer"] =
+            serde_json::json!({"type": "http", "scheme": "bearer"});
+    }
 }

@@ -1,8 +1,8 @@
 //! `cargo xtask openapi check`: the server's API must be the contract's.
 //!
 //! Two checks. The committed generated code must be what the contracts generate today. And each generated
-//! trait's stub description, rendered by dropshot, must describe the same operations, parameters, request
-//! bodies, success responses and error schema as its contract. Schemas are compared by shape (types,
+//! trait's stub description, rendered by dropshot, must describe the same operations, parameters, security,
+//! request bodies, success responses and error schema as its contract. Schemas are compared by shape (types,
 //! properties, required, items, alternatives, formats), not by prose. Dropshot documents errors as one
 //! 4XX/5XX schema, so individual error statuses and codes are the conformance ledger's to prove.
 
@@ -190,6 +190,11 @@ fn compare(contract: &Value, stub: &Value) -> Vec<String> {
             "parameters".into(),
             want.parameters(&contract_schemas),
             have.parameters(&stub_schemas),
+        );
+        diff(
+            "security".into(),
+            want.operation["security"].clone(),
+            have.operation["security"].clone(),
         );
         diff(
             "request body".into(),

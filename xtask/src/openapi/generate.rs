@@ -314,6 +314,9 @@ impl EndpointCode {
         if contract.is_sandbox() {
             args.push(quote! { _sandbox: crate::api::SandboxOnly });
         }
+        if needs_bearer_token(operation).with_context(context)? {
+            args.push(quote! { _bearer: crate::api::BearerToken });
+        }
 
         let mut path_fields = Vec::new();
         let mut query_fields = Vec::new();
@@ -480,6 +483,22 @@ fn field(
         #[serde(rename = #name)]
         pub #ident: #ty,
     })
+}
+
+/// Whether the operation needs a bearer token: its `security` (or the document's) names the `bearer` scheme. Only
+/// that scheme is known.
+fn needs_bearer_token(operation: &Operation) -> Result<bool> {
+    let Some(requirements) = &operation.security else {
+        return Ok(false);
+    };
+    for requirement in requirements {
+        if let Some(other) = requirement.keys().find(|name| name.as_str() != "bearer") {
+            bail!("security scheme {other} is not supported: only `bearer`");
+        }
+    }
+    Ok(requirements
+        .iter()
+        .any(|requirement| requirement.contains_key("bearer")))
 }
 
 /// The served version of an `Accept` header documented as `enum: ["application/vnd.hmrc.X.Y+json"]`.

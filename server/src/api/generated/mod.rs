@@ -28,6 +28,7 @@ pub trait ServerApi {
     tags = ["Invitations (1.0)"]}]
     async fn create_agency_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::CreateAgencyInvitationV1Path>,
         body: crate::api::JsonBody<
@@ -54,6 +55,7 @@ pub trait ServerApi {
     tags = ["Invitations (1.0)"]}]
     async fn get_agency_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::GetAgencyInvitationV1Path>,
     ) -> ::std::result::Result<
@@ -72,6 +74,7 @@ pub trait ServerApi {
     tags = ["Invitations (1.0 on the 2.0 paths)"]}]
     async fn list_invitations_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::ListInvitationsV1Path>,
     ) -> ::std::result::Result<
@@ -91,6 +94,7 @@ pub trait ServerApi {
     tags = ["Invitations (1.0 on the 2.0 paths)"]}]
     async fn create_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::CreateInvitationV1Path>,
         body: crate::api::JsonBody<
@@ -116,6 +120,7 @@ pub trait ServerApi {
     tags = ["Invitations (1.0 on the 2.0 paths)"]}]
     async fn get_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::GetInvitationV1Path>,
     ) -> ::std::result::Result<
@@ -134,6 +139,7 @@ pub trait ServerApi {
     tags = ["Invitations (1.0 on the 2.0 paths)"]}]
     async fn cancel_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::CancelInvitationV1Path>,
     ) -> ::std::result::Result<
@@ -151,6 +157,7 @@ pub trait ServerApi {
     tags = ["Relationships (1.0 on the 2.0 paths)"]}]
     async fn check_relationship_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::CheckRelationshipV1Path>,
         body: crate::api::JsonBody<
@@ -170,6 +177,7 @@ pub trait ServerApi {
     tags = ["Invitations"]}]
     async fn list_invitations(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::ListInvitationsPath>,
     ) -> ::std::result::Result<
@@ -189,6 +197,7 @@ pub trait ServerApi {
     tags = ["Invitations"]}]
     async fn create_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::CreateInvitationPath>,
         body: crate::api::JsonBody<
@@ -214,6 +223,7 @@ pub trait ServerApi {
     tags = ["Invitations"]}]
     async fn get_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::GetInvitationPath>,
     ) -> ::std::result::Result<
@@ -232,6 +242,7 @@ pub trait ServerApi {
     tags = ["Invitations"]}]
     async fn cancel_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::CancelInvitationPath>,
     ) -> ::std::result::Result<
@@ -249,6 +260,7 @@ pub trait ServerApi {
     tags = ["Relationships"]}]
     async fn check_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::CheckRelationshipPath>,
         body: crate::api::JsonBody<
@@ -270,6 +282,7 @@ pub trait ServerApi {
     tags = ["Relationships"]}]
     async fn deauthorise_client(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::DeauthoriseClientPath>,
         body: crate::api::JsonBody<
@@ -290,6 +303,7 @@ pub trait ServerApi {
     tags = ["Agent invitations"]}]
     async fn list_sent_invitations(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::ListSentInvitationsPath>,
         query: crate::api::Query<agent_client_authorisation::ListSentInvitationsQuery>,
     ) -> ::std::result::Result<
@@ -326,6 +340,7 @@ pub trait ServerApi {
     tags = ["Agent invitations"]}]
     async fn create_sent_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::CreateSentInvitationPath>,
         body: crate::api::JsonBody<
             agent_client_authorisation::types::SentInvitationRequest,
@@ -350,6 +365,7 @@ pub trait ServerApi {
     tags = ["Agent invitations"]}]
     async fn get_sent_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::GetSentInvitationPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
@@ -367,6 +383,7 @@ pub trait ServerApi {
     tags = ["Agent invitations"]}]
     async fn cancel_sent_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::CancelSentInvitationPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
@@ -387,6 +404,7 @@ pub trait ServerApi {
     tags = ["Agent invitations"]}]
     async fn create_multi_invitation_link(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<
             agent_client_authorisation::CreateMultiInvitationLinkPath,
         >,
@@ -408,6 +426,7 @@ pub trait ServerApi {
     tags = ["Known facts"]}]
     async fn check_known_fact_postcode(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::CheckKnownFactPostcodePath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
@@ -424,6 +443,7 @@ pub trait ServerApi {
     tags = ["Known facts"]}]
     async fn check_known_fact_date_of_birth(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::CheckKnownFactDateOfBirthPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
@@ -440,6 +460,7 @@ pub trait ServerApi {
     tags = ["Known facts"]}]
     async fn check_known_fact_vat_registration_date(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<
             agent_client_authorisation::CheckKnownFactVatRegistrationDatePath,
         >,
@@ -460,6 +481,7 @@ pub trait ServerApi {
     tags = ["Relationships"]}]
     async fn check_agent_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::CheckAgentRelationshipPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
@@ -475,6 +497,7 @@ pub trait ServerApi {
     tags = ["Relationships"]}]
     async fn end_agent_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::EndAgentRelationshipPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
@@ -495,6 +518,7 @@ pub trait ServerApi {
     tags = ["Client invitations"]}]
     async fn list_received_invitations(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::ListReceivedInvitationsPath>,
         query: crate::api::Query<
             agent_client_authorisation::ListReceivedInvitationsQuery,
@@ -517,6 +541,7 @@ pub trait ServerApi {
     tags = ["Client invitations"]}]
     async fn get_received_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::GetReceivedInvitationPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
@@ -541,6 +566,7 @@ pub trait ServerApi {
     tags = ["Client invitations"]}]
     async fn accept_received_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::AcceptReceivedInvitationPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
@@ -556,6 +582,7 @@ pub trait ServerApi {
     tags = ["Client invitations"]}]
     async fn reject_received_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::RejectReceivedInvitationPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
@@ -572,6 +599,7 @@ pub trait ServerApi {
     tags = ["Client invitations"]}]
     async fn end_client_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::EndClientRelationshipPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
@@ -588,6 +616,7 @@ pub trait ServerApi {
     tags = ["Client invitations"]}]
     async fn client_status(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
             dropshot::HttpResponseOk<agent_client_authorisation::types::ClientStatus>,
@@ -609,6 +638,7 @@ pub trait ServerApi {
     tags = ["Maintenance"]}]
     async fn update_alt_itsa(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::UpdateAltItsaPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<crate::api::CreatedOrNoContent>,
@@ -630,6 +660,7 @@ pub trait ServerApi {
     tags = ["Maintenance"]}]
     async fn replace_urn_with_utr(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::ReplaceUrnWithUtrPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<crate::api::CreatedOrNoContent>,
@@ -717,6 +748,7 @@ pub trait ServerApi {
     async fn accept_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         _sandbox: crate::api::SandboxOnly,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<sandbox::AcceptInvitationPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
@@ -733,6 +765,7 @@ pub trait ServerApi {
     async fn reject_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         _sandbox: crate::api::SandboxOnly,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<sandbox::RejectInvitationPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
@@ -751,6 +784,7 @@ pub trait ServerApi {
     async fn expire_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         _sandbox: crate::api::SandboxOnly,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<sandbox::ExpireInvitationPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
@@ -768,6 +802,7 @@ pub trait ServerApi {
     async fn sign_up_mtd_income_tax(
         rqctx: dropshot::RequestContext<Self::Context>,
         _sandbox: crate::api::SandboxOnly,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<sandbox::SignUpMtdIncomeTaxPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
@@ -782,6 +817,7 @@ impl ServerApi for crate::handlers::Server {
     type Context = crate::handlers::ApiContext;
     async fn create_agency_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::CreateAgencyInvitationV1Path>,
         body: crate::api::JsonBody<
@@ -808,6 +844,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn get_agency_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::GetAgencyInvitationV1Path>,
     ) -> ::std::result::Result<
@@ -827,6 +864,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn list_invitations_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::ListInvitationsV1Path>,
     ) -> ::std::result::Result<
@@ -846,6 +884,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn create_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::CreateInvitationV1Path>,
         body: crate::api::JsonBody<
@@ -872,6 +911,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn get_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::GetInvitationV1Path>,
     ) -> ::std::result::Result<
@@ -891,6 +931,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn cancel_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::CancelInvitationV1Path>,
     ) -> ::std::result::Result<
@@ -908,6 +949,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn check_relationship_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::CheckRelationshipV1Path>,
         body: crate::api::JsonBody<
@@ -929,6 +971,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn list_invitations(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::ListInvitationsPath>,
     ) -> ::std::result::Result<
@@ -948,6 +991,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn create_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::CreateInvitationPath>,
         body: crate::api::JsonBody<
@@ -974,6 +1018,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn get_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::GetInvitationPath>,
     ) -> ::std::result::Result<
@@ -989,6 +1034,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn cancel_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::CancelInvitationPath>,
     ) -> ::std::result::Result<
@@ -1006,6 +1052,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn check_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::CheckRelationshipPath>,
         body: crate::api::JsonBody<
@@ -1027,6 +1074,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn deauthorise_client(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::DeauthoriseClientPath>,
         body: crate::api::JsonBody<
@@ -1048,6 +1096,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn list_sent_invitations(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::ListSentInvitationsPath>,
         query: crate::api::Query<agent_client_authorisation::ListSentInvitationsQuery>,
     ) -> ::std::result::Result<
@@ -1069,6 +1118,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn create_sent_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::CreateSentInvitationPath>,
         body: crate::api::JsonBody<
             agent_client_authorisation::types::SentInvitationRequest,
@@ -1095,6 +1145,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn get_sent_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::GetSentInvitationPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
@@ -1109,6 +1160,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn cancel_sent_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::CancelSentInvitationPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
@@ -1124,6 +1176,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn create_multi_invitation_link(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<
             agent_client_authorisation::CreateMultiInvitationLinkPath,
         >,
@@ -1145,6 +1198,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn check_known_fact_postcode(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::CheckKnownFactPostcodePath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
@@ -1160,6 +1214,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn check_known_fact_date_of_birth(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::CheckKnownFactDateOfBirthPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
@@ -1175,6 +1230,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn check_known_fact_vat_registration_date(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<
             agent_client_authorisation::CheckKnownFactVatRegistrationDatePath,
         >,
@@ -1192,6 +1248,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn check_agent_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::CheckAgentRelationshipPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
@@ -1207,6 +1264,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn end_agent_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::EndAgentRelationshipPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
@@ -1222,6 +1280,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn list_received_invitations(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::ListReceivedInvitationsPath>,
         query: crate::api::Query<
             agent_client_authorisation::ListReceivedInvitationsQuery,
@@ -1245,6 +1304,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn get_received_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::GetReceivedInvitationPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
@@ -1264,6 +1324,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn accept_received_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::AcceptReceivedInvitationPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
@@ -1279,6 +1340,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn reject_received_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::RejectReceivedInvitationPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
@@ -1294,6 +1356,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn end_client_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::EndClientRelationshipPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
@@ -1309,6 +1372,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn client_status(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
             dropshot::HttpResponseOk<agent_client_authorisation::types::ClientStatus>,
@@ -1321,6 +1385,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn update_alt_itsa(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::UpdateAltItsaPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<crate::api::CreatedOrNoContent>,
@@ -1333,6 +1398,7 @@ impl ServerApi for crate::handlers::Server {
     }
     async fn replace_urn_with_utr(
         rqctx: dropshot::RequestContext<Self::Context>,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::ReplaceUrnWithUtrPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<crate::api::CreatedOrNoContent>,
@@ -1405,6 +1471,7 @@ impl ServerApi for crate::handlers::Server {
     async fn accept_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         _sandbox: crate::api::SandboxOnly,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<sandbox::AcceptInvitationPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
@@ -1417,6 +1484,7 @@ impl ServerApi for crate::handlers::Server {
     async fn reject_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         _sandbox: crate::api::SandboxOnly,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<sandbox::RejectInvitationPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
@@ -1429,6 +1497,7 @@ impl ServerApi for crate::handlers::Server {
     async fn expire_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         _sandbox: crate::api::SandboxOnly,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<sandbox::ExpireInvitationPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
@@ -1441,6 +1510,7 @@ impl ServerApi for crate::handlers::Server {
     async fn sign_up_mtd_income_tax(
         rqctx: dropshot::RequestContext<Self::Context>,
         _sandbox: crate::api::SandboxOnly,
+        _bearer: crate::api::BearerToken,
         path: crate::api::Path<sandbox::SignUpMtdIncomeTaxPath>,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
