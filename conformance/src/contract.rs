@@ -17,6 +17,8 @@ pub struct Contract {
     pub document: openapiv3::OpenAPI,
     /// The same document as JSON.
     pub json: Value,
+    /// The file's text, as written.
+    pub text: String,
 }
 
 impl Contract {
@@ -31,6 +33,7 @@ impl Contract {
             sha256: hex(&Sha256::digest(text.as_bytes())),
             document,
             json,
+            text: text.to_owned(),
         })
     }
 

@@ -104,6 +104,8 @@ impl Progress {
 
 pub struct Harness {
     pub config: Config,
+    /// The contracts the run proves.
+    pub contracts: Vec<crate::contract::Contract>,
     pub http: Http,
     pub ledger: Ledger,
     pub sandbox: Sandbox,

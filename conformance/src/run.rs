@@ -102,6 +102,7 @@ async fn harness(config: &Config, contracts: &[contract::Contract]) -> Result<Ha
         .context("setting up shared test users through the sandbox API (create-test-user, test-support) failed")?;
     Ok(Harness {
         config: config.clone(),
+        contracts: contracts.to_vec(),
         http,
         ledger,
         sandbox,

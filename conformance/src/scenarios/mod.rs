@@ -9,6 +9,7 @@ pub mod accept_header;
 pub mod agent_authorisation_v1;
 pub mod agent_authorisation_v2;
 pub mod agent_client_authorisation;
+pub mod platform;
 pub mod sandbox;
 pub mod support;
 pub mod templates;
@@ -26,6 +27,7 @@ pub fn all(
     scenarios.extend(agent_authorisation_v2::scenarios());
     scenarios.extend(agent_authorisation_v1::scenarios());
     scenarios.extend(sandbox::scenarios());
+    scenarios.extend(platform::scenarios());
     scenarios.extend(agent_client_authorisation::scenarios());
     scenarios.extend(accept_header::scenarios(&templates));
     let secured = crate::contract::secured_operations(contracts);

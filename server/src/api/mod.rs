@@ -15,9 +15,23 @@ pub use accept::{Accept, AcceptVersion, answer_routing_error};
 pub use error::ApiError;
 pub use extract::{BearerToken, FormBody, JsonBody, Path, Query, SandboxOnly};
 pub use responses::{
-    CreatedOrNoContent, CreatedWithLocation, LocationHeader, OkOrNoContent, WithErrorHeaders,
+    CreatedOrNoContent, CreatedWithLocation, LocationHeader, OkEmpty, OkOrNoContent, TextDocument,
+    WithErrorHeaders,
 };
 pub use timestamp::Timestamp;
+
+/// One contract, as the platform routes serve it.
+#[derive(Debug, Clone, Copy)]
+pub struct ContractFile {
+    /// How `/api/conf/{key}/application.yaml` names it: its version (`2.0`), else its file name's stem.
+    pub key: &'static str,
+    pub title: &'static str,
+    pub version: &'static str,
+    /// Its status on HMRC's API platform (`x-api-status`), for the API's versions.
+    pub status: Option<&'static str>,
+    /// The file, byte for byte.
+    pub text: &'static str,
+}
 
 /// The generated API's stub description, as OpenAPI documents: what `cargo xtask openapi check` compares with the
 /// contracts. One document per API version (`"1.0"`, …) with that version's operations and those every version

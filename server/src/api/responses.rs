@@ -138,3 +138,49 @@ impl HttpResponse for CreatedOrNoContent {
         }
     }
 }
+
+/// 200 with no body (a health check).
+pub struct OkEmpty;
+
+impl HttpResponse for OkEmpty {
+    fn to_result(self) -> Result<Response<Body>, HttpError> {
+        Ok(Response::builder()
+            .status(StatusCode::OK)
+            .body(Body::empty())?)
+    }
+
+    fn response_metadata() -> ApiEndpointResponse {
+        let mut metadata = HttpResponseUpdatedNoContent::response_metadata();
+        metadata.success = Some(StatusCode::OK);
+        metadata.description = Some("successful operation".to_owned());
+        metadata
+    }
+
+    fn status_code(&self) -> StatusCode {
+        StatusCode::OK
+    }
+}
+
+/// 200 with a text document that is not JSON (a contract in YAML, an HTML page), of the media type given.
+pub struct TextDocument {
+    pub media_type: &'static str,
+    pub text: &'static str,
+}
+
+impl HttpResponse for TextDocument {
+    fn to_result(self) -> Result<Response<Body>, HttpError> {
+        Ok(Response::builder()
+            .status(StatusCode::OK)
+            .header(http::header::CONTENT_TYPE, self.media_type)
+            .body(self.text.into())?)
+    }
+
+    /// Dropshot describes every body as JSON; the schema, a string, is what the contract says.
+    fn response_metadata() -> ApiEndpointResponse {
+        HttpResponseOk::<String>::response_metadata()
+    }
+
+    fn status_code(&self) -> StatusCode {
+        StatusCode::OK
+    }
+}

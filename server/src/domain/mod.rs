@@ -83,6 +83,11 @@ impl Authorisations {
         self.clock.now()
     }
 
+    /// Whether the database can be reached (readiness).
+    pub async fn check_database(&self) -> Result<(), DomainError> {
+        self.connection().await.map(drop)
+    }
+
     async fn connection(&self) -> Result<crate::store::Connection, DomainError> {
         Ok(self.store.connection().await?)
     }

@@ -5,6 +5,7 @@ pub(crate) mod agent_authorisation_v1;
 pub(crate) mod agent_authorisation_v2;
 pub(crate) mod agent_client_authorisation;
 pub mod client_action_link;
+pub(crate) mod platform;
 mod public_api;
 pub(crate) mod sandbox;
 

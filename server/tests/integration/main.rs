@@ -11,6 +11,7 @@ mod agent_client_authorisation;
 mod bad_input;
 mod malformed_input;
 mod outage;
+mod platform;
 mod sandbox;
 mod support;
 mod web;

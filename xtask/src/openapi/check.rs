@@ -321,7 +321,7 @@ impl OperationRef<'_> {
             out.insert(
                 status.clone(),
                 json!({
-                    "body": schemas.shape(&response["content"]["application/json"]["schema"]),
+                    "body": schemas.shape(first_schema(response)),
                     "headers": headers,
                 }),
             );
@@ -367,6 +367,15 @@ impl OperationRef<'_> {
         }
         schemas.shape(&response["content"]["application/json"]["schema"])
     }
+}
+
+/// The schema of a response's content, whatever its media type (dropshot describes every body as JSON; a text
+/// document's schema, `type: string`, is compared all the same).
+fn first_schema(response: &Value) -> &Value {
+    response["content"]
+        .as_object()
+        .and_then(|content| content.values().next())
+        .map_or(&Value::Null, |media| &media["schema"])
 }
 
 /// A document's `components.schemas`, used to resolve `$ref`s.

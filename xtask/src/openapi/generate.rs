@@ -53,6 +53,8 @@ pub fn render_all(contracts: &[Contract]) -> Result<Vec<(PathBuf, String)>> {
         methods.extend(contract_methods);
         forwards.extend(contract_forwards);
     }
+    files.push((dir.join("docs.html"), super::docs::render(contracts)?));
+    let contract_files = contract_files(contracts)?;
     let versions = api_versions(contracts)?;
     let sources: Vec<String> = contracts
         .iter()
@@ -63,6 +65,12 @@ pub fn render_all(contracts: &[Contract]) -> Result<Vec<(PathBuf, String)>> {
 
         /// The API versions the operations with an `Accept` header serve, as `(major, minor)`.
         pub const API_VERSIONS: &[(u64, u64)] = &[#(#versions),*];
+
+        /// Every contract, as the platform routes serve it (`/api/conf/{key}/application.yaml`).
+        pub const CONTRACT_FILES: &[crate::api::ContractFile] = &[#(#contract_files),*];
+
+        /// Every contract rendered for a person (`GET /docs`).
+        pub const DOCS_HTML: &str = include_str!("docs.html");
 
         /// The server's API: every operation of every contract, one dropshot trait (one server serves them
         /// all). Generated from:
@@ -111,6 +119,41 @@ pub fn contract_version(contract: &Contract) -> Result<Option<(u8, u8)>> {
             contract.file.display()
         ),
     }
+}
+
+/// Each contract's entry in `CONTRACT_FILES`: its key (the version its `Accept` headers name, else its file
+/// name's stem), title, version, status on HMRC's platform (`x-api-status`) and text.
+fn contract_files(contracts: &[Contract]) -> Result<Vec<TokenStream>> {
+    let mut entries = Vec::new();
+    for contract in contracts {
+        let key = match contract_version(contract)? {
+            Some((major, minor)) => format!("{major}.{minor}"),
+            None => contract
+                .file
+                .file_stem()
+                .and_then(|stem| stem.to_str())
+                .unwrap_or_default()
+                .to_owned(),
+        };
+        let info = &contract.document.info;
+        let (title, version) = (&info.title, &info.version);
+        let status = match info.extensions.get("x-api-status").and_then(|s| s.as_str()) {
+            Some(status) => quote!(Some(#status)),
+            None => quote!(None),
+        };
+        // From server/src/api/generated/ to the workspace root.
+        let text = format!("../../../../{}", contract.file.display());
+        entries.push(quote! {
+            crate::api::ContractFile {
+                key: #key,
+                title: #title,
+                version: #version,
+                status: #status,
+                text: include_str!(#text),
+            }
+        });
+    }
+    Ok(entries)
 }
 
 /// Every version an `Accept` header of any contract names, in order.
@@ -539,7 +582,11 @@ fn response_type(module: &Ident, operation: &Operation) -> Result<TokenStream> {
         {
             Some(schema) => Some(type_of(module, schema)?),
             None if response.content.is_empty() => None,
-            None => bail!("{code}: only application/json content is supported"),
+            // A document that is not JSON (a contract, a page): text of a type the handler names.
+            None if is_text_document(response) => Some(quote!(crate::api::TextDocument)),
+            None => bail!(
+                "{code}: only application/json content, or one text document (`type: string`), is supported"
+            ),
         };
         let location = response
             .headers
@@ -556,7 +603,11 @@ fn response_type(module: &Ident, operation: &Operation) -> Result<TokenStream> {
     }
     // `location`: the success carries a `Location` header that `HttpResponseHeaders` must add.
     let (response, location) = match successes.as_slice() {
+        [(200, Some(body), _)] if body.to_string() == "crate :: api :: TextDocument" => {
+            (body.clone(), false)
+        }
         [(200, Some(body), location)] => (quote!(dropshot::HttpResponseOk<#body>), *location),
+        [(200, None, false)] => (quote!(crate::api::OkEmpty), false),
         [(201, Some(body), location)] => (quote!(dropshot::HttpResponseCreated<#body>), *location),
         [(204, None, location)] => (quote!(dropshot::HttpResponseUpdatedNoContent), *location),
         [(200, Some(body), false), (204, None, false)] => {
@@ -589,6 +640,21 @@ fn errors_have_headers(operation: &Operation) -> bool {
             !matches!(status, StatusCode::Code(200..=299))
                 && matches!(response, ReferenceOr::Item(response) if !response.headers.is_empty())
         })
+}
+
+/// One media type other than JSON, whose schema is a plain string.
+fn is_text_document(response: &openapiv3::Response) -> bool {
+    let [(media_type, media)] = response.content.iter().collect::<Vec<_>>()[..] else {
+        return false;
+    };
+    let string = matches!(
+        &media.schema,
+        Some(ReferenceOr::Item(Schema {
+            schema_kind: SchemaKind::Type(Type::String(_)),
+            ..
+        }))
+    );
+    media_type != "application/json" && string
 }
 
 fn type_of(module: &Ident, schema: &ReferenceOr<Schema>) -> Result<TokenStream> {

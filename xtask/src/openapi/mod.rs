@@ -3,6 +3,7 @@
 mod breaking;
 mod check;
 mod contract;
+mod docs;
 mod generate;
 mod shared_types;
 

@@ -4,14 +4,56 @@ pub mod shared;
 pub mod agent_authorisation_v1;
 pub mod agent_authorisation_v2;
 pub mod agent_client_authorisation;
+pub mod platform;
 pub mod sandbox;
 /// The API versions the operations with an `Accept` header serve, as `(major, minor)`.
 pub const API_VERSIONS: &[(u64, u64)] = &[(1u64, 0u64), (2u64, 0u64)];
+/// Every contract, as the platform routes serve it (`/api/conf/{key}/application.yaml`).
+pub const CONTRACT_FILES: &[crate::api::ContractFile] = &[
+    crate::api::ContractFile {
+        key: "1.0",
+        title: "Agent Authorisation API",
+        version: "1.0",
+        status: Some("DEPRECATED"),
+        text: include_str!("../../../../openapi/agent-authorisation-v1.yaml"),
+    },
+    crate::api::ContractFile {
+        key: "2.0",
+        title: "Agent Authorisation API",
+        version: "2.0",
+        status: Some("STABLE"),
+        text: include_str!("../../../../openapi/agent-authorisation-v2.yaml"),
+    },
+    crate::api::ContractFile {
+        key: "agent-client-authorisation",
+        title: "Agent Client Authorisation API",
+        version: "1.0",
+        status: None,
+        text: include_str!("../../../../openapi/agent-client-authorisation.yaml"),
+    },
+    crate::api::ContractFile {
+        key: "platform",
+        title: "Agent Authorisation platform routes",
+        version: "1.0",
+        status: None,
+        text: include_str!("../../../../openapi/platform.yaml"),
+    },
+    crate::api::ContractFile {
+        key: "sandbox",
+        title: "Agent Authorisation Sandbox API",
+        version: "1.0",
+        status: None,
+        text: include_str!("../../../../openapi/sandbox.yaml"),
+    },
+];
+/// Every contract rendered for a person (`GET /docs`).
+pub const DOCS_HTML: &str = include_str!("docs.html");
 /// The server's API: every operation of every contract, one dropshot trait (one server serves them
 /// all). Generated from:
 /// - `openapi/agent-authorisation-v1.yaml`
 /// - `openapi/agent-authorisation-v2.yaml`
 /// - `openapi/agent-client-authorisation.yaml`
+/// - `openapi/platform.yaml`
 /// - `openapi/sandbox.yaml`
 #[dropshot::api_description]
 pub trait ServerApi {
@@ -666,6 +708,50 @@ pub trait ServerApi {
         crate::api::WithErrorHeaders<crate::api::CreatedOrNoContent>,
         crate::api::ApiError,
     >;
+    /// Whether the service is up
+    #[endpoint{method = GET,
+    path = "/ping/ping",
+    tags = ["Platform"]}]
+    async fn ping(
+        rqctx: dropshot::RequestContext<Self::Context>,
+    ) -> ::std::result::Result<crate::api::OkEmpty, crate::api::ApiError>;
+    /// Whether the service can answer requests
+    ///
+    /// 200 while the service's database can be reached; 503 with `Retry-After` while it cannot.
+    #[endpoint{method = GET,
+    path = "/ping/ready",
+    tags = ["Platform"]}]
+    async fn ready(
+        rqctx: dropshot::RequestContext<Self::Context>,
+    ) -> ::std::result::Result<
+        crate::api::WithErrorHeaders<crate::api::OkEmpty>,
+        crate::api::ApiError,
+    >;
+    /// The API's definition, as HMRC's API platform reads it
+    #[endpoint{method = GET,
+    path = "/api/definition",
+    tags = ["Platform"]}]
+    async fn api_definition(
+        rqctx: dropshot::RequestContext<Self::Context>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseOk<platform::types::ApiDefinition>,
+        crate::api::ApiError,
+    >;
+    /// One contract, as the file under openapi/
+    #[endpoint{method = GET,
+    path = "/api/conf/{version}/application.yaml",
+    tags = ["Platform"]}]
+    async fn api_contract(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: crate::api::Path<platform::ApiContractPath>,
+    ) -> ::std::result::Result<crate::api::TextDocument, crate::api::ApiError>;
+    /// Every contract, for a person to read
+    #[endpoint{method = GET,
+    path = "/docs",
+    tags = ["Platform"]}]
+    async fn api_docs(
+        rqctx: dropshot::RequestContext<Self::Context>,
+    ) -> ::std::result::Result<crate::api::TextDocument, crate::api::ApiError>;
     /// Create a test agent
     ///
     /// Creates a test user with the Agent affinity group and returns its credentials and bearer token.
@@ -1411,6 +1497,40 @@ impl ServerApi for crate::handlers::Server {
                 )
                 .await,
         )
+    }
+    async fn ping(
+        rqctx: dropshot::RequestContext<Self::Context>,
+    ) -> ::std::result::Result<crate::api::OkEmpty, crate::api::ApiError> {
+        crate::handlers::platform::ping(rqctx).await
+    }
+    async fn ready(
+        rqctx: dropshot::RequestContext<Self::Context>,
+    ) -> ::std::result::Result<
+        crate::api::WithErrorHeaders<crate::api::OkEmpty>,
+        crate::api::ApiError,
+    > {
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::platform::ready(rqctx).await,
+        )
+    }
+    async fn api_definition(
+        rqctx: dropshot::RequestContext<Self::Context>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseOk<platform::types::ApiDefinition>,
+        crate::api::ApiError,
+    > {
+        crate::handlers::platform::api_definition(rqctx).await
+    }
+    async fn api_contract(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: crate::api::Path<platform::ApiContractPath>,
+    ) -> ::std::result::Result<crate::api::TextDocument, crate::api::ApiError> {
+        crate::handlers::platform::api_contract(rqctx, path).await
+    }
+    async fn api_docs(
+        rqctx: dropshot::RequestContext<Self::Context>,
+    ) -> ::std::result::Result<crate::api::TextDocument, crate::api::ApiError> {
+        crate::handlers::platform::api_docs(rqctx).await
     }
     async fn create_test_agent(
         rqctx: dropshot::RequestContext<Self::Context>,
