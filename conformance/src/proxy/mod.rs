@@ -141,6 +141,11 @@ impl Proxy {
         &self.state.ledger
     }
 
+    /// Where the reports go.
+    pub fn report_dir(&self) -> &std::path::Path {
+        &self.state.config.report_dir
+    }
+
     /// Writes `client-ledger.json` and `junit.xml`; answers the summary table.
     pub fn report(&self) -> Result<String> {
         self.state.ledger.write(&self.state.config.report_dir)?;

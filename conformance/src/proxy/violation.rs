@@ -106,7 +106,18 @@ pub fn curl(
     body: &[u8],
 ) -> String {
     let mut request = crate::http::Request::new(method, target);
-    for (name, value) in headers {
+    // curl sets these itself.
+    let framing = [
+        "host",
+        "content-length",
+        "connection",
+        "transfer-encoding",
+        "keep-alive",
+    ];
+    for (name, value) in headers
+        .iter()
+        .filter(|(n, _)| !framing.contains(&n.as_str()))
+    {
         let value = String::from_utf8_lossy(value.as_bytes());
         let value = if name == http::header::AUTHORIZATION {
             redact(&value)
@@ -158,6 +169,7 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("authorization", "Bearer secret-token".parse().unwrap());
         headers.insert("accept", "application/vnd.hmrc.2.0+json".parse().unwrap());
+        headers.insert("host", "127.0.0.1:1".parse().unwrap());
         let curl = curl(
             "http://127.0.0.1:1",
             "GET",
