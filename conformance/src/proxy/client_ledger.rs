@@ -379,9 +379,11 @@ fn table_rows(entries: &[(&Entry, Record, Outcome)]) -> (Vec<Row>, Vec<usize>) {
     (rows, total)
 }
 
-/// The entries met, violated, and never met (of the operations the software called), by name.
+/// The entries met and violated by name, then those never met of each operation the software called, one line
+/// per operation.
 fn listing(out: &mut String, entries: &[(&Entry, Record, Outcome)], called: &[&str]) {
     let _ = writeln!(out);
+    let mut never: Vec<(&str, Vec<String>)> = Vec::new();
     for (entry, record, outcome) in entries {
         match outcome {
             Outcome::Passed => {
@@ -398,9 +400,16 @@ fn listing(out: &mut String, entries: &[(&Entry, Record, Outcome)], called: &[&s
                 }
             }
             Outcome::NotReceived if called.contains(&entry.operation.as_str()) => {
-                let _ = writeln!(out, "  NEVER MET {}", entry.id);
+                let answer = entry.id[entry.operation.len() + 1..].to_owned();
+                match never.iter_mut().find(|(o, _)| *o == entry.operation) {
+                    Some((_, answers)) => answers.push(answer),
+                    None => never.push((&entry.operation, vec![answer])),
+                }
             }
             Outcome::NotReceived => {}
         }
+    }
+    for (operation, answers) in never {
+        let _ = writeln!(out, "  NEVER MET {operation}: {}", answers.join(", "));
     }
 }
