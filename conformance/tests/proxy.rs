@@ -565,6 +565,15 @@ async fn scenarios_the_upstream_ignores_are_answered_from_the_contract() {
     .await;
     assert_eq!(unknown.status(), 400);
     assert_eq!(unknown.code().as_deref(), Some("INVALID_TEST_SCENARIO"));
+    assert_eq!(
+        unknown.response.header("x-conformance-violations"),
+        Some("0")
+    );
+    assert_eq!(
+        proxy.ledger().lines(),
+        Vec::<String>::new(),
+        "the proxy's own answer is not a violation"
+    );
     assert!(
         unknown.json().unwrap()["message"]
             .as_str()

@@ -26,6 +26,7 @@ mod conformance;
 mod openapi;
 mod postgres;
 mod proxy;
+mod proxy_overhead;
 mod serve;
 mod system;
 mod test;
@@ -56,8 +57,9 @@ enum Command {
     Conformance(conformance::ConformanceArgs),
     /// Put the validating proxy in front of a private server (or any server with --upstream) for a client to use
     Proxy(proxy::ProxyArgs),
-    /// Run the benchmarks (the expiry sweep on 100,000 expired requests) against a private PostgreSQL
-    Bench,
+    /// Run the benchmarks (the expiry sweep on 100,000 expired requests, the validating proxy's overhead) against a
+    /// private PostgreSQL
+    Bench(bench::BenchArgs),
     /// Work with the OpenAPI contracts under openapi/
     Openapi {
         #[command(subcommand)]
@@ -95,9 +97,9 @@ fn main() -> ExitCode {
             interrupt::install();
             proxy::run(&root, &args)
         }
-        Command::Bench => {
+        Command::Bench(args) => {
             interrupt::install();
-            bench::run(&root)
+            bench::run(&root, &args)
         }
         Command::Openapi { command } => match command {
             OpenapiCommand::Generate => openapi::generate(&root),

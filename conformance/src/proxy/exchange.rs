@@ -106,6 +106,8 @@ struct Reply {
     /// The rest of a body over the cap, streamed on unchecked.
     rest: Option<Incoming>,
     by_proxy: bool,
+    /// The proxy's own answer about the proxy (not a documented answer of the operation): not checked or counted.
+    own: bool,
 }
 
 struct Exchange<'a> {
@@ -185,7 +187,7 @@ impl Exchange<'_> {
     }
 
     fn check_response(&self, reply: &Reply) -> Verdict {
-        let Some(route) = &self.route else {
+        let Some(route) = self.route.as_ref().filter(|_| !reply.own) else {
             return Verdict::default();
         };
         let answer = response::Answer {
@@ -295,6 +297,7 @@ impl Exchange<'_> {
             body: answer.body.bytes,
             rest: answer.body.rest,
             by_proxy: false,
+            own: false,
         })
     }
 
@@ -312,6 +315,7 @@ impl Exchange<'_> {
             body,
             rest: None,
             by_proxy: true,
+            own: false,
         }
     }
 }
@@ -328,6 +332,7 @@ fn invalid_scenario(message: &str) -> Reply {
         body: Bytes::from(json!({"code": "INVALID_TEST_SCENARIO", "message": message}).to_string()),
         rest: None,
         by_proxy: true,
+        own: true,
     }
 }
 
