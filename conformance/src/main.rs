@@ -112,16 +112,13 @@ fn main() -> ExitCode {
     }
 }
 
-/// The harness's runtime is multi-threaded (it drives many scenarios at once); the proxy's has one thread: it
-/// does little per request beside waiting on sockets, and one thread spares it the cross-thread wake-ups that
-/// would otherwise cost more than its own work, on a machine whose cores the server and the database need.
-fn runtime(multi_thread: bool) -> Option<tokio::runtime::Runtime> {
-    let mut builder = if multi_thread {
-        tokio::runtime::Builder::new_multi_thread()
-    } else {
-        tokio::runtime::Builder::new_current_thread()
-    };
-    match builder.enable_all().build() {
+/// A runtime on every core (the proxy too: on one thread it would stall every exchange in flight whenever the
+/// server and the database take the cores, which measured no better).
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => Some(runtime),
         Err(error) => {
             eprintln!("error: {error}");
@@ -150,7 +147,7 @@ fn run_harness(args: HarnessArgs) -> ExitCode {
         only: args.only,
         concurrency: args.concurrency.max(1),
     };
-    let Some(runtime) = runtime(true) else {
+    let Some(runtime) = runtime() else {
         return ExitCode::from(2);
     };
     match runtime.block_on(conformance::run::run(
@@ -188,7 +185,7 @@ fn run_proxy(args: ProxyArgs) -> ExitCode {
     config.max_body_bytes = args.max_body_bytes;
     config.upstream_timeout = Duration::from_secs_f64(args.upstream_timeout);
     config.contracts_dir = args.contracts;
-    let Some(runtime) = runtime(false) else {
+    let Some(runtime) = runtime() else {
         return ExitCode::from(2);
     };
     match runtime.block_on(proxy::run(config)) {
