@@ -122,9 +122,9 @@ fn correct(method: &str, path: &str, body: &[u8]) -> Answer {
 
 fn report_dir() -> PathBuf {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "conformance-proxy-test-{}-{}",
-        std::process::id(),
+    // Under target/ (cargo's directory for integration tests' files), not the system's temporary directory.
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "conformance-proxy-test-{}",
         NEXT.fetch_add(1, Ordering::SeqCst)
     ));
     let _ = std::fs::remove_dir_all(&dir);

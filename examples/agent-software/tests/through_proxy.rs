@@ -62,7 +62,7 @@ async fn the_example_meets_its_documented_answers_with_valid_requests() {
 
     let mut config = Config::new(&server.base_url(), SocketAddr::from(([127, 0, 0, 1], 0)));
     config.report_dir =
-        std::env::temp_dir().join(format!("agent-software-proxy-{}", std::process::id()));
+        std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("agent-software-proxy");
     config.echo = false;
     let proxy = Proxy::start(config).await.unwrap();
 
