@@ -131,6 +131,11 @@ impl Ledger {
         &self.entries
     }
 
+    /// The JSON document of a contract (by file name), in which its entries' schemas resolve.
+    pub fn document(&self, contract: &str) -> Option<&Value> {
+        self.documents.get(contract)
+    }
+
     pub fn entry(&self, id: &str) -> Option<&Entry> {
         self.entries.iter().find(|e| e.id == id)
     }

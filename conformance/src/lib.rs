@@ -8,7 +8,9 @@
 //! - [`fuzz_inputs`]: generated inputs (proptest), valid and mutated, judged by the contract's rules
 //!   ([`reference`]);
 //! - [`model`]: model-based sequences (proptest-state-machine) against a reference model of the lifecycle;
-//! - [`report`]: the summary table, JUnit XML and a JSON result bundle.
+//! - [`report`]: the summary table, JUnit XML and a JSON result bundle;
+//! - [`proxy`]: the validating proxy, the harness turned around: it checks a vendor's software's traffic against
+//!   the contracts and keeps a client-side ledger of the documented answers the software has met.
 //!
 //! [`clients`] are progenitor clients generated from the contracts at build time; the scenarios set up state
 //! with them, and read every response they assert on raw ([`http`]).
@@ -21,6 +23,7 @@ pub mod http;
 pub mod ledger;
 pub mod model;
 pub mod paths;
+pub mod proxy;
 pub mod reference;
 pub mod report;
 pub mod run;

@@ -1,6 +1,7 @@
 //! The run's reports: a summary table (ledger entries covered / failed / uncovered / unreachable per operation),
 //! the failures by entry name with the curl command and seed that repeat them, JUnit XML and a JSON result bundle
-//! (contract hash, seed, harness version, per-entry outcome) under the report directory.
+//! (contract hash, seed, harness version, per-entry outcome) under the report directory. The table and the JUnit
+//! writer ([`table`], [`junit_document`]) serve the validating proxy's client-side ledger too.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -78,7 +79,7 @@ pub fn counts(ledger: &Ledger) -> (Vec<(String, String, Counts)>, Counts) {
 pub fn summary(ledger: &Ledger, facts: &RunFacts<'_>) -> String {
     let (rows, total) = counts(ledger);
     let mut out = String::new();
-    table(&mut out, &rows, total);
+    harness_table(&mut out, &rows, total);
     per_contract(&mut out, &rows);
     let outcomes = ledger.outcomes();
     unreachable(&mut out, &outcomes);
@@ -114,31 +115,59 @@ pub fn summary(ledger: &Ledger, facts: &RunFacts<'_>) -> String {
 /// An entry's outcome as [`Ledger::outcomes`] answers it: the entry, its outcome, messages, and who checked it.
 type EntryOutcome<'a> = (&'a crate::ledger::Entry, Outcome, Vec<String>, Vec<String>);
 
-/// The table: one row per selected operation, and the total.
-fn table(out: &mut String, rows: &[(String, String, Counts)], total: Counts) {
-    let _ = writeln!(
+/// The harness's table: one row per selected operation, and the total.
+fn harness_table(out: &mut String, rows: &[(String, String, Counts)], total: Counts) {
+    let rows: Vec<Row> = rows
+        .iter()
+        .filter(|(_, _, c)| c.total() > c.not_selected)
+        .map(|(contract, operation, c)| {
+            (
+                contract.clone(),
+                operation.clone(),
+                vec![c.passed, c.failed, c.uncovered, c.unreachable],
+            )
+        })
+        .collect();
+    table(
         out,
-        "\n{:<34} {:<32} {:>7} {:>6} {:>9} {:>11}",
-        "contract", "operation", "covered", "failed", "uncovered", "unreachable"
+        &["covered", "failed", "uncovered", "unreachable"],
+        &rows,
+        &[
+            total.passed,
+            total.failed,
+            total.uncovered,
+            total.unreachable,
+        ],
     );
-    let _ = writeln!(out, "{}", "─".repeat(104));
-    for (contract, operation, c) in rows {
-        let selected = c.total() - c.not_selected;
-        if selected == 0 {
-            continue;
-        }
-        let _ = writeln!(
-            out,
-            "{contract:<34} {operation:<32} {:>7} {:>6} {:>9} {:>11}",
-            c.passed, c.failed, c.uncovered, c.unreachable
-        );
+}
+
+/// A table row: contract, operation, and a count per column.
+pub type Row = (String, String, Vec<usize>);
+
+/// A table of counts per (contract, operation) under `columns`, and a total row: the harness's summary and the
+/// proxy's.
+pub fn table(out: &mut String, columns: &[&str], rows: &[Row], total: &[usize]) {
+    let widths: Vec<usize> = columns.iter().map(|c| c.len().max(5)).collect();
+    let rule = "─".repeat(67 + widths.iter().map(|w| w + 1).sum::<usize>());
+    let _ = write!(out, "\n{:<34} {:<32}", "contract", "operation");
+    for (column, width) in columns.iter().zip(&widths) {
+        let _ = write!(out, " {column:>width$}");
     }
-    let _ = writeln!(out, "{}", "─".repeat(104));
-    let _ = writeln!(
-        out,
-        "{:<67} {:>7} {:>6} {:>9} {:>11}",
-        "all", total.passed, total.failed, total.uncovered, total.unreachable
-    );
+    let _ = writeln!(out, "\n{rule}");
+    for (contract, operation, counts) in rows {
+        let _ = write!(out, "{contract:<34} {operation:<32}");
+        cells(out, counts, &widths);
+    }
+    let _ = writeln!(out, "{rule}");
+    let _ = write!(out, "{:<67}", "all");
+    cells(out, total, &widths);
+}
+
+fn cells(out: &mut String, counts: &[usize], widths: &[usize]) {
+    for (count, width) in counts.iter().zip(widths) {
+        let _ = write!(out, " {count:>width$}");
+    }
+    out.push('\n');
 }
 
 /// One line per contract.
@@ -282,7 +311,7 @@ pub fn json_bundle(ledger: &Ledger, facts: &RunFacts<'_>) -> Value {
     })
 }
 
-fn xml(text: &str) -> String {
+pub fn xml(text: &str) -> String {
     text.chars()
         .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
         .collect::<String>()
@@ -292,117 +321,175 @@ fn xml(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-pub fn junit(ledger: &Ledger, facts: &RunFacts<'_>) -> String {
-    let outcomes = ledger.outcomes();
-    let mut suites: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut stats: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
-    for outcome in &outcomes {
-        let entry = outcome.0;
-        let stat = stats.entry(entry.contract.clone()).or_default();
-        stat.0 += 1;
-        let body = testcase_body(outcome, stat);
-        suites
-            .entry(entry.contract.clone())
-            .or_default()
-            .push(format!(
-                "    <testcase classname=\"{}\" name=\"{}\">{body}</testcase>",
-                xml(&format!("{}.{}", entry.contract, entry.operation)),
-                xml(&entry.id)
-            ));
-    }
+/// One JUnit test case.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub classname: String,
+    pub name: String,
+    pub result: CaseResult,
+}
+
+/// How a JUnit test case ended.
+#[derive(Debug, Clone)]
+pub enum CaseResult {
+    /// Passed, with what to show as its output (nothing when empty).
+    Passed(String),
+    /// Failed: the failure's type, its one-line message and the full text.
+    Failed {
+        kind: String,
+        message: String,
+        text: String,
+    },
+    Skipped(String),
+}
+
+/// One JUnit test suite.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    pub name: String,
+    pub cases: Vec<Case>,
+}
+
+/// A JUnit XML document of `suites`: the harness's and the proxy's.
+pub fn junit_document(name: &str, seconds: f64, suites: &[Suite]) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"{}\" time=\"{:.3}\">",
-        xml(HARNESS),
-        facts.seconds
+        "<testsuites name=\"{}\" time=\"{seconds:.3}\">",
+        xml(name)
     );
-    for (contract, cases) in suites {
-        let (tests, failures, skipped) = stats[&contract];
+    for suite in suites {
+        let failures = suite
+            .cases
+            .iter()
+            .filter(|c| matches!(c.result, CaseResult::Failed { .. }))
+            .count();
+        let skipped = suite
+            .cases
+            .iter()
+            .filter(|c| matches!(c.result, CaseResult::Skipped(_)))
+            .count();
         let _ = writeln!(
             out,
-            "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" skipped=\"{skipped}\">",
-            xml(&contract)
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">",
+            xml(&suite.name),
+            suite.cases.len()
         );
-        out.push_str(&cases.join("\n"));
-        out.push_str("\n  </testsuite>\n");
+        for case in &suite.cases {
+            let _ = writeln!(out, "    {}", testcase(case));
+        }
+        out.push_str("  </testsuite>\n");
     }
-    harness_suite(&mut out, &ledger.findings(), facts.scenario_errors);
     out.push_str("</testsuites>\n");
     out
 }
 
-/// What a testcase holds for an entry's outcome; counts its failures and skips in `stat` (tests, failures,
-/// skipped).
-fn testcase_body(
-    (entry, outcome, messages, by): &EntryOutcome<'_>,
-    stat: &mut (usize, usize, usize),
-) -> String {
-    match outcome {
-        Outcome::Passed => format!(
-            "<system-out>{}</system-out>",
-            xml(&format!("checked by: {}", by.join(", ")))
+fn testcase(case: &Case) -> String {
+    let open = format!(
+        "<testcase classname=\"{}\" name=\"{}\"",
+        xml(&case.classname),
+        xml(&case.name)
+    );
+    match &case.result {
+        CaseResult::Passed(output) if output.is_empty() => format!("{open}/>"),
+        CaseResult::Passed(output) => {
+            format!("{open}><system-out>{}</system-out></testcase>", xml(output))
+        }
+        CaseResult::Failed {
+            kind,
+            message,
+            text,
+        } => format!(
+            "{open}><failure type=\"{}\" message=\"{}\">{}</failure></testcase>",
+            xml(kind),
+            xml(message),
+            xml(text)
         ),
+        CaseResult::Skipped(message) => {
+            format!("{open}><skipped message=\"{}\"/></testcase>", xml(message))
+        }
+    }
+}
+
+pub fn junit(ledger: &Ledger, facts: &RunFacts<'_>) -> String {
+    let mut suites: Vec<Suite> = Vec::new();
+    for outcome in &ledger.outcomes() {
+        let entry = outcome.0;
+        let case = Case {
+            classname: format!("{}.{}", entry.contract, entry.operation),
+            name: entry.id.clone(),
+            result: case_result(outcome),
+        };
+        match suites.iter_mut().find(|s| s.name == entry.contract) {
+            Some(suite) => suite.cases.push(case),
+            None => suites.push(Suite {
+                name: entry.contract.clone(),
+                cases: vec![case],
+            }),
+        }
+    }
+    suites.sort_by(|a, b| a.name.cmp(&b.name));
+    suites.push(harness_suite(&ledger.findings(), facts.scenario_errors));
+    junit_document(HARNESS, facts.seconds, &suites)
+}
+
+/// The testcase result of an entry's outcome.
+fn case_result((entry, outcome, messages, by): &EntryOutcome<'_>) -> CaseResult {
+    match outcome {
+        Outcome::Passed => CaseResult::Passed(format!("checked by: {}", by.join(", "))),
         Outcome::Failed | Outcome::Uncovered => {
-            stat.1 += 1;
             let kind = if *outcome == Outcome::Uncovered {
                 "uncovered"
             } else {
                 "failed"
             };
-            format!(
-                "<failure type=\"{kind}\" message=\"{}\">{}</failure>",
-                xml(&format!("{} {kind}", entry.id)),
-                xml(&messages.join("\n\n"))
-            )
+            CaseResult::Failed {
+                kind: kind.to_owned(),
+                message: format!("{} {kind}", entry.id),
+                text: messages.join("\n\n"),
+            }
         }
         Outcome::Unreachable => {
-            stat.2 += 1;
-            format!(
-                "<skipped message=\"{}\"/>",
-                xml(&format!("unreachable: {}", messages.join("; ")))
-            )
+            CaseResult::Skipped(format!("unreachable: {}", messages.join("; ")))
         }
-        Outcome::NotSelected => {
-            stat.2 += 1;
-            "<skipped message=\"not selected by --only\"/>".to_owned()
-        }
+        Outcome::NotSelected => CaseResult::Skipped("not selected by --only".to_owned()),
     }
 }
 
 /// The suite of undocumented answers and scenarios that stopped early (one passing testcase when there are none).
 fn harness_suite(
-    out: &mut String,
     findings: &[crate::ledger::Finding],
     scenario_errors: &[(String, String)],
-) {
-    let extra = findings.len() + scenario_errors.len();
-    let _ = writeln!(
-        out,
-        "  <testsuite name=\"undocumented answers and scenarios\" tests=\"{}\" failures=\"{extra}\">",
-        extra.max(1)
+) -> Suite {
+    let failed = |classname: &str, name: &str, message: &str, text: &str| Case {
+        classname: classname.to_owned(),
+        name: name.to_owned(),
+        result: CaseResult::Failed {
+            kind: "failed".to_owned(),
+            message: message.to_owned(),
+            text: text.to_owned(),
+        },
+    };
+    let mut cases: Vec<Case> = findings
+        .iter()
+        .map(|f| failed(&f.operation, &f.source, "undocumented answer", &f.message))
+        .collect();
+    cases.extend(
+        scenario_errors
+            .iter()
+            .map(|(name, error)| failed("scenario", name, "stopped early", error)),
     );
-    if extra == 0 {
-        out.push_str("    <testcase classname=\"harness\" name=\"no undocumented answers\"/>\n");
+    if cases.is_empty() {
+        cases.push(Case {
+            classname: "harness".to_owned(),
+            name: "no undocumented answers".to_owned(),
+            result: CaseResult::Passed(String::new()),
+        });
     }
-    for finding in findings {
-        let _ = writeln!(
-            out,
-            "    <testcase classname=\"{}\" name=\"{}\"><failure message=\"undocumented answer\">{}</failure></testcase>",
-            xml(&finding.operation),
-            xml(&finding.source),
-            xml(&finding.message)
-        );
+    Suite {
+        name: "undocumented answers and scenarios".to_owned(),
+        cases,
     }
-    for (name, error) in scenario_errors {
-        let _ = writeln!(
-            out,
-            "    <testcase classname=\"scenario\" name=\"{}\"><failure message=\"stopped early\">{}</failure></testcase>",
-            xml(name),
-            xml(error)
-        );
-    }
-    out.push_str("  </testsuite>\n");
 }
 
 pub fn write(dir: &Path, ledger: &Ledger, facts: &RunFacts<'_>) -> Result<()> {

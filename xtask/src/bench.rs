@@ -1,4 +1,5 @@
-//! `cargo xtask bench`: the benchmarks, against a fresh private PostgreSQL with normal durability.
+//! `cargo xtask bench`: the benchmarks, against a fresh private PostgreSQL with normal durability: the expiry sweep,
+//! and the validating proxy's overhead ([`crate::proxy_overhead`]).
 
 use std::path::Path;
 
@@ -6,12 +7,47 @@ use anyhow::{Context, Result, bail};
 
 use crate::postgres::{Cluster, Purpose, StartOptions};
 
-pub fn run(root: &Path) -> Result<()> {
+#[derive(clap::Args, Default)]
+pub struct BenchArgs {
+    /// Only this benchmark
+    #[arg(long, value_enum)]
+    only: Option<Benchmark>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Benchmark {
+    /// The expiry sweep on 100,000 expired requests
+    Sweep,
+    /// The validating proxy's added latency and memory
+    Proxy,
+}
+
+pub fn run(root: &Path, args: &BenchArgs) -> Result<()> {
     let (cluster, url) = Cluster::unless_database_url(
         &root.join("target/postgres/bench"),
         Purpose::Bench,
         &StartOptions::default(),
     )?;
+    let result = benchmarks(root, &url, args.only);
+    if let Some(cluster) = cluster {
+        cluster.stop()?;
+    }
+    result
+}
+
+fn benchmarks(root: &Path, url: &str, only: Option<Benchmark>) -> Result<()> {
+    if only.is_none_or(|b| b == Benchmark::Sweep) {
+        sweep(root, url)?;
+        crate::interrupt::check()?;
+    }
+    if only.is_none_or(|b| b == Benchmark::Proxy) {
+        println!("==> the validating proxy's overhead");
+        crate::proxy_overhead::run(root, url)?;
+    }
+    Ok(())
+}
+
+fn sweep(root: &Path, url: &str) -> Result<()> {
     println!("==> cargo bench -p agent-auth-server (release build)");
     let status = crate::cargo()
         .current_dir(root)
@@ -22,12 +58,9 @@ pub fn run(root: &Path) -> Result<()> {
             "--bench",
             "expiry_sweep",
         ])
-        .env("DATABASE_URL", &url)
+        .env("DATABASE_URL", url)
         .status()
         .context("running cargo bench")?;
-    if let Some(cluster) = cluster {
-        cluster.stop()?;
-    }
     if !status.success() {
         bail!("the benchmark failed");
     }

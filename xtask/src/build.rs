@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
@@ -62,6 +62,22 @@ pub fn binaries(
             .map(|v| format!(" --features {} --target-dir {}", v.features, v.target_dir))
             .unwrap_or_default()
     );
+    collect(command, root, bins)
+}
+
+/// Builds `bins` with the release profile (for measurements), answering each one's executable by name.
+pub fn release_binaries(root: &Path, bins: &[&str]) -> Result<HashMap<String, PathBuf>> {
+    let mut command = crate::cargo();
+    command.args(["build", "--release"]);
+    for bin in bins {
+        command.args(["--bin", bin]);
+    }
+    println!("==> cargo build --release --bin {}", bins.join(" --bin "));
+    collect(command, root, bins)
+}
+
+/// Runs the build `command` and collects where each of `bins` was written.
+fn collect(mut command: Command, root: &Path, bins: &[&str]) -> Result<HashMap<String, PathBuf>> {
     let mut cargo = command
         .arg("--message-format=json-render-diagnostics")
         .current_dir(root)

@@ -19,8 +19,8 @@ use crate::build::{self, Scope, Variant};
 use crate::postgres::{Cluster, Purpose, StartOptions};
 
 const SERVER_PACKAGE: &str = "agent-auth-server";
-const SERVER_BIN: &str = "agent-auth-server";
-const HARNESS_BIN: &str = "conformance";
+pub(crate) const SERVER_BIN: &str = "agent-auth-server";
+pub(crate) const HARNESS_BIN: &str = "conformance";
 const DATABASE: &str = "agent_auth_conformance";
 /// Where the fault-injection build goes, so it does not invalidate the normal build.
 const FAULT_TARGET_DIR: &str = "target/fault-injection";
@@ -309,7 +309,7 @@ fn tail(text: &str, lines: usize) -> String {
 }
 
 /// `admin_url` (a PostgreSQL URL) with its database replaced by `database`.
-fn database_url(admin_url: &str, database: &str) -> String {
+pub(crate) fn database_url(admin_url: &str, database: &str) -> String {
     let (base, query) = match admin_url.split_once('?') {
         Some((base, query)) => (base, format!("?{query}")),
         None => (admin_url, String::new()),
@@ -322,14 +322,14 @@ fn database_url(admin_url: &str, database: &str) -> String {
 }
 
 /// A private server on a free port; stopped when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base_url: String,
+    pub(crate) base_url: String,
     log: PathBuf,
 }
 
 impl Server {
-    fn start(
+    pub(crate) fn start(
         binary: &Path,
         root: &Path,
         database_url: &str,

@@ -5,6 +5,8 @@
 //! - `cargo xtask test`: run every test against a fresh private PostgreSQL cluster, then the OpenAPI round-trip check,
 //!   the conformance harness and its mutation proof.
 //! - `cargo xtask conformance [--base-url URL]`: the conformance harness against a private server, or any server.
+//! - `cargo xtask proxy [--upstream URL]`: the validating proxy in front of a private server (or any server), for
+//!   checking a client's traffic against the contracts.
 //! - `cargo xtask openapi generate | check`: regenerate the server's API traits from `openapi/`, or check that they
 //!   still match.
 //! - `cargo xtask openapi breaking --base GIT_REF | --old OLD.yaml --new NEW.yaml`: report what changed in the
@@ -23,6 +25,8 @@ mod build;
 mod conformance;
 mod openapi;
 mod postgres;
+mod proxy;
+mod proxy_overhead;
 mod serve;
 mod system;
 mod test;
@@ -51,8 +55,11 @@ enum Command {
     Test(test::TestArgs),
     /// Run the conformance harness: against a private server and PostgreSQL, or any server with --base-url
     Conformance(conformance::ConformanceArgs),
-    /// Run the benchmarks (the expiry sweep on 100,000 expired requests) against a private PostgreSQL
-    Bench,
+    /// Put the validating proxy in front of a private server (or any server with --upstream) for a client to use
+    Proxy(proxy::ProxyArgs),
+    /// Run the benchmarks (the expiry sweep on 100,000 expired requests, the validating proxy's overhead) against a
+    /// private PostgreSQL
+    Bench(bench::BenchArgs),
     /// Work with the OpenAPI contracts under openapi/
     Openapi {
         #[command(subcommand)]
@@ -86,9 +93,13 @@ fn main() -> ExitCode {
             interrupt::install();
             conformance::run(&root, &args)
         }
-        Command::Bench => {
+        Command::Proxy(args) => {
             interrupt::install();
-            bench::run(&root)
+            proxy::run(&root, &args)
+        }
+        Command::Bench(args) => {
+            interrupt::install();
+            bench::run(&root, &args)
         }
         Command::Openapi { command } => match command {
             OpenapiCommand::Generate => openapi::generate(&root),
