@@ -245,7 +245,7 @@ mod tests {
         assert_eq!(
             found,
             [
-                "status: 418 is not documented for create_invitation (documented: 204, 400, 401, 403, 406, 500)"
+                "status: 418 is not documented for create_invitation (documented: 204, 400, 401, 403, 406, 500, 503)"
             ]
         );
         let (entry, found) = check_answer(
