@@ -308,6 +308,7 @@ impl Sandbox {
             .create_invitation(
                 &agent.arn,
                 v2::types::CreateInvitationAccept::ApplicationVndHmrc20Json,
+                None,
                 &request,
             )
             .await
@@ -329,6 +330,7 @@ impl Sandbox {
                 &agent.arn,
                 id,
                 v2::types::GetInvitationAccept::ApplicationVndHmrc20Json,
+                None,
             )
             .await
             .map_err(describe)

@@ -13,6 +13,7 @@ pub mod platform;
 pub mod sandbox;
 pub mod support;
 pub mod templates;
+pub mod test_scenarios;
 pub mod views;
 
 use crate::harness::Scenario;
@@ -32,5 +33,6 @@ pub fn all(
     scenarios.extend(accept_header::scenarios(&templates));
     let secured = crate::contract::secured_operations(contracts);
     scenarios.extend(crate::auth_matrix::scenarios(&templates, &secured, ledger));
+    scenarios.extend(test_scenarios::scenarios(&templates, ledger));
     scenarios
 }

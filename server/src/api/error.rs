@@ -41,6 +41,22 @@ impl ApiError {
         }
     }
 
+    /// A documented answer given as it is (a test scenario's example).
+    pub fn documented(
+        status: ErrorStatusCode,
+        code: Cow<'static, str>,
+        message: Cow<'static, str>,
+    ) -> Self {
+        Self {
+            status,
+            code,
+            message,
+            location: None,
+            retry_after: None,
+            detail: None,
+        }
+    }
+
     /// Adds the `Location` header (DUPLICATE_AUTHORISATION_REQUEST names the existing request).
     pub fn with_location(mut self, location: String) -> Self {
         self.location = Some(location);

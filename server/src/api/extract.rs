@@ -193,6 +193,10 @@ impl<T> Path<T> {
     pub fn into_inner(self) -> T {
         self.0
     }
+
+    pub fn get(&self) -> &T {
+        &self.0
+    }
 }
 
 #[async_trait::async_trait]

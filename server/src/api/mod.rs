@@ -5,6 +5,7 @@ mod accept;
 mod error;
 mod extract;
 mod responses;
+mod test_scenario;
 mod timestamp;
 
 #[rustfmt::skip]
@@ -18,6 +19,7 @@ pub use responses::{
     CreatedOrNoContent, CreatedWithLocation, LocationHeader, OkEmpty, OkOrNoContent, TextDocument,
     WithErrorHeaders,
 };
+pub use test_scenario::{TestScenario, TestScenarioExample, TestScenarios};
 pub use timestamp::Timestamp;
 
 /// One contract, as the platform routes serve it.

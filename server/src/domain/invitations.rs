@@ -117,6 +117,15 @@ impl Authorisations {
         Ok(invitation)
     }
 
+    /// The agent's most recent request, if it has made any.
+    pub async fn latest_agent_invitation(
+        &self,
+        arn: &Arn,
+    ) -> Result<Option<InvitationId>, DomainError> {
+        let mut conn = self.connection().await?;
+        Ok(invitations::latest_for_agent(&mut conn, arn.as_str()).await?)
+    }
+
     /// The agent's requests of the last 30 days for the services given, newest first.
     pub async fn recent_agent_invitations(
         &self,

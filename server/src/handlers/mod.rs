@@ -8,6 +8,7 @@ pub mod client_action_link;
 pub(crate) mod platform;
 mod public_api;
 pub(crate) mod sandbox;
+pub(crate) mod test_scenarios;
 
 use std::sync::OnceLock;
 

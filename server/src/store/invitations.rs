@@ -163,6 +163,24 @@ pub async fn list_for_agent(
     convert(rows)
 }
 
+/// The id of the agent's most recent request.
+pub async fn latest_for_agent(
+    conn: &mut AsyncPgConnection,
+    arn: &str,
+) -> QueryResult<Option<InvitationId>> {
+    let id: Option<String> = invitations::table
+        .filter(invitations::arn.eq(arn))
+        .order((
+            invitations::created_at.desc(),
+            invitations::invitation_id.desc(),
+        ))
+        .select(invitations::invitation_id)
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(id.and_then(|id| InvitationId::parse(&id)))
+}
+
 /// The requests naming a client id for any of `services`, newest first.
 pub async fn list_for_client(
     conn: &mut AsyncPgConnection,

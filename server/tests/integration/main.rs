@@ -14,4 +14,5 @@ mod outage;
 mod platform;
 mod sandbox;
 mod support;
+mod test_scenarios;
 mod web;

@@ -17,6 +17,7 @@ use quote::{format_ident, quote};
 
 use super::contract::{Contract, schema_ref_name};
 use super::shared_types::{SHARED_MODULE, SharedSchemas};
+use super::test_scenarios;
 
 /// Where the generated modules live, relative to the workspace root.
 pub const GENERATED_DIR: &str = "server/src/api/generated";
@@ -365,11 +366,27 @@ impl EndpointCode {
         let mut query_fields = Vec::new();
         // The version the operation serves, for dropshot to route by: the one its `Accept` header names.
         let mut versions = None;
+        let mut scenario = None;
         for parameter in &operation.parameters {
             let ReferenceOr::Item(parameter) = parameter else {
                 bail!("{}: parameter references are not supported", context())
             };
             match parameter {
+                Parameter::Header { parameter_data, .. }
+                    if parameter_data.name == test_scenarios::HEADER =>
+                {
+                    let code = test_scenarios::generate(
+                        contract,
+                        &module,
+                        &pascal,
+                        path,
+                        operation,
+                        parameter_data,
+                    )
+                    .with_context(context)?;
+                    items.push(code.items.clone());
+                    scenario = Some(code);
+                }
                 Parameter::Header { parameter_data, .. }
                     if parameter_data.name.eq_ignore_ascii_case("accept") =>
                 {
@@ -414,6 +431,10 @@ impl EndpointCode {
             });
             args.push(quote! { #arg: crate::api::#extractor<#module::#ident> });
         }
+        // Before the body: dropshot takes the body last.
+        if let Some(scenario) = &scenario {
+            args.push(scenario.arg.clone());
+        }
         if let Some(body) = &operation.request_body {
             let ReferenceOr::Item(body) = body else {
                 bail!("{}: request body references are not supported", context())
@@ -456,16 +477,39 @@ impl EndpointCode {
                 #(#args),*
             ) -> ::std::result::Result<#method_response, crate::api::ApiError>;
         };
-        // Guards (`_sandbox`) have done their work by the time the method runs: the handler does not take them.
+        // Guards (`_sandbox`) have done their work by the time the method runs, and a test scenario is answered
+        // here: the handler takes neither.
         let arg_names: Vec<Ident> = args
             .iter()
             .filter_map(|arg| match arg.clone().into_iter().next() {
                 Some(proc_macro2::TokenTree::Ident(ident)) => Some(ident),
                 _ => None,
             })
-            .filter(|ident| !ident.to_string().starts_with('_'))
+            .filter(|ident| !ident.to_string().starts_with('_') && *ident != "scenario")
             .collect();
-        let call = quote! { crate::handlers::#module::#name(rqctx, #(#arg_names),*).await };
+        let mut call = quote! { crate::handlers::#module::#name(rqctx, #(#arg_names),*).await };
+        if let Some(scenario) = &scenario {
+            let secured = args
+                .iter()
+                .any(|arg| arg.to_string().starts_with("_bearer"));
+            let arn = if operation_has_arn(operation) {
+                quote!(Some(path.get().arn.as_str()))
+            } else {
+                quote!(None)
+            };
+            let location = match &scenario.location_base {
+                Some(base) => quote!(Some(#base)),
+                None => quote!(None),
+            };
+            call = quote! {
+                match scenario.example() {
+                    Some(example) => Err(crate::handlers::test_scenarios::answer(
+                        &rqctx, example, #secured, #arn, #location,
+                    ).await),
+                    None => #call,
+                }
+            };
+        }
         let body = if wrapped {
             quote! { crate::api::WithErrorHeaders::from_result(#call) }
         } else {
@@ -525,6 +569,13 @@ fn field(
         #[doc = #doc]
         #[serde(rename = #name)]
         pub #ident: #ty,
+    })
+}
+
+/// Whether the operation's path names an agency (`{arn}`).
+fn operation_has_arn(operation: &Operation) -> bool {
+    operation.parameters.iter().any(|parameter| {
+        matches!(parameter, ReferenceOr::Item(Parameter::Path { parameter_data, .. }) if parameter_data.name == "arn")
     })
 }
 

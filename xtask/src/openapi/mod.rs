@@ -6,6 +6,7 @@ mod contract;
 mod docs;
 mod generate;
 mod shared_types;
+mod test_scenarios;
 
 use std::path::Path;
 use std::process::ExitCode;

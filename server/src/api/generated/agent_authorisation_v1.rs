@@ -137,12 +137,317 @@ relationship it created has ended). `expiryDate` is the day a Pending request ex
         }
     }
 }
+/// The `Gov-Test-Scenario` header of this operation: the documented examples it may name.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct CreateAgencyInvitationV1TestScenario {
+    #[serde(rename = "Gov-Test-Scenario")]
+    pub gov_test_scenario: ::std::option::Option<CreateAgencyInvitationV1ScenarioName>,
+}
+#[derive(Debug, Clone, Copy, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub enum CreateAgencyInvitationV1ScenarioName {
+    #[serde(rename = "CLIENT_TYPE_NOT_SUPPORTED")]
+    ClientTypeNotSupported,
+    #[serde(rename = "CLIENT_ID_FORMAT_INVALID")]
+    ClientIdFormatInvalid,
+    #[serde(rename = "CLIENT_ID_DOES_NOT_MATCH_SERVICE")]
+    ClientIdDoesNotMatchService,
+    #[serde(rename = "POSTCODE_FORMAT_INVALID")]
+    PostcodeFormatInvalid,
+    #[serde(rename = "VAT_REG_DATE_FORMAT_INVALID")]
+    VatRegDateFormatInvalid,
+    #[serde(rename = "BAD_REQUEST_VERSION")]
+    BadRequestVersion,
+    #[serde(rename = "BAD_REQUEST_CONTENT_TYPE")]
+    BadRequestContentType,
+    #[serde(rename = "BAD_REQUEST")]
+    BadRequest,
+    #[serde(rename = "UNAUTHORIZED")]
+    Unauthorized,
+    #[serde(rename = "CLIENT_REGISTRATION_NOT_FOUND")]
+    ClientRegistrationNotFound,
+    #[serde(rename = "POSTCODE_DOES_NOT_MATCH")]
+    PostcodeDoesNotMatch,
+    #[serde(rename = "VAT_REG_DATE_DOES_NOT_MATCH")]
+    VatRegDateDoesNotMatch,
+    #[serde(rename = "NOT_AN_AGENT")]
+    NotAnAgent,
+    #[serde(rename = "AGENT_NOT_SUBSCRIBED")]
+    AgentNotSubscribed,
+    #[serde(rename = "NO_PERMISSION_ON_AGENCY")]
+    NoPermissionOnAgency,
+    #[serde(rename = "DUPLICATE_AUTHORISATION_REQUEST")]
+    DuplicateAuthorisationRequest,
+    #[serde(rename = "ALREADY_AUTHORISED")]
+    AlreadyAuthorised,
+    #[serde(rename = "VAT_CLIENT_INSOLVENT")]
+    VatClientInsolvent,
+    #[serde(rename = "ALREADY_BEING_PROCESSED")]
+    AlreadyBeingProcessed,
+    #[serde(rename = "ACCEPT_HEADER_MISSING")]
+    AcceptHeaderMissing,
+    #[serde(rename = "ACCEPT_HEADER_INVALID")]
+    AcceptHeaderInvalid,
+}
+impl crate::api::TestScenarios for CreateAgencyInvitationV1TestScenario {
+    const EXAMPLES: &'static [crate::api::TestScenarioExample] = &[
+        crate::api::TestScenarioExample {
+            name: "CLIENT_TYPE_NOT_SUPPORTED",
+            status: 400u16,
+            code: "CLIENT_TYPE_NOT_SUPPORTED",
+            message: "The client type requested is not supported. Check the API documentation to find which client types are supported.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "CLIENT_ID_FORMAT_INVALID",
+            status: 400u16,
+            code: "CLIENT_ID_FORMAT_INVALID",
+            message: "Client identifier must be in the correct format. Check the API documentation to find the correct format.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
+            status: 400u16,
+            code: "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
+            message: "The type of client Identifier provided cannot be used with the requested service. Check the API documentation for details of the correct client identifiers to use.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "POSTCODE_FORMAT_INVALID",
+            status: 400u16,
+            code: "POSTCODE_FORMAT_INVALID",
+            message: "Postcode must be in the correct format. Check the API documentation to find the correct format.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "VAT_REG_DATE_FORMAT_INVALID",
+            status: 400u16,
+            code: "VAT_REG_DATE_FORMAT_INVALID",
+            message: "VAT registration date must be in the correct format. Check the API documentation to find the correct format.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST_VERSION",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Missing or unsupported version number",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST_CONTENT_TYPE",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Missing or unsupported content-type.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Bad Request",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "UNAUTHORIZED",
+            status: 401u16,
+            code: "UNAUTHORIZED",
+            message: "Bearer token is missing or not authorized.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "CLIENT_REGISTRATION_NOT_FOUND",
+            status: 403u16,
+            code: "CLIENT_REGISTRATION_NOT_FOUND",
+            message: "The details provided for this client do not match HMRC's records.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "POSTCODE_DOES_NOT_MATCH",
+            status: 403u16,
+            code: "POSTCODE_DOES_NOT_MATCH",
+            message: "The postcode provided does not match HMRC's record for the client.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "VAT_REG_DATE_DOES_NOT_MATCH",
+            status: 403u16,
+            code: "VAT_REG_DATE_DOES_NOT_MATCH",
+            message: "The VAT registration date provided does not match HMRC's record for the client.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "NOT_AN_AGENT",
+            status: 403u16,
+            code: "NOT_AN_AGENT",
+            message: "This user does not have a Government Gateway agent account. They need to create an Government Gateway agent account before they can use this service.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "AGENT_NOT_SUBSCRIBED",
+            status: 403u16,
+            code: "AGENT_NOT_SUBSCRIBED",
+            message: "This agent needs to create an agent services account before they can use this service.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "NO_PERMISSION_ON_AGENCY",
+            status: 403u16,
+            code: "NO_PERMISSION_ON_AGENCY",
+            message: "The user that is signed in cannot access this authorisation request. Their details do not match the agent business that created the authorisation request.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "DUPLICATE_AUTHORISATION_REQUEST",
+            status: 403u16,
+            code: "DUPLICATE_AUTHORISATION_REQUEST",
+            message: "An authorisation request for this service has already been created and is awaiting the client’s response.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "ALREADY_AUTHORISED",
+            status: 403u16,
+            code: "ALREADY_AUTHORISED",
+            message: "The client has already authorised the agent for this service. The agent does not need ask the client for this authorisation again.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "VAT_CLIENT_INSOLVENT",
+            status: 403u16,
+            code: "VAT_CLIENT_INSOLVENT",
+            message: "The VAT registration number belongs to a customer that is insolvent.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "ALREADY_BEING_PROCESSED",
+            status: 403u16,
+            code: "ALREADY_BEING_PROCESSED",
+            message: "More than one request received to create the same invitation.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "ACCEPT_HEADER_MISSING",
+            status: 406u16,
+            code: "ACCEPT_HEADER_INVALID",
+            message: "Missing 'Accept' header.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "ACCEPT_HEADER_INVALID",
+            status: 406u16,
+            code: "ACCEPT_HEADER_INVALID",
+            message: "Invalid 'Accept' header.",
+            location: false,
+        },
+    ];
+}
 /// Path parameters of `create_agency_invitation_v1`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
 pub struct CreateAgencyInvitationV1Path {
     /// The agent's Agent Reference Number (ARN). It is compared with the caller's ARN (a mismatch is 403 NO_PERMISSION_ON_AGENCY); it is not format-checked.
     #[serde(rename = "arn")]
     pub arn: ::std::string::String,
+}
+/// The `Gov-Test-Scenario` header of this operation: the documented examples it may name.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct GetAgencyInvitationV1TestScenario {
+    #[serde(rename = "Gov-Test-Scenario")]
+    pub gov_test_scenario: ::std::option::Option<GetAgencyInvitationV1ScenarioName>,
+}
+#[derive(Debug, Clone, Copy, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub enum GetAgencyInvitationV1ScenarioName {
+    #[serde(rename = "BAD_REQUEST_VERSION")]
+    BadRequestVersion,
+    #[serde(rename = "BAD_REQUEST_CONTENT_TYPE")]
+    BadRequestContentType,
+    #[serde(rename = "BAD_REQUEST")]
+    BadRequest,
+    #[serde(rename = "UNAUTHORIZED")]
+    Unauthorized,
+    #[serde(rename = "NOT_AN_AGENT")]
+    NotAnAgent,
+    #[serde(rename = "AGENT_NOT_SUBSCRIBED")]
+    AgentNotSubscribed,
+    #[serde(rename = "NO_PERMISSION_ON_AGENCY")]
+    NoPermissionOnAgency,
+    #[serde(rename = "INVITATION_NOT_FOUND")]
+    InvitationNotFound,
+    #[serde(rename = "ACCEPT_HEADER_MISSING")]
+    AcceptHeaderMissing,
+    #[serde(rename = "ACCEPT_HEADER_INVALID")]
+    AcceptHeaderInvalid,
+}
+impl crate::api::TestScenarios for GetAgencyInvitationV1TestScenario {
+    const EXAMPLES: &'static [crate::api::TestScenarioExample] = &[
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST_VERSION",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Missing or unsupported version number",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST_CONTENT_TYPE",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Missing or unsupported content-type.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Bad Request",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "UNAUTHORIZED",
+            status: 401u16,
+            code: "UNAUTHORIZED",
+            message: "Bearer token is missing or not authorized.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NOT_AN_AGENT",
+            status: 403u16,
+            code: "NOT_AN_AGENT",
+            message: "This user does not have a Government Gateway agent account. They need to create an Government Gateway agent account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "AGENT_NOT_SUBSCRIBED",
+            status: 403u16,
+            code: "AGENT_NOT_SUBSCRIBED",
+            message: "This agent needs to create an agent services account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NO_PERMISSION_ON_AGENCY",
+            status: 403u16,
+            code: "NO_PERMISSION_ON_AGENCY",
+            message: "The user that is signed in cannot access this authorisation request. Their details do not match the agent business that created the authorisation request.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "INVITATION_NOT_FOUND",
+            status: 404u16,
+            code: "INVITATION_NOT_FOUND",
+            message: "The authorisation request cannot be found.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "ACCEPT_HEADER_MISSING",
+            status: 406u16,
+            code: "ACCEPT_HEADER_INVALID",
+            message: "Missing 'Accept' header.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "ACCEPT_HEADER_INVALID",
+            status: 406u16,
+            code: "ACCEPT_HEADER_INVALID",
+            message: "Invalid 'Accept' header.",
+            location: false,
+        },
+    ];
 }
 /// Path parameters of `get_agency_invitation_v1`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
@@ -154,6 +459,91 @@ pub struct GetAgencyInvitationV1Path {
     #[serde(rename = "invitationId")]
     pub invitation_id: ::std::string::String,
 }
+/// The `Gov-Test-Scenario` header of this operation: the documented examples it may name.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct ListInvitationsV1TestScenario {
+    #[serde(rename = "Gov-Test-Scenario")]
+    pub gov_test_scenario: ::std::option::Option<ListInvitationsV1ScenarioName>,
+}
+#[derive(Debug, Clone, Copy, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub enum ListInvitationsV1ScenarioName {
+    #[serde(rename = "BAD_REQUEST_VERSION")]
+    BadRequestVersion,
+    #[serde(rename = "BAD_REQUEST_CONTENT_TYPE")]
+    BadRequestContentType,
+    #[serde(rename = "UNAUTHORIZED")]
+    Unauthorized,
+    #[serde(rename = "NOT_AN_AGENT")]
+    NotAnAgent,
+    #[serde(rename = "AGENT_NOT_SUBSCRIBED")]
+    AgentNotSubscribed,
+    #[serde(rename = "NO_PERMISSION_ON_AGENCY")]
+    NoPermissionOnAgency,
+    #[serde(rename = "ACCEPT_HEADER_MISSING")]
+    AcceptHeaderMissing,
+    #[serde(rename = "ACCEPT_HEADER_INVALID")]
+    AcceptHeaderInvalid,
+}
+impl crate::api::TestScenarios for ListInvitationsV1TestScenario {
+    const EXAMPLES: &'static [crate::api::TestScenarioExample] = &[
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST_VERSION",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Missing or unsupported version number",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST_CONTENT_TYPE",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Missing or unsupported content-type.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "UNAUTHORIZED",
+            status: 401u16,
+            code: "UNAUTHORIZED",
+            message: "Bearer token is missing or not authorized.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NOT_AN_AGENT",
+            status: 403u16,
+            code: "NOT_AN_AGENT",
+            message: "This user does not have a Government Gateway agent account. They need to create an Government Gateway agent account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "AGENT_NOT_SUBSCRIBED",
+            status: 403u16,
+            code: "AGENT_NOT_SUBSCRIBED",
+            message: "This agent needs to create an agent services account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NO_PERMISSION_ON_AGENCY",
+            status: 403u16,
+            code: "NO_PERMISSION_ON_AGENCY",
+            message: "The user that is signed in cannot access this authorisation request. Their details do not match the agent business that created the authorisation request.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "ACCEPT_HEADER_MISSING",
+            status: 406u16,
+            code: "ACCEPT_HEADER_INVALID",
+            message: "Missing 'Accept' header.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "ACCEPT_HEADER_INVALID",
+            status: 406u16,
+            code: "ACCEPT_HEADER_INVALID",
+            message: "Invalid 'Accept' header.",
+            location: false,
+        },
+    ];
+}
 /// Path parameters of `list_invitations_v1`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
 pub struct ListInvitationsV1Path {
@@ -161,12 +551,335 @@ pub struct ListInvitationsV1Path {
     #[serde(rename = "arn")]
     pub arn: ::std::string::String,
 }
+/// The `Gov-Test-Scenario` header of this operation: the documented examples it may name.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct CreateInvitationV1TestScenario {
+    #[serde(rename = "Gov-Test-Scenario")]
+    pub gov_test_scenario: ::std::option::Option<CreateInvitationV1ScenarioName>,
+}
+#[derive(Debug, Clone, Copy, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub enum CreateInvitationV1ScenarioName {
+    #[serde(rename = "SERVICE_NOT_SUPPORTED")]
+    ServiceNotSupported,
+    #[serde(rename = "CLIENT_TYPE_NOT_SUPPORTED")]
+    ClientTypeNotSupported,
+    #[serde(rename = "CLIENT_ID_FORMAT_INVALID")]
+    ClientIdFormatInvalid,
+    #[serde(rename = "CLIENT_ID_DOES_NOT_MATCH_SERVICE")]
+    ClientIdDoesNotMatchService,
+    #[serde(rename = "POSTCODE_FORMAT_INVALID")]
+    PostcodeFormatInvalid,
+    #[serde(rename = "VAT_REG_DATE_FORMAT_INVALID")]
+    VatRegDateFormatInvalid,
+    #[serde(rename = "AGENT_TYPE_NOT_SUPPORTED")]
+    AgentTypeNotSupported,
+    #[serde(rename = "BAD_REQUEST_VERSION")]
+    BadRequestVersion,
+    #[serde(rename = "BAD_REQUEST_CONTENT_TYPE")]
+    BadRequestContentType,
+    #[serde(rename = "BAD_REQUEST")]
+    BadRequest,
+    #[serde(rename = "UNAUTHORIZED")]
+    Unauthorized,
+    #[serde(rename = "CLIENT_REGISTRATION_NOT_FOUND")]
+    ClientRegistrationNotFound,
+    #[serde(rename = "POSTCODE_DOES_NOT_MATCH")]
+    PostcodeDoesNotMatch,
+    #[serde(rename = "VAT_REG_DATE_DOES_NOT_MATCH")]
+    VatRegDateDoesNotMatch,
+    #[serde(rename = "NOT_AN_AGENT")]
+    NotAnAgent,
+    #[serde(rename = "AGENT_NOT_SUBSCRIBED")]
+    AgentNotSubscribed,
+    #[serde(rename = "NO_PERMISSION_ON_AGENCY")]
+    NoPermissionOnAgency,
+    #[serde(rename = "DUPLICATE_AUTHORISATION_REQUEST")]
+    DuplicateAuthorisationRequest,
+    #[serde(rename = "ALREADY_AUTHORISED")]
+    AlreadyAuthorised,
+    #[serde(rename = "VAT_CLIENT_INSOLVENT")]
+    VatClientInsolvent,
+    #[serde(rename = "ALREADY_BEING_PROCESSED")]
+    AlreadyBeingProcessed,
+    #[serde(rename = "ACCEPT_HEADER_MISSING")]
+    AcceptHeaderMissing,
+    #[serde(rename = "ACCEPT_HEADER_INVALID")]
+    AcceptHeaderInvalid,
+}
+impl crate::api::TestScenarios for CreateInvitationV1TestScenario {
+    const EXAMPLES: &'static [crate::api::TestScenarioExample] = &[
+        crate::api::TestScenarioExample {
+            name: "SERVICE_NOT_SUPPORTED",
+            status: 400u16,
+            code: "SERVICE_NOT_SUPPORTED",
+            message: "The service requested is not supported. Check the API documentation to find which services are supported.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "CLIENT_TYPE_NOT_SUPPORTED",
+            status: 400u16,
+            code: "CLIENT_TYPE_NOT_SUPPORTED",
+            message: "The client type requested is not supported. Check the API documentation to find which client types are supported.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "CLIENT_ID_FORMAT_INVALID",
+            status: 400u16,
+            code: "CLIENT_ID_FORMAT_INVALID",
+            message: "Client identifier must be in the correct format. Check the API documentation to find the correct format.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
+            status: 400u16,
+            code: "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
+            message: "The type of client Identifier provided cannot be used with the requested service. Check the API documentation for details of the correct client identifiers to use.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "POSTCODE_FORMAT_INVALID",
+            status: 400u16,
+            code: "POSTCODE_FORMAT_INVALID",
+            message: "Postcode must be in the correct format. Check the API documentation to find the correct format.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "VAT_REG_DATE_FORMAT_INVALID",
+            status: 400u16,
+            code: "VAT_REG_DATE_FORMAT_INVALID",
+            message: "VAT registration date must be in the correct format. Check the API documentation to find the correct format.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "AGENT_TYPE_NOT_SUPPORTED",
+            status: 400u16,
+            code: "AGENT_TYPE_NOT_SUPPORTED",
+            message: "The agent type requested is not supported. Check the API documentation to find which agent types are supported.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST_VERSION",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Missing or unsupported version number",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST_CONTENT_TYPE",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Missing or unsupported content-type.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Bad Request",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "UNAUTHORIZED",
+            status: 401u16,
+            code: "UNAUTHORIZED",
+            message: "Bearer token is missing or not authorized.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "CLIENT_REGISTRATION_NOT_FOUND",
+            status: 403u16,
+            code: "CLIENT_REGISTRATION_NOT_FOUND",
+            message: "The details provided for this client do not match HMRC's records.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "POSTCODE_DOES_NOT_MATCH",
+            status: 403u16,
+            code: "POSTCODE_DOES_NOT_MATCH",
+            message: "The postcode provided does not match HMRC's record for the client.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "VAT_REG_DATE_DOES_NOT_MATCH",
+            status: 403u16,
+            code: "VAT_REG_DATE_DOES_NOT_MATCH",
+            message: "The VAT registration date provided does not match HMRC's record for the client.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "NOT_AN_AGENT",
+            status: 403u16,
+            code: "NOT_AN_AGENT",
+            message: "This user does not have a Government Gateway agent account. They need to create an Government Gateway agent account before they can use this service.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "AGENT_NOT_SUBSCRIBED",
+            status: 403u16,
+            code: "AGENT_NOT_SUBSCRIBED",
+            message: "This agent needs to create an agent services account before they can use this service.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "NO_PERMISSION_ON_AGENCY",
+            status: 403u16,
+            code: "NO_PERMISSION_ON_AGENCY",
+            message: "The user that is signed in cannot access this authorisation request. Their details do not match the agent business that created the authorisation request.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "DUPLICATE_AUTHORISATION_REQUEST",
+            status: 403u16,
+            code: "DUPLICATE_AUTHORISATION_REQUEST",
+            message: "An authorisation request for this service has already been created and is awaiting the client’s response.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "ALREADY_AUTHORISED",
+            status: 403u16,
+            code: "ALREADY_AUTHORISED",
+            message: "The client has already authorised the agent for this service. The agent does not need ask the client for this authorisation again.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "VAT_CLIENT_INSOLVENT",
+            status: 403u16,
+            code: "VAT_CLIENT_INSOLVENT",
+            message: "The VAT registration number belongs to a customer that is insolvent.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "ALREADY_BEING_PROCESSED",
+            status: 403u16,
+            code: "ALREADY_BEING_PROCESSED",
+            message: "More than one request received to create the same invitation.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "ACCEPT_HEADER_MISSING",
+            status: 406u16,
+            code: "ACCEPT_HEADER_INVALID",
+            message: "Missing 'Accept' header.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "ACCEPT_HEADER_INVALID",
+            status: 406u16,
+            code: "ACCEPT_HEADER_INVALID",
+            message: "Invalid 'Accept' header.",
+            location: false,
+        },
+    ];
+}
 /// Path parameters of `create_invitation_v1`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
 pub struct CreateInvitationV1Path {
     /// The agent's Agent Reference Number (ARN). It is compared with the caller's ARN (a mismatch is 403 NO_PERMISSION_ON_AGENCY); it is not format-checked.
     #[serde(rename = "arn")]
     pub arn: ::std::string::String,
+}
+/// The `Gov-Test-Scenario` header of this operation: the documented examples it may name.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct GetInvitationV1TestScenario {
+    #[serde(rename = "Gov-Test-Scenario")]
+    pub gov_test_scenario: ::std::option::Option<GetInvitationV1ScenarioName>,
+}
+#[derive(Debug, Clone, Copy, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub enum GetInvitationV1ScenarioName {
+    #[serde(rename = "BAD_REQUEST_VERSION")]
+    BadRequestVersion,
+    #[serde(rename = "BAD_REQUEST_CONTENT_TYPE")]
+    BadRequestContentType,
+    #[serde(rename = "BAD_REQUEST")]
+    BadRequest,
+    #[serde(rename = "UNAUTHORIZED")]
+    Unauthorized,
+    #[serde(rename = "NOT_AN_AGENT")]
+    NotAnAgent,
+    #[serde(rename = "AGENT_NOT_SUBSCRIBED")]
+    AgentNotSubscribed,
+    #[serde(rename = "NO_PERMISSION_ON_AGENCY")]
+    NoPermissionOnAgency,
+    #[serde(rename = "INVITATION_NOT_FOUND")]
+    InvitationNotFound,
+    #[serde(rename = "ACCEPT_HEADER_MISSING")]
+    AcceptHeaderMissing,
+    #[serde(rename = "ACCEPT_HEADER_INVALID")]
+    AcceptHeaderInvalid,
+}
+impl crate::api::TestScenarios for GetInvitationV1TestScenario {
+    const EXAMPLES: &'static [crate::api::TestScenarioExample] = &[
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST_VERSION",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Missing or unsupported version number",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST_CONTENT_TYPE",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Missing or unsupported content-type.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Bad Request",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "UNAUTHORIZED",
+            status: 401u16,
+            code: "UNAUTHORIZED",
+            message: "Bearer token is missing or not authorized.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NOT_AN_AGENT",
+            status: 403u16,
+            code: "NOT_AN_AGENT",
+            message: "This user does not have a Government Gateway agent account. They need to create an Government Gateway agent account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "AGENT_NOT_SUBSCRIBED",
+            status: 403u16,
+            code: "AGENT_NOT_SUBSCRIBED",
+            message: "This agent needs to create an agent services account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NO_PERMISSION_ON_AGENCY",
+            status: 403u16,
+            code: "NO_PERMISSION_ON_AGENCY",
+            message: "The user that is signed in cannot access this authorisation request. Their details do not match the agent business that created the authorisation request.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "INVITATION_NOT_FOUND",
+            status: 404u16,
+            code: "INVITATION_NOT_FOUND",
+            message: "The authorisation request cannot be found.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "ACCEPT_HEADER_MISSING",
+            status: 406u16,
+            code: "ACCEPT_HEADER_INVALID",
+            message: "Missing 'Accept' header.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "ACCEPT_HEADER_INVALID",
+            status: 406u16,
+            code: "ACCEPT_HEADER_INVALID",
+            message: "Invalid 'Accept' header.",
+            location: false,
+        },
+    ];
 }
 /// Path parameters of `get_invitation_v1`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
@@ -178,6 +891,118 @@ pub struct GetInvitationV1Path {
     #[serde(rename = "invitationId")]
     pub invitation_id: ::std::string::String,
 }
+/// The `Gov-Test-Scenario` header of this operation: the documented examples it may name.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct CancelInvitationV1TestScenario {
+    #[serde(rename = "Gov-Test-Scenario")]
+    pub gov_test_scenario: ::std::option::Option<CancelInvitationV1ScenarioName>,
+}
+#[derive(Debug, Clone, Copy, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub enum CancelInvitationV1ScenarioName {
+    #[serde(rename = "BAD_REQUEST_VERSION")]
+    BadRequestVersion,
+    #[serde(rename = "BAD_REQUEST_CONTENT_TYPE")]
+    BadRequestContentType,
+    #[serde(rename = "BAD_REQUEST")]
+    BadRequest,
+    #[serde(rename = "UNAUTHORIZED")]
+    Unauthorized,
+    #[serde(rename = "INVALID_INVITATION_STATUS")]
+    InvalidInvitationStatus,
+    #[serde(rename = "NOT_AN_AGENT")]
+    NotAnAgent,
+    #[serde(rename = "AGENT_NOT_SUBSCRIBED")]
+    AgentNotSubscribed,
+    #[serde(rename = "NO_PERMISSION_ON_AGENCY")]
+    NoPermissionOnAgency,
+    #[serde(rename = "INVITATION_NOT_FOUND")]
+    InvitationNotFound,
+    #[serde(rename = "ACCEPT_HEADER_MISSING")]
+    AcceptHeaderMissing,
+    #[serde(rename = "ACCEPT_HEADER_INVALID")]
+    AcceptHeaderInvalid,
+}
+impl crate::api::TestScenarios for CancelInvitationV1TestScenario {
+    const EXAMPLES: &'static [crate::api::TestScenarioExample] = &[
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST_VERSION",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Missing or unsupported version number",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST_CONTENT_TYPE",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Missing or unsupported content-type.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Bad Request",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "UNAUTHORIZED",
+            status: 401u16,
+            code: "UNAUTHORIZED",
+            message: "Bearer token is missing or not authorized.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "INVALID_INVITATION_STATUS",
+            status: 403u16,
+            code: "INVALID_INVITATION_STATUS",
+            message: "This authorisation request cannot be cancelled as the client has already responded to the request, or the request has expired.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NOT_AN_AGENT",
+            status: 403u16,
+            code: "NOT_AN_AGENT",
+            message: "This user does not have a Government Gateway agent account. They need to create an Government Gateway agent account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "AGENT_NOT_SUBSCRIBED",
+            status: 403u16,
+            code: "AGENT_NOT_SUBSCRIBED",
+            message: "This agent needs to create an agent services account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NO_PERMISSION_ON_AGENCY",
+            status: 403u16,
+            code: "NO_PERMISSION_ON_AGENCY",
+            message: "The user that is signed in cannot access this authorisation request. Their details do not match the agent business that created the authorisation request.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "INVITATION_NOT_FOUND",
+            status: 404u16,
+            code: "INVITATION_NOT_FOUND",
+            message: "The authorisation request cannot be found.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "ACCEPT_HEADER_MISSING",
+            status: 406u16,
+            code: "ACCEPT_HEADER_INVALID",
+            message: "Missing 'Accept' header.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "ACCEPT_HEADER_INVALID",
+            status: 406u16,
+            code: "ACCEPT_HEADER_INVALID",
+            message: "Invalid 'Accept' header.",
+            location: false,
+        },
+    ];
+}
 /// Path parameters of `cancel_invitation_v1`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
 pub struct CancelInvitationV1Path {
@@ -187,6 +1012,199 @@ pub struct CancelInvitationV1Path {
     /// The authorisation request id: 13 characters (a service prefix, 10 characters and 2 check characters). A malformed id, or one whose check characters are wrong, is 400 BAD_REQUEST.
     #[serde(rename = "invitationId")]
     pub invitation_id: ::std::string::String,
+}
+/// The `Gov-Test-Scenario` header of this operation: the documented examples it may name.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct CheckRelationshipV1TestScenario {
+    #[serde(rename = "Gov-Test-Scenario")]
+    pub gov_test_scenario: ::std::option::Option<CheckRelationshipV1ScenarioName>,
+}
+#[derive(Debug, Clone, Copy, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub enum CheckRelationshipV1ScenarioName {
+    #[serde(rename = "SERVICE_NOT_SUPPORTED")]
+    ServiceNotSupported,
+    #[serde(rename = "CLIENT_ID_FORMAT_INVALID")]
+    ClientIdFormatInvalid,
+    #[serde(rename = "CLIENT_ID_DOES_NOT_MATCH_SERVICE")]
+    ClientIdDoesNotMatchService,
+    #[serde(rename = "POSTCODE_FORMAT_INVALID")]
+    PostcodeFormatInvalid,
+    #[serde(rename = "VAT_REG_DATE_FORMAT_INVALID")]
+    VatRegDateFormatInvalid,
+    #[serde(rename = "AGENT_TYPE_NOT_SUPPORTED")]
+    AgentTypeNotSupported,
+    #[serde(rename = "BAD_REQUEST_VERSION")]
+    BadRequestVersion,
+    #[serde(rename = "BAD_REQUEST_CONTENT_TYPE")]
+    BadRequestContentType,
+    #[serde(rename = "BAD_REQUEST")]
+    BadRequest,
+    #[serde(rename = "UNAUTHORIZED")]
+    Unauthorized,
+    #[serde(rename = "CLIENT_REGISTRATION_NOT_FOUND")]
+    ClientRegistrationNotFound,
+    #[serde(rename = "POSTCODE_DOES_NOT_MATCH")]
+    PostcodeDoesNotMatch,
+    #[serde(rename = "VAT_REG_DATE_DOES_NOT_MATCH")]
+    VatRegDateDoesNotMatch,
+    #[serde(rename = "NOT_AN_AGENT")]
+    NotAnAgent,
+    #[serde(rename = "AGENT_NOT_SUBSCRIBED")]
+    AgentNotSubscribed,
+    #[serde(rename = "NO_PERMISSION_ON_AGENCY")]
+    NoPermissionOnAgency,
+    #[serde(rename = "VAT_CLIENT_INSOLVENT")]
+    VatClientInsolvent,
+    #[serde(rename = "RELATIONSHIP_NOT_FOUND")]
+    RelationshipNotFound,
+    #[serde(rename = "ACCEPT_HEADER_MISSING")]
+    AcceptHeaderMissing,
+    #[serde(rename = "ACCEPT_HEADER_INVALID")]
+    AcceptHeaderInvalid,
+}
+impl crate::api::TestScenarios for CheckRelationshipV1TestScenario {
+    const EXAMPLES: &'static [crate::api::TestScenarioExample] = &[
+        crate::api::TestScenarioExample {
+            name: "SERVICE_NOT_SUPPORTED",
+            status: 400u16,
+            code: "SERVICE_NOT_SUPPORTED",
+            message: "The service requested is not supported. Check the API documentation to find which services are supported.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "CLIENT_ID_FORMAT_INVALID",
+            status: 400u16,
+            code: "CLIENT_ID_FORMAT_INVALID",
+            message: "Client identifier must be in the correct format. Check the API documentation to find the correct format.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
+            status: 400u16,
+            code: "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
+            message: "The type of client Identifier provided cannot be used with the requested service. Check the API documentation for details of the correct client identifiers to use.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "POSTCODE_FORMAT_INVALID",
+            status: 400u16,
+            code: "POSTCODE_FORMAT_INVALID",
+            message: "Postcode must be in the correct format. Check the API documentation to find the correct format.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "VAT_REG_DATE_FORMAT_INVALID",
+            status: 400u16,
+            code: "VAT_REG_DATE_FORMAT_INVALID",
+            message: "VAT registration date must be in the correct format. Check the API documentation to find the correct format.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "AGENT_TYPE_NOT_SUPPORTED",
+            status: 400u16,
+            code: "AGENT_TYPE_NOT_SUPPORTED",
+            message: "The agent type requested is not supported. Check the API documentation to find which agent types are supported.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST_VERSION",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Missing or unsupported version number",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST_CONTENT_TYPE",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Missing or unsupported content-type.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Bad Request",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "UNAUTHORIZED",
+            status: 401u16,
+            code: "UNAUTHORIZED",
+            message: "Bearer token is missing or not authorized.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "CLIENT_REGISTRATION_NOT_FOUND",
+            status: 403u16,
+            code: "CLIENT_REGISTRATION_NOT_FOUND",
+            message: "The details provided for this client do not match HMRC's records.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "POSTCODE_DOES_NOT_MATCH",
+            status: 403u16,
+            code: "POSTCODE_DOES_NOT_MATCH",
+            message: "The postcode provided does not match HMRC's record for the client.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "VAT_REG_DATE_DOES_NOT_MATCH",
+            status: 403u16,
+            code: "VAT_REG_DATE_DOES_NOT_MATCH",
+            message: "The VAT registration date provided does not match HMRC's record for the client.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NOT_AN_AGENT",
+            status: 403u16,
+            code: "NOT_AN_AGENT",
+            message: "This user does not have a Government Gateway agent account. They need to create an Government Gateway agent account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "AGENT_NOT_SUBSCRIBED",
+            status: 403u16,
+            code: "AGENT_NOT_SUBSCRIBED",
+            message: "This agent needs to create an agent services account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NO_PERMISSION_ON_AGENCY",
+            status: 403u16,
+            code: "NO_PERMISSION_ON_AGENCY",
+            message: "The user that is signed in cannot access this authorisation request. Their details do not match the agent business that created the authorisation request.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "VAT_CLIENT_INSOLVENT",
+            status: 403u16,
+            code: "VAT_CLIENT_INSOLVENT",
+            message: "The VAT registration number belongs to a customer that is insolvent.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "RELATIONSHIP_NOT_FOUND",
+            status: 404u16,
+            code: "RELATIONSHIP_NOT_FOUND",
+            message: "Relationship is inactive. Agent is not authorised to act for this client.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "ACCEPT_HEADER_MISSING",
+            status: 406u16,
+            code: "ACCEPT_HEADER_INVALID",
+            message: "Missing 'Accept' header.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "ACCEPT_HEADER_INVALID",
+            status: 406u16,
+            code: "ACCEPT_HEADER_INVALID",
+            message: "Invalid 'Accept' header.",
+            location: false,
+        },
+    ];
 }
 /// Path parameters of `check_relationship_v1`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]

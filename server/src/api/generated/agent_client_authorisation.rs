@@ -321,6 +321,64 @@ CLIENT_ID_DOES_NOT_MATCH_SERVICE.
         }
     }
 }
+/// The `Gov-Test-Scenario` header of this operation: the documented examples it may name.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct ListSentInvitationsTestScenario {
+    #[serde(rename = "Gov-Test-Scenario")]
+    pub gov_test_scenario: ::std::option::Option<ListSentInvitationsScenarioName>,
+}
+#[derive(Debug, Clone, Copy, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub enum ListSentInvitationsScenarioName {
+    #[serde(rename = "BAD_REQUEST")]
+    BadRequest,
+    #[serde(rename = "UNAUTHORIZED")]
+    Unauthorized,
+    #[serde(rename = "NOT_AN_AGENT")]
+    NotAnAgent,
+    #[serde(rename = "AGENT_NOT_SUBSCRIBED")]
+    AgentNotSubscribed,
+    #[serde(rename = "NO_PERMISSION_ON_AGENCY")]
+    NoPermissionOnAgency,
+}
+impl crate::api::TestScenarios for ListSentInvitationsTestScenario {
+    const EXAMPLES: &'static [crate::api::TestScenarioExample] = &[
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Bad Request",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "UNAUTHORIZED",
+            status: 401u16,
+            code: "UNAUTHORIZED",
+            message: "Bearer token is missing or not authorized.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NOT_AN_AGENT",
+            status: 403u16,
+            code: "NOT_AN_AGENT",
+            message: "This user does not have a Government Gateway agent account. They need to create an Government Gateway agent account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "AGENT_NOT_SUBSCRIBED",
+            status: 403u16,
+            code: "AGENT_NOT_SUBSCRIBED",
+            message: "This agent needs to create an agent services account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NO_PERMISSION_ON_AGENCY",
+            status: 403u16,
+            code: "NO_PERMISSION_ON_AGENCY",
+            message: "The user that is signed in cannot access this authorisation request. Their details do not match the agent business that created the authorisation request.",
+            location: false,
+        },
+    ];
+}
 /// Path parameters of `list_sent_invitations`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
 pub struct ListSentInvitationsPath {
@@ -341,12 +399,209 @@ pub struct ListSentInvitationsQuery {
     #[serde(rename = "createdOnOrAfter")]
     pub created_on_or_after: ::std::option::Option<::chrono::NaiveDate>,
 }
+/// The `Gov-Test-Scenario` header of this operation: the documented examples it may name.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct CreateSentInvitationTestScenario {
+    #[serde(rename = "Gov-Test-Scenario")]
+    pub gov_test_scenario: ::std::option::Option<CreateSentInvitationScenarioName>,
+}
+#[derive(Debug, Clone, Copy, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub enum CreateSentInvitationScenarioName {
+    #[serde(rename = "CLIENT_TYPE_NOT_SUPPORTED")]
+    ClientTypeNotSupported,
+    #[serde(rename = "CLIENT_ID_FORMAT_INVALID")]
+    ClientIdFormatInvalid,
+    #[serde(rename = "CLIENT_ID_DOES_NOT_MATCH_SERVICE")]
+    ClientIdDoesNotMatchService,
+    #[serde(rename = "BAD_REQUEST")]
+    BadRequest,
+    #[serde(rename = "UNAUTHORIZED")]
+    Unauthorized,
+    #[serde(rename = "NOT_AN_AGENT")]
+    NotAnAgent,
+    #[serde(rename = "AGENT_NOT_SUBSCRIBED")]
+    AgentNotSubscribed,
+    #[serde(rename = "NO_PERMISSION_ON_AGENCY")]
+    NoPermissionOnAgency,
+    #[serde(rename = "CLIENT_REGISTRATION_NOT_FOUND")]
+    ClientRegistrationNotFound,
+    #[serde(rename = "DUPLICATE_AUTHORISATION_REQUEST")]
+    DuplicateAuthorisationRequest,
+    #[serde(rename = "ALREADY_AUTHORISED")]
+    AlreadyAuthorised,
+    #[serde(rename = "VAT_CLIENT_INSOLVENT")]
+    VatClientInsolvent,
+    #[serde(rename = "ALREADY_BEING_PROCESSED")]
+    AlreadyBeingProcessed,
+}
+impl crate::api::TestScenarios for CreateSentInvitationTestScenario {
+    const EXAMPLES: &'static [crate::api::TestScenarioExample] = &[
+        crate::api::TestScenarioExample {
+            name: "CLIENT_TYPE_NOT_SUPPORTED",
+            status: 400u16,
+            code: "CLIENT_TYPE_NOT_SUPPORTED",
+            message: "The client type requested is not supported. Check the API documentation to find which client types are supported.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "CLIENT_ID_FORMAT_INVALID",
+            status: 400u16,
+            code: "CLIENT_ID_FORMAT_INVALID",
+            message: "Client identifier must be in the correct format. Check the API documentation to find the correct format.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
+            status: 400u16,
+            code: "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
+            message: "The type of client Identifier provided cannot be used with the requested service. Check the API documentation for details of the correct client identifiers to use.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Bad Request",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "UNAUTHORIZED",
+            status: 401u16,
+            code: "UNAUTHORIZED",
+            message: "Bearer token is missing or not authorized.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NOT_AN_AGENT",
+            status: 403u16,
+            code: "NOT_AN_AGENT",
+            message: "This user does not have a Government Gateway agent account. They need to create an Government Gateway agent account before they can use this service.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "AGENT_NOT_SUBSCRIBED",
+            status: 403u16,
+            code: "AGENT_NOT_SUBSCRIBED",
+            message: "This agent needs to create an agent services account before they can use this service.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "NO_PERMISSION_ON_AGENCY",
+            status: 403u16,
+            code: "NO_PERMISSION_ON_AGENCY",
+            message: "The user that is signed in cannot access this authorisation request. Their details do not match the agent business that created the authorisation request.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "CLIENT_REGISTRATION_NOT_FOUND",
+            status: 403u16,
+            code: "CLIENT_REGISTRATION_NOT_FOUND",
+            message: "The details provided for this client do not match HMRC's records.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "DUPLICATE_AUTHORISATION_REQUEST",
+            status: 403u16,
+            code: "DUPLICATE_AUTHORISATION_REQUEST",
+            message: "An authorisation request for this service has already been created and is awaiting the client’s response.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "ALREADY_AUTHORISED",
+            status: 403u16,
+            code: "ALREADY_AUTHORISED",
+            message: "The client has already authorised the agent for this service. The agent does not need ask the client for this authorisation again.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "VAT_CLIENT_INSOLVENT",
+            status: 403u16,
+            code: "VAT_CLIENT_INSOLVENT",
+            message: "The VAT registration number belongs to a customer that is insolvent.",
+            location: true,
+        },
+        crate::api::TestScenarioExample {
+            name: "ALREADY_BEING_PROCESSED",
+            status: 403u16,
+            code: "ALREADY_BEING_PROCESSED",
+            message: "More than one request received to create the same invitation.",
+            location: true,
+        },
+    ];
+}
 /// Path parameters of `create_sent_invitation`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
 pub struct CreateSentInvitationPath {
     /// The agent's Agent Reference Number (ARN). It is compared with the caller's ARN (a mismatch is 403 NO_PERMISSION_ON_AGENCY); it is not format-checked.
     #[serde(rename = "arn")]
     pub arn: ::std::string::String,
+}
+/// The `Gov-Test-Scenario` header of this operation: the documented examples it may name.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct GetSentInvitationTestScenario {
+    #[serde(rename = "Gov-Test-Scenario")]
+    pub gov_test_scenario: ::std::option::Option<GetSentInvitationScenarioName>,
+}
+#[derive(Debug, Clone, Copy, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub enum GetSentInvitationScenarioName {
+    #[serde(rename = "BAD_REQUEST")]
+    BadRequest,
+    #[serde(rename = "UNAUTHORIZED")]
+    Unauthorized,
+    #[serde(rename = "NOT_AN_AGENT")]
+    NotAnAgent,
+    #[serde(rename = "AGENT_NOT_SUBSCRIBED")]
+    AgentNotSubscribed,
+    #[serde(rename = "NO_PERMISSION_ON_AGENCY")]
+    NoPermissionOnAgency,
+    #[serde(rename = "INVITATION_NOT_FOUND")]
+    InvitationNotFound,
+}
+impl crate::api::TestScenarios for GetSentInvitationTestScenario {
+    const EXAMPLES: &'static [crate::api::TestScenarioExample] = &[
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Bad Request",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "UNAUTHORIZED",
+            status: 401u16,
+            code: "UNAUTHORIZED",
+            message: "Bearer token is missing or not authorized.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NOT_AN_AGENT",
+            status: 403u16,
+            code: "NOT_AN_AGENT",
+            message: "This user does not have a Government Gateway agent account. They need to create an Government Gateway agent account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "AGENT_NOT_SUBSCRIBED",
+            status: 403u16,
+            code: "AGENT_NOT_SUBSCRIBED",
+            message: "This agent needs to create an agent services account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NO_PERMISSION_ON_AGENCY",
+            status: 403u16,
+            code: "NO_PERMISSION_ON_AGENCY",
+            message: "The user that is signed in cannot access this authorisation request. Their details do not match the agent business that created the authorisation request.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "INVITATION_NOT_FOUND",
+            status: 404u16,
+            code: "INVITATION_NOT_FOUND",
+            message: "The authorisation request cannot be found.",
+            location: false,
+        },
+    ];
 }
 /// Path parameters of `get_sent_invitation`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
@@ -358,6 +613,82 @@ pub struct GetSentInvitationPath {
     #[serde(rename = "invitationId")]
     pub invitation_id: ::std::string::String,
 }
+/// The `Gov-Test-Scenario` header of this operation: the documented examples it may name.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct CancelSentInvitationTestScenario {
+    #[serde(rename = "Gov-Test-Scenario")]
+    pub gov_test_scenario: ::std::option::Option<CancelSentInvitationScenarioName>,
+}
+#[derive(Debug, Clone, Copy, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub enum CancelSentInvitationScenarioName {
+    #[serde(rename = "BAD_REQUEST")]
+    BadRequest,
+    #[serde(rename = "UNAUTHORIZED")]
+    Unauthorized,
+    #[serde(rename = "INVALID_INVITATION_STATUS")]
+    InvalidInvitationStatus,
+    #[serde(rename = "NOT_AN_AGENT")]
+    NotAnAgent,
+    #[serde(rename = "AGENT_NOT_SUBSCRIBED")]
+    AgentNotSubscribed,
+    #[serde(rename = "NO_PERMISSION_ON_AGENCY")]
+    NoPermissionOnAgency,
+    #[serde(rename = "INVITATION_NOT_FOUND")]
+    InvitationNotFound,
+}
+impl crate::api::TestScenarios for CancelSentInvitationTestScenario {
+    const EXAMPLES: &'static [crate::api::TestScenarioExample] = &[
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Bad Request",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "UNAUTHORIZED",
+            status: 401u16,
+            code: "UNAUTHORIZED",
+            message: "Bearer token is missing or not authorized.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "INVALID_INVITATION_STATUS",
+            status: 403u16,
+            code: "INVALID_INVITATION_STATUS",
+            message: "This authorisation request cannot be cancelled as the client has already responded to the request, or the request has expired.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NOT_AN_AGENT",
+            status: 403u16,
+            code: "NOT_AN_AGENT",
+            message: "This user does not have a Government Gateway agent account. They need to create an Government Gateway agent account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "AGENT_NOT_SUBSCRIBED",
+            status: 403u16,
+            code: "AGENT_NOT_SUBSCRIBED",
+            message: "This agent needs to create an agent services account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NO_PERMISSION_ON_AGENCY",
+            status: 403u16,
+            code: "NO_PERMISSION_ON_AGENCY",
+            message: "The user that is signed in cannot access this authorisation request. Their details do not match the agent business that created the authorisation request.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "INVITATION_NOT_FOUND",
+            status: 404u16,
+            code: "INVITATION_NOT_FOUND",
+            message: "The authorisation request cannot be found.",
+            location: false,
+        },
+    ];
+}
 /// Path parameters of `cancel_sent_invitation`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
 pub struct CancelSentInvitationPath {
@@ -368,12 +699,164 @@ pub struct CancelSentInvitationPath {
     #[serde(rename = "invitationId")]
     pub invitation_id: ::std::string::String,
 }
+/// The `Gov-Test-Scenario` header of this operation: the documented examples it may name.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct CreateMultiInvitationLinkTestScenario {
+    #[serde(rename = "Gov-Test-Scenario")]
+    pub gov_test_scenario: ::std::option::Option<CreateMultiInvitationLinkScenarioName>,
+}
+#[derive(Debug, Clone, Copy, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub enum CreateMultiInvitationLinkScenarioName {
+    #[serde(rename = "CLIENT_TYPE_NOT_SUPPORTED")]
+    ClientTypeNotSupported,
+    #[serde(rename = "BAD_REQUEST")]
+    BadRequest,
+    #[serde(rename = "UNAUTHORIZED")]
+    Unauthorized,
+    #[serde(rename = "NOT_AN_AGENT")]
+    NotAnAgent,
+    #[serde(rename = "AGENT_NOT_SUBSCRIBED")]
+    AgentNotSubscribed,
+    #[serde(rename = "NO_PERMISSION_ON_AGENCY")]
+    NoPermissionOnAgency,
+    #[serde(rename = "INVITATION_NOT_FOUND")]
+    InvitationNotFound,
+}
+impl crate::api::TestScenarios for CreateMultiInvitationLinkTestScenario {
+    const EXAMPLES: &'static [crate::api::TestScenarioExample] = &[
+        crate::api::TestScenarioExample {
+            name: "CLIENT_TYPE_NOT_SUPPORTED",
+            status: 400u16,
+            code: "CLIENT_TYPE_NOT_SUPPORTED",
+            message: "The client type requested is not supported. Check the API documentation to find which client types are supported.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Bad Request",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "UNAUTHORIZED",
+            status: 401u16,
+            code: "UNAUTHORIZED",
+            message: "Bearer token is missing or not authorized.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NOT_AN_AGENT",
+            status: 403u16,
+            code: "NOT_AN_AGENT",
+            message: "This user does not have a Government Gateway agent account. They need to create an Government Gateway agent account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "AGENT_NOT_SUBSCRIBED",
+            status: 403u16,
+            code: "AGENT_NOT_SUBSCRIBED",
+            message: "This agent needs to create an agent services account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NO_PERMISSION_ON_AGENCY",
+            status: 403u16,
+            code: "NO_PERMISSION_ON_AGENCY",
+            message: "The user that is signed in cannot access this authorisation request. Their details do not match the agent business that created the authorisation request.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "INVITATION_NOT_FOUND",
+            status: 404u16,
+            code: "INVITATION_NOT_FOUND",
+            message: "The authorisation request cannot be found.",
+            location: false,
+        },
+    ];
+}
 /// Path parameters of `create_multi_invitation_link`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
 pub struct CreateMultiInvitationLinkPath {
     /// The agent's Agent Reference Number (ARN). It is compared with the caller's ARN (a mismatch is 403 NO_PERMISSION_ON_AGENCY); it is not format-checked.
     #[serde(rename = "arn")]
     pub arn: ::std::string::String,
+}
+/// The `Gov-Test-Scenario` header of this operation: the documented examples it may name.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct CheckKnownFactPostcodeTestScenario {
+    #[serde(rename = "Gov-Test-Scenario")]
+    pub gov_test_scenario: ::std::option::Option<CheckKnownFactPostcodeScenarioName>,
+}
+#[derive(Debug, Clone, Copy, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub enum CheckKnownFactPostcodeScenarioName {
+    #[serde(rename = "CLIENT_ID_FORMAT_INVALID")]
+    ClientIdFormatInvalid,
+    #[serde(rename = "POSTCODE_FORMAT_INVALID")]
+    PostcodeFormatInvalid,
+    #[serde(rename = "UNAUTHORIZED")]
+    Unauthorized,
+    #[serde(rename = "NOT_AN_AGENT")]
+    NotAnAgent,
+    #[serde(rename = "AGENT_NOT_SUBSCRIBED")]
+    AgentNotSubscribed,
+    #[serde(rename = "POSTCODE_DOES_NOT_MATCH")]
+    PostcodeDoesNotMatch,
+    #[serde(rename = "CLIENT_REGISTRATION_NOT_FOUND")]
+    ClientRegistrationNotFound,
+}
+impl crate::api::TestScenarios for CheckKnownFactPostcodeTestScenario {
+    const EXAMPLES: &'static [crate::api::TestScenarioExample] = &[
+        crate::api::TestScenarioExample {
+            name: "CLIENT_ID_FORMAT_INVALID",
+            status: 400u16,
+            code: "CLIENT_ID_FORMAT_INVALID",
+            message: "Client identifier must be in the correct format. Check the API documentation to find the correct format.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "POSTCODE_FORMAT_INVALID",
+            status: 400u16,
+            code: "POSTCODE_FORMAT_INVALID",
+            message: "Postcode must be in the correct format. Check the API documentation to find the correct format.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "UNAUTHORIZED",
+            status: 401u16,
+            code: "UNAUTHORIZED",
+            message: "Bearer token is missing or not authorized.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NOT_AN_AGENT",
+            status: 403u16,
+            code: "NOT_AN_AGENT",
+            message: "This user does not have a Government Gateway agent account. They need to create an Government Gateway agent account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "AGENT_NOT_SUBSCRIBED",
+            status: 403u16,
+            code: "AGENT_NOT_SUBSCRIBED",
+            message: "This agent needs to create an agent services account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "POSTCODE_DOES_NOT_MATCH",
+            status: 403u16,
+            code: "POSTCODE_DOES_NOT_MATCH",
+            message: "The postcode provided does not match HMRC's record for the client.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "CLIENT_REGISTRATION_NOT_FOUND",
+            status: 404u16,
+            code: "CLIENT_REGISTRATION_NOT_FOUND",
+            message: "The details provided for this client do not match HMRC's records.",
+            location: false,
+        },
+    ];
 }
 /// Path parameters of `check_known_fact_postcode`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
@@ -385,6 +868,82 @@ pub struct CheckKnownFactPostcodePath {
     #[serde(rename = "postcode")]
     pub postcode: ::std::string::String,
 }
+/// The `Gov-Test-Scenario` header of this operation: the documented examples it may name.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct CheckKnownFactDateOfBirthTestScenario {
+    #[serde(rename = "Gov-Test-Scenario")]
+    pub gov_test_scenario: ::std::option::Option<CheckKnownFactDateOfBirthScenarioName>,
+}
+#[derive(Debug, Clone, Copy, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub enum CheckKnownFactDateOfBirthScenarioName {
+    #[serde(rename = "CLIENT_ID_FORMAT_INVALID")]
+    ClientIdFormatInvalid,
+    #[serde(rename = "DATE_OF_BIRTH_FORMAT_INVALID")]
+    DateOfBirthFormatInvalid,
+    #[serde(rename = "UNAUTHORIZED")]
+    Unauthorized,
+    #[serde(rename = "NOT_AN_AGENT")]
+    NotAnAgent,
+    #[serde(rename = "AGENT_NOT_SUBSCRIBED")]
+    AgentNotSubscribed,
+    #[serde(rename = "DATE_OF_BIRTH_DOES_NOT_MATCH")]
+    DateOfBirthDoesNotMatch,
+    #[serde(rename = "CLIENT_REGISTRATION_NOT_FOUND")]
+    ClientRegistrationNotFound,
+}
+impl crate::api::TestScenarios for CheckKnownFactDateOfBirthTestScenario {
+    const EXAMPLES: &'static [crate::api::TestScenarioExample] = &[
+        crate::api::TestScenarioExample {
+            name: "CLIENT_ID_FORMAT_INVALID",
+            status: 400u16,
+            code: "CLIENT_ID_FORMAT_INVALID",
+            message: "Client identifier must be in the correct format. Check the API documentation to find the correct format.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "DATE_OF_BIRTH_FORMAT_INVALID",
+            status: 400u16,
+            code: "DATE_OF_BIRTH_FORMAT_INVALID",
+            message: "Date of birth must be in the correct format. Check the API documentation to find the correct format.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "UNAUTHORIZED",
+            status: 401u16,
+            code: "UNAUTHORIZED",
+            message: "Bearer token is missing or not authorized.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NOT_AN_AGENT",
+            status: 403u16,
+            code: "NOT_AN_AGENT",
+            message: "This user does not have a Government Gateway agent account. They need to create an Government Gateway agent account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "AGENT_NOT_SUBSCRIBED",
+            status: 403u16,
+            code: "AGENT_NOT_SUBSCRIBED",
+            message: "This agent needs to create an agent services account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "DATE_OF_BIRTH_DOES_NOT_MATCH",
+            status: 403u16,
+            code: "DATE_OF_BIRTH_DOES_NOT_MATCH",
+            message: "The date of birth provided does not match HMRC's record for the client.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "CLIENT_REGISTRATION_NOT_FOUND",
+            status: 404u16,
+            code: "CLIENT_REGISTRATION_NOT_FOUND",
+            message: "The details provided for this client do not match HMRC's records.",
+            location: false,
+        },
+    ];
+}
 /// Path parameters of `check_known_fact_date_of_birth`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
 pub struct CheckKnownFactDateOfBirthPath {
@@ -395,6 +954,84 @@ pub struct CheckKnownFactDateOfBirthPath {
     #[serde(rename = "dob")]
     pub dob: ::std::string::String,
 }
+/// The `Gov-Test-Scenario` header of this operation: the documented examples it may name.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct CheckKnownFactVatRegistrationDateTestScenario {
+    #[serde(rename = "Gov-Test-Scenario")]
+    pub gov_test_scenario: ::std::option::Option<
+        CheckKnownFactVatRegistrationDateScenarioName,
+    >,
+}
+#[derive(Debug, Clone, Copy, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub enum CheckKnownFactVatRegistrationDateScenarioName {
+    #[serde(rename = "CLIENT_ID_FORMAT_INVALID")]
+    ClientIdFormatInvalid,
+    #[serde(rename = "VAT_REG_DATE_FORMAT_INVALID")]
+    VatRegDateFormatInvalid,
+    #[serde(rename = "UNAUTHORIZED")]
+    Unauthorized,
+    #[serde(rename = "NOT_AN_AGENT")]
+    NotAnAgent,
+    #[serde(rename = "AGENT_NOT_SUBSCRIBED")]
+    AgentNotSubscribed,
+    #[serde(rename = "VAT_REG_DATE_DOES_NOT_MATCH")]
+    VatRegDateDoesNotMatch,
+    #[serde(rename = "CLIENT_REGISTRATION_NOT_FOUND")]
+    ClientRegistrationNotFound,
+}
+impl crate::api::TestScenarios for CheckKnownFactVatRegistrationDateTestScenario {
+    const EXAMPLES: &'static [crate::api::TestScenarioExample] = &[
+        crate::api::TestScenarioExample {
+            name: "CLIENT_ID_FORMAT_INVALID",
+            status: 400u16,
+            code: "CLIENT_ID_FORMAT_INVALID",
+            message: "Client identifier must be in the correct format. Check the API documentation to find the correct format.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "VAT_REG_DATE_FORMAT_INVALID",
+            status: 400u16,
+            code: "VAT_REG_DATE_FORMAT_INVALID",
+            message: "VAT registration date must be in the correct format. Check the API documentation to find the correct format.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "UNAUTHORIZED",
+            status: 401u16,
+            code: "UNAUTHORIZED",
+            message: "Bearer token is missing or not authorized.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NOT_AN_AGENT",
+            status: 403u16,
+            code: "NOT_AN_AGENT",
+            message: "This user does not have a Government Gateway agent account. They need to create an Government Gateway agent account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "AGENT_NOT_SUBSCRIBED",
+            status: 403u16,
+            code: "AGENT_NOT_SUBSCRIBED",
+            message: "This agent needs to create an agent services account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "VAT_REG_DATE_DOES_NOT_MATCH",
+            status: 403u16,
+            code: "VAT_REG_DATE_DOES_NOT_MATCH",
+            message: "The VAT registration date provided does not match HMRC's record for the client.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "CLIENT_REGISTRATION_NOT_FOUND",
+            status: 404u16,
+            code: "CLIENT_REGISTRATION_NOT_FOUND",
+            message: "The details provided for this client do not match HMRC's records.",
+            location: false,
+        },
+    ];
+}
 /// Path parameters of `check_known_fact_vat_registration_date`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
 pub struct CheckKnownFactVatRegistrationDatePath {
@@ -404,6 +1041,82 @@ pub struct CheckKnownFactVatRegistrationDatePath {
     /// The VAT registration date to check, `yyyy-MM-dd`. Any other form is 400 VAT_REG_DATE_FORMAT_INVALID.
     #[serde(rename = "vatRegistrationDate")]
     pub vat_registration_date: ::std::string::String,
+}
+/// The `Gov-Test-Scenario` header of this operation: the documented examples it may name.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct CheckAgentRelationshipTestScenario {
+    #[serde(rename = "Gov-Test-Scenario")]
+    pub gov_test_scenario: ::std::option::Option<CheckAgentRelationshipScenarioName>,
+}
+#[derive(Debug, Clone, Copy, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub enum CheckAgentRelationshipScenarioName {
+    #[serde(rename = "CLIENT_ID_FORMAT_INVALID")]
+    ClientIdFormatInvalid,
+    #[serde(rename = "CLIENT_ID_DOES_NOT_MATCH_SERVICE")]
+    ClientIdDoesNotMatchService,
+    #[serde(rename = "UNAUTHORIZED")]
+    Unauthorized,
+    #[serde(rename = "NOT_AN_AGENT")]
+    NotAnAgent,
+    #[serde(rename = "AGENT_NOT_SUBSCRIBED")]
+    AgentNotSubscribed,
+    #[serde(rename = "NO_PERMISSION_ON_AGENCY")]
+    NoPermissionOnAgency,
+    #[serde(rename = "RELATIONSHIP_NOT_FOUND")]
+    RelationshipNotFound,
+}
+impl crate::api::TestScenarios for CheckAgentRelationshipTestScenario {
+    const EXAMPLES: &'static [crate::api::TestScenarioExample] = &[
+        crate::api::TestScenarioExample {
+            name: "CLIENT_ID_FORMAT_INVALID",
+            status: 400u16,
+            code: "CLIENT_ID_FORMAT_INVALID",
+            message: "Client identifier must be in the correct format. Check the API documentation to find the correct format.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
+            status: 400u16,
+            code: "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
+            message: "The type of client Identifier provided cannot be used with the requested service. Check the API documentation for details of the correct client identifiers to use.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "UNAUTHORIZED",
+            status: 401u16,
+            code: "UNAUTHORIZED",
+            message: "Bearer token is missing or not authorized.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NOT_AN_AGENT",
+            status: 403u16,
+            code: "NOT_AN_AGENT",
+            message: "This user does not have a Government Gateway agent account. They need to create an Government Gateway agent account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "AGENT_NOT_SUBSCRIBED",
+            status: 403u16,
+            code: "AGENT_NOT_SUBSCRIBED",
+            message: "This agent needs to create an agent services account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NO_PERMISSION_ON_AGENCY",
+            status: 403u16,
+            code: "NO_PERMISSION_ON_AGENCY",
+            message: "The user that is signed in cannot access this authorisation request. Their details do not match the agent business that created the authorisation request.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "RELATIONSHIP_NOT_FOUND",
+            status: 404u16,
+            code: "RELATIONSHIP_NOT_FOUND",
+            message: "Relationship is inactive. Agent is not authorised to act for this client.",
+            location: false,
+        },
+    ];
 }
 /// Path parameters of `check_agent_relationship`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
@@ -421,6 +1134,82 @@ pub struct CheckAgentRelationshipPath {
     #[serde(rename = "clientId")]
     pub client_id: ::std::string::String,
 }
+/// The `Gov-Test-Scenario` header of this operation: the documented examples it may name.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct EndAgentRelationshipTestScenario {
+    #[serde(rename = "Gov-Test-Scenario")]
+    pub gov_test_scenario: ::std::option::Option<EndAgentRelationshipScenarioName>,
+}
+#[derive(Debug, Clone, Copy, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub enum EndAgentRelationshipScenarioName {
+    #[serde(rename = "CLIENT_ID_FORMAT_INVALID")]
+    ClientIdFormatInvalid,
+    #[serde(rename = "CLIENT_ID_DOES_NOT_MATCH_SERVICE")]
+    ClientIdDoesNotMatchService,
+    #[serde(rename = "UNAUTHORIZED")]
+    Unauthorized,
+    #[serde(rename = "NO_RELATIONSHIP")]
+    NoRelationship,
+    #[serde(rename = "NOT_AN_AGENT")]
+    NotAnAgent,
+    #[serde(rename = "AGENT_NOT_SUBSCRIBED")]
+    AgentNotSubscribed,
+    #[serde(rename = "NO_PERMISSION_ON_AGENCY")]
+    NoPermissionOnAgency,
+}
+impl crate::api::TestScenarios for EndAgentRelationshipTestScenario {
+    const EXAMPLES: &'static [crate::api::TestScenarioExample] = &[
+        crate::api::TestScenarioExample {
+            name: "CLIENT_ID_FORMAT_INVALID",
+            status: 400u16,
+            code: "CLIENT_ID_FORMAT_INVALID",
+            message: "Client identifier must be in the correct format. Check the API documentation to find the correct format.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
+            status: 400u16,
+            code: "CLIENT_ID_DOES_NOT_MATCH_SERVICE",
+            message: "The type of client Identifier provided cannot be used with the requested service. Check the API documentation for details of the correct client identifiers to use.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "UNAUTHORIZED",
+            status: 401u16,
+            code: "UNAUTHORIZED",
+            message: "Bearer token is missing or not authorized.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NO_RELATIONSHIP",
+            status: 403u16,
+            code: "NO_RELATIONSHIP",
+            message: "The specified relationship does not exist.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NOT_AN_AGENT",
+            status: 403u16,
+            code: "NOT_AN_AGENT",
+            message: "This user does not have a Government Gateway agent account. They need to create an Government Gateway agent account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "AGENT_NOT_SUBSCRIBED",
+            status: 403u16,
+            code: "AGENT_NOT_SUBSCRIBED",
+            message: "This agent needs to create an agent services account before they can use this service.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NO_PERMISSION_ON_AGENCY",
+            status: 403u16,
+            code: "NO_PERMISSION_ON_AGENCY",
+            message: "The user that is signed in cannot access this authorisation request. Their details do not match the agent business that created the authorisation request.",
+            location: false,
+        },
+    ];
+}
 /// Path parameters of `end_agent_relationship`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
 pub struct EndAgentRelationshipPath {
@@ -436,6 +1225,46 @@ pub struct EndAgentRelationshipPath {
     /// The client identifier of that type (for MTD-IT, the NINO). A malformed identifier is 400 CLIENT_ID_FORMAT_INVALID.
     #[serde(rename = "clientId")]
     pub client_id: ::std::string::String,
+}
+/// The `Gov-Test-Scenario` header of this operation: the documented examples it may name.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct ListReceivedInvitationsTestScenario {
+    #[serde(rename = "Gov-Test-Scenario")]
+    pub gov_test_scenario: ::std::option::Option<ListReceivedInvitationsScenarioName>,
+}
+#[derive(Debug, Clone, Copy, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub enum ListReceivedInvitationsScenarioName {
+    #[serde(rename = "BAD_REQUEST")]
+    BadRequest,
+    #[serde(rename = "UNAUTHORIZED")]
+    Unauthorized,
+    #[serde(rename = "NO_PERMISSION_ON_CLIENT")]
+    NoPermissionOnClient,
+}
+impl crate::api::TestScenarios for ListReceivedInvitationsTestScenario {
+    const EXAMPLES: &'static [crate::api::TestScenarioExample] = &[
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Bad Request",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "UNAUTHORIZED",
+            status: 401u16,
+            code: "UNAUTHORIZED",
+            message: "Bearer token is missing or not authorized.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NO_PERMISSION_ON_CLIENT",
+            status: 403u16,
+            code: "NO_PERMISSION_ON_CLIENT",
+            message: "The user that is signed in cannot access this client's authorisation requests.",
+            location: false,
+        },
+    ];
 }
 /// Path parameters of `list_received_invitations`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
@@ -454,6 +1283,55 @@ pub struct ListReceivedInvitationsQuery {
     #[serde(rename = "status")]
     pub status: ::std::option::Option<::std::string::String>,
 }
+/// The `Gov-Test-Scenario` header of this operation: the documented examples it may name.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct GetReceivedInvitationTestScenario {
+    #[serde(rename = "Gov-Test-Scenario")]
+    pub gov_test_scenario: ::std::option::Option<GetReceivedInvitationScenarioName>,
+}
+#[derive(Debug, Clone, Copy, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub enum GetReceivedInvitationScenarioName {
+    #[serde(rename = "BAD_REQUEST")]
+    BadRequest,
+    #[serde(rename = "UNAUTHORIZED")]
+    Unauthorized,
+    #[serde(rename = "NO_PERMISSION_ON_CLIENT")]
+    NoPermissionOnClient,
+    #[serde(rename = "INVITATION_NOT_FOUND")]
+    InvitationNotFound,
+}
+impl crate::api::TestScenarios for GetReceivedInvitationTestScenario {
+    const EXAMPLES: &'static [crate::api::TestScenarioExample] = &[
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Bad Request",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "UNAUTHORIZED",
+            status: 401u16,
+            code: "UNAUTHORIZED",
+            message: "Bearer token is missing or not authorized.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NO_PERMISSION_ON_CLIENT",
+            status: 403u16,
+            code: "NO_PERMISSION_ON_CLIENT",
+            message: "The user that is signed in cannot access this client's authorisation requests.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "INVITATION_NOT_FOUND",
+            status: 404u16,
+            code: "INVITATION_NOT_FOUND",
+            message: "The authorisation request cannot be found.",
+            location: false,
+        },
+    ];
+}
 /// Path parameters of `get_received_invitation`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
 pub struct GetReceivedInvitationPath {
@@ -466,6 +1344,64 @@ pub struct GetReceivedInvitationPath {
     /// The invitation id: 13 characters (a service prefix, 10 characters and 2 check characters). A malformed id, or one whose check characters are wrong, is 400 BAD_REQUEST.
     #[serde(rename = "invitationId")]
     pub invitation_id: ::std::string::String,
+}
+/// The `Gov-Test-Scenario` header of this operation: the documented examples it may name.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct AcceptReceivedInvitationTestScenario {
+    #[serde(rename = "Gov-Test-Scenario")]
+    pub gov_test_scenario: ::std::option::Option<AcceptReceivedInvitationScenarioName>,
+}
+#[derive(Debug, Clone, Copy, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub enum AcceptReceivedInvitationScenarioName {
+    #[serde(rename = "BAD_REQUEST")]
+    BadRequest,
+    #[serde(rename = "UNAUTHORIZED")]
+    Unauthorized,
+    #[serde(rename = "NO_PERMISSION_ON_CLIENT")]
+    NoPermissionOnClient,
+    #[serde(rename = "INVALID_INVITATION_STATUS")]
+    InvalidInvitationStatus,
+    #[serde(rename = "INVITATION_NOT_FOUND")]
+    InvitationNotFound,
+}
+impl crate::api::TestScenarios for AcceptReceivedInvitationTestScenario {
+    const EXAMPLES: &'static [crate::api::TestScenarioExample] = &[
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Bad Request",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "UNAUTHORIZED",
+            status: 401u16,
+            code: "UNAUTHORIZED",
+            message: "Bearer token is missing or not authorized.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NO_PERMISSION_ON_CLIENT",
+            status: 403u16,
+            code: "NO_PERMISSION_ON_CLIENT",
+            message: "The user that is signed in cannot access this client's authorisation requests.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "INVALID_INVITATION_STATUS",
+            status: 403u16,
+            code: "INVALID_INVITATION_STATUS",
+            message: "The authorisation request cannot be answered as it is no longer pending.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "INVITATION_NOT_FOUND",
+            status: 404u16,
+            code: "INVITATION_NOT_FOUND",
+            message: "The authorisation request cannot be found.",
+            location: false,
+        },
+    ];
 }
 /// Path parameters of `accept_received_invitation`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
@@ -480,6 +1416,64 @@ pub struct AcceptReceivedInvitationPath {
     #[serde(rename = "invitationId")]
     pub invitation_id: ::std::string::String,
 }
+/// The `Gov-Test-Scenario` header of this operation: the documented examples it may name.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct RejectReceivedInvitationTestScenario {
+    #[serde(rename = "Gov-Test-Scenario")]
+    pub gov_test_scenario: ::std::option::Option<RejectReceivedInvitationScenarioName>,
+}
+#[derive(Debug, Clone, Copy, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub enum RejectReceivedInvitationScenarioName {
+    #[serde(rename = "BAD_REQUEST")]
+    BadRequest,
+    #[serde(rename = "UNAUTHORIZED")]
+    Unauthorized,
+    #[serde(rename = "NO_PERMISSION_ON_CLIENT")]
+    NoPermissionOnClient,
+    #[serde(rename = "INVALID_INVITATION_STATUS")]
+    InvalidInvitationStatus,
+    #[serde(rename = "INVITATION_NOT_FOUND")]
+    InvitationNotFound,
+}
+impl crate::api::TestScenarios for RejectReceivedInvitationTestScenario {
+    const EXAMPLES: &'static [crate::api::TestScenarioExample] = &[
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Bad Request",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "UNAUTHORIZED",
+            status: 401u16,
+            code: "UNAUTHORIZED",
+            message: "Bearer token is missing or not authorized.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NO_PERMISSION_ON_CLIENT",
+            status: 403u16,
+            code: "NO_PERMISSION_ON_CLIENT",
+            message: "The user that is signed in cannot access this client's authorisation requests.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "INVALID_INVITATION_STATUS",
+            status: 403u16,
+            code: "INVALID_INVITATION_STATUS",
+            message: "The authorisation request cannot be answered as it is no longer pending.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "INVITATION_NOT_FOUND",
+            status: 404u16,
+            code: "INVITATION_NOT_FOUND",
+            message: "The authorisation request cannot be found.",
+            location: false,
+        },
+    ];
+}
 /// Path parameters of `reject_received_invitation`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
 pub struct RejectReceivedInvitationPath {
@@ -492,6 +1486,64 @@ pub struct RejectReceivedInvitationPath {
     /// The invitation id: 13 characters (a service prefix, 10 characters and 2 check characters). A malformed id, or one whose check characters are wrong, is 400 BAD_REQUEST.
     #[serde(rename = "invitationId")]
     pub invitation_id: ::std::string::String,
+}
+/// The `Gov-Test-Scenario` header of this operation: the documented examples it may name.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct EndClientRelationshipTestScenario {
+    #[serde(rename = "Gov-Test-Scenario")]
+    pub gov_test_scenario: ::std::option::Option<EndClientRelationshipScenarioName>,
+}
+#[derive(Debug, Clone, Copy, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub enum EndClientRelationshipScenarioName {
+    #[serde(rename = "BAD_REQUEST")]
+    BadRequest,
+    #[serde(rename = "UNAUTHORIZED")]
+    Unauthorized,
+    #[serde(rename = "NO_PERMISSION_ON_CLIENT")]
+    NoPermissionOnClient,
+    #[serde(rename = "NO_RELATIONSHIP")]
+    NoRelationship,
+    #[serde(rename = "INVITATION_NOT_FOUND")]
+    InvitationNotFound,
+}
+impl crate::api::TestScenarios for EndClientRelationshipTestScenario {
+    const EXAMPLES: &'static [crate::api::TestScenarioExample] = &[
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Bad Request",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "UNAUTHORIZED",
+            status: 401u16,
+            code: "UNAUTHORIZED",
+            message: "Bearer token is missing or not authorized.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NO_PERMISSION_ON_CLIENT",
+            status: 403u16,
+            code: "NO_PERMISSION_ON_CLIENT",
+            message: "The user that is signed in cannot access this client's authorisation requests.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NO_RELATIONSHIP",
+            status: 403u16,
+            code: "NO_RELATIONSHIP",
+            message: "The specified relationship does not exist.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "INVITATION_NOT_FOUND",
+            status: 404u16,
+            code: "INVITATION_NOT_FOUND",
+            message: "The authorisation request cannot be found.",
+            location: false,
+        },
+    ];
 }
 /// Path parameters of `end_client_relationship`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
@@ -506,6 +1558,95 @@ pub struct EndClientRelationshipPath {
     #[serde(rename = "invitationId")]
     pub invitation_id: ::std::string::String,
 }
+/// The `Gov-Test-Scenario` header of this operation: the documented examples it may name.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct ClientStatusTestScenario {
+    #[serde(rename = "Gov-Test-Scenario")]
+    pub gov_test_scenario: ::std::option::Option<ClientStatusScenarioName>,
+}
+#[derive(Debug, Clone, Copy, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub enum ClientStatusScenarioName {
+    #[serde(rename = "UNAUTHORIZED")]
+    Unauthorized,
+    #[serde(rename = "NOT_A_CLIENT")]
+    NotAClient,
+}
+impl crate::api::TestScenarios for ClientStatusTestScenario {
+    const EXAMPLES: &'static [crate::api::TestScenarioExample] = &[
+        crate::api::TestScenarioExample {
+            name: "UNAUTHORIZED",
+            status: 401u16,
+            code: "UNAUTHORIZED",
+            message: "Bearer token is missing or not authorized.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NOT_A_CLIENT",
+            status: 403u16,
+            code: "NOT_A_CLIENT",
+            message: "This user has no client enrolments.",
+            location: false,
+        },
+    ];
+}
+/// The `Gov-Test-Scenario` header of this operation: the documented examples it may name.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct UpdateAltItsaTestScenario {
+    #[serde(rename = "Gov-Test-Scenario")]
+    pub gov_test_scenario: ::std::option::Option<UpdateAltItsaScenarioName>,
+}
+#[derive(Debug, Clone, Copy, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub enum UpdateAltItsaScenarioName {
+    #[serde(rename = "CLIENT_ID_FORMAT_INVALID")]
+    ClientIdFormatInvalid,
+    #[serde(rename = "BAD_REQUEST")]
+    BadRequest,
+    #[serde(rename = "UNAUTHORIZED")]
+    Unauthorized,
+    #[serde(rename = "NO_PERMISSION")]
+    NoPermission,
+    #[serde(rename = "ALT_ITSA_NOT_FOUND")]
+    AltItsaNotFound,
+}
+impl crate::api::TestScenarios for UpdateAltItsaTestScenario {
+    const EXAMPLES: &'static [crate::api::TestScenarioExample] = &[
+        crate::api::TestScenarioExample {
+            name: "CLIENT_ID_FORMAT_INVALID",
+            status: 400u16,
+            code: "CLIENT_ID_FORMAT_INVALID",
+            message: "Client identifier must be in the correct format. Check the API documentation to find the correct format.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Bad Request",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "UNAUTHORIZED",
+            status: 401u16,
+            code: "UNAUTHORIZED",
+            message: "Bearer token is missing or not authorized.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NO_PERMISSION",
+            status: 403u16,
+            code: "NO_PERMISSION",
+            message: "The logged in user is not permitted to perform the operation.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "ALT_ITSA_NOT_FOUND",
+            status: 404u16,
+            code: "ALT_ITSA_NOT_FOUND",
+            message: "No alternative ITSA authorisation found for this client.",
+            location: false,
+        },
+    ];
+}
 /// Path parameters of `update_alt_itsa`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
 pub struct UpdateAltItsaPath {
@@ -515,6 +1656,55 @@ pub struct UpdateAltItsaPath {
     /// The client's National Insurance number. A malformed NINO is 400 CLIENT_ID_FORMAT_INVALID.
     #[serde(rename = "nino")]
     pub nino: ::std::string::String,
+}
+/// The `Gov-Test-Scenario` header of this operation: the documented examples it may name.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct ReplaceUrnWithUtrTestScenario {
+    #[serde(rename = "Gov-Test-Scenario")]
+    pub gov_test_scenario: ::std::option::Option<ReplaceUrnWithUtrScenarioName>,
+}
+#[derive(Debug, Clone, Copy, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub enum ReplaceUrnWithUtrScenarioName {
+    #[serde(rename = "CLIENT_ID_FORMAT_INVALID")]
+    ClientIdFormatInvalid,
+    #[serde(rename = "UNAUTHORIZED")]
+    Unauthorized,
+    #[serde(rename = "NO_PERMISSION")]
+    NoPermission,
+    #[serde(rename = "INVITATION_NOT_FOUND")]
+    InvitationNotFound,
+}
+impl crate::api::TestScenarios for ReplaceUrnWithUtrTestScenario {
+    const EXAMPLES: &'static [crate::api::TestScenarioExample] = &[
+        crate::api::TestScenarioExample {
+            name: "CLIENT_ID_FORMAT_INVALID",
+            status: 400u16,
+            code: "CLIENT_ID_FORMAT_INVALID",
+            message: "Client identifier must be in the correct format. Check the API documentation to find the correct format.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "UNAUTHORIZED",
+            status: 401u16,
+            code: "UNAUTHORIZED",
+            message: "Bearer token is missing or not authorized.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "NO_PERMISSION",
+            status: 403u16,
+            code: "NO_PERMISSION",
+            message: "The logged in user is not permitted to perform the operation.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "INVITATION_NOT_FOUND",
+            status: 404u16,
+            code: "INVITATION_NOT_FOUND",
+            message: "The authorisation request cannot be found.",
+            location: false,
+        },
+    ];
 }
 /// Path parameters of `replace_urn_with_utr`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]

@@ -73,6 +73,9 @@ pub trait ServerApi {
         _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::CreateAgencyInvitationV1Path>,
+        scenario: crate::api::TestScenario<
+            agent_authorisation_v1::CreateAgencyInvitationV1TestScenario,
+        >,
         body: crate::api::JsonBody<
             agent_authorisation_v1::types::CreateInvitationRequestV1,
         >,
@@ -100,6 +103,9 @@ pub trait ServerApi {
         _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::GetAgencyInvitationV1Path>,
+        scenario: crate::api::TestScenario<
+            agent_authorisation_v1::GetAgencyInvitationV1TestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
             dropshot::HttpResponseOk<agent_authorisation_v1::types::InvitationV1>,
@@ -119,6 +125,9 @@ pub trait ServerApi {
         _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::ListInvitationsV1Path>,
+        scenario: crate::api::TestScenario<
+            agent_authorisation_v1::ListInvitationsV1TestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
             crate::api::OkOrNoContent<agent_authorisation_v1::types::InvitationList>,
@@ -139,6 +148,9 @@ pub trait ServerApi {
         _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::CreateInvitationV1Path>,
+        scenario: crate::api::TestScenario<
+            agent_authorisation_v1::CreateInvitationV1TestScenario,
+        >,
         body: crate::api::JsonBody<
             agent_authorisation_v1::types::CreateInvitationRequest,
         >,
@@ -165,6 +177,9 @@ pub trait ServerApi {
         _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::GetInvitationV1Path>,
+        scenario: crate::api::TestScenario<
+            agent_authorisation_v1::GetInvitationV1TestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
             dropshot::HttpResponseOk<agent_authorisation_v1::types::Invitation>,
@@ -184,6 +199,9 @@ pub trait ServerApi {
         _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::CancelInvitationV1Path>,
+        scenario: crate::api::TestScenario<
+            agent_authorisation_v1::CancelInvitationV1TestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
@@ -202,6 +220,9 @@ pub trait ServerApi {
         _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::CheckRelationshipV1Path>,
+        scenario: crate::api::TestScenario<
+            agent_authorisation_v1::CheckRelationshipV1TestScenario,
+        >,
         body: crate::api::JsonBody<
             agent_authorisation_v1::types::CheckRelationshipRequest,
         >,
@@ -222,6 +243,9 @@ pub trait ServerApi {
         _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::ListInvitationsPath>,
+        scenario: crate::api::TestScenario<
+            agent_authorisation_v2::ListInvitationsTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
             crate::api::OkOrNoContent<agent_authorisation_v2::types::InvitationList>,
@@ -242,6 +266,9 @@ pub trait ServerApi {
         _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::CreateInvitationPath>,
+        scenario: crate::api::TestScenario<
+            agent_authorisation_v2::CreateInvitationTestScenario,
+        >,
         body: crate::api::JsonBody<
             agent_authorisation_v2::types::CreateInvitationRequest,
         >,
@@ -268,6 +295,9 @@ pub trait ServerApi {
         _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::GetInvitationPath>,
+        scenario: crate::api::TestScenario<
+            agent_authorisation_v2::GetInvitationTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
             dropshot::HttpResponseOk<agent_authorisation_v2::types::Invitation>,
@@ -287,6 +317,9 @@ pub trait ServerApi {
         _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::CancelInvitationPath>,
+        scenario: crate::api::TestScenario<
+            agent_authorisation_v2::CancelInvitationTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
@@ -305,6 +338,9 @@ pub trait ServerApi {
         _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::CheckRelationshipPath>,
+        scenario: crate::api::TestScenario<
+            agent_authorisation_v2::CheckRelationshipTestScenario,
+        >,
         body: crate::api::JsonBody<
             agent_authorisation_v2::types::CheckRelationshipRequest,
         >,
@@ -327,6 +363,9 @@ pub trait ServerApi {
         _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::DeauthoriseClientPath>,
+        scenario: crate::api::TestScenario<
+            agent_authorisation_v2::DeauthoriseClientTestScenario,
+        >,
         body: crate::api::JsonBody<
             agent_authorisation_v2::types::DeauthoriseClientRequest,
         >,
@@ -348,6 +387,9 @@ pub trait ServerApi {
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::ListSentInvitationsPath>,
         query: crate::api::Query<agent_client_authorisation::ListSentInvitationsQuery>,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::ListSentInvitationsTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
             dropshot::HttpResponseOk<
@@ -384,6 +426,9 @@ pub trait ServerApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::CreateSentInvitationPath>,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::CreateSentInvitationTestScenario,
+        >,
         body: crate::api::JsonBody<
             agent_client_authorisation::types::SentInvitationRequest,
         >,
@@ -409,6 +454,9 @@ pub trait ServerApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::GetSentInvitationPath>,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::GetSentInvitationTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
             dropshot::HttpResponseOk<agent_client_authorisation::types::SentInvitation>,
@@ -427,6 +475,9 @@ pub trait ServerApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::CancelSentInvitationPath>,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::CancelSentInvitationTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
@@ -450,6 +501,9 @@ pub trait ServerApi {
         path: crate::api::Path<
             agent_client_authorisation::CreateMultiInvitationLinkPath,
         >,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::CreateMultiInvitationLinkTestScenario,
+        >,
         body: crate::api::JsonBody<
             agent_client_authorisation::types::MultiInvitationRequest,
         >,
@@ -470,6 +524,9 @@ pub trait ServerApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::CheckKnownFactPostcodePath>,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::CheckKnownFactPostcodeTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
@@ -486,7 +543,12 @@ pub trait ServerApi {
     async fn check_known_fact_date_of_birth(
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
-        path: crate::api::Path<agent_client_authorisation::CheckKnownFactDateOfBirthPath>,
+        path: crate::api::Path<
+            agent_client_authorisation::CheckKnownFactDateOfBirthPath,
+        >,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::CheckKnownFactDateOfBirthTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
@@ -505,6 +567,9 @@ pub trait ServerApi {
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<
             agent_client_authorisation::CheckKnownFactVatRegistrationDatePath,
+        >,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::CheckKnownFactVatRegistrationDateTestScenario,
         >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
@@ -525,6 +590,9 @@ pub trait ServerApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::CheckAgentRelationshipPath>,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::CheckAgentRelationshipTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
@@ -541,6 +609,9 @@ pub trait ServerApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::EndAgentRelationshipPath>,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::EndAgentRelationshipTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
@@ -565,6 +636,9 @@ pub trait ServerApi {
         query: crate::api::Query<
             agent_client_authorisation::ListReceivedInvitationsQuery,
         >,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::ListReceivedInvitationsTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
             dropshot::HttpResponseOk<
@@ -585,6 +659,9 @@ pub trait ServerApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::GetReceivedInvitationPath>,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::GetReceivedInvitationTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
             dropshot::HttpResponseOk<
@@ -610,6 +687,9 @@ pub trait ServerApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::AcceptReceivedInvitationPath>,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::AcceptReceivedInvitationTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
@@ -626,6 +706,9 @@ pub trait ServerApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::RejectReceivedInvitationPath>,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::RejectReceivedInvitationTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
@@ -643,6 +726,9 @@ pub trait ServerApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::EndClientRelationshipPath>,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::EndClientRelationshipTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
@@ -659,6 +745,9 @@ pub trait ServerApi {
     async fn client_status(
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::ClientStatusTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
             dropshot::HttpResponseOk<agent_client_authorisation::types::ClientStatus>,
@@ -682,6 +771,9 @@ pub trait ServerApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::UpdateAltItsaPath>,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::UpdateAltItsaTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<crate::api::CreatedOrNoContent>,
         crate::api::ApiError,
@@ -704,6 +796,9 @@ pub trait ServerApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::ReplaceUrnWithUtrPath>,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::ReplaceUrnWithUtrTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<crate::api::CreatedOrNoContent>,
         crate::api::ApiError,
@@ -906,6 +1001,9 @@ impl ServerApi for crate::handlers::Server {
         _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::CreateAgencyInvitationV1Path>,
+        scenario: crate::api::TestScenario<
+            agent_authorisation_v1::CreateAgencyInvitationV1TestScenario,
+        >,
         body: crate::api::JsonBody<
             agent_authorisation_v1::types::CreateInvitationRequestV1,
         >,
@@ -919,13 +1017,29 @@ impl ServerApi for crate::handlers::Server {
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_authorisation_v1::create_agency_invitation_v1(
-                    rqctx,
-                    accept,
-                    path,
-                    body,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                Some(path.get().arn.as_str()),
+                                Some("/agencies/{arn}/invitations"),
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_authorisation_v1::create_agency_invitation_v1(
+                            rqctx,
+                            accept,
+                            path,
+                            body,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn get_agency_invitation_v1(
@@ -933,6 +1047,9 @@ impl ServerApi for crate::handlers::Server {
         _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::GetAgencyInvitationV1Path>,
+        scenario: crate::api::TestScenario<
+            agent_authorisation_v1::GetAgencyInvitationV1TestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
             dropshot::HttpResponseOk<agent_authorisation_v1::types::InvitationV1>,
@@ -940,12 +1057,28 @@ impl ServerApi for crate::handlers::Server {
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_authorisation_v1::get_agency_invitation_v1(
-                    rqctx,
-                    accept,
-                    path,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                Some(path.get().arn.as_str()),
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_authorisation_v1::get_agency_invitation_v1(
+                            rqctx,
+                            accept,
+                            path,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn list_invitations_v1(
@@ -953,6 +1086,9 @@ impl ServerApi for crate::handlers::Server {
         _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::ListInvitationsV1Path>,
+        scenario: crate::api::TestScenario<
+            agent_authorisation_v1::ListInvitationsV1TestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
             crate::api::OkOrNoContent<agent_authorisation_v1::types::InvitationList>,
@@ -960,12 +1096,28 @@ impl ServerApi for crate::handlers::Server {
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_authorisation_v1::list_invitations_v1(
-                    rqctx,
-                    accept,
-                    path,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                Some(path.get().arn.as_str()),
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_authorisation_v1::list_invitations_v1(
+                            rqctx,
+                            accept,
+                            path,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn create_invitation_v1(
@@ -973,6 +1125,9 @@ impl ServerApi for crate::handlers::Server {
         _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::CreateInvitationV1Path>,
+        scenario: crate::api::TestScenario<
+            agent_authorisation_v1::CreateInvitationV1TestScenario,
+        >,
         body: crate::api::JsonBody<
             agent_authorisation_v1::types::CreateInvitationRequest,
         >,
@@ -986,13 +1141,29 @@ impl ServerApi for crate::handlers::Server {
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_authorisation_v1::create_invitation_v1(
-                    rqctx,
-                    accept,
-                    path,
-                    body,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                Some(path.get().arn.as_str()),
+                                Some("/agents/{arn}/invitations"),
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_authorisation_v1::create_invitation_v1(
+                            rqctx,
+                            accept,
+                            path,
+                            body,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn get_invitation_v1(
@@ -1000,6 +1171,9 @@ impl ServerApi for crate::handlers::Server {
         _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::GetInvitationV1Path>,
+        scenario: crate::api::TestScenario<
+            agent_authorisation_v1::GetInvitationV1TestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
             dropshot::HttpResponseOk<agent_authorisation_v1::types::Invitation>,
@@ -1007,12 +1181,28 @@ impl ServerApi for crate::handlers::Server {
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_authorisation_v1::get_invitation_v1(
-                    rqctx,
-                    accept,
-                    path,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                Some(path.get().arn.as_str()),
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_authorisation_v1::get_invitation_v1(
+                            rqctx,
+                            accept,
+                            path,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn cancel_invitation_v1(
@@ -1020,17 +1210,36 @@ impl ServerApi for crate::handlers::Server {
         _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::CancelInvitationV1Path>,
+        scenario: crate::api::TestScenario<
+            agent_authorisation_v1::CancelInvitationV1TestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_authorisation_v1::cancel_invitation_v1(
-                    rqctx,
-                    accept,
-                    path,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                Some(path.get().arn.as_str()),
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_authorisation_v1::cancel_invitation_v1(
+                            rqctx,
+                            accept,
+                            path,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn check_relationship_v1(
@@ -1038,6 +1247,9 @@ impl ServerApi for crate::handlers::Server {
         _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<1, 0>,
         path: crate::api::Path<agent_authorisation_v1::CheckRelationshipV1Path>,
+        scenario: crate::api::TestScenario<
+            agent_authorisation_v1::CheckRelationshipV1TestScenario,
+        >,
         body: crate::api::JsonBody<
             agent_authorisation_v1::types::CheckRelationshipRequest,
         >,
@@ -1046,13 +1258,29 @@ impl ServerApi for crate::handlers::Server {
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_authorisation_v1::check_relationship_v1(
-                    rqctx,
-                    accept,
-                    path,
-                    body,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                Some(path.get().arn.as_str()),
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_authorisation_v1::check_relationship_v1(
+                            rqctx,
+                            accept,
+                            path,
+                            body,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn list_invitations(
@@ -1060,6 +1288,9 @@ impl ServerApi for crate::handlers::Server {
         _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::ListInvitationsPath>,
+        scenario: crate::api::TestScenario<
+            agent_authorisation_v2::ListInvitationsTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
             crate::api::OkOrNoContent<agent_authorisation_v2::types::InvitationList>,
@@ -1067,12 +1298,28 @@ impl ServerApi for crate::handlers::Server {
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_authorisation_v2::list_invitations(
-                    rqctx,
-                    accept,
-                    path,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                Some(path.get().arn.as_str()),
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_authorisation_v2::list_invitations(
+                            rqctx,
+                            accept,
+                            path,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn create_invitation(
@@ -1080,6 +1327,9 @@ impl ServerApi for crate::handlers::Server {
         _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::CreateInvitationPath>,
+        scenario: crate::api::TestScenario<
+            agent_authorisation_v2::CreateInvitationTestScenario,
+        >,
         body: crate::api::JsonBody<
             agent_authorisation_v2::types::CreateInvitationRequest,
         >,
@@ -1093,13 +1343,29 @@ impl ServerApi for crate::handlers::Server {
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_authorisation_v2::create_invitation(
-                    rqctx,
-                    accept,
-                    path,
-                    body,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                Some(path.get().arn.as_str()),
+                                Some("/agents/{arn}/invitations"),
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_authorisation_v2::create_invitation(
+                            rqctx,
+                            accept,
+                            path,
+                            body,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn get_invitation(
@@ -1107,6 +1373,9 @@ impl ServerApi for crate::handlers::Server {
         _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::GetInvitationPath>,
+        scenario: crate::api::TestScenario<
+            agent_authorisation_v2::GetInvitationTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
             dropshot::HttpResponseOk<agent_authorisation_v2::types::Invitation>,
@@ -1114,8 +1383,28 @@ impl ServerApi for crate::handlers::Server {
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_authorisation_v2::get_invitation(rqctx, accept, path)
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                Some(path.get().arn.as_str()),
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_authorisation_v2::get_invitation(
+                            rqctx,
+                            accept,
+                            path,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn cancel_invitation(
@@ -1123,17 +1412,36 @@ impl ServerApi for crate::handlers::Server {
         _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::CancelInvitationPath>,
+        scenario: crate::api::TestScenario<
+            agent_authorisation_v2::CancelInvitationTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_authorisation_v2::cancel_invitation(
-                    rqctx,
-                    accept,
-                    path,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                Some(path.get().arn.as_str()),
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_authorisation_v2::cancel_invitation(
+                            rqctx,
+                            accept,
+                            path,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn check_relationship(
@@ -1141,6 +1449,9 @@ impl ServerApi for crate::handlers::Server {
         _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::CheckRelationshipPath>,
+        scenario: crate::api::TestScenario<
+            agent_authorisation_v2::CheckRelationshipTestScenario,
+        >,
         body: crate::api::JsonBody<
             agent_authorisation_v2::types::CheckRelationshipRequest,
         >,
@@ -1149,13 +1460,29 @@ impl ServerApi for crate::handlers::Server {
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_authorisation_v2::check_relationship(
-                    rqctx,
-                    accept,
-                    path,
-                    body,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                Some(path.get().arn.as_str()),
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_authorisation_v2::check_relationship(
+                            rqctx,
+                            accept,
+                            path,
+                            body,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn deauthorise_client(
@@ -1163,6 +1490,9 @@ impl ServerApi for crate::handlers::Server {
         _bearer: crate::api::BearerToken,
         accept: crate::api::Accept<2, 0>,
         path: crate::api::Path<agent_authorisation_v2::DeauthoriseClientPath>,
+        scenario: crate::api::TestScenario<
+            agent_authorisation_v2::DeauthoriseClientTestScenario,
+        >,
         body: crate::api::JsonBody<
             agent_authorisation_v2::types::DeauthoriseClientRequest,
         >,
@@ -1171,13 +1501,29 @@ impl ServerApi for crate::handlers::Server {
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_authorisation_v2::deauthorise_client(
-                    rqctx,
-                    accept,
-                    path,
-                    body,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                Some(path.get().arn.as_str()),
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_authorisation_v2::deauthorise_client(
+                            rqctx,
+                            accept,
+                            path,
+                            body,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn list_sent_invitations(
@@ -1185,6 +1531,9 @@ impl ServerApi for crate::handlers::Server {
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::ListSentInvitationsPath>,
         query: crate::api::Query<agent_client_authorisation::ListSentInvitationsQuery>,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::ListSentInvitationsTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
             dropshot::HttpResponseOk<
@@ -1194,18 +1543,37 @@ impl ServerApi for crate::handlers::Server {
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_client_authorisation::list_sent_invitations(
-                    rqctx,
-                    path,
-                    query,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                Some(path.get().arn.as_str()),
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_client_authorisation::list_sent_invitations(
+                            rqctx,
+                            path,
+                            query,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn create_sent_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::CreateSentInvitationPath>,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::CreateSentInvitationTestScenario,
+        >,
         body: crate::api::JsonBody<
             agent_client_authorisation::types::SentInvitationRequest,
         >,
@@ -1221,18 +1589,39 @@ impl ServerApi for crate::handlers::Server {
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_client_authorisation::create_sent_invitation(
-                    rqctx,
-                    path,
-                    body,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                Some(path.get().arn.as_str()),
+                                Some(
+                                    "/agent-client-authorisation/agencies/{arn}/invitations/sent",
+                                ),
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_client_authorisation::create_sent_invitation(
+                            rqctx,
+                            path,
+                            body,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn get_sent_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::GetSentInvitationPath>,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::GetSentInvitationTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
             dropshot::HttpResponseOk<agent_client_authorisation::types::SentInvitation>,
@@ -1240,24 +1629,62 @@ impl ServerApi for crate::handlers::Server {
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_client_authorisation::get_sent_invitation(rqctx, path)
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                Some(path.get().arn.as_str()),
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_client_authorisation::get_sent_invitation(
+                            rqctx,
+                            path,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn cancel_sent_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::CancelSentInvitationPath>,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::CancelSentInvitationTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_client_authorisation::cancel_sent_invitation(
-                    rqctx,
-                    path,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                Some(path.get().arn.as_str()),
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_client_authorisation::cancel_sent_invitation(
+                            rqctx,
+                            path,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn create_multi_invitation_link(
@@ -1265,6 +1692,9 @@ impl ServerApi for crate::handlers::Server {
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<
             agent_client_authorisation::CreateMultiInvitationLinkPath,
+        >,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::CreateMultiInvitationLinkTestScenario,
         >,
         body: crate::api::JsonBody<
             agent_client_authorisation::types::MultiInvitationRequest,
@@ -1274,44 +1704,100 @@ impl ServerApi for crate::handlers::Server {
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_client_authorisation::create_multi_invitation_link(
-                    rqctx,
-                    path,
-                    body,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                Some(path.get().arn.as_str()),
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_client_authorisation::create_multi_invitation_link(
+                            rqctx,
+                            path,
+                            body,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn check_known_fact_postcode(
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::CheckKnownFactPostcodePath>,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::CheckKnownFactPostcodeTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_client_authorisation::check_known_fact_postcode(
-                    rqctx,
-                    path,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                None,
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_client_authorisation::check_known_fact_postcode(
+                            rqctx,
+                            path,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn check_known_fact_date_of_birth(
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
-        path: crate::api::Path<agent_client_authorisation::CheckKnownFactDateOfBirthPath>,
+        path: crate::api::Path<
+            agent_client_authorisation::CheckKnownFactDateOfBirthPath,
+        >,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::CheckKnownFactDateOfBirthTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_client_authorisation::check_known_fact_date_of_birth(
-                    rqctx,
-                    path,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                None,
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_client_authorisation::check_known_fact_date_of_birth(
+                            rqctx,
+                            path,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn check_known_fact_vat_registration_date(
@@ -1320,48 +1806,105 @@ impl ServerApi for crate::handlers::Server {
         path: crate::api::Path<
             agent_client_authorisation::CheckKnownFactVatRegistrationDatePath,
         >,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::CheckKnownFactVatRegistrationDateTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_client_authorisation::check_known_fact_vat_registration_date(
-                    rqctx,
-                    path,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                None,
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_client_authorisation::check_known_fact_vat_registration_date(
+                            rqctx,
+                            path,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn check_agent_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::CheckAgentRelationshipPath>,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::CheckAgentRelationshipTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_client_authorisation::check_agent_relationship(
-                    rqctx,
-                    path,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                Some(path.get().arn.as_str()),
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_client_authorisation::check_agent_relationship(
+                            rqctx,
+                            path,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn end_agent_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::EndAgentRelationshipPath>,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::EndAgentRelationshipTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_client_authorisation::end_agent_relationship(
-                    rqctx,
-                    path,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                Some(path.get().arn.as_str()),
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_client_authorisation::end_agent_relationship(
+                            rqctx,
+                            path,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn list_received_invitations(
@@ -1370,6 +1913,9 @@ impl ServerApi for crate::handlers::Server {
         path: crate::api::Path<agent_client_authorisation::ListReceivedInvitationsPath>,
         query: crate::api::Query<
             agent_client_authorisation::ListReceivedInvitationsQuery,
+        >,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::ListReceivedInvitationsTestScenario,
         >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
@@ -1380,18 +1926,37 @@ impl ServerApi for crate::handlers::Server {
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_client_authorisation::list_received_invitations(
-                    rqctx,
-                    path,
-                    query,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                None,
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_client_authorisation::list_received_invitations(
+                            rqctx,
+                            path,
+                            query,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn get_received_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::GetReceivedInvitationPath>,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::GetReceivedInvitationTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
             dropshot::HttpResponseOk<
@@ -1401,64 +1966,140 @@ impl ServerApi for crate::handlers::Server {
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_client_authorisation::get_received_invitation(
-                    rqctx,
-                    path,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                None,
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_client_authorisation::get_received_invitation(
+                            rqctx,
+                            path,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn accept_received_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::AcceptReceivedInvitationPath>,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::AcceptReceivedInvitationTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_client_authorisation::accept_received_invitation(
-                    rqctx,
-                    path,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                None,
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_client_authorisation::accept_received_invitation(
+                            rqctx,
+                            path,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn reject_received_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::RejectReceivedInvitationPath>,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::RejectReceivedInvitationTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_client_authorisation::reject_received_invitation(
-                    rqctx,
-                    path,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                None,
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_client_authorisation::reject_received_invitation(
+                            rqctx,
+                            path,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn end_client_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::EndClientRelationshipPath>,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::EndClientRelationshipTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_client_authorisation::end_client_relationship(
-                    rqctx,
-                    path,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                None,
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_client_authorisation::end_client_relationship(
+                            rqctx,
+                            path,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn client_status(
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::ClientStatusTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<
             dropshot::HttpResponseOk<agent_client_authorisation::types::ClientStatus>,
@@ -1466,36 +2107,94 @@ impl ServerApi for crate::handlers::Server {
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_client_authorisation::client_status(rqctx).await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                None,
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_client_authorisation::client_status(rqctx)
+                        .await
+                }
+            },
         )
     }
     async fn update_alt_itsa(
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::UpdateAltItsaPath>,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::UpdateAltItsaTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<crate::api::CreatedOrNoContent>,
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_client_authorisation::update_alt_itsa(rqctx, path)
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                None,
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_client_authorisation::update_alt_itsa(
+                            rqctx,
+                            path,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn replace_urn_with_utr(
         rqctx: dropshot::RequestContext<Self::Context>,
         _bearer: crate::api::BearerToken,
         path: crate::api::Path<agent_client_authorisation::ReplaceUrnWithUtrPath>,
+        scenario: crate::api::TestScenario<
+            agent_client_authorisation::ReplaceUrnWithUtrTestScenario,
+        >,
     ) -> ::std::result::Result<
         crate::api::WithErrorHeaders<crate::api::CreatedOrNoContent>,
         crate::api::ApiError,
     > {
         crate::api::WithErrorHeaders::from_result(
-            crate::handlers::agent_client_authorisation::replace_urn_with_utr(
-                    rqctx,
-                    path,
-                )
-                .await,
+            match scenario.example() {
+                Some(example) => {
+                    Err(
+                        crate::handlers::test_scenarios::answer(
+                                &rqctx,
+                                example,
+                                true,
+                                None,
+                                None,
+                            )
+                            .await,
+                    )
+                }
+                None => {
+                    crate::handlers::agent_client_authorisation::replace_urn_with_utr(
+                            rqctx,
+                            path,
+                        )
+                        .await
+                }
+            },
         )
     }
     async fn ping(
