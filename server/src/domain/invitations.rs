@@ -39,6 +39,8 @@ impl Authorisations {
             if !locks::try_lock(conn, &lock).await? {
                 return Err(DomainError::AlreadyBeingProcessed);
             }
+            // A sandbox hold keeps the lock taken, so that a test meets it every time.
+            super::hold::pause().await;
             let record = ClientRecord::find(conn, &request.client).await?;
             let (client_id_type, client_id) = match &record {
                 Some(record) => record.client_id(service, &request.client),
@@ -283,6 +285,8 @@ impl Authorisations {
                 }
                 _ => return Err(by.no_longer_pending()),
             }
+            // A sandbox hold keeps the request's row locked, so that a cancel meets the accept every time.
+            super::hold::pause().await;
             let status = match answer {
                 Answer::Reject => Status::Rejected,
                 Answer::Accept => {
@@ -361,7 +365,7 @@ pub(super) enum Answerer<'a> {
 }
 
 impl Answerer<'_> {
-    fn may_answer(&self, invitation: &Invitation) -> Result<(), DomainError> {
+    pub(super) fn may_answer(&self, invitation: &Invitation) -> Result<(), DomainError> {
         let allowed = match self {
             Answerer::Client(scope) => {
                 return if scope.covers(invitation) && !scope.by_hmrc {
