@@ -48,6 +48,10 @@ pub async fn link_to_several_invitations(ctx: Ctx) -> Result<()> {
             format!("Location {location:?} is not /invitations/personal/<uid>/<agency name>"),
         )?;
     }
+    let name = crate::scenarios::across::links::normalised(&agent.agency_name);
+    ctx.rule("R-MULTI-LINK", parts.get(4) == Some(&name.as_str()), || {
+        format!("Location {location:?} does not end with the normalised agency name {name:?}")
+    })?;
     let cases = [
         (
             "create_multi_invitation_link/400/CLIENT_TYPE_NOT_SUPPORTED",

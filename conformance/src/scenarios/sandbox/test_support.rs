@@ -8,21 +8,9 @@ use crate::harness::*;
 use crate::http::Request;
 use crate::reference::{random_invitation_id, random_nino};
 use crate::sandbox::Agent;
-use crate::scenarios::agent_authorisation_v2::{cancel, create, get};
-use crate::scenarios::support::bad_ids;
+use crate::scenarios::agent_authorisation_v2::{cancel, create, get, list};
+use crate::scenarios::support::{bad_ids, test_support as support};
 use crate::scenarios::views::check_invitation;
-
-/// A test-support request about an invitation (`suffix`: "" or "/expire"), with a bearer token if given.
-fn support(method: &str, id: &str, suffix: &str, token: Option<&str>) -> Request {
-    let request = Request::new(
-        method,
-        format!("/agent-authorisation-test-support/invitations/{id}{suffix}"),
-    );
-    match token {
-        Some(token) => request.bearer(token),
-        None => request,
-    }
-}
 
 /// The status of one of `agent`'s requests, read through 2.0.
 async fn status(ctx: &Ctx, agent: &Agent, id: &str) -> Result<String> {
@@ -162,6 +150,19 @@ pub async fn expiring(ctx: Ctx) -> Result<()> {
         Some("main"),
         "Expired",
     )?;
+    let updated = read.json().unwrap_or_default()["updated"].clone();
+    let recent = updated
+        .as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .is_some_and(|t| {
+            (chrono::Utc::now() - t.with_timezone(&chrono::Utc))
+                .num_seconds()
+                .abs()
+                < 120
+        });
+    ctx.rule("R-SANDBOX-TEST-SUPPORT", recent, || {
+        format!("a request expired just now reads updated {updated}")
+    })?;
     // Expiring it again changes nothing; answering or cancelling it is refused.
     ctx.expect(
         "expire_invitation/204",
@@ -285,4 +286,26 @@ pub async fn signing_up_to_mtd_income_tax(ctx: Ctx) -> Result<()> {
     ctx.soft(entry, sign_up(&random_nino(&mut rng), Some(&staff)))
         .await?;
     Ok(())
+}
+
+/// `Gov-Test-Scenario` does not change the server's answers: a create naming a documented error example is made
+/// all the same, and a list asked for any value lists.
+pub async fn scenario_header_is_not_acted_on(ctx: Ctx) -> Result<()> {
+    let (agent, client) = tokio::try_join!(ctx.sandbox().agent(), ctx.sandbox().itsa_client())?;
+    let named = create(&agent, &itsa_body(&client, None))
+        .header("Gov-Test-Scenario", "DUPLICATE_AUTHORISATION_REQUEST");
+    let made = ctx.expect("create_invitation/204", named).await?;
+    let id = location_id(&made)?;
+    let listed = list(&agent).header("Gov-Test-Scenario", "NO_SUCH_EXAMPLE");
+    let listed = ctx.expect("list_invitations/200", listed).await?;
+    let ids: Vec<String> = listed
+        .json()
+        .and_then(|l| l.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|i| i["invitationId"].as_str().map(str::to_owned))
+        .collect();
+    ctx.rule("R-SANDBOX-SCENARIO", ids == [id.clone()], || {
+        format!("the list names {ids:?}, expected [{id}]")
+    })
 }
