@@ -267,7 +267,11 @@ pub async fn list_received_invitations(
     Ok(HttpResponseOk(types::ReceivedInvitations {
         links: types::ReceivedInvitationsLinks {
             self_: types::Link { href: self_href },
-            invitations: embedded.iter().map(|i| i.links.self_.clone()).collect(),
+            invitations: embedded
+                .iter()
+                .skip(usize::from(hal_links_one_short()))
+                .map(|i| i.links.self_.clone())
+                .collect(),
         },
         embedded: types::EmbeddedInvitations {
             invitations: embedded,
@@ -495,4 +499,13 @@ impl<'a> ReceivedViews<'a> {
             relationship_ended_by: invitation.relationship_ended_by.clone(),
         }
     }
+}
+
+/// Whether the mutation proof's `hal-links-one-short` fault is on (never in a real build).
+fn hal_links_one_short() -> bool {
+    #[cfg(feature = "fault-injection")]
+    if crate::fault::active("hal-links-one-short") {
+        return true;
+    }
+    false
 }

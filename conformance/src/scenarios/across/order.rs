@@ -127,11 +127,12 @@ pub async fn rules_in_their_order(ctx: Ctx) -> Result<()> {
     Ok(())
 }
 
-/// The path's ARN is compared with the caller's, never format-checked: an ARN that fails its check letter, or
-/// any text, is NO_PERMISSION_ON_AGENCY.
+/// The path's ARN is compared with the caller's, never format-checked: an ARN that fails its check letter, any
+/// text, and the caller's own ARN in lower case are NO_PERMISSION_ON_AGENCY.
 pub async fn any_other_arn_is_refused(ctx: Ctx) -> Result<()> {
     let f = ctx.fixtures().clone();
-    for arn in ["AARN9999999", "not-an-arn", "karn0762398"] {
+    let own_in_lower_case = f.agent.arn.to_lowercase();
+    for arn in ["AARN9999999", "not-an-arn", own_in_lower_case.as_str()] {
         let elsewhere = f.agent.with_path_arn(arn);
         ctx.soft(
             "list_invitations/403/NO_PERMISSION_ON_AGENCY",
