@@ -175,7 +175,10 @@ impl Ledger {
                 statement: Some(rule.text.clone()),
             });
             self.selected.push(true);
-            self.records.get_mut().unwrap().push(Record::default());
+            let records = self.records.get_mut();
+            records
+                .map_err(|_| anyhow::anyhow!("the ledger's records are poisoned"))?
+                .push(Record::default());
         }
         Ok(())
     }
@@ -187,8 +190,7 @@ impl Ledger {
 
     /// Records that `scenario`, which declares the rule `id`, ran to its end with every check passing.
     pub fn prove(&self, id: &str, scenario: &str) {
-        if let Some(index) = self.index(id) {
-            let mut records = self.records.lock().unwrap();
+        if let (Some(index), Ok(mut records)) = (self.index(id), self.records.lock()) {
             records[index].checks += 1;
             records[index].by.insert(scenario.to_owned());
         }

@@ -55,15 +55,7 @@ pub async fn run(
     if std::io::stderr().is_terminal() {
         eprintln!();
     }
-    let mut scenario_errors = scenario_errors;
-    // A scenario that stopped at a failed check has that failure recorded against its entry already.
-    scenario_errors.retain(|(_, error)| {
-        !harness
-            .ledger
-            .entries()
-            .iter()
-            .any(|e| error.starts_with(&format!("{}: ", e.id)))
-    });
+    let scenario_errors = unrecorded(&harness.ledger, scenario_errors);
     let generated = generated.context("running generated inputs")?;
     let sequences = sequences.context("running model-based sequences")?;
 
@@ -95,6 +87,18 @@ pub async fn run(
     })
 }
 
+/// The errors of scenarios that stopped early, but those that stopped at a failed check, which is recorded
+/// against its entry already.
+fn unrecorded(ledger: &Ledger, mut errors: Vec<(String, String)>) -> Vec<(String, String)> {
+    errors.retain(|(_, error)| {
+        !ledger
+            .entries()
+            .iter()
+            .any(|e| error.starts_with(&format!("{}: ", e.id)))
+    });
+    errors
+}
+
 /// Adds the rules of the document at `path` to the ledger; answers what the reports say of them. Without the
 /// document (the harness run against another repository's contracts) the run goes on without rules.
 pub fn add_rules(ledger: &mut Ledger, path: &Path) -> Result<String> {
@@ -111,7 +115,8 @@ pub fn add_rules(ledger: &mut Ledger, path: &Path) -> Result<String> {
                 _ => path.display().to_string(),
             };
             ledger.add_rules(&source, &rules)?;
-            Ok(format!("{} ({} rules)", path.display(), rules.len()))
+            let shown = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+            Ok(format!("{} ({} rules)", shown.display(), rules.len()))
         }
         None => {
             eprintln!(

@@ -28,27 +28,12 @@ impl Authorisations {
         request: &ValidRequest,
     ) -> Result<InvitationId, DomainError> {
         let now = self.now();
-        let expires_on = now.date_naive() + Duration::days(self.lifetimes.invitation_days);
-        #[cfg(feature = "fault-injection")]
-        let expires_on = match crate::fault::active("expiry-22-days") {
-            true => expires_on + Duration::days(1),
-            false => expires_on,
-        };
+        let expires_on = self.expiry_of_new(now);
         let mut conn = self.connection().await?;
         conn.transaction(async |conn| {
             let service = request.service;
             let supplied = request.client.value();
-            // Identical requests in flight, in any server process, meet at this lock.
-            let person = person_key(supplied);
-            let lock = format!("create-invitation|{arn}|{}|{person}", service.group());
-            let locked = locks::try_lock(conn, &lock).await?;
-            #[cfg(feature = "fault-injection")]
-            let locked = locked || crate::fault::active("no-in-flight-lock");
-            if !locked {
-                return Err(DomainError::AlreadyBeingProcessed);
-            }
-            // A sandbox hold keeps the lock taken, so that a test meets it every time.
-            super::hold::pause().await;
+            in_flight_lock(conn, arn, request).await?;
             let record = ClientRecord::find(conn, &request.client).await?;
             let (client_id_type, client_id) = match &record {
                 Some(record) => record.client_id(service, &request.client),
@@ -107,6 +92,16 @@ impl Authorisations {
             Ok(invitation.id)
         })
         .await
+    }
+
+    /// The expiry day of a request made `now`: the lifetime's last day is the day before it.
+    fn expiry_of_new(&self, now: DateTime<Utc>) -> chrono::NaiveDate {
+        let expires_on = now.date_naive() + Duration::days(self.lifetimes.invitation_days);
+        #[cfg(feature = "fault-injection")]
+        if crate::fault::active("expiry-22-days") {
+            return expires_on + Duration::days(1);
+        }
+        expires_on
     }
 
     /// One of the agent's requests. Another agency's is refused, not hidden (as HMRC documents).
@@ -433,6 +428,28 @@ impl Answerer<'_> {
             Answerer::TestSupport(_) => DomainError::InvitationNoLongerPending,
         }
     }
+}
+
+/// Identical creates in flight, in any server process, meet at this lock: the one that does not get it is
+/// ALREADY_BEING_PROCESSED. A sandbox hold keeps the lock taken, so that a test meets it every time.
+async fn in_flight_lock(
+    conn: &mut AsyncPgConnection,
+    arn: &Arn,
+    request: &ValidRequest,
+) -> Result<(), DomainError> {
+    let person = person_key(request.client.value());
+    let lock = format!(
+        "create-invitation|{arn}|{}|{person}",
+        request.service.group()
+    );
+    let locked = locks::try_lock(conn, &lock).await?;
+    #[cfg(feature = "fault-injection")]
+    let locked = locked || crate::fault::active("no-in-flight-lock");
+    if !locked {
+        return Err(DomainError::AlreadyBeingProcessed);
+    }
+    super::hold::pause().await;
+    Ok(())
 }
 
 /// The request to cancel, locked until the cancel ends, so that a cancel waits for an accept holding it.

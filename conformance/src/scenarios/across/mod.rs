@@ -17,17 +17,20 @@ use crate::harness::Scenario;
 /// These scenarios, in the order they are reported.
 pub fn scenarios() -> Vec<Scenario> {
     [
-        versions_and_order(),
-        identifiers_errors_and_links(),
-        lifecycle_and_relationships(),
-        time(),
+        version_scenarios(),
+        order_scenarios(),
+        identifier_scenarios(),
+        error_and_link_scenarios(),
+        lifecycle_scenarios(),
+        relationship_scenarios(),
+        time_scenarios(),
     ]
     .into_iter()
     .flatten()
     .collect()
 }
 
-fn versions_and_order() -> Vec<Scenario> {
+fn version_scenarios() -> Vec<Scenario> {
     vec![
         Scenario::new(
             "across: a request made in one version is read and cancelled in the other",
@@ -66,6 +69,11 @@ fn versions_and_order() -> Vec<Scenario> {
             ],
             versions::each_path_serves_its_versions,
         ),
+    ]
+}
+
+fn order_scenarios() -> Vec<Scenario> {
+    vec![
         Scenario::new(
             "across: Accept in any case",
             &["get_invitation/200", "rule/R-ACCEPT-CASE"],
@@ -122,7 +130,7 @@ fn versions_and_order() -> Vec<Scenario> {
     ]
 }
 
-fn identifiers_errors_and_links() -> Vec<Scenario> {
+fn identifier_scenarios() -> Vec<Scenario> {
     vec![
         Scenario::new(
             "across: spaces and case in identifiers",
@@ -181,6 +189,11 @@ fn identifiers_errors_and_links() -> Vec<Scenario> {
             ],
             identifiers::ids_derive_from_the_request,
         ),
+    ]
+}
+
+fn error_and_link_scenarios() -> Vec<Scenario> {
+    vec![
         Scenario::new(
             "across: one error shape everywhere, and routes that do not exist",
             &[
@@ -223,7 +236,7 @@ fn identifiers_errors_and_links() -> Vec<Scenario> {
     ]
 }
 
-fn lifecycle_and_relationships() -> Vec<Scenario> {
+fn lifecycle_scenarios() -> Vec<Scenario> {
     vec![
         Scenario::new(
             "across: every status after Pending is final",
@@ -258,6 +271,11 @@ fn lifecycle_and_relationships() -> Vec<Scenario> {
             ],
             lifecycle::accept_racing_cancel,
         ),
+    ]
+}
+
+fn relationship_scenarios() -> Vec<Scenario> {
+    vec![
         Scenario::new(
             "across: supporting agents side by side",
             &[
@@ -310,7 +328,7 @@ fn lifecycle_and_relationships() -> Vec<Scenario> {
     ]
 }
 
-fn time() -> Vec<Scenario> {
+fn time_scenarios() -> Vec<Scenario> {
     vec![
         Scenario::new(
             "across: the 30-day list, by creation time",

@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::harness::*;
 use crate::http::Exchange;
 use crate::paths::invitation_path;
+use crate::sandbox::{Agent, Individual, Organisation};
 use crate::scenarios::agent_authorisation_v1::support::{self as v1_api, V1_ACCEPT};
 use crate::scenarios::agent_authorisation_v2::{cancel, create, deauthorise, get};
 use crate::scenarios::agent_client_authorisation::support as backend_api;
@@ -34,59 +35,56 @@ pub async fn made_in_one_version_used_in_the_other(ctx: Ctx) -> Result<()> {
         s.vat_client(false),
         s.itsa_client()
     )?;
-    let rule = "R-SURFACE-SHARED";
-    let made = ctx
-        .expect(
-            "create_agency_invitation_v1/204",
-            v1_api::create(&agent, &v1_api::itsa(&client)),
-        )
-        .await?;
-    let id = location_id(&made)?;
-    says(
-        &ctx,
-        rule,
-        &ctx.expect("get_invitation/200", get(&agent, &id)).await?,
-        "Pending",
-    )?;
-    ctx.expect("cancel_invitation/204", cancel(&agent, &id))
-        .await?;
-    let read = ctx
-        .expect("get_agency_invitation_v1/200", v1_api::get(&agent, &id))
-        .await?;
-    says(&ctx, rule, &read, "Cancelled")?;
-    let made = ctx
-        .expect("create_invitation/204", create(&agent, &vat_body(&vat)))
-        .await?;
-    let id = location_id(&made)?;
-    let read = ctx
-        .expect("get_agency_invitation_v1/200", v1_api::get(&agent, &id))
-        .await?;
-    says(&ctx, rule, &read, "Pending")?;
-    let on_agents = v1_api::v1(
-        "DELETE",
-        invitation_path(&agent.arn, &id),
-        Some(&agent.token),
-    );
-    ctx.expect("cancel_invitation_v1/204", on_agents).await?;
-    says(
-        &ctx,
-        rule,
-        &ctx.expect("get_invitation/200", get(&agent, &id)).await?,
-        "Cancelled",
-    )?;
-    let id = ctx
-        .sandbox()
+    from_1_0_to_2_0(&ctx, &agent, &client).await?;
+    from_2_0_to_1_0(&ctx, &agent, &vat).await?;
+    let id = s
         .create_invitation(&agent, &itsa_body(&other, None))
         .await?;
-    ctx.sandbox().accept(&id).await?;
+    s.accept(&id).await?;
     let read = ctx
         .expect("get_agency_invitation_v1/200", v1_api::get(&agent, &id))
         .await?;
-    says(&ctx, rule, &read, "Accepted")?;
+    says(&ctx, SHARED, &read, "Accepted")?;
     let read = ctx
         .expect("get_sent_invitation/200", backend_api::get(&agent, &id))
         .await?;
-    says(&ctx, rule, &read, "Accepted")
+    says(&ctx, SHARED, &read, "Accepted")
+}
+
+const SHARED: &str = "R-SURFACE-SHARED";
+
+/// Made through 1.0 on `/agencies`, read and cancelled through 2.0, read again through 1.0.
+async fn from_1_0_to_2_0(ctx: &Ctx, agent: &Agent, client: &Individual) -> Result<()> {
+    let create = v1_api::create(agent, &v1_api::itsa(client));
+    let made = ctx
+        .expect("create_agency_invitation_v1/204", create)
+        .await?;
+    let id = location_id(&made)?;
+    let read = ctx.expect("get_invitation/200", get(agent, &id)).await?;
+    says(ctx, SHARED, &read, "Pending")?;
+    ctx.expect("cancel_invitation/204", cancel(agent, &id))
+        .await?;
+    let read = ctx
+        .expect("get_agency_invitation_v1/200", v1_api::get(agent, &id))
+        .await?;
+    says(ctx, SHARED, &read, "Cancelled")
+}
+
+/// Made through 2.0, read through 1.0 on `/agencies`, cancelled through 1.0 on the 2.0 paths.
+async fn from_2_0_to_1_0(ctx: &Ctx, agent: &Agent, vat: &Organisation) -> Result<()> {
+    let made = ctx
+        .expect("create_invitation/204", create(agent, &vat_body(vat)))
+        .await?;
+    let id = location_id(&made)?;
+    let read = ctx
+        .expect("get_agency_invitation_v1/200", v1_api::get(agent, &id))
+        .await?;
+    says(ctx, SHARED, &read, "Pending")?;
+    let path = invitation_path(&agent.arn, &id);
+    let on_agents = v1_api::v1("DELETE", path, Some(&agent.token));
+    ctx.expect("cancel_invitation_v1/204", on_agents).await?;
+    let read = ctx.expect("get_invitation/200", get(agent, &id)).await?;
+    says(ctx, SHARED, &read, "Cancelled")
 }
 
 /// 1.0 on `/agencies` has no agent type: a supporting agent's request is not found there, yet it blocks a 1.0

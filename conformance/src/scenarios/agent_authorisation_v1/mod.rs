@@ -33,7 +33,11 @@ pub fn scenarios() -> Vec<Scenario> {
         .into_iter()
         .map(|scenario| scenario.as_version(&ON_THE_2_0_PATHS))
         .filter(|scenario| scenario.covers.iter().any(|entry| entry.contains("_v1/")));
-    agencies().into_iter().chain(on_the_2_0_paths).collect()
+    agencies()
+        .into_iter()
+        .chain(bodies_and_client_ids())
+        .chain(on_the_2_0_paths)
+        .collect()
 }
 
 /// HMRC's 1.0 paths, `/agencies/{arn}/invitations`.
@@ -97,6 +101,12 @@ fn agencies() -> Vec<Scenario> {
             ],
             invitations::read_missing_malformed_or_another_agencys,
         ),
+    ]
+}
+
+/// HMRC's 1.0 bodies, and how a 1.0 read names the client.
+fn bodies_and_client_ids() -> Vec<Scenario> {
+    vec![
         Scenario::new(
             "v1: HMRC's 1.0 bodies",
             &[

@@ -9,6 +9,18 @@ use crate::harness::Scenario;
 
 /// This contract's scenarios, in the order they are reported.
 pub fn scenarios() -> Vec<Scenario> {
+    [
+        test_user_scenarios(),
+        test_support_scenarios(),
+        caller_scenarios(),
+        time_control_scenarios(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+fn test_user_scenarios() -> Vec<Scenario> {
     vec![
         Scenario::new(
             "sandbox: create_test_agent",
@@ -54,6 +66,11 @@ pub fn scenarios() -> Vec<Scenario> {
             ],
             test_users::create_hmrc_staff,
         ),
+    ]
+}
+
+fn test_support_scenarios() -> Vec<Scenario> {
+    vec![
         Scenario::new(
             "sandbox: accepting as the client",
             &[
@@ -102,6 +119,11 @@ pub fn scenarios() -> Vec<Scenario> {
             ],
             test_support::signing_up_to_mtd_income_tax,
         ),
+    ]
+}
+
+fn caller_scenarios() -> Vec<Scenario> {
+    vec![
         Scenario::new(
             "sandbox: test support answers for the request's agent, its client or HMRC staff only",
             &[
@@ -115,6 +137,20 @@ pub fn scenarios() -> Vec<Scenario> {
             ],
             test_support::only_the_agent_the_client_or_hmrc_staff,
         ),
+        Scenario::new(
+            "sandbox: Gov-Test-Scenario is not acted on",
+            &[
+                "create_invitation/204",
+                "list_invitations/200",
+                "rule/R-SANDBOX-SCENARIO",
+            ],
+            test_support::scenario_header_is_not_acted_on,
+        ),
+    ]
+}
+
+fn time_control_scenarios() -> Vec<Scenario> {
+    vec![
         Scenario::new(
             "sandbox: making a request older",
             &[
@@ -135,15 +171,6 @@ pub fn scenarios() -> Vec<Scenario> {
                 "rule/R-AUTH-TEST-SUPPORT",
             ],
             time_control::refusals_in_order,
-        ),
-        Scenario::new(
-            "sandbox: Gov-Test-Scenario is not acted on",
-            &[
-                "create_invitation/204",
-                "list_invitations/200",
-                "rule/R-SANDBOX-SCENARIO",
-            ],
-            test_support::scenario_header_is_not_acted_on,
         ),
     ]
 }

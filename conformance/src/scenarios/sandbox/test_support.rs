@@ -150,19 +150,7 @@ pub async fn expiring(ctx: Ctx) -> Result<()> {
         Some("main"),
         "Expired",
     )?;
-    let updated = read.json().unwrap_or_default()["updated"].clone();
-    let recent = updated
-        .as_str()
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .is_some_and(|t| {
-            (chrono::Utc::now() - t.with_timezone(&chrono::Utc))
-                .num_seconds()
-                .abs()
-                < 120
-        });
-    ctx.rule("R-SANDBOX-TEST-SUPPORT", recent, || {
-        format!("a request expired just now reads updated {updated}")
-    })?;
+    updated_just_now(&ctx, &read)?;
     // Expiring it again changes nothing; answering or cancelling it is refused.
     ctx.expect(
         "expire_invitation/204",
@@ -307,5 +295,20 @@ pub async fn scenario_header_is_not_acted_on(ctx: Ctx) -> Result<()> {
         .collect();
     ctx.rule("R-SANDBOX-SCENARIO", ids == [id.clone()], || {
         format!("the list names {ids:?}, expected [{id}]")
+    })
+}
+
+/// A request expired just now reads `updated` now (give or take two minutes of clocks apart).
+fn updated_just_now(ctx: &Ctx, read: &crate::http::Exchange) -> Result<()> {
+    let updated = read.json().unwrap_or_default()["updated"].clone();
+    let at = updated
+        .as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+    let recent = at.is_some_and(|t| {
+        let apart = chrono::Utc::now() - t.with_timezone(&chrono::Utc);
+        apart.num_seconds().abs() < 120
+    });
+    ctx.rule("R-SANDBOX-TEST-SUPPORT", recent, || {
+        format!("a request expired just now reads updated {updated}")
     })
 }

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use crate::harness::*;
 use crate::http::{Exchange, Request};
 use crate::reference::random_invitation_id;
+use crate::sandbox::Agent;
 use crate::scenarios::agent_authorisation_v2::get;
 use crate::scenarios::support::{bad_ids, test_support};
 
@@ -50,21 +51,13 @@ pub async fn making_a_request_older(ctx: Ctx) -> Result<()> {
     let id = s
         .create_invitation(&agent, &itsa_body(&client, None))
         .await?;
-    let accepted = s.create_invitation(&agent, &vat_body(&vat)).await?;
-    s.accept(&accepted).await?;
-    let before = ctx
-        .expect("get_invitation/200", get(&agent, &accepted))
-        .await?;
     for (seconds, token) in [
         (DAY, &agent.token),
         (2 * DAY, &client.token),
         (3 * DAY, &staff),
     ] {
-        ctx.expect(
-            "set_invitation_created/204",
-            set_age(&id, age(seconds), Some(token)),
-        )
-        .await?;
+        let request = set_age(&id, age(seconds), Some(token));
+        ctx.expect("set_invitation_created/204", request).await?;
         let read = ctx.expect("get_invitation/200", get(&agent, &id)).await?;
         let created = time_of(&read, "created");
         ctx.rule("R-SANDBOX-TIME-CONTROL", aged(created, seconds), || {
@@ -74,40 +67,18 @@ pub async fn making_a_request_older(ctx: Ctx) -> Result<()> {
             )
         })?;
     }
-    ctx.expect(
-        "set_invitation_created/204",
-        set_age(&accepted, age(31 * DAY), Some(&agent.token)),
-    )
-    .await?;
-    let after = ctx
-        .expect("get_invitation/200", get(&agent, &accepted))
-        .await?;
-    let kept = (
-        before.json().unwrap_or_default(),
-        after.json().unwrap_or_default(),
-    );
-    let holds = kept.1["status"] == "Accepted" && kept.0["updated"] == kept.1["updated"];
-    ctx.rule("R-SANDBOX-TIME-CONTROL", holds, || {
-        format!(
-            "an Accepted request made older reads {} (was {})",
-            kept.1, kept.0
-        )
-    })?;
+    let accepted = s.create_invitation(&agent, &vat_body(&vat)).await?;
+    s.accept(&accepted).await?;
+    an_answered_request_keeps_its_answer(&ctx, &agent, &accepted).await?;
     s.expire(&id).await?;
-    ctx.expect(
-        "set_invitation_created/204",
-        set_age(&id, age(1), Some(&agent.token)),
-    )
-    .await?;
-    let status = ctx.sandbox().invitation_status(&agent, &id).await?;
+    let younger = set_age(&id, age(1), Some(&agent.token));
+    ctx.expect("set_invitation_created/204", younger).await?;
+    let status = s.invitation_status(&agent, &id).await?;
     ctx.rule("R-SANDBOX-TIME-CONTROL", status == "Expired", || {
         format!("an Expired request made younger reads {status}")
     })?;
-    ctx.expect(
-        "set_invitation_created/204",
-        set_age(&id, age(i64::MAX), Some(&staff)),
-    )
-    .await?;
+    let ancient = set_age(&id, age(i64::MAX), Some(&staff));
+    ctx.expect("set_invitation_created/204", ancient).await?;
     let read = ctx.expect("get_invitation/200", get(&agent, &id)).await?;
     let created = time_of(&read, "created");
     ctx.rule(
@@ -115,6 +86,22 @@ pub async fn making_a_request_older(ctx: Ctx) -> Result<()> {
         aged(created, 100 * 366 * DAY),
         || format!("made older than a century, the request reads created {created:?}"),
     )
+}
+
+/// An Accepted request made older keeps its status and its last change.
+async fn an_answered_request_keeps_its_answer(ctx: &Ctx, agent: &Agent, id: &str) -> Result<()> {
+    let before = ctx.expect("get_invitation/200", get(agent, id)).await?;
+    let older = set_age(id, age(31 * DAY), Some(&agent.token));
+    ctx.expect("set_invitation_created/204", older).await?;
+    let after = ctx.expect("get_invitation/200", get(agent, id)).await?;
+    let (was, now) = (
+        before.json().unwrap_or_default(),
+        after.json().unwrap_or_default(),
+    );
+    let holds = now["status"] == "Accepted" && was["updated"] == now["updated"];
+    ctx.rule("R-SANDBOX-TIME-CONTROL", holds, || {
+        format!("an Accepted request made older reads {now} (was {was})")
+    })
 }
 
 /// Refusals in the documented order: the id (400) and the body (400) before the token (401), the token before
