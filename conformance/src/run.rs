@@ -164,9 +164,14 @@ async fn harness(
 ) -> Result<Harness> {
     let http = Http::new(&config.base_url)?;
     let sandbox = Sandbox::new(&http);
+    let rules = ledger
+        .entries()
+        .iter()
+        .filter(|e| e.kind == crate::ledger::Kind::Rule)
+        .count();
     eprintln!(
-        "conformance: {} ledger entries in {} contracts and the rules; {} at {}, seed {}",
-        ledger.entries().len(),
+        "conformance: {} documented responses in {} contracts and {rules} rules; {} at {}, seed {}",
+        ledger.entries().len() - rules,
         contracts.len(),
         report::HARNESS,
         config.base_url,
