@@ -748,7 +748,14 @@ fn payload_answers(
         return entries.many(&["204", "403/NO_RELATIONSHIP"]);
     }
     let Some((fact, insolvent)) = record else {
-        return entries.one("403/CLIENT_REGISTRATION_NOT_FOUND");
+        // An identical create in flight (generated cases run concurrently) is met before the record is looked up.
+        return match op {
+            Op::Create => entries.many(&[
+                "403/CLIENT_REGISTRATION_NOT_FOUND",
+                "403/ALREADY_BEING_PROCESSED",
+            ]),
+            _ => entries.one("403/CLIENT_REGISTRATION_NOT_FOUND"),
+        };
     };
     let mismatch = valid.known_fact.as_deref() != Some(fact.as_str());
     let state = if op == Op::Create {

@@ -3,8 +3,8 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Result, anyhow};
 use serde_json::{Value, json};
@@ -135,7 +135,8 @@ pub type ScenarioFuture = Pin<Box<dyn Future<Output = Result<()>> + Send>>;
 /// A piece of behaviour, set up through the sandbox, that exercises the ledger entries it names.
 pub struct Scenario {
     pub name: String,
-    /// The ledger entries it checks.
+    /// The ledger entries it checks, and the rules it proves (`rule/R-AREA-NAME`): a rule is proved when the
+    /// scenario runs to its end with every check passing.
     pub covers: Vec<String>,
     pub run: Box<dyn Fn(Ctx) -> ScenarioFuture + Send + Sync>,
     /// The other version it runs as, if it is a re-run of another version's scenario (see [`AsVersion`]).
@@ -216,9 +217,43 @@ pub struct Ctx {
     pub scenario: String,
     /// The version the scenario runs as, when it runs as another than it was written for.
     pub as_version: Option<&'static AsVersion>,
+    /// The entries whose checks failed in this scenario so far: its rules are not proved then.
+    pub failed: Arc<Mutex<Vec<String>>>,
 }
 
 impl Ctx {
+    pub fn new(h: Arc<Harness>, scenario: &Scenario) -> Self {
+        Self {
+            h,
+            scenario: scenario.name.clone(),
+            as_version: scenario.as_version,
+            failed: Arc::default(),
+        }
+    }
+
+    /// The entries whose checks failed in this scenario.
+    pub fn failed_entries(&self) -> Vec<String> {
+        self.failed.lock().map(|f| f.clone()).unwrap_or_default()
+    }
+
+    fn note_failure(&self, entry: &str) {
+        if let Ok(mut failed) = self.failed.lock() {
+            failed.push(entry.to_owned());
+        }
+    }
+
+    /// Holds the scenario to a rule it proves beyond the responses' checks: when `holds` is false, the rule
+    /// `id` (`R-AREA-NAME`) fails with `problem` (and how to repeat it) and the scenario stops.
+    pub fn rule(&self, id: &str, holds: bool, problem: impl FnOnce() -> String) -> Result<()> {
+        if holds {
+            return Ok(());
+        }
+        let entry = format!("{}{id}", crate::rules::PREFIX);
+        let problem = problem();
+        self.fail(&entry, problem.clone());
+        Err(anyhow!("{entry}: {problem}"))
+    }
+
     /// The ledger entry a scenario's entry is in the version it runs as.
     pub fn entry(&self, entry: &str) -> String {
         match self.as_version {
@@ -229,9 +264,9 @@ impl Ctx {
 
     /// Marks `entry` failed, with the problem and how to repeat it.
     pub fn fail(&self, entry: &str, problem: String) {
-        self.h
-            .ledger
-            .fail(&self.entry(entry), &self.scenario, problem);
+        let entry = self.entry(entry);
+        self.note_failure(&entry);
+        self.h.ledger.fail(&entry, &self.scenario, problem);
     }
 
     pub fn fixtures(&self) -> &Fixtures {
@@ -262,10 +297,12 @@ impl Ctx {
 
     /// Checks an exchange against a ledger entry; an error (naming the entry) if it does not conform.
     pub fn check(&self, entry: &str, exchange: &Exchange) -> Result<()> {
-        self.h
-            .ledger
-            .check(&self.entry(entry), &self.scenario, exchange)
-            .map_err(|problem| anyhow!(problem))
+        let entry = self.entry(entry);
+        let checked = self.h.ledger.check(&entry, &self.scenario, exchange);
+        if checked.is_err() {
+            self.note_failure(&entry);
+        }
+        checked.map_err(|problem| anyhow!(problem))
     }
 
     /// Sends and checks; stops the scenario if it does not conform.

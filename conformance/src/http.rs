@@ -249,8 +249,27 @@ impl Http {
 
     /// HTTP/1.1 over a fresh TCP connection, `Connection: close`, so that nothing is added to the request.
     async fn send_by_hand(&self, request: &Request) -> Result<Response> {
+        let (address, head) = self.head_by_hand(request, None)?;
+        let body = request.body.clone().unwrap_or_default();
+        let exchange = async {
+            let mut stream = tokio::net::TcpStream::connect(&address).await?;
+            stream.write_all(head.as_bytes()).await?;
+            stream.write_all(&body).await?;
+            let mut bytes = Vec::new();
+            stream.read_to_end(&mut bytes).await?;
+            anyhow::Ok(bytes)
+        };
+        let bytes = tokio::time::timeout(TIMEOUT, exchange)
+            .await
+            .map_err(|_| anyhow!("timed out"))??;
+        parse_response(&bytes)
+    }
+
+    /// The address to connect to and the head of `request` written by hand; `Content-Length` is `length` when
+    /// given, else the body's.
+    fn head_by_hand(&self, request: &Request, length: Option<usize>) -> Result<(String, String)> {
         let authority = self.base_url.strip_prefix("http://").ok_or_else(|| {
-            anyhow!("a request without an Accept header needs a plain http:// base URL")
+            anyhow!("a request written by hand (no Accept header, a body that stalls) needs a plain http:// base URL")
         })?;
         let (authority, prefix) = match authority.find('/') {
             Some(at) => (&authority[..at], &authority[at..]),
@@ -268,23 +287,40 @@ impl Http {
         for (name, value) in &request.headers {
             let _ = write!(head, "{name}: {value}\r\n");
         }
-        let body = request.body.clone().unwrap_or_default();
+        let body_length = request.body.as_ref().map_or(0, Vec::len);
         if request.body.is_some() || matches!(request.method.as_str(), "POST" | "PUT" | "PATCH") {
-            let _ = write!(head, "Content-Length: {}\r\n", body.len());
+            let _ = write!(
+                head,
+                "Content-Length: {}\r\n",
+                length.unwrap_or(body_length)
+            );
         }
         head.push_str("\r\n");
-        let exchange = async {
-            let mut stream = tokio::net::TcpStream::connect(&address).await?;
-            stream.write_all(head.as_bytes()).await?;
-            stream.write_all(&body).await?;
-            let mut bytes = Vec::new();
-            stream.read_to_end(&mut bytes).await?;
-            anyhow::Ok(bytes)
-        };
-        let bytes = tokio::time::timeout(TIMEOUT, exchange)
-            .await
-            .map_err(|_| anyhow!("timed out"))??;
-        parse_response(&bytes)
+        Ok((address, head))
+    }
+
+    /// Sends `request` announcing its whole body but writing only its first `sent` bytes, then waits (at most
+    /// `wait`) for the server to answer and close the connection. Answers the response, or `None` when the
+    /// connection was still open after `wait`.
+    pub async fn send_stalled(
+        &self,
+        request: &Request,
+        sent: usize,
+        wait: Duration,
+    ) -> Result<Option<Response>> {
+        let body = request.body.clone().unwrap_or_default();
+        let (address, head) = self.head_by_hand(request, Some(body.len()))?;
+        let mut stream = tokio::net::TcpStream::connect(&address).await?;
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(&body[..sent.min(body.len())]).await?;
+        let mut bytes = Vec::new();
+        match tokio::time::timeout(wait, stream.read_to_end(&mut bytes)).await {
+            Ok(read) => {
+                read?;
+                parse_response(&bytes).map(Some)
+            }
+            Err(_) => Ok(None),
+        }
     }
 }
 

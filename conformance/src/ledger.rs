@@ -6,6 +6,10 @@
 //! response's schema (or no body when none is documented) and the documented required headers (`Location`). An
 //! entry no check reaches fails the run by name; one marked `x-conformance-unreachable: <reason>` in the contract
 //! (a 500) is reported as unreachable with its reason, never silently skipped.
+//!
+//! Beside the responses, the rule ledger: every rule of the rules document ([`crate::rules`]) is an entry
+//! `rule/R-AREA-NAME`, proved when a fixed scenario that declares it runs to its end with every check passing.
+//! A rule the document marks not observable from outside is unverifiable, with its reason, never proved.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -22,9 +26,20 @@ use crate::schema;
 /// The vendor extension that marks a response no request can provoke.
 pub const UNREACHABLE: &str = "x-conformance-unreachable";
 
-/// One documented response.
+/// What an entry stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A documented response of a contract.
+    Response,
+    /// A rule of the rules document.
+    Rule,
+}
+
+/// One documented response, or one rule.
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
+    pub kind: Kind,
     /// `operation/status` or `operation/status/EXAMPLE`.
     pub id: String,
     pub contract: String,
@@ -45,8 +60,11 @@ pub struct Entry {
     pub text_media_type: Option<String>,
     /// Headers documented as required, e.g. `Location`.
     pub required_headers: Vec<String>,
-    /// Why no request can provoke it, from `x-conformance-unreachable`.
+    /// Why no request can provoke it, from `x-conformance-unreachable`; for a rule, why it cannot be proved from
+    /// outside.
     pub unreachable: Option<String>,
+    /// A rule's statement.
+    pub statement: Option<String>,
 }
 
 /// What the run proved about one entry.
@@ -63,6 +81,8 @@ pub enum Outcome {
     Unreachable,
     /// Left out by `--only`.
     NotSelected,
+    /// A rule the rules document marks not observable from outside.
+    Unverifiable,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -129,6 +149,51 @@ impl Ledger {
 
     pub fn entries(&self) -> &[Entry] {
         &self.entries
+    }
+
+    /// Adds an entry per rule of the rules document `source` (its file name), after the responses.
+    pub fn add_rules(&mut self, source: &str, rules: &[crate::rules::Rule]) -> Result<()> {
+        for rule in rules {
+            let id = rule.entry();
+            if self.index(&id).is_some() {
+                bail!("the rule {} appears twice", rule.id);
+            }
+            self.entries.push(Entry {
+                kind: Kind::Rule,
+                id,
+                contract: source.to_owned(),
+                operation: rule.section.clone(),
+                method: String::new(),
+                path: String::new(),
+                status: 0,
+                example: None,
+                body: None,
+                schema: None,
+                text_media_type: None,
+                required_headers: Vec::new(),
+                unreachable: rule.unverifiable.clone(),
+                statement: Some(rule.text.clone()),
+            });
+            self.selected.push(true);
+            let records = self.records.get_mut();
+            records
+                .map_err(|_| anyhow::anyhow!("the ledger's records are poisoned"))?
+                .push(Record::default());
+        }
+        Ok(())
+    }
+
+    /// Whether the ledger holds rules (a rules document was read).
+    pub fn has_rules(&self) -> bool {
+        self.entries.iter().any(|e| e.kind == Kind::Rule)
+    }
+
+    /// Records that `scenario`, which declares the rule `id`, ran to its end with every check passing.
+    pub fn prove(&self, id: &str, scenario: &str) {
+        if let (Some(index), Ok(mut records)) = (self.index(id), self.records.lock()) {
+            records[index].checks += 1;
+            records[index].by.insert(scenario.to_owned());
+        }
     }
 
     /// The JSON document of a contract (by file name), in which its entries' schemas resolve.
@@ -316,11 +381,12 @@ impl Ledger {
                 // A recorded failure is never hidden behind "unreachable" or "not selected".
                 let (outcome, messages) = if !record.failures.is_empty() {
                     (Outcome::Failed, record.failures.clone())
-                } else if entry.unreachable.is_some() {
-                    (
-                        Outcome::Unreachable,
-                        vec![entry.unreachable.clone().unwrap_or_default()],
-                    )
+                } else if let Some(reason) = &entry.unreachable {
+                    let outcome = match entry.kind {
+                        Kind::Response => Outcome::Unreachable,
+                        Kind::Rule => Outcome::Unverifiable,
+                    };
+                    (outcome, vec![reason.clone()])
                 } else if !self.selected[i] {
                     (Outcome::NotSelected, Vec::new())
                 } else if record.checks > 0 {
@@ -432,6 +498,7 @@ fn response_entries(
     }
     let examples = named_examples(response);
     let base = Entry {
+        kind: Kind::Response,
         id: format!("{operation_id}/{status}"),
         contract: contract.file.clone(),
         operation: operation_id.to_owned(),
@@ -444,6 +511,7 @@ fn response_entries(
         text_media_type,
         required_headers,
         unreachable,
+        statement: None,
     };
     if examples.is_empty() {
         return Ok(vec![base]);
@@ -616,6 +684,36 @@ components:
             schema.contains("/id: expected string, found number"),
             "{schema}"
         );
+    }
+
+    #[test]
+    fn rules_are_proved_failed_uncovered_or_unverifiable() {
+        let mut ledger = ledger();
+        let document = "## 7. Life\n\n- **R-A** — a.\n- **R-B** — b.\n- **R-C** — c.\n\
+                        - **R-D** — d. *(not observable from outside: storage)*\n";
+        let rules = crate::rules::parse(document).unwrap();
+        ledger.add_rules("domain.md", &rules).unwrap();
+        assert!(ledger.has_rules());
+        ledger.prove("rule/R-A", "s");
+        ledger.fail("rule/R-B", "s", "no".into());
+        ledger.prove("rule/R-D", "s");
+        let outcomes: Vec<(String, Kind, Outcome)> = ledger
+            .outcomes()
+            .into_iter()
+            .filter(|(e, ..)| e.kind == Kind::Rule)
+            .map(|(e, o, _, _)| (e.id.clone(), e.kind, o))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                ("rule/R-A".to_owned(), Kind::Rule, Outcome::Passed),
+                ("rule/R-B".to_owned(), Kind::Rule, Outcome::Failed),
+                ("rule/R-C".to_owned(), Kind::Rule, Outcome::Uncovered),
+                ("rule/R-D".to_owned(), Kind::Rule, Outcome::Unverifiable),
+            ]
+        );
+        assert_eq!(ledger.entry("rule/R-A").unwrap().operation, "§7 Life");
+        assert!(ledger.add_rules("domain.md", &rules).is_err());
     }
 
     #[test]

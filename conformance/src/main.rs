@@ -60,10 +60,14 @@ struct HarnessArgs {
     /// Where the contracts are
     #[arg(long, default_value = conformance::CONTRACTS_DIR)]
     contracts: PathBuf,
+    /// The rules document whose rules the scenarios must prove [default: ../docs/domain.md beside --contracts;
+    /// without it, rules are not checked]
+    #[arg(long, value_name = "FILE")]
+    rules: Option<PathBuf>,
     /// Where to write junit.xml and conformance.json
     #[arg(long, default_value = "target/conformance")]
     report_dir: PathBuf,
-    /// List the ledger entries and exit
+    /// List the ledger entries (responses, then rules) and exit
     #[arg(long)]
     list: bool,
 }
@@ -101,7 +105,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Proxy(args)) => run_proxy(args),
-        None if cli.harness.list => match list(&cli.harness.contracts) {
+        None if cli.harness.list => match list(&cli.harness) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 eprintln!("error: {error:#}");
@@ -128,6 +132,7 @@ fn runtime() -> Option<tokio::runtime::Runtime> {
 }
 
 fn run_harness(args: HarnessArgs) -> ExitCode {
+    let rules = rules_document(&args);
     let seed = args.seed.unwrap_or_else(|| {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -153,6 +158,7 @@ fn run_harness(args: HarnessArgs) -> ExitCode {
     match runtime.block_on(conformance::run::run(
         config,
         &args.contracts,
+        &rules,
         &args.report_dir,
     )) {
         Ok(outcome) => {
@@ -198,12 +204,25 @@ fn run_proxy(args: ProxyArgs) -> ExitCode {
     }
 }
 
-fn list(dir: &std::path::Path) -> anyhow::Result<()> {
-    let contracts = conformance::contract::load_all(dir)?;
-    let ledger = conformance::ledger::Ledger::from_contracts(&contracts)?;
+/// The rules document: `--rules`, or the one beside the contracts.
+fn rules_document(args: &HarnessArgs) -> PathBuf {
+    args.rules
+        .clone()
+        .unwrap_or_else(|| conformance::rules_beside(&args.contracts))
+}
+
+fn list(args: &HarnessArgs) -> anyhow::Result<()> {
+    use conformance::ledger::Kind;
+    let contracts = conformance::contract::load_all(&args.contracts)?;
+    let mut ledger = conformance::ledger::Ledger::from_contracts(&contracts)?;
+    conformance::run::add_rules(&mut ledger, &rules_document(args))?;
     for entry in ledger.entries() {
+        let label = match entry.kind {
+            Kind::Response => "unreachable",
+            Kind::Rule => "unverifiable",
+        };
         match &entry.unreachable {
-            Some(reason) => println!("{}  (unreachable: {reason})", entry.id),
+            Some(reason) => println!("{}  ({label}: {reason})", entry.id),
             None => println!("{}", entry.id),
         }
     }

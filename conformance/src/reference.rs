@@ -72,6 +72,37 @@ pub fn is_invitation_id(id: &str) -> bool {
         && invitation_id_check(&id[..11]) == id[11..]
 }
 
+/// The id the server must issue for a request (docs/domain.md §5): the SHA-256 of
+/// `{arn}.{suppliedClientId},{service id}-{creation in epoch milliseconds}`, its first 50 bits (bytes in order,
+/// each least significant bit first) in ten groups of five (first bit least significant) through the alphabet,
+/// after the service's prefix, and the two check characters.
+pub fn derive_invitation_id(
+    prefix: char,
+    arn: &str,
+    supplied_client_id: &str,
+    service: &str,
+    created_millis: i64,
+) -> String {
+    use sha2::{Digest, Sha256};
+    let text = format!("{arn}.{supplied_client_id},{service}-{created_millis}");
+    let hash = Sha256::digest(text.as_bytes());
+    let bits: Vec<u8> = hash[..7]
+        .iter()
+        .flat_map(|byte| (0..8).map(move |i| (byte >> i) & 1))
+        .take(50)
+        .collect();
+    let mut id = String::from(prefix);
+    for group in bits.chunks(5) {
+        let value = group
+            .iter()
+            .enumerate()
+            .fold(0usize, |value, (i, bit)| value | (usize::from(*bit) << i));
+        id.push(char::from(ID_ALPHABET[value]));
+    }
+    let check = invitation_id_check(&id);
+    id + &check
+}
+
 /// A well-formed id (valid check characters) with the service prefix given.
 pub fn random_invitation_id(rng: &mut Rng, prefix: char) -> String {
     let mut id = String::from(prefix);
@@ -390,6 +421,13 @@ pub fn accept_version(header: Option<&str>) -> Option<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn derived_ids_match_the_documented_vector() {
+        let millis = 978_307_200_000; // 2001-01-01T00:00:00Z
+        let id = derive_invitation_id('A', "myAgency", "clientId", "service", millis);
+        assert_eq!(id, "ABERULMHCKKW3");
+    }
 
     #[test]
     fn invitation_id_checks_match_the_documented_vectors() {

@@ -1,4 +1,5 @@
-//! The run's reports: a summary table (ledger entries covered / failed / uncovered / unreachable per operation),
+//! The run's reports: a summary table (ledger entries covered / failed / uncovered / unreachable per operation, and
+//! rules proved / failed / uncovered / unverifiable per section of the rules document),
 //! the failures by entry name with the curl command and seed that repeat them, JUnit XML and a JSON result bundle
 //! (contract hash, seed, harness version, per-entry outcome) under the report directory. The table and the JUnit
 //! writer ([`table`], [`junit_document`]) serve the validating proxy's client-side ledger too.
@@ -12,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::contract::{Contract, combined_hash};
 use crate::harness::Config;
-use crate::ledger::{Ledger, Outcome};
+use crate::ledger::{Kind, Ledger, Outcome};
 
 pub const HARNESS: &str = concat!("conformance ", env!("CARGO_PKG_VERSION"));
 
@@ -24,6 +25,7 @@ pub struct Counts {
     pub uncovered: usize,
     pub unreachable: usize,
     pub not_selected: usize,
+    pub unverifiable: usize,
 }
 
 impl Counts {
@@ -34,11 +36,17 @@ impl Counts {
             Outcome::Uncovered => self.uncovered += 1,
             Outcome::Unreachable => self.unreachable += 1,
             Outcome::NotSelected => self.not_selected += 1,
+            Outcome::Unverifiable => self.unverifiable += 1,
         }
     }
 
     pub fn total(&self) -> usize {
-        self.passed + self.failed + self.uncovered + self.unreachable + self.not_selected
+        self.passed
+            + self.failed
+            + self.uncovered
+            + self.unreachable
+            + self.not_selected
+            + self.unverifiable
     }
 }
 
@@ -55,13 +63,25 @@ pub struct RunFacts<'a> {
     pub sequences: u64,
     pub steps: u64,
     pub sequence_failures: usize,
+    /// Where the rules came from (or why there are none).
+    pub rules: &'a str,
 }
 
-/// Totals per contract and operation, in ledger order, and overall.
+/// Totals of the responses per contract and operation, in ledger order, and overall.
 pub fn counts(ledger: &Ledger) -> (Vec<(String, String, Counts)>, Counts) {
+    counts_of(ledger, Kind::Response)
+}
+
+/// Totals of the rules per section of the rules document, in document order, and overall.
+pub fn rule_counts(ledger: &Ledger) -> (Vec<(String, String, Counts)>, Counts) {
+    counts_of(ledger, Kind::Rule)
+}
+
+fn counts_of(ledger: &Ledger, kind: Kind) -> (Vec<(String, String, Counts)>, Counts) {
     let mut rows: Vec<(String, String, Counts)> = Vec::new();
     let mut total = Counts::default();
-    for (entry, outcome, _, _) in ledger.outcomes() {
+    let outcomes = ledger.outcomes();
+    for (entry, outcome, _, _) in outcomes.into_iter().filter(|o| o.0.kind == kind) {
         total.add(outcome);
         match rows.iter_mut().find(|r| r.1 == entry.operation) {
             Some(row) => row.2.add(outcome),
@@ -81,8 +101,10 @@ pub fn summary(ledger: &Ledger, facts: &RunFacts<'_>) -> String {
     let mut out = String::new();
     harness_table(&mut out, &rows, total);
     per_contract(&mut out, &rows);
+    rules_table(&mut out, ledger, facts.rules);
     let outcomes = ledger.outcomes();
     unreachable(&mut out, &outcomes);
+    unverifiable(&mut out, &outcomes);
     failures(&mut out, &outcomes);
     findings(&mut out, &ledger.findings());
     if !facts.scenario_errors.is_empty() {
@@ -170,6 +192,44 @@ fn cells(out: &mut String, counts: &[usize], widths: &[usize]) {
     out.push('\n');
 }
 
+/// The rules: one row per section of the rules document, and a line of totals.
+fn rules_table(out: &mut String, ledger: &Ledger, source: &str) {
+    let (rows, total) = rule_counts(ledger);
+    if total.total() == 0 {
+        let _ = writeln!(out, "  rules: {source}");
+        return;
+    }
+    let rows: Vec<Row> = rows
+        .iter()
+        .filter(|(_, _, c)| c.total() > c.not_selected)
+        .map(|(contract, section, c)| {
+            let counts = vec![c.passed, c.failed, c.uncovered, c.unverifiable];
+            (contract.clone(), section.clone(), counts)
+        })
+        .collect();
+    let totals = [
+        total.passed,
+        total.failed,
+        total.uncovered,
+        total.unverifiable,
+    ];
+    let columns = ["proved", "failed", "uncovered", "unverifiable"];
+    table(out, &columns, &rows, &totals);
+    let _ = writeln!(
+        out,
+        "  rules of {source}: {} proved, {} failed, {} uncovered, {} unverifiable{}",
+        total.passed,
+        total.failed,
+        total.uncovered,
+        total.unverifiable,
+        if total.not_selected > 0 {
+            format!(", {} not selected", total.not_selected)
+        } else {
+            String::new()
+        }
+    );
+}
+
 /// One line per contract.
 fn per_contract(out: &mut String, rows: &[(String, String, Counts)]) {
     let mut by_contract: BTreeMap<&str, Counts> = BTreeMap::new();
@@ -212,6 +272,24 @@ fn unreachable(out: &mut String, outcomes: &[EntryOutcome<'_>]) {
         );
         for line in unreachable {
             let _ = writeln!(out, "  UNREACHABLE {line}");
+        }
+    }
+}
+
+/// The rules the document marks not observable from outside, with why.
+fn unverifiable(out: &mut String, outcomes: &[EntryOutcome<'_>]) {
+    let unverifiable: Vec<String> = outcomes
+        .iter()
+        .filter(|o| o.1 == Outcome::Unverifiable)
+        .map(|(e, _, m, _)| format!("{} ({})", e.id, m.join("; ")))
+        .collect();
+    if !unverifiable.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nUnverifiable rules (not observable from outside), never counted as proved:"
+        );
+        for line in unverifiable {
+            let _ = writeln!(out, "  UNVERIFIABLE {line}");
         }
     }
 }
@@ -262,8 +340,11 @@ fn findings(out: &mut String, findings: &[crate::ledger::Finding]) {
 /// early, and no generated case or sequence failed (whatever entry it touched, selected or not).
 pub fn passed(ledger: &Ledger, facts: &RunFacts<'_>) -> bool {
     let (_, total) = counts(ledger);
+    let (_, rules) = rule_counts(ledger);
     total.failed == 0
         && total.uncovered == 0
+        && rules.failed == 0
+        && rules.uncovered == 0
         && ledger.findings().is_empty()
         && facts.scenario_errors.is_empty()
         && facts.case_failures == 0
@@ -272,12 +353,15 @@ pub fn passed(ledger: &Ledger, facts: &RunFacts<'_>) -> bool {
 
 pub fn json_bundle(ledger: &Ledger, facts: &RunFacts<'_>) -> Value {
     let (_, total) = counts(ledger);
+    let (_, rules) = rule_counts(ledger);
     let entries: Vec<Value> = ledger
         .outcomes()
         .into_iter()
         .map(|(entry, outcome, messages, by)| {
             json!({
                 "id": entry.id,
+                "kind": entry.kind,
+                "statement": entry.statement,
                 "contract": entry.contract,
                 "operation": entry.operation,
                 "method": entry.method,
@@ -303,6 +387,8 @@ pub fn json_bundle(ledger: &Ledger, facts: &RunFacts<'_>) -> Value {
         "contracts": facts.contracts.iter().map(|c| json!({"file": c.file, "title": c.title(), "sha256": c.sha256})).collect::<Vec<_>>(),
         "totals": {"entries": total.total(), "passed": total.passed, "failed": total.failed, "uncovered": total.uncovered,
                    "unreachable": total.unreachable, "not_selected": total.not_selected},
+        "rules": {"source": facts.rules, "total": rules.total(), "proved": rules.passed, "failed": rules.failed,
+                  "uncovered": rules.uncovered, "unverifiable": rules.unverifiable, "not_selected": rules.not_selected},
         "generated": {"cases": facts.cases, "failing": facts.case_failures},
         "sequences": {"count": facts.sequences, "steps": facts.steps, "failing": facts.sequence_failures},
         "scenarios": {"count": facts.scenarios, "stopped_early": facts.scenario_errors.iter().map(|(n, e)| json!({"scenario": n, "error": e})).collect::<Vec<_>>()},
@@ -436,7 +522,13 @@ pub fn junit(ledger: &Ledger, facts: &RunFacts<'_>) -> String {
 /// The testcase result of an entry's outcome.
 fn case_result((entry, outcome, messages, by): &EntryOutcome<'_>) -> CaseResult {
     match outcome {
-        Outcome::Passed => CaseResult::Passed(format!("checked by: {}", by.join(", "))),
+        Outcome::Passed => {
+            let verb = match entry.kind {
+                Kind::Response => "checked",
+                Kind::Rule => "proved",
+            };
+            CaseResult::Passed(format!("{verb} by: {}", by.join(", ")))
+        }
         Outcome::Failed | Outcome::Uncovered => {
             let kind = if *outcome == Outcome::Uncovered {
                 "uncovered"
@@ -451,6 +543,9 @@ fn case_result((entry, outcome, messages, by): &EntryOutcome<'_>) -> CaseResult 
         }
         Outcome::Unreachable => {
             CaseResult::Skipped(format!("unreachable: {}", messages.join("; ")))
+        }
+        Outcome::Unverifiable => {
+            CaseResult::Skipped(format!("unverifiable: {}", messages.join("; ")))
         }
         Outcome::NotSelected => CaseResult::Skipped("not selected by --only".to_owned()),
     }

@@ -10,12 +10,12 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use futures::StreamExt;
 
-use crate::contract;
 use crate::harness::{Config, Ctx, Fixtures, Harness, Progress, Scenario};
 use crate::http::Http;
 use crate::ledger::Ledger;
 use crate::report::{self, RunFacts};
 use crate::sandbox::Sandbox;
+use crate::{contract, rules};
 
 /// What a run ended with.
 pub struct RunOutcome {
@@ -23,11 +23,22 @@ pub struct RunOutcome {
     pub summary: String,
 }
 
-pub async fn run(config: Config, contracts_dir: &Path, report_dir: &Path) -> Result<RunOutcome> {
+/// Runs the harness: the contracts of `contracts_dir` and the rules of the document `rules` (when there is
+/// one) against the server of `config`, reporting to `report_dir`.
+pub async fn run(
+    config: Config,
+    contracts_dir: &Path,
+    rules: &Path,
+    report_dir: &Path,
+) -> Result<RunOutcome> {
     let started = Instant::now();
     let contracts = contract::load_all(contracts_dir)?;
-    let harness = Arc::new(harness(&config, &contracts).await?);
+    let mut ledger = Ledger::from_contracts(&contracts)?;
+    let rules_source = add_rules(&mut ledger, rules)?;
+    ledger.select(config.only.as_deref());
+    let harness = Arc::new(harness(&config, &contracts, ledger).await?);
     let scenarios = selected_scenarios(&harness, &contracts);
+    check_declared_rules(&harness.ledger, &scenarios);
     harness
         .progress
         .scenarios_total
@@ -44,15 +55,7 @@ pub async fn run(config: Config, contracts_dir: &Path, report_dir: &Path) -> Res
     if std::io::stderr().is_terminal() {
         eprintln!();
     }
-    let mut scenario_errors = scenario_errors;
-    // A scenario that stopped at a failed check has that failure recorded against its entry already.
-    scenario_errors.retain(|(_, error)| {
-        !harness
-            .ledger
-            .entries()
-            .iter()
-            .any(|e| error.starts_with(&format!("{}: ", e.id)))
-    });
+    let scenario_errors = unrecorded(&harness.ledger, scenario_errors);
     let generated = generated.context("running generated inputs")?;
     let sequences = sequences.context("running model-based sequences")?;
 
@@ -69,6 +72,7 @@ pub async fn run(config: Config, contracts_dir: &Path, report_dir: &Path) -> Res
         sequences: p.sequences_done.load(Ordering::Relaxed),
         steps: p.steps.load(Ordering::Relaxed),
         sequence_failures: sequences.len(),
+        rules: &rules_source,
     };
     report::write(report_dir, &harness.ledger, &facts)?;
     let mut summary = report::summary(&harness.ledger, &facts);
@@ -83,15 +87,91 @@ pub async fn run(config: Config, contracts_dir: &Path, report_dir: &Path) -> Res
     })
 }
 
-/// The harness of a run: the ledger of the contracts (as `--only` selects), the server and the shared test users.
-async fn harness(config: &Config, contracts: &[contract::Contract]) -> Result<Harness> {
-    let mut ledger = Ledger::from_contracts(contracts)?;
-    ledger.select(config.only.as_deref());
+/// The errors of scenarios that stopped early, but those that stopped at a failed check, which is recorded
+/// against its entry already.
+fn unrecorded(ledger: &Ledger, mut errors: Vec<(String, String)>) -> Vec<(String, String)> {
+    errors.retain(|(_, error)| {
+        !ledger
+            .entries()
+            .iter()
+            .any(|e| error.starts_with(&format!("{}: ", e.id)))
+    });
+    errors
+}
+
+/// Adds the rules of the document at `path` to the ledger; answers what the reports say of them. Without the
+/// document (the harness run against another repository's contracts) the run goes on without rules.
+pub fn add_rules(ledger: &mut Ledger, path: &Path) -> Result<String> {
+    match rules::load(path)? {
+        Some(rules) => {
+            // The document's name with its directory, `docs/domain.md`, for the tables.
+            let file = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            let dir = path
+                .parent()
+                .and_then(Path::file_name)
+                .map(|n| n.to_string_lossy().into_owned());
+            let source = match (dir, file) {
+                (Some(dir), Some(file)) => format!("{dir}/{file}"),
+                _ => path.display().to_string(),
+            };
+            ledger.add_rules(&source, &rules)?;
+            let shown = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+            Ok(format!("{} ({} rules)", shown.display(), rules.len()))
+        }
+        None => {
+            eprintln!(
+                "conformance: no rules document at {}; rules are not checked (give one with --rules FILE)",
+                path.display()
+            );
+            Ok(format!("none: no rules document at {}", path.display()))
+        }
+    }
+}
+
+/// A scenario may only declare rules the document has and does not mark unverifiable: anything else is the
+/// harness's own mistake, reported as a finding.
+fn check_declared_rules(ledger: &Ledger, scenarios: &[Scenario]) {
+    if !ledger.has_rules() {
+        return;
+    }
+    for scenario in scenarios {
+        for id in scenario
+            .covers
+            .iter()
+            .filter(|c| c.starts_with(rules::PREFIX))
+        {
+            let problem = match ledger.entry(id) {
+                None => "the rules document has no such rule",
+                Some(entry) if entry.unreachable.is_some() => {
+                    "the rules document marks it not observable from outside"
+                }
+                Some(_) => continue,
+            };
+            ledger.finding(
+                "(harness)",
+                &scenario.name,
+                format!("{id}: declared as proved, but {problem}"),
+            );
+        }
+    }
+}
+
+/// The harness of a run: the ledger (as `--only` selects), the server and the shared test users.
+async fn harness(
+    config: &Config,
+    contracts: &[contract::Contract],
+    ledger: Ledger,
+) -> Result<Harness> {
     let http = Http::new(&config.base_url)?;
     let sandbox = Sandbox::new(&http);
+    let rules = ledger
+        .entries()
+        .iter()
+        .filter(|e| e.kind == crate::ledger::Kind::Rule)
+        .count();
     eprintln!(
-        "conformance: {} ledger entries in {} contracts; {} at {}, seed {}",
-        ledger.entries().len(),
+        "conformance: {} documented responses in {} contracts and {rules} rules; {} at {}, seed {}",
+        ledger.entries().len() - rules,
         contracts.len(),
         report::HARNESS,
         config.base_url,
@@ -132,13 +212,15 @@ async fn run_scenarios(h: Arc<Harness>, scenarios: Vec<Scenario>) -> Vec<(String
         .map(|scenario| {
             let h = h.clone();
             async move {
-                let ctx = Ctx {
-                    h: h.clone(),
-                    scenario: scenario.name.clone(),
-                    as_version: scenario.as_version,
-                };
-                let result = (scenario.run)(ctx).await;
+                let ctx = Ctx::new(h.clone(), &scenario);
+                let result = (scenario.run)(ctx.clone()).await;
                 h.progress.scenarios_done.fetch_add(1, Ordering::Relaxed);
+                record_rules(
+                    &h.ledger,
+                    &scenario,
+                    &ctx.failed_entries(),
+                    result.as_ref().err(),
+                );
                 match result {
                     Ok(()) => None,
                     Err(error) => {
@@ -156,6 +238,40 @@ async fn run_scenarios(h: Arc<Harness>, scenarios: Vec<Scenario>) -> Vec<(String
         .filter_map(|x| async move { x })
         .collect::<Vec<_>>()
         .await
+}
+
+/// The rules a scenario declares: proved when it ran to its end with every check passing, failed otherwise
+/// (naming the checks that failed, or why it stopped).
+fn record_rules(
+    ledger: &Ledger,
+    scenario: &Scenario,
+    failed: &[String],
+    error: Option<&anyhow::Error>,
+) {
+    let declared = scenario
+        .covers
+        .iter()
+        .filter(|c| c.starts_with(rules::PREFIX));
+    for rule in declared {
+        match (error, failed.is_empty()) {
+            (None, true) => ledger.prove(rule, &scenario.name),
+            (_, false) if failed.iter().all(|f| f == rule) => {}
+            (_, false) => ledger.fail(
+                rule,
+                &scenario.name,
+                format!(
+                    "not proved: checks of scenario {} failed ({})",
+                    scenario.name,
+                    failed.join(", ")
+                ),
+            ),
+            (Some(error), true) => ledger.fail(
+                rule,
+                &scenario.name,
+                format!("not proved: scenario {} stopped: {error:#}", scenario.name),
+            ),
+        }
+    }
 }
 
 async fn show_progress(h: Arc<Harness>) {

@@ -272,6 +272,21 @@ impl Sandbox {
         Ok(())
     }
 
+    /// Makes a request `seconds` old: its creation time moves that far into the past, and its expiry with it
+    /// (test support's time control).
+    pub async fn set_age(&self, id: &str, seconds: i64) -> Result<()> {
+        let body = sb::types::InvitationAge {
+            age_seconds: seconds,
+        };
+        self.support()
+            .await?
+            .set_invitation_created(id, &body)
+            .await
+            .map_err(describe)
+            .with_context(|| format!("making {id} {seconds} s old"))?;
+        Ok(())
+    }
+
     /// Signs an individual up to MTD Income Tax; answers their new MTDITID.
     pub async fn sign_up_mtd_income_tax(&self, nino: &str) -> Result<String> {
         Ok(self

@@ -82,7 +82,7 @@ fn status_of(code: &str) -> u16 {
     match code {
         "ACCEPT_HEADER_INVALID" => 406,
         "UNAUTHORIZED" => 401,
-        "BAD_REQUEST" => 400,
+        "BAD_REQUEST" | "INVALID_TEST_SCENARIO" => 400,
         _ => 403,
     }
 }
@@ -574,11 +574,15 @@ async fn scenarios_the_upstream_ignores_are_answered_from_the_contract() {
         Vec::<String>::new(),
         "the proxy's own answer is not a violation"
     );
+    // The operation documents its answer to an unknown name: that example, naming the valid ones.
     assert!(
         unknown.json().unwrap()["message"]
             .as_str()
             .unwrap()
-            .contains("valid: SERVICE_NOT_SUPPORTED, ")
+            .starts_with(
+                "The Gov-Test-Scenario header must name one of this operation's documented examples: \
+                 SERVICE_NOT_SUPPORTED, "
+            )
     );
     let default = send(
         &proxy,
@@ -612,6 +616,28 @@ async fn scenarios_the_upstream_honours_are_relayed() {
         ),
         (Some(2), Some(0))
     );
+}
+
+#[tokio::test]
+async fn a_name_the_upstream_refuses_is_answered_locally_and_the_upstream_keeps_the_others() {
+    let upstream = fake_upstream(|_, _, _| {
+        error(
+            "INVALID_TEST_SCENARIO",
+            "Not one of this operation's scenarios.",
+        )
+    })
+    .await;
+    let proxy = start_proxy(&upstream.url, |_| {}).await;
+    for _ in 0..2 {
+        let request = create(&create_body()).header("Gov-Test-Scenario", "INTERNAL_SERVER_ERROR");
+        let exchange = send(&proxy, request).await;
+        assert_eq!(
+            (exchange.status(), exchange.code().as_deref()),
+            (500, Some("INTERNAL_SERVER_ERROR"))
+        );
+    }
+    // Both went upstream first: a refused name does not mark the operation's scenarios as ignored.
+    assert_eq!(upstream.hits.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]

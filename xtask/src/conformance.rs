@@ -2,7 +2,8 @@
 //! PostgreSQL it starts itself, or against any running implementation with `--base-url`.
 //!
 //! `cargo xtask test` runs it too, and then the mutation proof ([`mutation_proof`]): a server built with the
-//! `fault-injection` feature, started once per deliberate fault, must make the harness fail, naming the entry.
+//! `fault-injection` feature, started once per deliberate fault and seed, must make the harness's fixed scenarios
+//! alone fail, naming the entry or rule the fault breaks, under each of two seeds.
 
 use std::io::Read;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -22,8 +23,17 @@ const SERVER_PACKAGE: &str = "agent-auth-server";
 pub(crate) const SERVER_BIN: &str = "agent-auth-server";
 pub(crate) const HARNESS_BIN: &str = "conformance";
 const DATABASE: &str = "agent_auth_conformance";
-/// Where the fault-injection build goes, so it does not invalidate the normal build.
-const FAULT_TARGET_DIR: &str = "target/fault-injection";
+/// Where the fault-injection build goes, beside the normal one (under `CARGO_TARGET_DIR` when it is set), so that
+/// it does not invalidate the normal build.
+fn fault_target_dir() -> String {
+    match std::env::var("CARGO_TARGET_DIR") {
+        Ok(dir) if !dir.is_empty() => format!("{}/fault-injection", dir.trim_end_matches('/')),
+        _ => "target/fault-injection".to_owned(),
+    }
+}
+
+/// The server's body timeout in the harness's runs: the slow-body rule (R-ERROR-SLOW-BODY) waits this long.
+const BODY_TIMEOUT_SECONDS: &str = "2";
 
 #[derive(clap::Args, Default)]
 pub struct ConformanceArgs {
@@ -127,11 +137,12 @@ fn against_private_server(
     args: &ConformanceArgs,
 ) -> Result<()> {
     let started = Instant::now();
-    let server = Server::start(
+    let server = Server::start_for_harness(
         &binaries[SERVER_BIN],
         root,
         &database_url(admin_url, DATABASE),
         None,
+        "server.log",
     )?;
     println!(
         "==> {SERVER_BIN} is up at {} ({:.1}s)",
@@ -188,31 +199,112 @@ fn run_harness(
     }
 }
 
-/// The deliberate faults of the `fault-injection` build, and the ledger entry each must fail.
-const FAULTS: [(&str, &str); 4] = [
+/// The deliberate faults of the `fault-injection` build (server/src/fault.rs), and the ledger entry or rule each
+/// must fail.
+const FAULTS: [(&str, &str); 30] = [
     (
         "wrong-error-code",
         "create_invitation/403/POSTCODE_DOES_NOT_MATCH",
     ),
     (
+        "wrong-message",
+        "create_invitation/400/CLIENT_TYPE_NOT_SUPPORTED",
+    ),
+    (
         "no-duplicate-location",
         "create_invitation/403/DUPLICATE_AUTHORISATION_REQUEST",
     ),
+    ("accept-case-sensitive", "rule/R-ACCEPT-CASE"),
     (
         "bad-nino-500",
         "create_invitation/400/CLIENT_ID_FORMAT_INVALID",
     ),
     (
+        "agent-type-before-service",
+        "create_invitation/400/SERVICE_NOT_SUPPORTED",
+    ),
+    (
+        "insolvency-before-known-fact",
+        "check_relationship/403/VAT_REG_DATE_DOES_NOT_MATCH",
+    ),
+    (
+        "postcode-contains",
+        "check_relationship/403/POSTCODE_DOES_NOT_MATCH",
+    ),
+    ("time-without-millis", "get_invitation/200"),
+    ("v2-updated-on-pending", "get_invitation/200"),
+    ("expiry-22-days", "get_invitation/200"),
+    ("expired-reads-pending", "rule/R-EXPIRY-READS-AT-ONCE"),
+    ("list-by-last-change", "rule/R-LIST-30-DAYS"),
+    ("list-oldest-first", "list_invitations/200"),
+    (
         "no-duplicate-detection",
         "create_invitation/403/DUPLICATE_AUTHORISATION_REQUEST",
     ),
+    ("supporting-displaces-others", "rule/R-REL-SUPPORTING-MANY"),
+    ("main-keeps-the-old-main", "rule/R-REL-ONE-AGENT"),
+    ("no-main-supporting-switch", "rule/R-REL-SWITCH"),
+    ("partial-as-accepted", "rule/R-PARTIAL-ON-ACCEPT"),
+    ("check-keeps-partial", "rule/R-PARTIAL-CHECK-CONVERTS"),
+    ("client-end-by-agent", "rule/R-END-BY-CLIENT"),
+    (
+        "cancel-any-status",
+        "cancel_invitation/403/INVALID_INVITATION_STATUS",
+    ),
+    (
+        "status-before-ownership",
+        "cancel_invitation/403/NO_PERMISSION_ON_AGENCY",
+    ),
+    ("staff-check-skipped", "update_alt_itsa/403/NO_PERMISSION"),
+    (
+        "arn-case-insensitive",
+        "list_invitations/403/NO_PERMISSION_ON_AGENCY",
+    ),
+    (
+        "v1-shows-supporting",
+        "get_agency_invitation_v1/404/INVITATION_NOT_FOUND",
+    ),
+    ("service-filter-ignored", "list_sent_invitations/200"),
+    ("hal-links-one-short", "rule/R-BACKEND-LISTS"),
+    (
+        "no-in-flight-lock",
+        "create_invitation/403/ALREADY_BEING_PROCESSED",
+    ),
+    ("cancel-without-row-lock", "rule/R-ANSWER-CANCEL-RACE"),
 ];
 
-/// A harness that cannot fail is worthless: for each deliberate fault, a server with that fault must make the
-/// harness exit non-zero, naming the entry the fault breaks.
+/// The seeds every fault is run with: each must catch it, so that no fault is caught by one seed's luck.
+const SEEDS: [u64; 2] = [1, 2];
+
+/// Fault runs at once: each is a server, its database and the harness, mostly waiting on each other.
+const PARALLEL_RUNS: usize = 3;
+
+/// One run of the proof: a fault, the entry or rule it must fail, a seed.
+#[derive(Clone, Copy)]
+struct FaultRun {
+    index: usize,
+    fault: &'static str,
+    entry: &'static str,
+    seed: u64,
+}
+
+/// What one run showed.
+struct Caught {
+    run: FaultRun,
+    caught: bool,
+    /// The failure's first message line, or why the fault was missed.
+    detail: String,
+    seconds: f64,
+}
+
+/// A harness that cannot fail is worthless: for each deliberate fault and each of two seeds, a server with that
+/// fault must make the fixed scenarios alone (`--cases 0 --sequences 0`) exit non-zero, naming the entry or rule
+/// the fault breaks. The fault variant is built once; the runs go [`PARALLEL_RUNS`] at a time.
 pub fn mutation_proof(root: &Path, harness: &Path, admin_url: &str) -> Result<()> {
+    let started = Instant::now();
+    let target_dir = fault_target_dir();
     println!(
-        "==> mutation proof: building {SERVER_BIN} with --features fault-injection into {FAULT_TARGET_DIR}"
+        "==> mutation proof: building {SERVER_BIN} with --features fault-injection into {target_dir}"
     );
     let faulty = build::binaries(
         root,
@@ -220,74 +312,156 @@ pub fn mutation_proof(root: &Path, harness: &Path, admin_url: &str) -> Result<()
         Scope::Binaries,
         Some(&Variant {
             features: &format!("{SERVER_PACKAGE}/fault-injection"),
-            target_dir: FAULT_TARGET_DIR,
+            target_dir: &target_dir,
         }),
     )?;
-    let mut problems = Vec::new();
+    let runs: Vec<FaultRun> = FAULTS
+        .iter()
+        .enumerate()
+        .flat_map(|(index, &(fault, entry))| {
+            SEEDS.map(|seed| FaultRun {
+                index,
+                fault,
+                entry,
+                seed,
+            })
+        })
+        .collect();
+    println!(
+        "==> mutation proof: {} faults × seeds {SEEDS:?}, the fixed scenarios alone, {PARALLEL_RUNS} runs at a time",
+        FAULTS.len()
+    );
+    let outcomes = run_all(&runs, |run| {
+        fault_run(root, harness, &faulty[SERVER_BIN], admin_url, run)
+    })?;
+    report_proof(&outcomes, started.elapsed().as_secs_f64())
+}
+
+/// Runs `runs` on [`PARALLEL_RUNS`] threads; answers their outcomes in the order of `runs`.
+fn run_all(
+    runs: &[FaultRun],
+    one: impl Fn(FaultRun) -> Result<Caught> + Sync,
+) -> Result<Vec<Caught>> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let outcomes: std::sync::Mutex<Vec<(usize, Result<Caught>)>> = Default::default();
+    thread::scope(|scope| {
+        for _ in 0..PARALLEL_RUNS {
+            scope.spawn(|| {
+                loop {
+                    let at = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let Some(&run) = runs.get(at) else { break };
+                    let outcome = crate::interrupt::check().and_then(|()| one(run));
+                    if let Ok(mut outcomes) = outcomes.lock() {
+                        outcomes.push((at, outcome));
+                    }
+                }
+            });
+        }
+    });
+    let mut outcomes = outcomes
+        .into_inner()
+        .map_err(|_| anyhow::anyhow!("a mutation-proof run panicked"))?;
+    outcomes.sort_by_key(|(at, _)| *at);
+    outcomes.into_iter().map(|(_, outcome)| outcome).collect()
+}
+
+/// One fault under one seed: a fresh server with the fault, and the fixed scenarios against it.
+fn fault_run(
+    root: &Path,
+    harness: &Path,
+    faulty: &Path,
+    admin_url: &str,
+    run: FaultRun,
+) -> Result<Caught> {
+    let started = Instant::now();
+    let FaultRun {
+        index,
+        fault,
+        entry,
+        seed,
+    } = run;
+    let database = database_url(admin_url, &format!("{DATABASE}_fault_{index}_{seed}"));
+    let log = format!("server-{fault}-seed-{seed}.log");
+    let server = Server::start_for_harness(faulty, root, &database, Some(fault), &log)?;
+    let report_dir = root.join(format!("target/conformance/mutation/{fault}-seed-{seed}"));
+    let output = Command::new(harness)
+        .current_dir(root)
+        .args([
+            "--base-url",
+            &server.base_url,
+            "--cases",
+            "0",
+            "--sequences",
+            "0",
+        ])
+        .args(["--seed", &seed.to_string(), "--report-dir"])
+        .arg(&report_dir)
+        .stdin(Stdio::null())
+        .output()
+        .context("could not run the conformance harness")?;
+    drop(server);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let exit = output.status.code();
+    let named = stdout
+        .lines()
+        .any(|line| line.trim() == format!("FAIL {entry}"));
+    let outcome = entry_outcome(&report_dir, entry);
+    let caught = exit == Some(1) && named && outcome.as_deref() == Some("failed");
+    let detail = if caught {
+        let first = stdout
+            .lines()
+            .skip_while(|l| l.trim() != format!("FAIL {entry}"))
+            .nth(1);
+        first.unwrap_or_default().trim().to_owned()
+    } else {
+        format!(
+            "the harness exited {exit:?} and reported {entry} as {outcome:?}; it must exit 1 and FAIL {entry}\n{}\n{}",
+            tail(&stdout, 40),
+            tail(&String::from_utf8_lossy(&output.stderr), 20)
+        )
+    };
+    Ok(Caught {
+        run,
+        caught,
+        detail,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// The proof's table (a row per fault: the entry or rule it must fail, and what each seed's run showed), and its
+/// verdict.
+fn report_proof(outcomes: &[Caught], seconds: f64) -> Result<()> {
     let mut rows = Vec::new();
-    for (index, (fault, entry)) in FAULTS.into_iter().enumerate() {
-        crate::interrupt::check()?;
-        let started = Instant::now();
-        let database = database_url(admin_url, &format!("{DATABASE}_fault_{index}"));
-        let server = Server::start(&faulty[SERVER_BIN], root, &database, Some(fault))?;
-        let report_dir = root.join(format!("target/conformance/mutation/{fault}"));
-        println!("==> mutation proof: AGENT_AUTH_FAULT={fault} must fail {entry}");
-        let output = Command::new(harness)
-            .current_dir(root)
-            .args([
-                "--base-url",
-                &server.base_url,
-                "--cases",
-                "300",
-                "--sequences",
-                "8",
-                "--seed",
-                "1",
-                "--report-dir",
-            ])
-            .arg(&report_dir)
-            .stdin(Stdio::null())
-            .output()
-            .context("could not run the conformance harness")?;
-        drop(server);
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let exit = output.status.code();
-        let named = stdout
-            .lines()
-            .any(|line| line.trim() == format!("FAIL {entry}"));
-        let outcome = entry_outcome(&report_dir, entry);
-        let detected = exit == Some(1) && named && outcome.as_deref() == Some("failed");
-        let message = stdout
-            .lines()
-            .skip_while(|line| line.trim() != format!("FAIL {entry}"))
-            .nth(1)
-            .unwrap_or_default()
-            .trim()
-            .to_owned();
-        rows.push(format!(
-            "  {fault:<24} {entry:<56} {} ({:.1}s)\n      {message}",
-            if detected { "caught" } else { "MISSED" },
-            started.elapsed().as_secs_f64()
-        ));
-        if !detected {
-            problems.push(format!(
-                "{fault}: the harness exited {exit:?} and reported {entry} as {outcome:?}; it must exit 1 and FAIL {entry}\n{}\n{}",
-                tail(&stdout, 40),
-                tail(&String::from_utf8_lossy(&output.stderr), 20)
-            ));
+    for (fault, entry) in FAULTS {
+        let runs: Vec<&Caught> = outcomes.iter().filter(|c| c.run.fault == fault).collect();
+        let cells: Vec<String> = runs
+            .iter()
+            .map(|c| {
+                let verdict = if c.caught { "caught" } else { "MISSED" };
+                format!("seed {} {verdict} ({:.1}s)", c.run.seed, c.seconds)
+            })
+            .collect();
+        rows.push(format!("  {fault:<30} {entry:<54} {}", cells.join("  ")));
+        if let Some(first) = runs.first().filter(|c| c.caught) {
+            rows.push(format!("      {}", first.detail));
         }
     }
-    println!("==> mutation proof:\n{}", rows.join("\n"));
-    if problems.is_empty() {
+    println!("==> mutation proof ({seconds:.0}s):\n{}", rows.join("\n"));
+    let missed: Vec<String> = outcomes
+        .iter()
+        .filter(|c| !c.caught)
+        .map(|c| format!("{} (seed {}): {}", c.run.fault, c.run.seed, c.detail))
+        .collect();
+    if missed.is_empty() {
         println!(
-            "==> mutation proof: the harness caught all {} deliberate faults",
+            "==> mutation proof: the fixed scenarios caught all {} deliberate faults under seeds {SEEDS:?}",
             FAULTS.len()
         );
         Ok(())
     } else {
         bail!(
             "the mutation proof failed: the harness missed a deliberate fault\n{}",
-            problems.join("\n")
+            missed.join("\n")
         )
     }
 }
@@ -335,15 +509,40 @@ impl Server {
         database_url: &str,
         fault: Option<&str>,
     ) -> Result<Server> {
+        let log = format!(
+            "server{}.log",
+            fault.map(|f| format!("-{f}")).unwrap_or_default()
+        );
+        Self::launch(binary, root, database_url, fault, &log, &[])
+    }
+
+    /// A server for the harness: its body timeout short, so that the slow-body rule is proved in seconds; its log
+    /// under `target/conformance/{log}`.
+    pub(crate) fn start_for_harness(
+        binary: &Path,
+        root: &Path,
+        database_url: &str,
+        fault: Option<&str>,
+        log: &str,
+    ) -> Result<Server> {
+        let env = [("REQUEST_BODY_TIMEOUT_SECONDS", BODY_TIMEOUT_SECONDS)];
+        Self::launch(binary, root, database_url, fault, log, &env)
+    }
+
+    fn launch(
+        binary: &Path,
+        root: &Path,
+        database_url: &str,
+        fault: Option<&str>,
+        log: &str,
+        env: &[(&str, &str)],
+    ) -> Result<Server> {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let address = SocketAddr::from(([127, 0, 0, 1], port));
         let base_url = format!("http://{address}");
         let log_dir = root.join("target/conformance");
         std::fs::create_dir_all(&log_dir)?;
-        let log = log_dir.join(format!(
-            "server{}.log",
-            fault.map(|f| format!("-{f}")).unwrap_or_default()
-        ));
+        let log = log_dir.join(log);
         let log_file =
             std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
         let mut command = Command::new(binary);
@@ -354,6 +553,7 @@ impl Server {
             .env("PUBLIC_BASE_URL", &base_url)
             .env("RUST_LOG", "warn")
             .env("DATABASE_POOL_SIZE", "24")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(log_file.try_clone()?)
             .stderr(log_file)
@@ -366,26 +566,31 @@ impl Server {
         let child = command
             .spawn()
             .with_context(|| format!("could not start {}", binary.display()))?;
-        let mut server = Server {
+        let server = Server {
             child,
             base_url,
             log,
         };
+        server.up(address)
+    }
+
+    /// Waits until the server accepts connections on `address`.
+    fn up(mut self, address: SocketAddr) -> Result<Server> {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if let Some(status) = server.child.try_wait()? {
+            if let Some(status) = self.child.try_wait()? {
                 bail!(
                     "{SERVER_BIN} exited ({status}) before it accepted connections:\n{}",
-                    server.log_tail()
+                    self.log_tail()
                 );
             }
             if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
-                return Ok(server);
+                return Ok(self);
             }
             if Instant::now() > deadline {
                 bail!(
                     "{SERVER_BIN} did not accept connections on {address} within 60 s:\n{}",
-                    server.log_tail()
+                    self.log_tail()
                 );
             }
             crate::interrupt::check()?;
@@ -437,17 +642,95 @@ mod tests {
         assert_eq!(database_url("postgres://h:1", "x"), "postgres://h:1/x");
     }
 
+    fn read(relative: &str) -> String {
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)).unwrap()
+    }
+
+    /// The quoted names of server/src/fault.rs's `NAMES`.
+    fn server_fault_names(source: &str) -> Vec<String> {
+        let start = source.find("pub const NAMES").unwrap();
+        let list = &source[start..source[start..].find("];").unwrap() + start];
+        list.split('"')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Every `.rs` file under `dir`, with its text.
+    fn sources(dir: &Path, out: &mut Vec<(PathBuf, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push((path.clone(), std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+    }
+
     #[test]
     fn every_fault_of_the_server_is_proved() {
-        let source = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/src/fault.rs"),
-        )
-        .unwrap();
+        let names = server_fault_names(&read("../server/src/fault.rs"));
+        let proved: Vec<String> = FAULTS.iter().map(|(f, _)| f.to_string()).collect();
+        assert_eq!(
+            proved, names,
+            "FAULTS must name every fault of server/src/fault.rs, in its order"
+        );
+        assert!(FAULTS.len() >= 20, "at least 20 faults");
+        let mut files = Vec::new();
+        sources(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/src"),
+            &mut files,
+        );
         for (fault, _) in FAULTS {
+            let site = format!("crate::fault::active(\"{fault}\")");
+            let used = files
+                .iter()
+                .any(|(path, text)| !path.ends_with("fault.rs") && text.contains(&site));
+            assert!(used, "{fault} is switched on nowhere in server/src");
+        }
+    }
+
+    #[test]
+    fn every_fault_names_a_documented_entry_or_an_observable_rule() {
+        let rules = read("../docs/domain.md");
+        let contracts: String = [
+            "agent-authorisation-v1",
+            "agent-authorisation-v2",
+            "agent-client-authorisation",
+            "sandbox",
+        ]
+        .iter()
+        .map(|c| read(&format!("../openapi/{c}.yaml")))
+        .collect();
+        for (fault, entry) in FAULTS {
+            if let Some(id) = entry.strip_prefix("rule/") {
+                let at = rules.find(&format!("- **{id}** —"));
+                let rule = at
+                    .map(|at| &rules[at..])
+                    .and_then(|r| r.split("\n- ").next());
+                assert!(rule.is_some(), "{fault}: docs/domain.md has no rule {id}");
+                let observable = rule.is_some_and(|r| !r.contains("not observable from outside"));
+                assert!(
+                    observable,
+                    "{fault}: {id} is not observable, so nothing can catch the fault"
+                );
+                continue;
+            }
+            let mut parts = entry.split('/');
+            let operation = parts.next().unwrap_or_default();
+            let example = parts.nth(1);
             assert!(
-                source.contains(&format!("\"{fault}\"")),
-                "{fault} is not a fault of server/src/fault.rs"
+                contracts.contains(&format!("operationId: {operation}\n")),
+                "{fault}: no contract has the operation {operation}"
             );
+            if let Some(example) = example {
+                assert!(
+                    contracts.contains(&format!("{example}:")),
+                    "{fault}: no example {example}"
+                );
+            }
         }
     }
 }

@@ -248,7 +248,13 @@ impl Exchange<'_> {
         }
         let scenarios = &self.state.scenarios;
         match scenarios.lookup(route.operation, self.state.ledger.ledger(), name) {
-            Err(message) => Plan::InvalidScenario(message),
+            // The operation's own documented answer to an unknown name, when it has one.
+            Err(message) => {
+                match scenarios.lookup(route.operation, self.state.ledger.ledger(), INVALID) {
+                    Ok(entry) => Plan::Local(entry),
+                    Err(_) => Plan::InvalidScenario(message),
+                }
+            }
             Ok(entry)
                 if mode == AnswerScenarios::Local || scenarios.upstream_ignores(route.index) =>
             {
@@ -268,7 +274,10 @@ impl Exchange<'_> {
                 let scenarios = &self.state.scenarios;
                 let honoured = reply.rest.is_none()
                     && scenarios.is_example(entry, reply.status.as_u16(), &reply.body);
-                if let Some(route) = &self.route {
+                // An upstream that answers scenarios but not this name (the unreachable 5xx examples) still
+                // answers the operation's others.
+                let name_refused = !honoured && refuses_name(&reply);
+                if let Some(route) = self.route.as_ref().filter(|_| !name_refused) {
                     scenarios.learn(route.index, honoured);
                     if !honoured && self.state.config.echo {
                         eprintln!(
@@ -320,6 +329,16 @@ impl Exchange<'_> {
     }
 }
 
+/// The documented example naming a `Gov-Test-Scenario` the operation does not know.
+const INVALID: &str = "INVALID_TEST_SCENARIO";
+
+/// Whether the upstream refused the scenario's name (it answers the header, but not with this example).
+fn refuses_name(reply: &Reply) -> bool {
+    reply.status == StatusCode::BAD_REQUEST
+        && serde_json::from_slice::<serde_json::Value>(&reply.body)
+            .is_ok_and(|body| body["code"] == INVALID)
+}
+
 fn invalid_scenario(message: &str) -> Reply {
     let mut headers = HeaderMap::new();
     headers.insert(
@@ -329,7 +348,7 @@ fn invalid_scenario(message: &str) -> Reply {
     Reply {
         status: StatusCode::BAD_REQUEST,
         headers,
-        body: Bytes::from(json!({"code": "INVALID_TEST_SCENARIO", "message": message}).to_string()),
+        body: Bytes::from(json!({"code": INVALID, "message": message}).to_string()),
         rest: None,
         by_proxy: true,
         own: true,

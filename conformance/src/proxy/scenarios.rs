@@ -128,7 +128,12 @@ impl Scenarios {
         if let Some(&index) = operation.entries.iter().find(|i| named(i) == Some(name)) {
             return Ok(index);
         }
-        let valid: Vec<&str> = operation.entries.iter().filter_map(named).collect();
+        let valid: Vec<&str> = operation
+            .entries
+            .iter()
+            .filter_map(named)
+            .filter(|name| *name != "INVALID_TEST_SCENARIO")
+            .collect();
         Err(format!(
             "Gov-Test-Scenario {name:?} is not a documented example of {}; valid: {}, or DEFAULT",
             operation.id,

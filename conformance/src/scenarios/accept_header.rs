@@ -39,6 +39,7 @@ pub fn scenarios(templates: &[Template]) -> Vec<Scenario> {
                 .collect();
             let mut unique = covers.clone();
             unique.dedup();
+            unique.push("rule/R-ACCEPT-CHECK".to_owned());
             Some(Scenario::with_covers(
                 format!("accept header: {operation}"),
                 unique,

@@ -6,6 +6,7 @@
 //! as UNCOVERED, by name.
 
 pub mod accept_header;
+pub mod across;
 pub mod agent_authorisation_v1;
 pub mod agent_authorisation_v2;
 pub mod agent_client_authorisation;
@@ -30,9 +31,44 @@ pub fn all(
     scenarios.extend(sandbox::scenarios());
     scenarios.extend(platform::scenarios());
     scenarios.extend(agent_client_authorisation::scenarios());
+    scenarios.extend(across::scenarios());
     scenarios.extend(accept_header::scenarios(&templates));
     let secured = crate::contract::secured_operations(contracts);
     scenarios.extend(crate::auth_matrix::scenarios(&templates, &secured, ledger));
     scenarios.extend(test_scenarios::scenarios(&templates, ledger));
     scenarios
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use crate::rules::{self, PREFIX};
+
+    /// Every rule of this repository's rules document that can be seen from outside is declared by a fixed
+    /// scenario, and every rule a scenario declares is one the document has and does not mark unverifiable.
+    #[test]
+    fn scenarios_prove_every_observable_rule_and_no_other() {
+        let dir = std::path::Path::new(crate::CONTRACTS_DIR);
+        let contracts = crate::contract::load_all(dir).unwrap();
+        let ledger = crate::ledger::Ledger::from_contracts(&contracts).unwrap();
+        let declared: BTreeSet<String> = super::all(&ledger, &contracts)
+            .into_iter()
+            .flat_map(|s| s.covers)
+            .filter(|c| c.starts_with(PREFIX))
+            .collect();
+        let document = rules::load(&crate::rules_beside(dir)).unwrap().unwrap();
+        let observable: BTreeSet<String> = document
+            .iter()
+            .filter(|r| r.unverifiable.is_none())
+            .map(|r| r.entry())
+            .collect();
+        let unproved: Vec<&String> = observable.difference(&declared).collect();
+        assert!(unproved.is_empty(), "no scenario proves {unproved:?}");
+        let unknown: Vec<&String> = declared.difference(&observable).collect();
+        assert!(
+            unknown.is_empty(),
+            "scenarios declare {unknown:?}, which the document does not hold as observable"
+        );
+    }
 }

@@ -26,11 +26,17 @@ pub struct MediaType {
 /// compared case-insensitively, as HTTP says.
 pub fn media_type(header: Option<&http::HeaderValue>) -> Result<MediaType, ApiError> {
     let header = header.ok_or_else(ApiError::accept_header_missing)?;
-    let header = header
+    let text = header
         .to_str()
         .map_err(|_| ApiError::accept_header_invalid())?
-        .trim()
-        .to_ascii_lowercase();
+        .trim();
+    let header = text.to_ascii_lowercase();
+    #[cfg(feature = "fault-injection")]
+    let header = if crate::fault::active("accept-case-sensitive") {
+        text.to_owned()
+    } else {
+        header
+    };
     let (version, media_type) = header
         .strip_prefix("application/vnd.hmrc.")
         .and_then(|rest| rest.split_once('+'))

@@ -424,6 +424,13 @@ impl From<DomainError> for ApiError {
         } else {
             code
         };
+        #[cfg(feature = "fault-injection")]
+        let message =
+            if crate::fault::active("wrong-message") && code == "CLIENT_TYPE_NOT_SUPPORTED" {
+                "The client type is not supported."
+            } else {
+                message
+            };
         Self::new(status, code, message)
     }
 }

@@ -16,6 +16,10 @@ impl From<DateTime<Utc>> for Timestamp {
 
 impl serde::Serialize for Timestamp {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[cfg(feature = "fault-injection")]
+        if crate::fault::active("time-without-millis") {
+            return serializer.serialize_str(&self.0.to_rfc3339_opts(SecondsFormat::Secs, true));
+        }
         serializer.serialize_str(&self.0.to_rfc3339_opts(SecondsFormat::Millis, true))
     }
 }

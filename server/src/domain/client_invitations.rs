@@ -108,6 +108,11 @@ impl Authorisations {
             } else {
                 EndedBy::Client
             };
+            #[cfg(feature = "fault-injection")]
+            let by = match (by, crate::fault::active("client-end-by-agent")) {
+                (EndedBy::Client, true) => EndedBy::Agent,
+                (by, _) => by,
+            };
             let ended: Vec<String> = relationships::end(conn, &which, by, now)
                 .await?
                 .into_iter()

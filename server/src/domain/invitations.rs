@@ -28,17 +28,12 @@ impl Authorisations {
         request: &ValidRequest,
     ) -> Result<InvitationId, DomainError> {
         let now = self.now();
-        let expires_on = now.date_naive() + Duration::days(self.lifetimes.invitation_days);
+        let expires_on = self.expiry_of_new(now);
         let mut conn = self.connection().await?;
         conn.transaction(async |conn| {
             let service = request.service;
             let supplied = request.client.value();
-            // Identical requests in flight, in any server process, meet at this lock.
-            let person = person_key(supplied);
-            let lock = format!("create-invitation|{arn}|{}|{person}", service.group());
-            if !locks::try_lock(conn, &lock).await? {
-                return Err(DomainError::AlreadyBeingProcessed);
-            }
+            in_flight_lock(conn, arn, request).await?;
             let record = ClientRecord::find(conn, &request.client).await?;
             let (client_id_type, client_id) = match &record {
                 Some(record) => record.client_id(service, &request.client),
@@ -99,6 +94,16 @@ impl Authorisations {
         .await
     }
 
+    /// The expiry day of a request made `now`: the lifetime's last day is the day before it.
+    fn expiry_of_new(&self, now: DateTime<Utc>) -> chrono::NaiveDate {
+        let expires_on = now.date_naive() + Duration::days(self.lifetimes.invitation_days);
+        #[cfg(feature = "fault-injection")]
+        if crate::fault::active("expiry-22-days") {
+            return expires_on + Duration::days(1);
+        }
+        expires_on
+    }
+
     /// One of the agent's requests. Another agency's is refused, not hidden (as HMRC documents).
     pub async fn agent_invitation(
         &self,
@@ -135,6 +140,20 @@ impl Authorisations {
         let since = self.now() - Duration::days(LIST_DAYS);
         let ids: Vec<&str> = services.iter().map(|s| s.id()).collect();
         let mut conn = self.connection().await?;
+        #[cfg(feature = "fault-injection")]
+        if crate::fault::active("list-by-last-change") {
+            let all =
+                invitations::list_for_agent(&mut conn, arn.as_str(), &ids, DateTime::UNIX_EPOCH);
+            let all = all.await?.into_iter();
+            return Ok(all.filter(|i| i.updated_at >= since).collect());
+        }
+        #[cfg(feature = "fault-injection")]
+        if crate::fault::active("list-oldest-first") {
+            let mut listed =
+                invitations::list_for_agent(&mut conn, arn.as_str(), &ids, since).await?;
+            listed.reverse();
+            return Ok(listed);
+        }
         Ok(invitations::list_for_agent(&mut conn, arn.as_str(), &ids, since).await?)
     }
 
@@ -145,7 +164,10 @@ impl Authorisations {
         filter: &SentFilter,
     ) -> Result<Vec<Invitation>, DomainError> {
         let now = self.now();
-        let services: Vec<&str> = match filter.service {
+        let service = filter.service;
+        #[cfg(feature = "fault-injection")]
+        let service = service.filter(|_| !crate::fault::active("service-filter-ignored"));
+        let services: Vec<&str> = match service {
             Some(service) => vec![service.id()],
             None => Service::ALL.iter().map(|s| s.id()).collect(),
         };
@@ -200,14 +222,23 @@ impl Authorisations {
         let now = self.now();
         let mut conn = self.connection().await?;
         conn.transaction(async |conn| {
-            let invitation = invitations::find_for_update(conn, id).await?;
+            let invitation = find_to_cancel(conn, id).await?;
             let invitation = invitation
                 .filter(|i| services.contains(&i.service))
                 .ok_or(DomainError::InvitationNotFound)?;
+            #[cfg(feature = "fault-injection")]
+            if crate::fault::active("status-before-ownership")
+                && invitation.status_at(now) != Status::Pending
+            {
+                return Err(DomainError::InvitationNotCancellable);
+            }
             if invitation.arn != arn.as_str() {
                 return Err(DomainError::NoPermissionOnAgency);
             }
-            if invitation.status_at(now) != Status::Pending {
+            let pending = invitation.status_at(now) == Status::Pending;
+            #[cfg(feature = "fault-injection")]
+            let pending = pending || crate::fault::active("cancel-any-status");
+            if !pending {
                 return Err(DomainError::InvitationNotCancellable);
             }
             invitations::set_status(conn, id, Status::Cancelled, now).await?;
@@ -292,12 +323,16 @@ impl Authorisations {
                 }
                 _ => return Err(by.no_longer_pending()),
             }
+            // A sandbox hold keeps the request's row locked, so that a cancel meets the accept every time.
+            super::hold::pause().await;
             let status = match answer {
                 Answer::Reject => Status::Rejected,
                 Answer::Accept => {
                     let invitation = Self::with_current_client_id(conn, invitation).await?;
                     let partial =
                         invitation.service.is_income_tax() && invitation.client_id_type == "ni";
+                    #[cfg(feature = "fault-injection")]
+                    let partial = partial && !crate::fault::active("partial-as-accepted");
                     Self::start_relationship(conn, &invitation, partial, now).await?;
                     if partial {
                         Status::Partialauth
@@ -370,7 +405,7 @@ pub(super) enum Answerer<'a> {
 }
 
 impl Answerer<'_> {
-    fn may_answer(&self, invitation: &Invitation) -> Result<(), DomainError> {
+    pub(super) fn may_answer(&self, invitation: &Invitation) -> Result<(), DomainError> {
         let allowed = match self {
             Answerer::Client(scope) => {
                 return if scope.covers(invitation) && !scope.by_hmrc {
@@ -402,6 +437,40 @@ impl Answerer<'_> {
             Answerer::TestSupport(_) => DomainError::InvitationNoLongerPending,
         }
     }
+}
+
+/// Identical creates in flight, in any server process, meet at this lock: the one that does not get it is
+/// ALREADY_BEING_PROCESSED. A sandbox hold keeps the lock taken, so that a test meets it every time.
+async fn in_flight_lock(
+    conn: &mut AsyncPgConnection,
+    arn: &Arn,
+    request: &ValidRequest,
+) -> Result<(), DomainError> {
+    let person = person_key(request.client.value());
+    let lock = format!(
+        "create-invitation|{arn}|{}|{person}",
+        request.service.group()
+    );
+    let locked = locks::try_lock(conn, &lock).await?;
+    #[cfg(feature = "fault-injection")]
+    let locked = locked || crate::fault::active("no-in-flight-lock");
+    if !locked {
+        return Err(DomainError::AlreadyBeingProcessed);
+    }
+    super::hold::pause().await;
+    Ok(())
+}
+
+/// The request to cancel, locked until the cancel ends, so that a cancel waits for an accept holding it.
+async fn find_to_cancel(
+    conn: &mut AsyncPgConnection,
+    id: &InvitationId,
+) -> Result<Option<Invitation>, DomainError> {
+    #[cfg(feature = "fault-injection")]
+    if crate::fault::active("cancel-without-row-lock") {
+        return Ok(invitations::find(conn, id).await?);
+    }
+    Ok(invitations::find_for_update(conn, id).await?)
 }
 
 /// Inserts, moving the id's millisecond on when another request already has the same id. A conflict

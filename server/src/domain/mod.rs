@@ -9,6 +9,7 @@ pub mod client_journey;
 pub mod clients;
 pub mod clock;
 mod error;
+pub mod hold;
 pub mod identifiers;
 pub mod invitation;
 pub mod invitation_id;
@@ -22,6 +23,7 @@ pub mod request;
 pub mod service;
 pub mod sessions;
 pub mod test_users;
+pub mod time_control;
 
 use std::sync::Arc;
 

@@ -69,6 +69,12 @@ impl Principal {
 
     /// The caller as HMRC staff, or the documented refusal (403 NO_PERMISSION).
     pub fn hmrc_staff(&self) -> Result<(), DomainError> {
+        #[cfg(feature = "fault-injection")]
+        if crate::fault::active("staff-check-skipped")
+            && self.affinity_group == AffinityGroup::Agent
+        {
+            return Ok(());
+        }
         if self.is_hmrc_staff() {
             Ok(())
         } else {
@@ -80,7 +86,13 @@ impl Principal {
     pub fn agent_for(&self, path_arn: &str) -> Result<Arn, DomainError> {
         let arn = self.agent()?;
         // The path's ARN is compared, not format-checked (docs/domain.md §10).
-        if arn.as_str() != path_arn {
+        let differs = arn.as_str() != path_arn;
+        #[cfg(feature = "fault-injection")]
+        let differs = match crate::fault::active("arn-case-insensitive") {
+            true => !arn.as_str().eq_ignore_ascii_case(path_arn),
+            false => differs,
+        };
+        if differs {
             return Err(DomainError::NoPermissionOnAgency);
         }
         Ok(arn)

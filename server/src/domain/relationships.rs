@@ -33,6 +33,10 @@ impl Authorisations {
             relationships::active_is_partial(&mut conn, arn.as_str(), &service, &client_ids)
                 .await?
                 .ok_or(DomainError::RelationshipNotFound)?;
+        #[cfg(feature = "fault-injection")]
+        if crate::fault::active("check-keeps-partial") {
+            return Ok(());
+        }
         // A partial authorisation of a client who has since signed up to MTD IT becomes a full one, as HMRC's
         // check does (docs/domain.md §7).
         if let ClientRecord::Individual(IndividualClient {
@@ -127,7 +131,13 @@ impl Authorisations {
             vec![client_id]
         };
         let mut ended = Vec::new();
-        if !service.allows_several_agents() {
+        let one_agent = !service.allows_several_agents();
+        #[cfg(feature = "fault-injection")]
+        let one_agent = match one_agent {
+            false => crate::fault::active("supporting-displaces-others"),
+            true => !crate::fault::active("main-keeps-the-old-main"),
+        };
+        if one_agent {
             let others = Ending {
                 arn: None,
                 except_arn: Some(&invitation.arn),
@@ -136,7 +146,11 @@ impl Authorisations {
             };
             ended.extend(relationships::end(conn, &others, EndedBy::Client, now).await?);
         }
-        if let Some(counterpart) = service.income_tax_counterpart() {
+        let counterpart = service.income_tax_counterpart();
+        #[cfg(feature = "fault-injection")]
+        let counterpart =
+            counterpart.filter(|_| !crate::fault::active("no-main-supporting-switch"));
+        if let Some(counterpart) = counterpart {
             let own = Ending {
                 arn: Some(&invitation.arn),
                 except_arn: None,

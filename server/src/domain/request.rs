@@ -130,6 +130,14 @@ pub struct ValidRequest {
 
 impl PublicRequest<'_> {
     pub fn validate(&self) -> Result<ValidRequest, DomainError> {
+        #[cfg(feature = "fault-injection")]
+        if crate::fault::active("agent-type-before-service")
+            && self
+                .agent_type
+                .is_some_and(|t| AgentType::parse(t).is_none())
+        {
+            return Err(DomainError::AgentTypeNotSupported);
+        }
         let is_income_tax = self.names.is_income_tax(self.service)?;
         let service = match (is_income_tax, self.agent_type) {
             (true, None) => Service::MtdIt,

@@ -53,7 +53,7 @@ pub async fn get_agency_invitation_v1(
     let ctx = rqctx.context();
     let path = path.into_inner();
     let invitation =
-        public_api::agent_invitation(&rqctx, &path.arn, &path.invitation_id, &SERVICES).await?;
+        public_api::agent_invitation(&rqctx, &path.arn, &path.invitation_id, shown()).await?;
     let links = ClientActionLinks::for_agency(ctx, &invitation.arn).await?;
     Ok(HttpResponseOk(view(
         &invitation,
@@ -141,4 +141,13 @@ fn view(
         supplied_client_id: invitation.supplied_client_id.clone(),
         client_action_url: (status == Status::Pending).then(|| links.link(invitation.service)),
     }
+}
+
+/// The services HMRC's 1.0 paths show ([`SERVICES`]; more under the mutation proof's `v1-shows-supporting`).
+fn shown() -> &'static [Service] {
+    #[cfg(feature = "fault-injection")]
+    if crate::fault::active("v1-shows-supporting") {
+        return &[Service::MtdIt, Service::MtdItSupp, Service::MtdVat];
+    }
+    &SERVICES
 }

@@ -210,7 +210,8 @@ impl InvitationViews {
             },
             invitation_id: invitation.id.to_string(),
             created: Timestamp(invitation.created_at),
-            updated: (!pending).then(|| Timestamp(invitation.updated_at(self.now))),
+            updated: (!pending || updated_on_pending())
+                .then(|| Timestamp(invitation.updated_at(self.now))),
             expires_on: pending.then(|| Timestamp(invitation.expires_at())),
             arn: invitation.arn.clone(),
             service: ServiceNames::Public
@@ -223,4 +224,13 @@ impl InvitationViews {
             agent_type: invitation.agent_type().map(|t| t.as_str().to_owned()),
         }
     }
+}
+
+/// Whether the mutation proof's `v2-updated-on-pending` fault is on (never in a real build).
+fn updated_on_pending() -> bool {
+    #[cfg(feature = "fault-injection")]
+    if crate::fault::active("v2-updated-on-pending") {
+        return true;
+    }
+    false
 }

@@ -18,6 +18,9 @@ use crate::domain::identifiers::Arn;
 use crate::domain::principal::Principal;
 use crate::domain::{Authorisations, DomainError};
 
+/// The sandbox's request header that holds a create, or a test-support accept, inside its critical section.
+pub const HOLD_HEADER: &str = "gov-test-hold-ms";
+
 /// What every handler can reach.
 pub struct ApiContext {
     pub authorisations: Authorisations,
@@ -44,6 +47,16 @@ impl ApiContext {
             .map(|value| value.to_str().map_err(|_| DomainError::Unauthorized))
             .transpose()?;
         self.authorisations.authenticate(header).await
+    }
+
+    /// The hold a sandbox request asks for with `Gov-Test-Hold-Ms` (docs/domain.md §11); none in production
+    /// mode, where the header means nothing.
+    pub fn hold(&self, rqctx: &RequestContext<Self>) -> Option<std::time::Duration> {
+        if !self.sandbox {
+            return None;
+        }
+        let value = rqctx.request.headers().get(HOLD_HEADER)?;
+        value.to_str().ok().and_then(crate::domain::hold::parse)
     }
 
     /// The caller as an agent of the agency in the path.

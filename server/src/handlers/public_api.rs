@@ -7,11 +7,11 @@ use dropshot::RequestContext;
 use super::ApiContext;
 use crate::api::ApiError;
 use crate::api::generated::shared;
-use crate::domain::DomainError;
 use crate::domain::invitation::Invitation;
 use crate::domain::invitation_id::InvitationId;
 use crate::domain::request::PublicRequest;
 use crate::domain::service::Service;
+use crate::domain::{DomainError, hold};
 
 /// Where a version serves one request, from its ARN and id (e.g. `/agents/{arn}/invitations/{id}`).
 pub type Location = fn(&str, &InvitationId) -> String;
@@ -29,7 +29,8 @@ pub async fn create_invitation(
     let created = async {
         let arn = ctx.agent(rqctx, path_arn).await?;
         let request = request.validate()?;
-        let id = ctx.authorisations.create_invitation(&arn, &request).await?;
+        let create = ctx.authorisations.create_invitation(&arn, &request);
+        let id = hold::within(ctx.hold(rqctx), create).await?;
         Ok(location(arn.as_str(), &id))
     }
     .await;

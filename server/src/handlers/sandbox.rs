@@ -5,12 +5,13 @@ use dropshot::{HttpResponseCreated, HttpResponseOk, HttpResponseUpdatedNoContent
 use super::ApiContext;
 use crate::api::generated::sandbox::types;
 use crate::api::generated::sandbox::{
-    AcceptInvitationPath, ExpireInvitationPath, RejectInvitationPath, SignUpMtdIncomeTaxPath,
+    AcceptInvitationPath, ExpireInvitationPath, RejectInvitationPath, SetInvitationCreatedPath,
+    SignUpMtdIncomeTaxPath,
 };
 use crate::api::{ApiError, JsonBody, Path};
-use crate::domain::DomainError;
 use crate::domain::invitation_id::InvitationId;
 use crate::domain::test_users::{Address, TestUser, TestUserKind};
+use crate::domain::{DomainError, hold};
 
 pub async fn create_test_agent(
     rqctx: RequestContext<ApiContext>,
@@ -125,7 +126,8 @@ pub async fn accept_invitation(
         InvitationId::parse(&path.into_inner().invitation_id).ok_or(DomainError::BadRequest)?;
     let ctx = rqctx.context();
     let caller = ctx.principal(&rqctx).await?;
-    ctx.authorisations.accept_invitation(&caller, &id).await?;
+    let accept = ctx.authorisations.accept_invitation(&caller, &id);
+    hold::within(ctx.hold(&rqctx), accept).await?;
     Ok(HttpResponseUpdatedNoContent())
 }
 
@@ -152,6 +154,26 @@ pub async fn expire_invitation(
     let ctx = rqctx.context();
     let caller = ctx.principal(&rqctx).await?;
     ctx.authorisations.expire_invitation(&caller, &id).await?;
+    Ok(HttpResponseUpdatedNoContent())
+}
+
+pub async fn set_invitation_created(
+    rqctx: RequestContext<ApiContext>,
+    path: Path<SetInvitationCreatedPath>,
+    body: JsonBody<types::InvitationAge>,
+) -> Result<HttpResponseUpdatedNoContent, ApiError> {
+    // The id, then the age, then the caller, then the request (docs/domain.md §10).
+    let id =
+        InvitationId::parse(&path.into_inner().invitation_id).ok_or(DomainError::BadRequest)?;
+    let age_seconds = body.into_inner().age_seconds;
+    if age_seconds < 0 {
+        return Err(DomainError::BadRequest.into());
+    }
+    let ctx = rqctx.context();
+    let caller = ctx.principal(&rqctx).await?;
+    ctx.authorisations
+        .set_invitation_age(&caller, &id, age_seconds)
+        .await?;
     Ok(HttpResponseUpdatedNoContent())
 }
 

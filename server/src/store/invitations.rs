@@ -324,6 +324,34 @@ pub async fn set_expires_on(
     Ok(())
 }
 
+/// A request made older by the sandbox's time control: its status as it reads (an expiry is stored), and its
+/// new creation time, expiry day and last change.
+#[derive(Debug, Clone, Copy)]
+pub struct Aged {
+    pub status: Status,
+    pub created: DateTime<Utc>,
+    pub expires_on: NaiveDate,
+    pub updated: DateTime<Utc>,
+}
+
+/// Stores a request's new age (the sandbox's time control).
+pub async fn set_age(
+    conn: &mut AsyncPgConnection,
+    id: &InvitationId,
+    aged: &Aged,
+) -> QueryResult<()> {
+    diesel::update(invitations::table.find(id.as_str()))
+        .set((
+            invitations::status.eq(aged.status.as_str()),
+            invitations::created_at.eq(aged.created),
+            invitations::expires_on.eq(aged.expires_on),
+            invitations::updated_at.eq(aged.updated),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Marks the requests whose relationships ended as Deauthorised, naming who ended them.
 pub async fn set_deauthorised(
     conn: &mut AsyncPgConnection,

@@ -214,7 +214,7 @@ async fn a_nul_byte_in_a_path_or_query_is_400() {
 }
 
 /// In production mode principals come from `agent-auth-server principals add` (the same function).
-async fn provision(
+pub(crate) async fn provision(
     app: &TestApp,
     provision: agent_auth_server::domain::provisioning::Provision,
 ) -> String {

@@ -53,11 +53,23 @@ async fn fixture() -> Fixture {
 
 impl Fixture {
     /// The path parameters and the fixture's values for them.
-    fn parameters(&self) -> [(&'static str, &str); 3] {
+    fn parameters(&self) -> [(&'static str, &str); 15] {
         [
             ("arn", &self.agent.arn),
             ("invitationId", &self.invitation_id),
             ("nino", &self.client.nino),
+            ("clientId", &self.client.nino),
+            ("clientIdType", "ni"),
+            ("service", "HMRC-MTD-IT"),
+            ("clientType", "personal"),
+            ("uid", "99ZZ99ZZ"),
+            ("normalisedAgencyName", "my-agency"),
+            ("urn", "XATRUST00000001"),
+            ("utr", "2134514321"),
+            ("vrn", "101747696"),
+            ("postcode", "DH14EJ"),
+            ("dob", "1980-01-01"),
+            ("vatRegistrationDate", "2007-04-07"),
         ]
     }
 

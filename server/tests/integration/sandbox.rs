@@ -861,3 +861,223 @@ async fn signing_up_an_unknown_or_malformed_nino() {
     )
     .await;
 }
+
+// ---- test support: time control (making a request older) ----
+
+const AGE_OP: &str = "set_invitation_created";
+
+/// PUT /agent-authorisation-test-support/invitations/{id}/created as `token`, with `ageSeconds`.
+async fn set_age(
+    app: &TestApp,
+    token: Option<&str>,
+    id: &str,
+    age_seconds: i64,
+) -> reqwest::Response {
+    let path = format!("/agent-authorisation-test-support/invitations/{id}/created");
+    let mut request = app
+        .bare(Method::PUT, &path)
+        .json(&serde_json::json!({ "ageSeconds": age_seconds }));
+    if let Some(token) = token {
+        request = request.header("Authorization", format!("Bearer {token}"));
+    }
+    request.send().await.unwrap()
+}
+
+const DAY: i64 = 24 * 60 * 60;
+
+#[tokio::test]
+async fn an_older_request_expires_at_the_start_of_its_21st_day() {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let client = app.create_itsa_client().await;
+    let other = app.create_itsa_client().await;
+    // Made 20 days ago (2026-02-10): it expires at the start of tomorrow, 2026-03-03.
+    let tomorrow = app.create_invitation_ok(&agent, &itsa_main(&client)).await;
+    assert_no_content(set_age(&app, Some(&agent.token), &tomorrow, 20 * DAY).await).await;
+    let body = app.invitation(&agent, &tomorrow).await;
+    assert_pending(&app, &body, &agent, &tomorrow, "MTD-IT", Some("main"));
+    assert_eq!(body["created"], "2026-02-10T10:00:00.000Z");
+    assert_eq!(body["expiresOn"], "2026-03-03T00:00:00.000Z");
+    // Made 21 days ago (2026-02-09): it expired at the start of today, and reads so, updated then.
+    let today = app.create_invitation_ok(&agent, &itsa_main(&other)).await;
+    assert_no_content(set_age(&app, Some(&agent.token), &today, 21 * DAY).await).await;
+    let body = app.invitation(&agent, &today).await;
+    assert_not_pending(&body, &agent, &today, "MTD-IT", Some("main"), "Expired");
+    assert_eq!(body["updated"], "2026-03-02T00:00:00.000Z");
+    // An expired request no longer blocks a new one, and stays Expired when made younger again.
+    app.create_invitation_ok(&agent, &itsa_main(&other)).await;
+    assert_no_content(set_age(&app, Some(&agent.token), &today, DAY).await).await;
+    assert_eq!(app.invitation_status(&agent, &today).await, "Expired");
+}
+
+#[tokio::test]
+async fn the_30_day_list_follows_the_creation_time_not_the_last_change() {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let (a, b, c) = (
+        app.create_vat_client().await,
+        app.create_vat_client().await,
+        app.create_vat_client().await,
+    );
+    let recent = app.create_invitation_ok(&agent, &vat(&a)).await;
+    let old = app.create_invitation_ok(&agent, &vat(&b)).await;
+    let too_old = app.create_invitation_ok(&agent, &vat(&c)).await;
+    // Accepted now, so changed now: only its creation time counts.
+    app.accept_ok(&too_old).await;
+    assert_no_content(set_age(&app, Some(&agent.token), &old, 30 * DAY - 60).await).await;
+    assert_no_content(set_age(&app, Some(&agent.token), &too_old, 30 * DAY + 60).await).await;
+    let listed: Vec<String> = app
+        .invitation_list(&agent)
+        .await
+        .iter()
+        .map(|i| string_field(i, "invitationId"))
+        .collect();
+    assert_eq!(listed, [recent, old]);
+    // Still Accepted, changed when it was accepted.
+    let body = app.invitation(&agent, &too_old).await;
+    assert_not_pending(&body, &agent, &too_old, "MTD-VAT", None, "Accepted");
+    assert_eq!(body["updated"], "2026-03-02T10:00:00.000Z");
+}
+
+#[tokio::test]
+async fn time_control_answers_as_the_other_test_support_calls() {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let other_agent = app.create_agent().await;
+    let client = app.create_vat_client().await;
+    let id = app.create_invitation_ok(&agent, &vat(&client)).await;
+    let malformed = with_wrong_check(&id);
+    assert_error(
+        set_age(&app, Some(&agent.token), &malformed, DAY).await,
+        AGE_OP,
+        "BAD_REQUEST",
+    )
+    .await;
+    assert_error(
+        set_age(&app, Some(&agent.token), &id, -1).await,
+        AGE_OP,
+        "BAD_REQUEST",
+    )
+    .await;
+    assert_error(set_age(&app, None, &id, DAY).await, AGE_OP, "UNAUTHORIZED").await;
+    let unknown = unknown_invitation_id();
+    assert_error(
+        set_age(&app, Some(&agent.token), &unknown, DAY).await,
+        AGE_OP,
+        "INVITATION_NOT_FOUND",
+    )
+    .await;
+    assert_error(
+        set_age(&app, Some(&other_agent.token), &id, DAY).await,
+        AGE_OP,
+        "NO_PERMISSION",
+    )
+    .await;
+    assert_eq!(
+        app.invitation(&agent, &id).await["created"],
+        "2026-03-02T10:00:00.000Z"
+    );
+    // The client, HMRC staff, and a century at most.
+    assert_no_content(set_age(&app, Some(&client.token), &id, DAY).await).await;
+    let staff = app.hmrc_staff_token().await;
+    assert_no_content(set_age(&app, Some(&staff), &id, i64::MAX).await).await;
+    let created = assert_timestamp(&app.invitation(&agent, &id).await, "created");
+    assert_eq!(
+        created,
+        start_instant() - Duration::seconds(100 * 366 * DAY)
+    );
+}
+
+#[tokio::test]
+async fn production_mode_has_no_time_control() {
+    let app = TestApp::start_with(|settings| settings.sandbox = false).await;
+    let response = set_age(&app, None, "ABERULMHCKKW3", DAY).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        serde_json::json!({"code": "NOT_FOUND", "message": "Resource was not found."})
+    );
+}
+
+// ---- the hold (Gov-Test-Hold-Ms) ----
+
+#[tokio::test]
+async fn a_held_create_meets_an_identical_one_in_flight_every_time() {
+    let app = TestApp::start().await;
+    for _ in 0..3 {
+        let agent = app.create_agent().await;
+        let client = app.create_itsa_client().await;
+        let create = || {
+            app.v2(Method::POST, &invitations_path(&agent.arn), &agent.token)
+                .header("Gov-Test-Hold-Ms", "400")
+                .json(&itsa_main(&client))
+        };
+        let answers = backend::all_at_once(vec![create(), create()]).await;
+        let mut statuses: Vec<u16> = answers.iter().map(|a| a.status.as_u16()).collect();
+        statuses.sort();
+        assert_eq!(statuses, [204, 403], "{answers:?}");
+        assert!(
+            answers
+                .iter()
+                .any(|a| a.body.contains("ALREADY_BEING_PROCESSED")),
+            "{answers:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_cancel_waits_for_a_held_accept() {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let client = app.create_vat_client().await;
+    let id = app.create_invitation_ok(&agent, &vat(&client)).await;
+    let path = format!("/agent-authorisation-test-support/invitations/{id}");
+    let accept = app
+        .bare(Method::PUT, &path)
+        .header("Authorization", format!("Bearer {}", agent.token))
+        .header("Gov-Test-Hold-Ms", "600")
+        .send();
+    let cancel = async {
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        app.cancel_invitation(&agent, &id).await
+    };
+    let (accepted, cancelled) = tokio::join!(accept, cancel);
+    assert_eq!(accepted.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_error(cancelled, "cancel_invitation", "INVALID_INVITATION_STATUS").await;
+    assert_eq!(app.invitation_status(&agent, &id).await, "Accepted");
+}
+
+#[tokio::test]
+async fn production_mode_ignores_the_hold() {
+    use agent_auth_server::domain::identifiers::{Arn, Postcode};
+    use agent_auth_server::domain::provisioning::Provision;
+    let app = TestApp::start_with(|settings| settings.sandbox = false).await;
+    let arn = Arn::parse("KARN0762398").unwrap();
+    let agency = Provision::Agent {
+        arn: arn.clone(),
+        agency_name: "Evans & Partners".into(),
+    };
+    let token = crate::bad_input::provision(&app, agency).await;
+    let individual = Provision::Individual {
+        nino: Nino::parse("AB123456C").unwrap(),
+        postcode: Postcode::parse("TS1 1PA").unwrap(),
+        date_of_birth: NaiveDate::from_ymd_opt(1980, 2, 3).unwrap(),
+        mtditid: None,
+    };
+    crate::bad_input::provision(&app, individual).await;
+    let body = serde_json::json!({"service": ["MTD-IT"], "clientType": "personal", "clientIdType": "ni",
+        "clientId": "AB123456C", "knownFact": "TS1 1PA"});
+    let started = std::time::Instant::now();
+    let created = app
+        .v2(Method::POST, &invitations_path(arn.as_str()), &token)
+        .header("Gov-Test-Hold-Ms", "5000")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_no_content(created).await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "the hold was honoured"
+    );
+}

@@ -80,9 +80,64 @@ async fn an_unknown_name_is_400_naming_the_valid_ones() {
         .send()
         .await
         .unwrap();
-    let body = assert_error(response, "list_invitations", "INVALID_TEST_SCENARIO").await;
-    let _ = body;
+    // The contract's message for it names every scenario of the operation.
+    assert_error(response, "list_invitations", "INVALID_TEST_SCENARIO").await;
 }
+
+/// Every operation documenting scenarios refuses a name it does not document, whoever asks: the name is part of
+/// the request's shape.
+#[tokio::test]
+async fn every_operation_with_scenarios_refuses_an_unknown_name() {
+    let app = TestApp::start().await;
+    let operations = contract::operations().into_iter().filter(|op| {
+        contract::error_examples(op.id)
+            .iter()
+            .any(|(_, example)| example == "INVALID_TEST_SCENARIO")
+    });
+    let mut files = std::collections::BTreeSet::new();
+    for op in operations {
+        let path = PATH_VALUES
+            .iter()
+            .fold(op.path.to_string(), |path, (name, value)| {
+                path.replace(&format!("{{{name}}}"), value)
+            });
+        let method = Method::from_bytes(op.method.as_bytes()).unwrap();
+        let mut request = app
+            .bare(method, &path)
+            .header("Gov-Test-Scenario", "TEAPOT");
+        if let Some(accept) = op.accept_media_type() {
+            request = request.header("Accept", accept);
+        }
+        let response = request.send().await.unwrap();
+        assert_error(response, op.id, "INVALID_TEST_SCENARIO").await;
+        files.insert(op.file);
+    }
+    let expected = [
+        "agent-authorisation-v1.yaml",
+        "agent-authorisation-v2.yaml",
+        "agent-client-authorisation.yaml",
+    ];
+    assert_eq!(files.into_iter().collect::<Vec<_>>(), expected);
+}
+
+/// A well-formed value for each path parameter of the contracts.
+const PATH_VALUES: &[(&str, &str)] = &[
+    ("arn", "TARN0000001"),
+    ("clientIdType", "MTDITID"),
+    ("clientId", "XAIT00000000001"),
+    ("clientType", "personal"),
+    ("dob", "1980-01-01"),
+    ("invitationId", "ABERULMHCKKW3"),
+    ("nino", "AB123456C"),
+    ("normalisedAgencyName", "my-agency"),
+    ("postcode", "DH14EJ"),
+    ("service", "HMRC-MTD-IT"),
+    ("uid", "99ZZ99ZZ"),
+    ("urn", "XATRUST00000001"),
+    ("utr", "2134514321"),
+    ("vatRegistrationDate", "2007-04-07"),
+    ("vrn", "101747696"),
+];
 
 #[tokio::test]
 async fn in_production_mode_the_header_is_ignored() {

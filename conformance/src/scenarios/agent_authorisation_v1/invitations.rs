@@ -206,3 +206,81 @@ pub async fn read_missing_malformed_or_another_agencys(ctx: Ctx) -> Result<()> {
     .await?;
     Ok(())
 }
+
+/// HMRC's 1.0 bodies: services named as in 2.0 too, no client type and no known fact; without a known fact the
+/// client's record and insolvency are still checked, and a known fact given is checked as in 2.0.
+pub async fn hmrcs_1_0_bodies(ctx: Ctx) -> Result<()> {
+    let s = ctx.sandbox();
+    let (agent, client, organisation, insolvent) = tokio::try_join!(
+        s.agent(),
+        s.itsa_client(),
+        s.vat_client(false),
+        s.vat_client(true)
+    )?;
+    let bare = |body: serde_json::Value| without(&without(&body, "clientType"), "knownFact");
+    let itsa_named = with(&itsa(&client), "service", json!("MTD-IT"));
+    let vat_named = with(&vat(&organisation), "service", json!(["MTD-VAT"]));
+    let wrong = with(
+        &itsa(&client),
+        "knownFact",
+        json!(other_postcode(&client.postcode)),
+    );
+    let unknown = with(
+        &itsa(&client),
+        "clientId",
+        json!(random_nino(&mut ctx.rng("nino"))),
+    );
+    let cases = [
+        (
+            "create_agency_invitation_v1/403/POSTCODE_DOES_NOT_MATCH",
+            wrong,
+        ),
+        ("create_agency_invitation_v1/204", bare(itsa_named)),
+        ("create_agency_invitation_v1/204", bare(vat_named)),
+        (
+            "create_agency_invitation_v1/403/VAT_CLIENT_INSOLVENT",
+            bare(vat(&insolvent)),
+        ),
+        (
+            "create_agency_invitation_v1/403/CLIENT_REGISTRATION_NOT_FOUND",
+            bare(unknown),
+        ),
+    ];
+    for (entry, body) in cases {
+        ctx.expect(entry, create(&agent, &body)).await?;
+    }
+    Ok(())
+}
+
+/// A 1.0 read names the client as recorded (`MTDITID` for a client signed up to MTD Income Tax, the NINO for
+/// one who is not) and as the agent gave it.
+pub async fn clients_named_as_recorded(ctx: Ctx) -> Result<()> {
+    let s = ctx.sandbox();
+    let (agent, signed_up, alt) =
+        tokio::try_join!(s.agent(), s.itsa_client(), s.alt_itsa_client())?;
+    for client in [&signed_up, &alt] {
+        let made = ctx
+            .expect(
+                "create_agency_invitation_v1/204",
+                create(&agent, &itsa(client)),
+            )
+            .await?;
+        let id = created(&ctx, &agent, &made)?;
+        let read = ctx
+            .expect("get_agency_invitation_v1/200", get(&agent, &id))
+            .await?;
+        let body = read.json().unwrap_or_default();
+        let recorded = match &client.mtd_it_id {
+            Some(mtditid) => ("MTDITID", mtditid.as_str()),
+            None => ("ni", client.nino.as_str()),
+        };
+        let holds = body["clientIdType"] == recorded.0
+            && body["clientId"] == recorded.1
+            && body["suppliedClientIdType"] == "ni"
+            && body["suppliedClientId"] == client.nino.as_str();
+        ctx.rule("R-SERVICE-ITSA-RESOLVED", holds, || {
+            format!("expected the client recorded as {recorded:?} and supplied as (ni, {}), got {body}\n      repeat:   {}", client.nino, read.curl())
+        })?;
+    }
+    Ok(())
+}

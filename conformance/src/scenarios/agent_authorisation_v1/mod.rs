@@ -3,7 +3,7 @@
 //! proved by `super::accept_header` and `crate::auth_matrix` from the templates.
 
 pub mod invitations;
-mod support;
+pub(crate) mod support;
 
 pub use support::{V1_ACCEPT, itsa, path, v1, vat};
 
@@ -33,7 +33,11 @@ pub fn scenarios() -> Vec<Scenario> {
         .into_iter()
         .map(|scenario| scenario.as_version(&ON_THE_2_0_PATHS))
         .filter(|scenario| scenario.covers.iter().any(|entry| entry.contains("_v1/")));
-    agencies().into_iter().chain(on_the_2_0_paths).collect()
+    agencies()
+        .into_iter()
+        .chain(bodies_and_client_ids())
+        .chain(on_the_2_0_paths)
+        .collect()
 }
 
 /// HMRC's 1.0 paths, `/agencies/{arn}/invitations`.
@@ -44,6 +48,9 @@ fn agencies() -> Vec<Scenario> {
             &[
                 "create_agency_invitation_v1/204",
                 "get_agency_invitation_v1/200",
+                "rule/R-V1-SHAPE",
+                "rule/R-INVID-IN-BODY",
+                "rule/R-SERVICE-PUBLIC",
             ],
             invitations::create_and_read,
         ),
@@ -57,6 +64,7 @@ fn agencies() -> Vec<Scenario> {
                 "create_agency_invitation_v1/400/POSTCODE_FORMAT_INVALID",
                 "create_agency_invitation_v1/400/VAT_REG_DATE_FORMAT_INVALID",
                 "create_agency_invitation_v1/400/BAD_REQUEST",
+                "rule/R-SERVICE-PUBLIC",
             ],
             invitations::create_with_an_invalid_payload,
         ),
@@ -67,6 +75,7 @@ fn agencies() -> Vec<Scenario> {
                 "create_agency_invitation_v1/403/POSTCODE_DOES_NOT_MATCH",
                 "create_agency_invitation_v1/403/VAT_REG_DATE_DOES_NOT_MATCH",
                 "create_agency_invitation_v1/403/VAT_CLIENT_INSOLVENT",
+                "rule/R-CREATE-CLIENT-CHECKS",
             ],
             invitations::create_for_an_unsupported_client,
         ),
@@ -76,6 +85,9 @@ fn agencies() -> Vec<Scenario> {
                 "create_agency_invitation_v1/403/DUPLICATE_AUTHORISATION_REQUEST",
                 "create_agency_invitation_v1/403/ALREADY_AUTHORISED",
                 "create_agency_invitation_v1/403/ALREADY_BEING_PROCESSED",
+                "rule/R-DUPLICATE-LOCATION",
+                "rule/R-CREATE-IN-FLIGHT",
+                "rule/R-SANDBOX-HOLD",
             ],
             invitations::duplicates_authorised_agents_and_identical_requests,
         ),
@@ -85,8 +97,35 @@ fn agencies() -> Vec<Scenario> {
                 "get_agency_invitation_v1/400/BAD_REQUEST",
                 "get_agency_invitation_v1/404/INVITATION_NOT_FOUND",
                 "get_agency_invitation_v1/403/NO_PERMISSION_ON_AGENCY",
+                "rule/R-INVID-PATH-MALFORMED",
             ],
             invitations::read_missing_malformed_or_another_agencys,
+        ),
+    ]
+}
+
+/// HMRC's 1.0 bodies, and how a 1.0 read names the client.
+fn bodies_and_client_ids() -> Vec<Scenario> {
+    vec![
+        Scenario::new(
+            "v1: HMRC's 1.0 bodies",
+            &[
+                "create_agency_invitation_v1/204",
+                "create_agency_invitation_v1/403/POSTCODE_DOES_NOT_MATCH",
+                "create_agency_invitation_v1/403/VAT_CLIENT_INSOLVENT",
+                "create_agency_invitation_v1/403/CLIENT_REGISTRATION_NOT_FOUND",
+                "rule/R-V1-REQUEST",
+            ],
+            invitations::hmrcs_1_0_bodies,
+        ),
+        Scenario::new(
+            "v1: clients named as recorded and as supplied",
+            &[
+                "create_agency_invitation_v1/204",
+                "get_agency_invitation_v1/200",
+                "rule/R-SERVICE-ITSA-RESOLVED",
+            ],
+            invitations::clients_named_as_recorded,
         ),
     ]
 }

@@ -22,11 +22,11 @@ pub fn path(arn: &str) -> String {
     format!("/agencies/{arn}/invitations")
 }
 
-pub(super) fn create(agent: &Agent, body: &Value) -> Request {
+pub(crate) fn create(agent: &Agent, body: &Value) -> Request {
     v1("POST", path(&agent.arn), Some(&agent.token)).json(body)
 }
 
-pub(super) fn get(agent: &Agent, id: &str) -> Request {
+pub(crate) fn get(agent: &Agent, id: &str) -> Request {
     v1(
         "GET",
         format!("{}/{id}", path(&agent.arn)),
@@ -45,7 +45,7 @@ pub fn vat(client: &Organisation) -> Value {
 }
 
 /// The id a create's Location names, checked: `/agencies/{arn}/invitations/{id}`.
-pub(super) fn created(ctx: &Ctx, agent: &Agent, exchange: &Exchange) -> Result<String> {
+pub(crate) fn created(ctx: &Ctx, agent: &Agent, exchange: &Exchange) -> Result<String> {
     let id = location_id(exchange)?;
     let location = exchange.response.header("location").unwrap_or_default();
     if location != format!("{}/{id}", path(&agent.arn)) || !crate::reference::is_invitation_id(&id)
@@ -64,7 +64,7 @@ pub(super) fn created(ctx: &Ctx, agent: &Agent, exchange: &Exchange) -> Result<S
 }
 
 /// What a v1 request body must say beyond its schema.
-pub(super) fn check_read(
+pub(crate) fn check_read(
     ctx: &Ctx,
     exchange: &Exchange,
     agent: &Agent,

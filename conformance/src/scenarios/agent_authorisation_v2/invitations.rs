@@ -155,6 +155,10 @@ pub async fn create_with_an_invalid_payload(ctx: Ctx) -> Result<()> {
             "create_invitation/400/BAD_REQUEST",
             with(&itsa, "service", json!(["MTD-IT", "MTD-VAT"])),
         ),
+        (
+            "create_invitation/400/BAD_REQUEST",
+            with(&itsa, "service", json!([])),
+        ),
     ];
     for (entry, body) in cases {
         ctx.soft(entry, create(&f.agent, &body)).await?;
@@ -306,6 +310,9 @@ pub async fn read_missing_malformed_or_another_agencys(ctx: Ctx) -> Result<()> {
     for id in &malformed {
         ctx.soft("get_invitation/400/BAD_REQUEST", get(&f.agent, id))
             .await?;
+        // Before the caller is looked at.
+        let anyone = get(&f.agent, id).set_header("Authorization", None);
+        ctx.soft("get_invitation/400/BAD_REQUEST", anyone).await?;
     }
     ctx.soft(
         "get_invitation/404/INVITATION_NOT_FOUND",
@@ -351,6 +358,18 @@ pub async fn cancelling(ctx: Ctx) -> Result<()> {
     ctx.soft(
         "cancel_invitation/403/INVALID_INVITATION_STATUS",
         cancel(&agent, &id),
+    )
+    .await?;
+    // Whatever its status, another agency learns only that it is not theirs.
+    let other = &ctx.fixtures().other_agent;
+    ctx.soft(
+        "cancel_invitation/403/NO_PERMISSION_ON_AGENCY",
+        cancel(other, &id),
+    )
+    .await?;
+    ctx.soft(
+        "get_invitation/403/NO_PERMISSION_ON_AGENCY",
+        get(other, &id),
     )
     .await?;
     for bad in bad_ids(&id) {

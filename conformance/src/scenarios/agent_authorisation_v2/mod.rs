@@ -5,7 +5,7 @@
 
 pub mod invitations;
 pub mod relationships;
-mod support;
+pub(crate) mod support;
 
 pub use support::{cancel, check, create, deauthorise, get, list};
 
@@ -32,12 +32,23 @@ fn creating() -> Vec<Scenario> {
                 "create_invitation/204",
                 "get_invitation/200",
                 "list_invitations/200",
+                "rule/R-CREATE-SUCCESS",
+                "rule/R-SERVICE-AGENT-TYPE",
+                "rule/R-TIME-MILLIS",
+                "rule/R-INVID-IN-BODY",
+                "rule/R-SHAPE-V2",
+                "rule/R-LIST-ORDER",
             ],
             invitations::create_read_and_list,
         ),
         Scenario::new(
             "v2: supporting agents and VAT",
-            &["create_invitation/204", "get_invitation/200"],
+            &[
+                "create_invitation/204",
+                "get_invitation/200",
+                "rule/R-SERVICE-PUBLIC",
+                "rule/R-SHAPE-V2",
+            ],
             invitations::supporting_agents_and_vat,
         ),
         Scenario::new(
@@ -51,6 +62,11 @@ fn creating() -> Vec<Scenario> {
                 "create_invitation/400/POSTCODE_FORMAT_INVALID",
                 "create_invitation/400/VAT_REG_DATE_FORMAT_INVALID",
                 "create_invitation/400/BAD_REQUEST",
+                "rule/R-SERVICE-PUBLIC",
+                "rule/R-SERVICE-AGENT-TYPE",
+                "rule/R-SERVICE-CLIENT-TYPE",
+                "rule/R-CLIENT-ID-MISMATCH",
+                "rule/R-ID-FORMATS",
             ],
             invitations::create_with_an_invalid_payload,
         ),
@@ -61,6 +77,7 @@ fn creating() -> Vec<Scenario> {
                 "create_invitation/403/POSTCODE_DOES_NOT_MATCH",
                 "create_invitation/403/VAT_REG_DATE_DOES_NOT_MATCH",
                 "create_invitation/403/VAT_CLIENT_INSOLVENT",
+                "rule/R-CREATE-CLIENT-CHECKS",
             ],
             invitations::create_for_an_unsupported_client,
         ),
@@ -69,6 +86,8 @@ fn creating() -> Vec<Scenario> {
             &[
                 "create_invitation/204",
                 "create_invitation/403/DUPLICATE_AUTHORISATION_REQUEST",
+                "rule/R-DUPLICATE-PENDING",
+                "rule/R-DUPLICATE-LOCATION",
             ],
             invitations::duplicate,
         ),
@@ -77,12 +96,17 @@ fn creating() -> Vec<Scenario> {
             &[
                 "create_invitation/403/ALREADY_AUTHORISED",
                 "check_relationship/204",
+                "rule/R-CREATE-ALREADY-AUTHORISED",
             ],
             invitations::already_authorised,
         ),
         Scenario::new(
             "v2: identical requests at once",
-            &["create_invitation/403/ALREADY_BEING_PROCESSED"],
+            &[
+                "create_invitation/403/ALREADY_BEING_PROCESSED",
+                "rule/R-CREATE-IN-FLIGHT",
+                "rule/R-SANDBOX-HOLD",
+            ],
             invitations::identical_requests_at_once,
         ),
     ]
@@ -93,7 +117,7 @@ fn reading_and_cancelling() -> Vec<Scenario> {
     vec![
         Scenario::new(
             "v2: an agent with no requests",
-            &["list_invitations/204"],
+            &["list_invitations/204", "rule/R-LIST-ORDER"],
             invitations::agent_with_no_requests,
         ),
         Scenario::new(
@@ -102,6 +126,8 @@ fn reading_and_cancelling() -> Vec<Scenario> {
                 "get_invitation/400/BAD_REQUEST",
                 "get_invitation/404/INVITATION_NOT_FOUND",
                 "get_invitation/403/NO_PERMISSION_ON_AGENCY",
+                "rule/R-INVID-PATH-MALFORMED",
+                "rule/R-OWNERSHIP-FIRST",
             ],
             invitations::read_missing_malformed_or_another_agencys,
         ),
@@ -113,6 +139,9 @@ fn reading_and_cancelling() -> Vec<Scenario> {
                 "cancel_invitation/400/BAD_REQUEST",
                 "cancel_invitation/404/INVITATION_NOT_FOUND",
                 "cancel_invitation/403/NO_PERMISSION_ON_AGENCY",
+                "get_invitation/403/NO_PERMISSION_ON_AGENCY",
+                "rule/R-OWNERSHIP-FIRST",
+                "rule/R-CANCEL-PENDING-ONLY",
             ],
             invitations::cancelling,
         ),
@@ -127,6 +156,9 @@ fn relationships_checked_and_ended() -> Vec<Scenario> {
             &[
                 "check_relationship/204",
                 "check_relationship/404/RELATIONSHIP_NOT_FOUND",
+                "rule/R-CHECK-RELATIONSHIP",
+                "rule/R-REL-ON-ACCEPT",
+                "rule/R-PARTIAL-ON-ACCEPT",
             ],
             relationships::checking,
         ),
@@ -140,6 +172,7 @@ fn relationships_checked_and_ended() -> Vec<Scenario> {
                 "check_relationship/400/POSTCODE_FORMAT_INVALID",
                 "check_relationship/400/VAT_REG_DATE_FORMAT_INVALID",
                 "check_relationship/400/BAD_REQUEST",
+                "rule/R-CLIENT-ID-MISMATCH",
             ],
             relationships::check_with_an_invalid_payload,
         ),
@@ -150,6 +183,7 @@ fn relationships_checked_and_ended() -> Vec<Scenario> {
                 "check_relationship/403/POSTCODE_DOES_NOT_MATCH",
                 "check_relationship/403/VAT_REG_DATE_DOES_NOT_MATCH",
                 "check_relationship/403/VAT_CLIENT_INSOLVENT",
+                "rule/R-CHECK-KNOWN-FACT-FIRST",
             ],
             relationships::check_for_an_unsupported_client,
         ),
@@ -158,6 +192,8 @@ fn relationships_checked_and_ended() -> Vec<Scenario> {
             &[
                 "deauthorise_client/204",
                 "deauthorise_client/403/NO_RELATIONSHIP",
+                "rule/R-DEAUTH-AGENT",
+                "rule/R-DEAUTH-NONE",
             ],
             relationships::deauthorising,
         ),

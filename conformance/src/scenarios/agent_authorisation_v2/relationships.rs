@@ -145,6 +145,15 @@ pub async fn check_for_an_unsupported_client(ctx: Ctx) -> Result<()> {
             "check_relationship/403/VAT_CLIENT_INSOLVENT",
             check_body(&vat_body(&insolvent)),
         ),
+        // The known fact before insolvency: without the right date, nothing about the client is told.
+        (
+            "check_relationship/403/VAT_REG_DATE_DOES_NOT_MATCH",
+            with(
+                &check_body(&vat_body(&insolvent)),
+                "knownFact",
+                json!(day_after(&insolvent.vat_registration_date)),
+            ),
+        ),
     ];
     for (entry, body) in cases {
         ctx.soft(entry, check(&f.agent, &body)).await?;

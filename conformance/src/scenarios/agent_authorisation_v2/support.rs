@@ -39,7 +39,7 @@ pub fn deauthorise(agent: &Agent, body: &Value) -> Request {
 }
 
 /// Checks the Location of a create: `/agents/{arn}/invitations/{id}` with a well-formed id.
-pub(super) fn created_id(
+pub(crate) fn created_id(
     ctx: &Ctx,
     entry: &str,
     agent: &Agent,

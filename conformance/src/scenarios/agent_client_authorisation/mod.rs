@@ -13,7 +13,7 @@ pub mod multi_invitations;
 pub mod received_invitations;
 pub mod relationships;
 pub mod sent_invitations;
-mod support;
+pub(crate) mod support;
 
 pub use support::{SERVICES, backend};
 
@@ -37,7 +37,12 @@ fn sent_invitation_scenarios() -> Vec<Scenario> {
     vec![
         Scenario::new(
             "backend: create and read for every service",
-            &["create_sent_invitation/201", "get_sent_invitation/200"],
+            &[
+                "create_sent_invitation/201",
+                "get_sent_invitation/200",
+                "rule/R-CREATE-SUCCESS",
+                "rule/R-INVID-IN-BODY",
+            ],
             sent_invitations::create_and_read_every_service,
         ),
         Scenario::new(
@@ -49,6 +54,7 @@ fn sent_invitation_scenarios() -> Vec<Scenario> {
                 "cancel_sent_invitation/400/BAD_REQUEST",
                 "cancel_sent_invitation/403/INVALID_INVITATION_STATUS",
                 "cancel_sent_invitation/404/INVITATION_NOT_FOUND",
+                "rule/R-CANCEL-PENDING-ONLY",
             ],
             sent_invitations::read_and_cancel_by_id,
         ),
@@ -57,6 +63,7 @@ fn sent_invitation_scenarios() -> Vec<Scenario> {
             &[
                 "list_sent_invitations/200",
                 "list_sent_invitations/400/BAD_REQUEST",
+                "rule/R-BACKEND-LISTS",
             ],
             sent_invitations::list_with_filters,
         ),
@@ -68,6 +75,8 @@ fn sent_invitation_scenarios() -> Vec<Scenario> {
                 "create_sent_invitation/400/CLIENT_ID_FORMAT_INVALID",
                 "create_sent_invitation/400/CLIENT_ID_DOES_NOT_MATCH_SERVICE",
                 "create_sent_invitation/501/SERVICE_NOT_SUPPORTED",
+                "rule/R-SERVICE-PUBLIC",
+                "rule/R-ID-FORMATS",
             ],
             sent_invitations::create_with_an_invalid_payload,
         ),
@@ -78,12 +87,19 @@ fn sent_invitation_scenarios() -> Vec<Scenario> {
                 "create_sent_invitation/403/VAT_CLIENT_INSOLVENT",
                 "create_sent_invitation/403/DUPLICATE_AUTHORISATION_REQUEST",
                 "create_sent_invitation/403/ALREADY_AUTHORISED",
+                "rule/R-DUPLICATE-LOCATION",
+                "rule/R-DUPLICATE-PENDING",
+                "rule/R-CREATE-ALREADY-AUTHORISED",
             ],
             sent_invitations::create_refused_by_record_or_state,
         ),
         Scenario::new(
             "backend: identical creates at once",
-            &["create_sent_invitation/403/ALREADY_BEING_PROCESSED"],
+            &[
+                "create_sent_invitation/403/ALREADY_BEING_PROCESSED",
+                "rule/R-CREATE-IN-FLIGHT",
+                "rule/R-SANDBOX-HOLD",
+            ],
             sent_invitations::identical_creates_at_once,
         ),
     ]
@@ -99,6 +115,7 @@ fn links_and_known_facts() -> Vec<Scenario> {
                 "create_multi_invitation_link/400/CLIENT_TYPE_NOT_SUPPORTED",
                 "create_multi_invitation_link/400/BAD_REQUEST",
                 "create_multi_invitation_link/404/INVITATION_NOT_FOUND",
+                "rule/R-MULTI-LINK",
             ],
             multi_invitations::link_to_several_invitations,
         ),
@@ -120,6 +137,7 @@ fn links_and_known_facts() -> Vec<Scenario> {
                 "check_known_fact_vat_registration_date/400/VAT_REG_DATE_FORMAT_INVALID",
                 "check_known_fact_vat_registration_date/403/VAT_REG_DATE_DOES_NOT_MATCH",
                 "check_known_fact_vat_registration_date/404/CLIENT_REGISTRATION_NOT_FOUND",
+                "rule/R-KNOWN-FACT-CHECKS",
             ],
             known_facts::known_facts,
         ),
@@ -154,12 +172,31 @@ fn client_scenarios() -> Vec<Scenario> {
                 "end_client_relationship/400/BAD_REQUEST",
                 "end_client_relationship/403/NO_RELATIONSHIP",
                 "end_client_relationship/404/INVITATION_NOT_FOUND",
+                "rule/R-END-BY-CLIENT",
+                "rule/R-ANSWER-IDEMPOTENT",
+                "rule/R-BACKEND-LISTS",
+                "rule/R-AUTH-CLIENT-OWN",
             ],
             received_invitations::lists_reads_accepts_rejects_and_ends,
         ),
         Scenario::new(
+            "backend: HMRC staff on the client's calls",
+            &[
+                "create_sent_invitation/201",
+                "list_received_invitations/200",
+                "get_received_invitation/200",
+                "accept_received_invitation/403/NO_PERMISSION_ON_CLIENT",
+                "reject_received_invitation/403/NO_PERMISSION_ON_CLIENT",
+                "end_client_relationship/204",
+                "get_sent_invitation/200",
+                "rule/R-AUTH-STAFF",
+                "rule/R-END-BY-HMRC",
+            ],
+            received_invitations::hmrc_staff_on_the_clients_calls,
+        ),
+        Scenario::new(
             "backend: the client's status",
-            &["client_status/200"],
+            &["client_status/200", "rule/R-BACKEND-LISTS"],
             received_invitations::client_status,
         ),
     ]
@@ -192,6 +229,7 @@ fn relationship_and_maintenance_scenarios() -> Vec<Scenario> {
                 "update_alt_itsa/400/CLIENT_ID_FORMAT_INVALID",
                 "update_alt_itsa/400/BAD_REQUEST",
                 "update_alt_itsa/404/ALT_ITSA_NOT_FOUND",
+                "rule/R-PARTIAL-ALT-ITSA",
             ],
             maintenance::alt_itsa_update,
         ),
@@ -202,6 +240,7 @@ fn relationship_and_maintenance_scenarios() -> Vec<Scenario> {
                 "replace_urn_with_utr/204",
                 "replace_urn_with_utr/400/CLIENT_ID_FORMAT_INVALID",
                 "replace_urn_with_utr/404/INVITATION_NOT_FOUND",
+                "rule/R-TRUST-URN-TO-UTR",
             ],
             maintenance::trust_becomes_taxable,
         ),
@@ -212,6 +251,8 @@ fn relationship_and_maintenance_scenarios() -> Vec<Scenario> {
                 "update_alt_itsa/403/NO_PERMISSION",
                 "replace_urn_with_utr/401/UNAUTHORIZED",
                 "replace_urn_with_utr/403/NO_PERMISSION",
+                "rule/R-AUTH-STAFF",
+                "rule/R-SANDBOX-SIGN-UP",
             ],
             maintenance::only_hmrc_staff,
         ),

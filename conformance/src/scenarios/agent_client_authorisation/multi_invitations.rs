@@ -5,8 +5,10 @@ use serde_json::{Value, json};
 
 use super::support::*;
 use crate::harness::*;
+use crate::http::Exchange;
 use crate::paths::*;
 use crate::reference::random_invitation_id;
+use crate::sandbox::Agent;
 use crate::scenarios::support::bad_ids;
 
 /// A link to several invitations, and links refused.
@@ -34,20 +36,7 @@ pub async fn link_to_several_invitations(ctx: Ctx) -> Result<()> {
             link(json!({"clientType": "personal", "invitationIds": [first, second]})),
         )
         .await?;
-    let location = exchange.response.header("location").unwrap_or_default();
-    let parts: Vec<&str> = location.split('/').collect();
-    if parts.len() != 5
-        || parts[1] != "invitations"
-        || parts[2] != "personal"
-        || parts[3].len() != 8
-    {
-        wrong(
-            &ctx,
-            entry,
-            &exchange,
-            format!("Location {location:?} is not /invitations/personal/<uid>/<agency name>"),
-        )?;
-    }
+    link_location(&ctx, &agent, &exchange)?;
     let cases = [
         (
             "create_multi_invitation_link/400/CLIENT_TYPE_NOT_SUPPORTED",
@@ -78,4 +67,21 @@ pub async fn link_to_several_invitations(ctx: Ctx) -> Result<()> {
         ctx.soft(entry, link(body)).await?;
     }
     Ok(())
+}
+
+/// A link's Location: `/invitations/personal/{uid}/{the agency's normalised name}`.
+fn link_location(ctx: &Ctx, agent: &Agent, exchange: &Exchange) -> Result<()> {
+    let entry = "create_multi_invitation_link/201";
+    let location = exchange.response.header("location").unwrap_or_default();
+    let parts: Vec<&str> = location.split('/').collect();
+    let shaped = parts.len() == 5 && parts[1] == "invitations" && parts[2] == "personal";
+    if !shaped || parts[3].len() != 8 {
+        let message =
+            format!("Location {location:?} is not /invitations/personal/<uid>/<agency name>");
+        wrong(ctx, entry, exchange, message)?;
+    }
+    let name = crate::scenarios::across::links::normalised(&agent.agency_name);
+    ctx.rule("R-MULTI-LINK", parts.get(4) == Some(&name.as_str()), || {
+        format!("Location {location:?} does not end with the normalised agency name {name:?}")
+    })
 }

@@ -24,7 +24,34 @@ pub async fn lists_reads_accepts_rejects_and_ends(ctx: Ctx) -> Result<()> {
     malformed_and_unknown(&ctx, &vat, &to_accept).await?;
     accept_then_end(&ctx, &agent, &vat, &to_accept).await?;
     reject(&ctx, &agent, &vat).await?;
-    answer_cancelled(&ctx, &agent, &vat).await
+    answer_cancelled(&ctx, &agent, &vat).await?;
+    links_match_embedded(&ctx, &vat).await
+}
+
+/// The HAL list: `_links.invitations` names each embedded invitation's own link, one for one and in order, and
+/// the invitations are newest first.
+async fn links_match_embedded(ctx: &Ctx, vat: &ServiceClient) -> Result<()> {
+    let entry = "list_received_invitations/200";
+    let list = ctx
+        .expect(entry, backend("GET", vat.received_path(), Some(&vat.token)))
+        .await?;
+    let body = list.json().unwrap_or_default();
+    let hrefs = |items: &Value, pointer: &str| -> Vec<Value> {
+        let items = items.as_array().cloned().unwrap_or_default();
+        items
+            .iter()
+            .map(|i| i.pointer(pointer).cloned().unwrap_or_default())
+            .collect()
+    };
+    let linked = hrefs(&body["_links"]["invitations"], "/href");
+    let embedded = hrefs(&body["_embedded"]["invitations"], "/_links/self/href");
+    let created = hrefs(&body["_embedded"]["invitations"], "/created");
+    let newest_first = created.windows(2).all(|w| w[0].as_str() >= w[1].as_str());
+    ctx.rule(
+        "R-BACKEND-LISTS",
+        embedded.len() >= 3 && linked == embedded && newest_first,
+        || format!("_links.invitations {linked:?} against the embedded self links {embedded:?}, created {created:?}\n      repeat:   {}", list.curl()),
+    )
 }
 
 /// How many invitations a client's list names.
@@ -273,5 +300,56 @@ pub async fn client_status(ctx: Ctx) -> Result<()> {
     status(json!({"hasPendingInvitations": true, "hasInvitationsHistory": false, "hasExistingRelationships": false})).await?;
     ctx.sandbox().accept(&id).await?;
     status(json!({"hasPendingInvitations": false, "hasInvitationsHistory": true, "hasExistingRelationships": true})).await?;
+    Ok(())
+}
+
+/// HMRC staff on the client's calls: they list and read the client's invitations across agents and end a
+/// relationship (ended by HMRC), but cannot answer for the client.
+pub async fn hmrc_staff_on_the_clients_calls(ctx: Ctx) -> Result<()> {
+    let (first, second, vat) = tokio::try_join!(
+        ctx.sandbox().agent(),
+        ctx.sandbox().agent(),
+        ctx.sandbox().service_client("HMRC-MTD-VAT")
+    )?;
+    let staff = ctx.fixtures().hmrc_staff.clone();
+    let accepted = created(&ctx, &first, &vat).await?;
+    ctx.sandbox().accept(&accepted).await?;
+    let pending = created(&ctx, &second, &vat).await?;
+    let as_staff = |method: &str, id: &str, action: &str| {
+        backend(
+            method,
+            format!("{}{action}", vat.received_invitation_path(id)),
+            Some(&staff),
+        )
+    };
+    let list = backend("GET", vat.received_path(), Some(&staff));
+    let listed = ctx.expect("list_received_invitations/200", list).await?;
+    let count = listed.json().unwrap_or_default()["_embedded"]["invitations"]
+        .as_array()
+        .map_or(0, Vec::len);
+    ctx.rule("R-AUTH-STAFF", count == 2, || {
+        format!("HMRC staff list {count} of the client's 2 invitations from 2 agents")
+    })?;
+    ctx.expect("get_received_invitation/200", as_staff("GET", &pending, ""))
+        .await?;
+    for (operation, action) in [
+        ("accept_received_invitation", "/accept"),
+        ("reject_received_invitation", "/reject"),
+    ] {
+        let entry = format!("{operation}/403/NO_PERMISSION_ON_CLIENT");
+        ctx.expect(&entry, as_staff("PUT", &pending, action))
+            .await?;
+    }
+    ctx.expect(
+        "end_client_relationship/204",
+        as_staff("PUT", &accepted, "/deauthorise"),
+    )
+    .await?;
+    let body = read_as(&ctx, &first, &accepted, "Deauthorised", None).await?;
+    let ended = body["relationshipEndedBy"].clone();
+    ctx.rule("R-END-BY-HMRC", ended == "HMRC", || {
+        format!("a relationship HMRC staff ended reads relationshipEndedBy {ended}")
+    })?;
+    read_as(&ctx, &second, &pending, "Pending", None).await?;
     Ok(())
 }

@@ -31,7 +31,7 @@ pub const SERVICES: [&str; 8] = [
 ];
 
 /// A client's own request about one of its received invitations (`action`: "", "/accept", "/reject").
-pub(super) fn received(client: &ServiceClient, method: &str, id: &str, action: &str) -> Request {
+pub(crate) fn received(client: &ServiceClient, method: &str, id: &str, action: &str) -> Request {
     backend(
         method,
         format!("{}{action}", client.received_invitation_path(id)),
@@ -39,11 +39,11 @@ pub(super) fn received(client: &ServiceClient, method: &str, id: &str, action: &
     )
 }
 
-pub(super) fn create(agent: &Agent, body: &Value) -> Request {
+pub(crate) fn create(agent: &Agent, body: &Value) -> Request {
     backend("POST", sent_path(&agent.arn), Some(&agent.token)).json(body)
 }
 
-pub(super) fn get(agent: &Agent, id: &str) -> Request {
+pub(crate) fn get(agent: &Agent, id: &str) -> Request {
     backend(
         "GET",
         sent_invitation_path(&agent.arn, id),
@@ -51,11 +51,11 @@ pub(super) fn get(agent: &Agent, id: &str) -> Request {
     )
 }
 
-pub(super) fn cancel(agent: &Agent, id: &str) -> Request {
+pub(crate) fn cancel(agent: &Agent, id: &str) -> Request {
     backend("PUT", cancel_path(&agent.arn, id), Some(&agent.token))
 }
 
-pub(super) fn list(agent: &Agent, query: &str) -> Request {
+pub(crate) fn list(agent: &Agent, query: &str) -> Request {
     backend(
         "GET",
         format!("{}{query}", sent_path(&agent.arn)),
@@ -64,10 +64,10 @@ pub(super) fn list(agent: &Agent, query: &str) -> Request {
 }
 
 /// A list query that filters nothing out, for checks whose subject is not the list itself.
-pub(super) const ALL: &str = "?createdOnOrAfter=2000-01-01";
+pub(crate) const ALL: &str = "?createdOnOrAfter=2000-01-01";
 
 /// Records a failure of `entry` beyond its schema, and stops the scenario.
-pub(super) fn wrong(ctx: &Ctx, entry: &str, exchange: &Exchange, message: String) -> Result<()> {
+pub(crate) fn wrong(ctx: &Ctx, entry: &str, exchange: &Exchange, message: String) -> Result<()> {
     ctx.fail(
         entry,
         format!("{message}\n      repeat:   {}", exchange.curl()),
@@ -77,7 +77,7 @@ pub(super) fn wrong(ctx: &Ctx, entry: &str, exchange: &Exchange, message: String
 
 /// Creates an invitation as `agent` (checked against `create_sent_invitation/201`, its Location naming it) and
 /// answers its id.
-pub(super) async fn created(ctx: &Ctx, agent: &Agent, client: &ServiceClient) -> Result<String> {
+pub(crate) async fn created(ctx: &Ctx, agent: &Agent, client: &ServiceClient) -> Result<String> {
     let entry = "create_sent_invitation/201";
     let exchange = ctx
         .expect(entry, create(agent, &client.create_body()))
@@ -104,7 +104,7 @@ pub(super) async fn created(ctx: &Ctx, agent: &Agent, client: &ServiceClient) ->
 }
 
 /// Checks that a read of one of the agent's invitations says `status` (and, if given, the service and client id).
-pub(super) async fn read_as(
+pub(crate) async fn read_as(
     ctx: &Ctx,
     agent: &Agent,
     id: &str,

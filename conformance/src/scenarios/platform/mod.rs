@@ -16,12 +16,17 @@ pub fn scenarios() -> Vec<Scenario> {
                 "ready/200",
                 "api_definition/200",
                 "api_docs/200",
+                "rule/R-PLATFORM-ENDPOINTS",
             ],
             health_definition_and_docs,
         ),
         Scenario::new(
             "platform: each contract, byte for byte",
-            &["api_contract/200", "api_contract/404/NOT_FOUND"],
+            &[
+                "api_contract/200",
+                "api_contract/404/NOT_FOUND",
+                "rule/R-PLATFORM-CONF",
+            ],
             contracts,
         ),
     ]
@@ -35,12 +40,21 @@ async fn health_definition_and_docs(ctx: Ctx) -> Result<()> {
     let definition = ctx
         .expect("api_definition/200", Request::new("GET", "/api/definition"))
         .await?;
-    let versions = definition.json().unwrap_or_default()["api"]["versions"].clone();
-    ensure!(
-        versions.as_array().is_some_and(|v| !v.is_empty()),
-        "the API's definition lists no version: {}",
-        definition.summary()
-    );
+    let api = definition.json().unwrap_or_default()["api"].clone();
+    let versions = api["versions"].as_array().cloned().unwrap_or_default();
+    let served: Vec<&str> = versions
+        .iter()
+        .filter(|v| v["status"].is_string() && v["access"]["type"].is_string())
+        .filter_map(|v| v["version"].as_str())
+        .collect();
+    let named = api["name"].as_str().is_some_and(|n| !n.is_empty())
+        && api["context"].as_str().is_some_and(|c| !c.is_empty());
+    ctx.rule("R-PLATFORM-ENDPOINTS", named && served == ["1.0", "2.0"], || {
+        format!(
+            "the definition must name the API, its context and versions 1.0 and 2.0 with their status and access: {}",
+            definition.summary()
+        )
+    })?;
     ctx.expect("api_docs/200", Request::new("GET", "/docs"))
         .await?;
     Ok(())

@@ -8,21 +8,9 @@ use crate::harness::*;
 use crate::http::Request;
 use crate::reference::{random_invitation_id, random_nino};
 use crate::sandbox::Agent;
-use crate::scenarios::agent_authorisation_v2::{cancel, create, get};
-use crate::scenarios::support::bad_ids;
+use crate::scenarios::agent_authorisation_v2::{cancel, create, get, list};
+use crate::scenarios::support::{bad_ids, test_support as support};
 use crate::scenarios::views::check_invitation;
-
-/// A test-support request about an invitation (`suffix`: "" or "/expire"), with a bearer token if given.
-fn support(method: &str, id: &str, suffix: &str, token: Option<&str>) -> Request {
-    let request = Request::new(
-        method,
-        format!("/agent-authorisation-test-support/invitations/{id}{suffix}"),
-    );
-    match token {
-        Some(token) => request.bearer(token),
-        None => request,
-    }
-}
 
 /// The status of one of `agent`'s requests, read through 2.0.
 async fn status(ctx: &Ctx, agent: &Agent, id: &str) -> Result<String> {
@@ -162,6 +150,7 @@ pub async fn expiring(ctx: Ctx) -> Result<()> {
         Some("main"),
         "Expired",
     )?;
+    updated_just_now(&ctx, &read)?;
     // Expiring it again changes nothing; answering or cancelling it is refused.
     ctx.expect(
         "expire_invitation/204",
@@ -285,4 +274,51 @@ pub async fn signing_up_to_mtd_income_tax(ctx: Ctx) -> Result<()> {
     ctx.soft(entry, sign_up(&random_nino(&mut rng), Some(&staff)))
         .await?;
     Ok(())
+}
+
+/// `Gov-Test-Scenario` answers the named example and changes nothing: a create naming an error example makes no
+/// request, `DEFAULT` is no scenario at all, and a name the operation does not document is refused.
+pub async fn scenario_header_answers_and_changes_nothing(ctx: Ctx) -> Result<()> {
+    let (agent, client) = tokio::try_join!(ctx.sandbox().agent(), ctx.sandbox().itsa_client())?;
+    let made = ctx
+        .expect(
+            "create_invitation/204",
+            create(&agent, &itsa_body(&client, None)),
+        )
+        .await?;
+    let id = location_id(&made)?;
+    let named = create(&agent, &itsa_body(&client, None))
+        .header("Gov-Test-Scenario", "CLIENT_REGISTRATION_NOT_FOUND");
+    ctx.expect("create_invitation/403/CLIENT_REGISTRATION_NOT_FOUND", named)
+        .await?;
+    let unknown = list(&agent).header("Gov-Test-Scenario", "NO_SUCH_EXAMPLE");
+    ctx.expect("list_invitations/400/INVALID_TEST_SCENARIO", unknown)
+        .await?;
+    let listed = list(&agent).header("Gov-Test-Scenario", "DEFAULT");
+    let listed = ctx.expect("list_invitations/200", listed).await?;
+    let ids: Vec<String> = listed
+        .json()
+        .and_then(|l| l.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|i| i["invitationId"].as_str().map(str::to_owned))
+        .collect();
+    ctx.rule("R-SANDBOX-SCENARIO", ids == [id.clone()], || {
+        format!("the list names {ids:?}, expected only [{id}]")
+    })
+}
+
+/// A request expired just now reads `updated` now (give or take two minutes of clocks apart).
+fn updated_just_now(ctx: &Ctx, read: &crate::http::Exchange) -> Result<()> {
+    let updated = read.json().unwrap_or_default()["updated"].clone();
+    let at = updated
+        .as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+    let recent = at.is_some_and(|t| {
+        let apart = chrono::Utc::now() - t.with_timezone(&chrono::Utc);
+        apart.num_seconds().abs() < 120
+    });
+    ctx.rule("R-SANDBOX-TEST-SUPPORT", recent, || {
+        format!("a request expired just now reads updated {updated}")
+    })
 }

@@ -6,6 +6,9 @@ use serde_json::{Value, json};
 
 use crate::harness::*;
 use crate::http::Request;
+use crate::reference::arn_check;
+use crate::sandbox::Agent;
+use crate::scenarios::agent_authorisation_v2::list;
 
 fn post(path: &str, body: &Value) -> Request {
     Request::new("POST", path)
@@ -13,16 +16,41 @@ fn post(path: &str, body: &Value) -> Request {
         .json(body)
 }
 
-/// An agent with agent services; one with mtd-vat is refused.
+/// An agent with agent services; one with mtd-vat is refused. Every ARN issued passes its check; a token lives
+/// as long as asked (none at all for 0, a century at most).
 pub async fn create_agent(ctx: Ctx) -> Result<()> {
     create_test_user(
-        ctx,
+        ctx.clone(),
         "create_test_agent",
         "/create-test-user/agents",
         json!({"serviceNames": ["agent-services"]}),
         "mtd-vat",
     )
-    .await
+    .await?;
+    for _ in 0..3 {
+        let arn = ctx.sandbox().agent().await?.arn;
+        let valid = arn.len() == 11
+            && arn[1..4] == *"ARN"
+            && arn[4..].bytes().all(|b| b.is_ascii_digit())
+            && arn.starts_with(arn_check(&arn[1..]));
+        ctx.rule("R-ARN-CHECK", valid, || {
+            format!("the sandbox issued the ARN {arn}")
+        })?;
+    }
+    token_lifetimes(&ctx).await
+}
+
+/// A token made to last 0 seconds is refused at once (401); one made to last longer than a century works.
+async fn token_lifetimes(ctx: &Ctx) -> Result<()> {
+    let expired = ctx.sandbox().agent_with_token_lifetime(Some(0)).await?;
+    ctx.expect("list_invitations/401/UNAUTHORIZED", list(&expired))
+        .await?;
+    let lasting = ctx
+        .sandbox()
+        .agent_with_token_lifetime(Some(i64::MAX))
+        .await?;
+    ctx.expect("list_invitations/204", list(&lasting)).await?;
+    Ok(())
 }
 
 /// An individual with every service it may have; one with agent-services is refused.
@@ -53,7 +81,17 @@ pub async fn create_organisation(ctx: Ctx) -> Result<()> {
 pub async fn create_hmrc_staff(ctx: Ctx) -> Result<()> {
     let path = "/create-test-user/hmrc-staff";
     for body in [json!({}), json!({"tokenLifetimeSeconds": 3600})] {
-        ctx.expect("create_test_hmrc_staff/201", post(path, &body))
+        let staff = ctx
+            .expect("create_test_hmrc_staff/201", post(path, &body))
+            .await?;
+        // Staff are not agents.
+        let token = staff.json().unwrap_or_default()["accessToken"].clone();
+        let as_agent = ctx.fixtures().agent.clone();
+        let staff_calls = Agent {
+            token: token.as_str().unwrap_or_default().to_owned(),
+            ..as_agent
+        };
+        ctx.expect("list_invitations/403/NOT_AN_AGENT", list(&staff_calls))
             .await?;
     }
     for body in [

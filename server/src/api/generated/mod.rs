@@ -971,6 +971,29 @@ pub trait ServerApi {
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     >;
+    /// Move an authorisation request's creation time into the past
+    ///
+    /// Makes an authorisation request as old as `ageSeconds` says: its creation time becomes that long before
+    /// now, and its expiry follows its new creation day (00:00 UTC of the 21st day after it), so a vendor, or
+    /// the conformance harness, can test the 30-day list and the 21-day expiry without waiting or moving a
+    /// clock. A request still Pending then reads as any request of that age does (Expired from its expiry
+    /// instant on); its last change becomes its creation time. A request in any other status keeps its status
+    /// and its last change (`updated`, or the creation time if that is now later). A request that already
+    /// reads Expired stays Expired. The caller must be the request's agent, the client it names, or HMRC
+    /// staff.
+    #[endpoint{method = PUT,
+    path = "/agent-authorisation-test-support/invitations/{invitationId}/created",
+    tags = ["Test support"]}]
+    async fn set_invitation_created(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        _sandbox: crate::api::SandboxOnly,
+        _bearer: crate::api::BearerToken,
+        path: crate::api::Path<sandbox::SetInvitationCreatedPath>,
+        body: crate::api::JsonBody<sandbox::types::InvitationAge>,
+    ) -> ::std::result::Result<
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
+        crate::api::ApiError,
+    >;
     /// Sign an individual up to MTD Income Tax
     ///
     /// Gives an individual created without `mtd-income-tax` (an "alternative ITSA" client) an MTD Income Tax id
@@ -2324,6 +2347,20 @@ impl ServerApi for crate::handlers::Server {
     > {
         crate::api::WithErrorHeaders::from_result(
             crate::handlers::sandbox::expire_invitation(rqctx, path).await,
+        )
+    }
+    async fn set_invitation_created(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        _sandbox: crate::api::SandboxOnly,
+        _bearer: crate::api::BearerToken,
+        path: crate::api::Path<sandbox::SetInvitationCreatedPath>,
+        body: crate::api::JsonBody<sandbox::types::InvitationAge>,
+    ) -> ::std::result::Result<
+        crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
+        crate::api::ApiError,
+    > {
+        crate::api::WithErrorHeaders::from_result(
+            crate::handlers::sandbox::set_invitation_created(rqctx, path, body).await,
         )
     }
     async fn sign_up_mtd_income_tax(

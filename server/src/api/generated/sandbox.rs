@@ -98,6 +98,20 @@ pub mod types {
         #[serde(rename = "lastName")]
         pub last_name: ::std::string::String,
     }
+    ///How old the authorisation request is to be.
+    #[derive(
+        ::schemars::JsonSchema,
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq
+    )]
+    pub struct InvitationAge {
+        ///Seconds between the request's new creation time and now. A negative number is 400 BAD_REQUEST; more than a century counts as a century.
+        #[serde(rename = "ageSeconds")]
+        pub age_seconds: i64,
+    }
     ///The MTD Income Tax id an individual received when signing up.
     #[derive(
         ::schemars::JsonSchema,
@@ -354,6 +368,13 @@ pub struct RejectInvitationPath {
 /// Path parameters of `expire_invitation`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
 pub struct ExpireInvitationPath {
+    /// The authorisation request id: 13 characters (a service prefix, 10 characters and 2 check characters). A malformed id, or one whose check characters are wrong, is 400 BAD_REQUEST.
+    #[serde(rename = "invitationId")]
+    pub invitation_id: ::std::string::String,
+}
+/// Path parameters of `set_invitation_created`.
+#[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+pub struct SetInvitationCreatedPath {
     /// The authorisation request id: 13 characters (a service prefix, 10 characters and 2 check characters). A malformed id, or one whose check characters are wrong, is 400 BAD_REQUEST.
     #[serde(rename = "invitationId")]
     pub invitation_id: ::std::string::String,

@@ -771,13 +771,20 @@ fn every_documented_backend_answer_has_a_test() {
             if response.get("x-conformance-unreachable").is_some() {
                 continue;
             }
-            let examples: Vec<String> = op
+            let all: Vec<String> = op
                 .error_examples()
                 .into_iter()
                 .filter(|(s, _)| *s == status)
                 .map(|(_, name)| name)
                 .collect();
-            if examples.is_empty() {
+            // INVALID_TEST_SCENARIO answers only the Gov-Test-Scenario header: test_scenarios.rs proves it for
+            // every operation.
+            let examples: Vec<String> = all
+                .iter()
+                .filter(|name| *name != "INVALID_TEST_SCENARIO")
+                .cloned()
+                .collect();
+            if all.is_empty() {
                 documented.push((op.id.clone(), status, String::new()));
             }
             for example in examples {

@@ -11,9 +11,10 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 /// The contract files these tests cover.
-const FILES: [&str; 3] = [
+const FILES: [&str; 4] = [
     "agent-authorisation-v1.yaml",
     "agent-authorisation-v2.yaml",
+    "agent-client-authorisation.yaml",
     "sandbox.yaml",
 ];
 
