@@ -191,7 +191,7 @@ async fn writer(
         };
         let started = Instant::now();
         authorisations
-            .create_invitation(arn, &request)
+            .create_invitation(arn, &request, None)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         times.push(started.elapsed().as_secs_f64() * 1e3);

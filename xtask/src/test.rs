@@ -144,7 +144,13 @@ fn run_steps(root: &Path, args: &TestArgs, counts: &mut Counts) -> Result<()> {
             .context("the openapi breaking-change check failed")?;
         crate::interrupt::check()?;
         println!("==> cargo xtask conformance (and its mutation proof)");
-        crate::conformance::run_in_test(root, &database_url).context("the conformance run failed")
+        crate::conformance::run_in_test(root, &database_url)
+            .context("the conformance run failed")?;
+        crate::interrupt::check()?;
+        let mut version_counts = Counts::default();
+        let outcome = adding_a_version(root, &database_url, &mut version_counts);
+        counts.add_second_run(&version_counts);
+        outcome.context("adding a version in a scratch copy failed")
     });
 
     let stopped = match cluster {
@@ -211,6 +217,19 @@ fn browser_test(
         .current_dir(root.join("server"))
         .env("DATABASE_URL", database_url)
         .envs(envs.iter().copied());
+    run_tests(command, counts)
+}
+
+/// The proof that a new API version is new files only (xtask/tests/adding_a_version.rs): ignored by a plain
+/// `cargo test`, as it builds the server again in a scratch copy of the repository.
+fn adding_a_version(root: &Path, database_url: &str, counts: &mut Counts) -> Result<()> {
+    let executable = test_executable(root, "adding_a_version")?;
+    println!("==> {} --ignored", executable.display());
+    let mut command = Command::new(&executable);
+    command
+        .arg("--ignored")
+        .current_dir(root.join("xtask"))
+        .env("DATABASE_URL", database_url);
     run_tests(command, counts)
 }
 

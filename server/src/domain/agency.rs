@@ -5,7 +5,8 @@ use rand::Rng;
 
 use super::invitation_id::ALPHABET;
 use super::{Authorisations, DomainError};
-use crate::store::agencies::{self, Agency};
+use crate::store::agencies;
+pub use crate::store::agencies::Agency;
 
 /// Lower-cases, turns each run of whitespace into one '-', then drops every character outside `[a-z0-9-]`
 /// (in that order, as HMRC does: "Bob & Co" becomes "bob--co"). The result may be empty.

@@ -61,6 +61,19 @@ impl Journey {
             .find(|journey| journey.path_segment() == segment)
     }
 
+    /// The journeys of the services a client of this type may be asked about, in [`Journey::ALL`]'s order.
+    pub fn for_client_type(client_type: super::service::ClientType) -> Vec<Self> {
+        Self::ALL
+            .into_iter()
+            .filter(|journey| {
+                journey
+                    .services()
+                    .iter()
+                    .any(|service| service.client_types().contains(&client_type))
+            })
+            .collect()
+    }
+
     /// The services whose requests this journey answers.
     pub fn services(self) -> Vec<Service> {
         Service::ALL
@@ -98,11 +111,20 @@ impl Authorisations {
         let Some(journey) = Journey::parse(journey) else {
             return Ok(None);
         };
+        let agency = self.linked_agency(uid, normalised_name).await?;
+        Ok(agency.map(|agency| AgencyLink { agency, journey }))
+    }
+
+    /// The agency a link's uid and normalised name name together (a client action link's, or a
+    /// multi-invitation link's); `None` unless both are that agency's.
+    pub async fn linked_agency(
+        &self,
+        uid: &str,
+        normalised_name: &str,
+    ) -> Result<Option<Agency>, DomainError> {
         let mut conn = self.connection().await?;
         let agency = agencies::find_by_uid(&mut conn, uid).await?;
-        Ok(agency
-            .filter(|agency| normalise_agency_name(&agency.name) == normalised_name)
-            .map(|agency| AgencyLink { agency, journey }))
+        Ok(agency.filter(|agency| normalise_agency_name(&agency.name) == normalised_name))
     }
 
     /// The client's requests from the link's agency, for the link's services the client holds.

@@ -3,8 +3,9 @@
 use diesel_async::AsyncPgConnection;
 
 use super::DomainError;
+use super::invitation::Invitation;
 use super::request::{ClientIdentifier, KnownFact};
-use super::service::Service;
+use super::service::{ClientIdType, Service};
 use crate::store::clients::{self, CgtClient, IndividualClient, PptClient, TrustClient, VatClient};
 
 /// The client record an identifier names.
@@ -62,6 +63,17 @@ impl ClientRecord {
         }
     }
 
+    /// The client's name as HMRC holds it.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Individual(client) => &client.name,
+            Self::Vat(client) => &client.name,
+            Self::Cgt(client) => &client.name,
+            Self::Ppt(client) => &client.name,
+            Self::Trust(client) => &client.name,
+        }
+    }
+
     /// For a create: insolvency first, then the known fact (docs/domain.md §6, step 7).
     pub fn check(&self, known_fact: Option<&KnownFact>) -> Result<(), DomainError> {
         self.check_insolvency()?;
@@ -110,6 +122,24 @@ impl ClientRecord {
             }
             _ => Ok(()),
         }
+    }
+}
+
+impl super::Authorisations {
+    /// The name of the client a request names, by the identifier the agent gave; `None` when no record has it.
+    pub async fn client_name(
+        &self,
+        invitation: &Invitation,
+    ) -> Result<Option<String>, DomainError> {
+        let kind = ClientIdType::parse(&invitation.supplied_client_id_type);
+        let Some(client) =
+            kind.and_then(|kind| ClientIdentifier::parse(kind, &invitation.supplied_client_id))
+        else {
+            return Ok(None);
+        };
+        let mut conn = self.connection().await?;
+        let record = ClientRecord::find(&mut conn, &client).await?;
+        Ok(record.map(|record| record.name().to_owned()))
     }
 }
 

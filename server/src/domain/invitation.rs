@@ -85,6 +85,8 @@ pub struct Invitation {
     pub expires_on: NaiveDate,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Where it was made (docs/domain.md §12), when known.
+    pub origin: Option<String>,
 }
 
 impl Invitation {
@@ -123,6 +125,19 @@ impl Invitation {
     }
 }
 
+/// The origin of requests made through the Agent Authorisation API (1.0 and 2.0).
+pub const PUBLIC_API_ORIGIN: &str = "agent-authorisation-api";
+
+/// A backend create's `Origin` header as its request's origin: 1 to 100 visible ASCII characters. The header
+/// only informs; any other value is not recorded.
+pub fn origin_from_header(value: Option<&[u8]>) -> Option<String> {
+    let value = value.filter(|v| (1..=100).contains(&v.len()))?;
+    value
+        .iter()
+        .all(u8::is_ascii_graphic)
+        .then(|| String::from_utf8_lossy(value).into_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,7 +158,26 @@ mod tests {
             expires_on: (created_at + Duration::days(21)).date_naive(),
             created_at,
             updated_at: created_at,
+            origin: None,
         }
+    }
+
+    #[test]
+    fn an_origin_header_is_recorded_only_when_it_is_short_visible_ascii() {
+        let cases: [(&[u8], Option<&str>); 5] = [
+            (
+                b"agent-invitations-frontend",
+                Some("agent-invitations-frontend"),
+            ),
+            (b"", None),
+            (b"with space", None),
+            (b"caf\xc3\xa9", None),
+            (&[b'a'; 101], None),
+        ];
+        for (header, expected) in cases {
+            assert_eq!(origin_from_header(Some(header)).as_deref(), expected);
+        }
+        assert_eq!(origin_from_header(None), None);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::invitation_id::InvitationId;
 use super::principal::Principal;
 use super::relationships::lock_client;
 use super::request::ValidRequest;
-use super::service::Service;
+use super::service::{ClientIdType, Service};
 use super::{Authorisations, DomainError};
 use crate::store::{clients, invitations, locks, relationships};
 
@@ -21,11 +21,13 @@ const LIST_DAYS: i64 = 30;
 const ID_ATTEMPTS: i64 = 16;
 
 impl Authorisations {
-    /// Creates a pending request, checking in the documented order (docs/domain.md §6, steps 5–9).
+    /// Creates a pending request, checking in the documented order (docs/domain.md §6, steps 5–9); `origin`
+    /// says where it was made (§12).
     pub async fn create_invitation(
         &self,
         arn: &Arn,
         request: &ValidRequest,
+        origin: Option<String>,
     ) -> Result<InvitationId, DomainError> {
         let now = self.now();
         let expires_on = self.expiry_of_new(now);
@@ -87,6 +89,7 @@ impl Authorisations {
                 expires_on,
                 created_at: now,
                 updated_at: now,
+                origin: origin.clone(),
             };
             insert_with_unique_id(conn, &mut invitation).await?;
             Ok(invitation.id)
@@ -185,6 +188,12 @@ impl Authorisations {
                 filter
                     .status
                     .is_none_or(|status| i.status_at(now) == status)
+            })
+            .filter(|i| {
+                filter
+                    .client
+                    .as_ref()
+                    .is_none_or(|client| client.matches(i))
             })
             .collect())
     }
@@ -381,11 +390,56 @@ impl Authorisations {
 }
 
 /// Filters on the agent's list of requests.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct SentFilter {
     pub service: Option<Service>,
     pub status: Option<Status>,
     pub created_on_or_after: Option<chrono::NaiveDate>,
+    pub client: Option<ClientFilter>,
+}
+
+/// One client in the agent's list: a `clientIdType` (or `MTDITID`) and an identifier, matching a request that
+/// names it either as the agent gave it or as it is stored; types compare without case, identifiers without
+/// spaces or case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientFilter {
+    id_type: String,
+    id: String,
+}
+
+impl ClientFilter {
+    pub fn parse(id_type: &str, id: &str) -> Option<Self> {
+        let known = ClientIdType::ALL
+            .iter()
+            .map(|kind| kind.as_str())
+            .chain(["MTDITID"])
+            .any(|kind| kind.eq_ignore_ascii_case(id_type));
+        known.then(|| Self {
+            id_type: id_type.to_ascii_lowercase(),
+            id: Self::normalise(id),
+        })
+    }
+
+    fn matches(&self, invitation: &Invitation) -> bool {
+        [
+            (&invitation.client_id_type, &invitation.client_id),
+            (
+                &invitation.supplied_client_id_type,
+                &invitation.supplied_client_id,
+            ),
+        ]
+        .into_iter()
+        .any(|(id_type, id)| {
+            id_type.eq_ignore_ascii_case(&self.id_type) && Self::normalise(id) == self.id
+        })
+    }
+
+    fn normalise(id: &str) -> String {
+        id.chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_uppercase()
+    }
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -93,7 +93,8 @@ impl Service {
             Service::MtdIt | Service::MtdItSupp | Service::PersonalIncomeRecord => &[Personal],
             Service::MtdVat => &[Personal, Business],
             Service::CgtPd => &[Personal, Business, Trust],
-            Service::TersOrg | Service::TersntOrg => &[Trust],
+            // HMRC's own trust example (docs/domain.md §3) names a trust `business`.
+            Service::TersOrg | Service::TersntOrg => &[Trust, Business],
             Service::PptOrg => &[Business],
         }
     }

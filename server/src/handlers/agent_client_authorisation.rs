@@ -14,11 +14,12 @@ use crate::api::{
     ApiError, CreatedOrNoContent, CreatedWithLocation, JsonBody, LocationHeader, Path, Query,
     Timestamp,
 };
+use crate::domain::agency::Agency;
 use crate::domain::client_access::{ClientEnrolmentKind, ClientScope};
 use crate::domain::identifiers::Arn;
-use crate::domain::invitation::{EndedBy, Invitation, Status};
+use crate::domain::invitation::{EndedBy, Invitation, Status, origin_from_header};
 use crate::domain::invitation_id::InvitationId;
-use crate::domain::invitations::SentFilter;
+use crate::domain::invitations::{ClientFilter, SentFilter};
 use crate::domain::maintenance::Outcome;
 use crate::domain::request::BackendRequest;
 use crate::domain::service::{ClientType, Service};
@@ -45,7 +46,9 @@ pub async fn create_sent_invitation(
             client_id: &body.client_id,
         }
         .validate()?;
-        let create = ctx.authorisations.create_invitation(&arn, &request);
+        let origin = rqctx.request.headers().get(http::header::ORIGIN);
+        let origin = origin_from_header(origin.map(http::HeaderValue::as_bytes));
+        let create = ctx.authorisations.create_invitation(&arn, &request, origin);
         let id = hold::within(ctx.hold(&rqctx), create).await?;
         let invitation = ctx
             .authorisations
@@ -89,6 +92,13 @@ pub async fn list_sent_invitations(
             .map(|s| Status::parse_ignoring_case(s).ok_or(DomainError::BadRequest))
             .transpose()?,
         created_on_or_after: query.created_on_or_after,
+        client: match (query.client_id_type.as_deref(), query.client_id.as_deref()) {
+            (None, None) => None,
+            (Some(id_type), Some(id)) => {
+                Some(ClientFilter::parse(id_type, id).ok_or(DomainError::BadRequest)?)
+            }
+            _ => return Err(DomainError::BadRequest.into()),
+        },
     };
     let invitations = ctx.authorisations.sent_invitations(&arn, &filter).await?;
     let views = SentViews::new(ctx, &arn).await?;
@@ -438,11 +448,18 @@ impl SentViews {
     }
 }
 
-/// Shapes invitations as the client sees them, with the agency's name.
+/// Shapes invitations as the client sees them, with their agencies and the client's name.
 struct ReceivedViews<'a> {
     now: chrono::DateTime<chrono::Utc>,
     scope: &'a ClientScope,
-    agency_names: HashMap<String, String>,
+    agencies: HashMap<String, ReceivedAgency>,
+    client_names: HashMap<(String, String), String>,
+}
+
+/// What a received invitation shows of its agency.
+struct ReceivedAgency {
+    agency: Option<Agency>,
+    links: ClientActionLinks,
 }
 
 impl<'a> ReceivedViews<'a> {
@@ -451,18 +468,29 @@ impl<'a> ReceivedViews<'a> {
         scope: &'a ClientScope,
         invitations: &[Invitation],
     ) -> Result<Self, DomainError> {
-        let mut agency_names = HashMap::new();
+        let mut agencies = HashMap::new();
+        let mut client_names = HashMap::new();
         for invitation in invitations {
-            if !agency_names.contains_key(&invitation.arn)
-                && let Some(agency) = ctx.authorisations.agency(&invitation.arn).await?
+            if !agencies.contains_key(&invitation.arn) {
+                let agency = ctx.authorisations.agency(&invitation.arn).await?;
+                let links = ClientActionLinks::of(ctx, agency.as_ref());
+                agencies.insert(invitation.arn.clone(), ReceivedAgency { agency, links });
+            }
+            let client = (
+                invitation.supplied_client_id_type.clone(),
+                invitation.supplied_client_id.clone(),
+            );
+            if !client_names.contains_key(&client)
+                && let Some(name) = ctx.authorisations.client_name(invitation).await?
             {
-                agency_names.insert(invitation.arn.clone(), agency.name);
+                client_names.insert(client, name);
             }
         }
         Ok(Self {
             now: ctx.authorisations.now(),
             scope,
-            agency_names,
+            agencies,
+            client_names,
         })
     }
 
@@ -473,6 +501,8 @@ impl<'a> ReceivedViews<'a> {
             self.scope.kind.path_name, self.scope.client_id, invitation.id
         );
         let pending = status == Status::Pending;
+        let received = self.agencies.get(&invitation.arn);
+        let agency = received.and_then(|r| r.agency.as_ref());
         types::ReceivedInvitation {
             links: types::ReceivedInvitationLinks {
                 accept: pending.then(|| types::Link {
@@ -485,7 +515,7 @@ impl<'a> ReceivedViews<'a> {
             },
             invitation_id: invitation.id.to_string(),
             arn: invitation.arn.clone(),
-            agency_name: self.agency_names.get(&invitation.arn).cloned(),
+            agency_name: agency.map(|a| a.name.clone()),
             service: invitation.service.id().to_owned(),
             client_type: invitation.client_type.clone(),
             client_id_type: invitation.client_id_type.clone(),
@@ -496,7 +526,29 @@ impl<'a> ReceivedViews<'a> {
             created: Timestamp(invitation.created_at),
             last_updated: Timestamp(invitation.updated_at(self.now)),
             expiry_date: invitation.expires_on,
+            is_relationship_ended: status == Status::Deauthorised,
             relationship_ended_by: invitation.relationship_ended_by.clone(),
+            client_action_url: received
+                .filter(|_| pending)
+                .map(|r| r.links.link(invitation.service)),
+            details_for_email: self.details_for_email(invitation, agency),
+            origin: invitation.origin.clone(),
+        }
+    }
+
+    fn details_for_email(
+        &self,
+        invitation: &Invitation,
+        agency: Option<&Agency>,
+    ) -> types::DetailsForEmail {
+        let client = (
+            invitation.supplied_client_id_type.clone(),
+            invitation.supplied_client_id.clone(),
+        );
+        types::DetailsForEmail {
+            agency_email: agency.map(|a| a.email.clone()).unwrap_or_default(),
+            agency_name: agency.map(|a| a.name.clone()).unwrap_or_default(),
+            client_name: self.client_names.get(&client).cloned().unwrap_or_default(),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use super::ApiContext;
 use crate::domain::DomainError;
+use crate::domain::agency::Agency;
 use crate::domain::agency::normalise_agency_name;
 use crate::domain::client_journey::Journey;
 use crate::domain::service::Service;
@@ -17,8 +18,14 @@ pub struct ClientActionLinks {
 
 impl ClientActionLinks {
     pub async fn for_agency(ctx: &ApiContext, arn: &str) -> Result<Self, DomainError> {
+        let agency = ctx.authorisations.agency(arn).await?;
+        Ok(Self::of(ctx, agency.as_ref()))
+    }
+
+    /// The links of an agency already read.
+    pub fn of(ctx: &ApiContext, agency: Option<&Agency>) -> Self {
         let base = format!("{}{CLIENT_ACTION_LINK_PREFIX}", ctx.base_url());
-        let prefix = match ctx.authorisations.agency(arn).await? {
+        let prefix = match agency {
             Some(agency) => format!(
                 "{base}/{}/{}",
                 agency.uid,
@@ -26,10 +33,14 @@ impl ClientActionLinks {
             ),
             None => base,
         };
-        Ok(Self { prefix })
+        Self { prefix }
     }
 
     pub fn link(&self, service: Service) -> String {
-        format!("{}/{}", self.prefix, Journey::of(service).path_segment())
+        self.journey_link(Journey::of(service))
+    }
+
+    pub fn journey_link(&self, journey: Journey) -> String {
+        format!("{}/{}", self.prefix, journey.path_segment())
     }
 }

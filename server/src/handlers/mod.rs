@@ -1,13 +1,10 @@
 //! The generated API traits, implemented: each handler authenticates, turns the request into domain
 //! terms, calls the domain, and shapes the answer. No rule lives here.
 
-pub(crate) mod agent_authorisation_v1;
-pub(crate) mod agent_authorisation_v2;
-pub(crate) mod agent_client_authorisation;
+// One module per contract, `handlers/<contract>.rs`, declared by the generator.
+include!("../api/generated/handler_modules.rs");
 pub mod client_action_link;
-pub(crate) mod platform;
 mod public_api;
-pub(crate) mod sandbox;
 pub(crate) mod test_scenarios;
 
 use std::sync::OnceLock;

@@ -7,7 +7,7 @@ use dropshot::RequestContext;
 use super::ApiContext;
 use crate::api::ApiError;
 use crate::api::generated::shared;
-use crate::domain::invitation::Invitation;
+use crate::domain::invitation::{Invitation, PUBLIC_API_ORIGIN};
 use crate::domain::invitation_id::InvitationId;
 use crate::domain::request::PublicRequest;
 use crate::domain::service::Service;
@@ -29,7 +29,8 @@ pub async fn create_invitation(
     let created = async {
         let arn = ctx.agent(rqctx, path_arn).await?;
         let request = request.validate()?;
-        let create = ctx.authorisations.create_invitation(&arn, &request);
+        let origin = Some(PUBLIC_API_ORIGIN.to_owned());
+        let create = ctx.authorisations.create_invitation(&arn, &request, origin);
         let id = hold::within(ctx.hold(rqctx), create).await?;
         Ok(location(arn.as_str(), &id))
     }

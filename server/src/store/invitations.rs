@@ -26,6 +26,7 @@ struct InvitationRow {
     expires_on: NaiveDate,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    origin: Option<String>,
 }
 
 impl From<&Invitation> for InvitationRow {
@@ -45,6 +46,7 @@ impl From<&Invitation> for InvitationRow {
             expires_on: invitation.expires_on,
             created_at: invitation.created_at,
             updated_at: invitation.updated_at,
+            origin: invitation.origin.clone(),
         }
     }
 }
@@ -72,6 +74,7 @@ impl TryFrom<InvitationRow> for Invitation {
             expires_on: row.expires_on,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            origin: row.origin,
         })
     }
 }

@@ -101,6 +101,7 @@ diesel::table! {
         expires_on -> Date,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        origin -> Nullable<Text>,
     }
 }
 

@@ -516,7 +516,7 @@ fn status_sentence(request: &Invitation, link: &AgencyLink, now: DateTime<Utc>) 
     }
 }
 
-fn journey_title(journey: Journey) -> &'static str {
+pub(super) fn journey_title(journey: Journey) -> &'static str {
     match journey {
         Journey::IncomeTax => "Making Tax Digital for Income Tax",
         Journey::Vat => "VAT",

@@ -3,6 +3,7 @@
 //! beside the generated API as unpublished endpoints, and call the same domain the API handlers do.
 
 mod client_journey;
+mod multi_invitation_link;
 mod page;
 mod session;
 
@@ -13,5 +14,6 @@ use crate::handlers::ApiContext;
 /// Adds the pages to the server's API description.
 pub fn register(api: &mut ApiDescription<ApiContext>) -> Result<(), ApiDescriptionRegisterError> {
     api.register(page::stylesheet)?;
+    api.register(multi_invitation_link::agency_page)?;
     client_journey::register(api)
 }

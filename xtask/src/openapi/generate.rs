@@ -55,6 +55,10 @@ pub fn render_all(contracts: &[Contract]) -> Result<Vec<(PathBuf, String)>> {
         forwards.extend(contract_forwards);
     }
     files.push((dir.join("docs.html"), super::docs::render(contracts)?));
+    files.push((
+        dir.join(HANDLER_MODULES),
+        render_handler_modules(contracts)?,
+    ));
     let contract_files = contract_files(contracts)?;
     let versions = api_versions(contracts)?;
     let sources: Vec<String> = contracts
@@ -99,6 +103,31 @@ pub fn render_all(contracts: &[Contract]) -> Result<Vec<(PathBuf, String)>> {
         ),
     ));
     Ok(files)
+}
+
+/// The file `crate::handlers` includes to declare one handler module per contract.
+const HANDLER_MODULES: &str = "handler_modules.rs";
+
+/// The handler modules, `server/src/handlers/<contract>.rs`, declared for `crate::handlers` (which includes this
+/// file): a new contract's handlers are a new file, and no existing file is edited to add them.
+fn render_handler_modules(contracts: &[Contract]) -> Result<String> {
+    let modules = contracts.iter().map(|contract| {
+        let module = format_ident!("{}", contract.module);
+        // Relative to this file, server/src/api/generated/.
+        let path = format!("../../handlers/{}.rs", contract.module);
+        quote! {
+            #[path = #path]
+            pub(crate) mod #module;
+        }
+    });
+    let file: syn::File =
+        syn::parse2(quote! { #(#modules)* }).context("generated code does not parse")?;
+    Ok(format!(
+        "{}
+{}",
+        header("openapi/*.yaml"),
+        prettyplease::unparse(&file)
+    ))
 }
 
 /// The API version a contract's `Accept` headers name, if its operations have one; a contract serves one version.
@@ -201,7 +230,16 @@ fn render(
     let shared_names = shared.of(contract);
     let types = render_types(contract_schemas(contract)?, &shared_names)?;
     let shared_module: syn::Path = syn::parse_str(SHARED_MODULE)?;
-    let reexports = shared_names.iter().map(|name| format_ident!("{name}"));
+    let reexports: Vec<_> = shared_names
+        .iter()
+        .map(|name| format_ident!("{name}"))
+        .collect();
+    // A contract that shares no schema re-exports nothing (an empty `use` would be warned about).
+    let reexports = (!reexports.is_empty()).then(|| {
+        quote! {
+            pub use #shared_module::{#(#reexports),*};
+        }
+    });
     let mut items = Vec::new();
     let mut methods = Vec::new();
     let mut forwards = Vec::new();
@@ -221,7 +259,7 @@ fn render(
         #![doc = #doc]
 
         pub mod types {
-            pub use #shared_module::{#(#reexports),*};
+            #reexports
             #types
         }
 
@@ -424,9 +462,12 @@ impl EndpointCode {
             let ident = format_ident!("{pascal}{suffix}");
             let arg = format_ident!("{}", suffix.to_lowercase());
             let doc = format!(" {suffix} parameters of `{operation_id}`.");
+            // A query parameter the contract does not document is refused, not ignored.
+            let strict = (suffix == "Query").then(|| quote!(#[serde(deny_unknown_fields)]));
             items.push(quote! {
                 #[doc = #doc]
                 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+                #strict
                 pub struct #ident { #(#fields)* }
             });
             args.push(quote! { #arg: crate::api::#extractor<#module::#ident> });

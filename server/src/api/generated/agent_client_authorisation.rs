@@ -23,6 +23,26 @@ pub mod types {
         #[serde(rename = "hasPendingInvitations")]
         pub has_pending_invitations: bool,
     }
+    ///What an email about the invitation names.
+    #[derive(
+        ::schemars::JsonSchema,
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq
+    )]
+    pub struct DetailsForEmail {
+        ///The agency's email address (empty when unknown).
+        #[serde(rename = "agencyEmail")]
+        pub agency_email: ::std::string::String,
+        ///The agency's name (empty when unknown).
+        #[serde(rename = "agencyName")]
+        pub agency_name: ::std::string::String,
+        ///The client's name as HMRC holds it (empty when unknown).
+        #[serde(rename = "clientName")]
+        pub client_name: ::std::string::String,
+    }
     ///The invitations of a received-invitations list.
     #[derive(
         ::schemars::JsonSchema,
@@ -73,6 +93,12 @@ Deauthorised invitation carries `relationshipEndedBy`. Identifiers are as in Sen
         pub agency_name: ::std::option::Option<::std::string::String>,
         ///The Agent Reference Number of the agent who sent it.
         pub arn: ::std::string::String,
+        ///The link the agent sends the client to answer the invitation. Only while it is Pending.
+        #[serde(
+            rename = "clientActionUrl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub client_action_url: ::std::option::Option<::std::string::String>,
         ///The client identifier the invitation is for.
         #[serde(rename = "clientId")]
         pub client_id: ::std::string::String,
@@ -86,16 +112,24 @@ Deauthorised invitation carries `relationshipEndedBy`. Identifiers are as in Sen
         )]
         pub client_type: ::std::option::Option<::std::string::String>,
         pub created: crate::api::Timestamp,
+        #[serde(rename = "detailsForEmail")]
+        pub details_for_email: DetailsForEmail,
         ///The date the invitation expires if still pending, 21 days after the day it was created (UTC).
         #[serde(rename = "expiryDate")]
         pub expiry_date: ::chrono::naive::NaiveDate,
         ///The invitation id (13 characters).
         #[serde(rename = "invitationId")]
         pub invitation_id: ::std::string::String,
+        ///Whether the relationship this invitation made has ended (the invitation is Deauthorised).
+        #[serde(rename = "isRelationshipEnded")]
+        pub is_relationship_ended: bool,
         #[serde(rename = "lastUpdated")]
         pub last_updated: crate::api::Timestamp,
         #[serde(rename = "_links")]
         pub links: ReceivedInvitationLinks,
+        ///Where the invitation was made: `agent-authorisation-api` through the Agent Authorisation API (1.0 or 2.0); through this API, the create request's `Origin` header (for example `agent-invitations-frontend`), absent when it had none.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub origin: ::std::option::Option<::std::string::String>,
         ///Who ended the relationship: `Agent`, `Client` or `HMRC`. Only on Deauthorised invitations.
         #[serde(
             rename = "relationshipEndedBy",
@@ -388,6 +422,7 @@ pub struct ListSentInvitationsPath {
 }
 /// Query parameters of `list_sent_invitations`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ListSentInvitationsQuery {
     /// Only invitations for this internal service id (for example HMRC-MTD-VAT). An unknown service is 400 BAD_REQUEST.
     #[serde(rename = "service")]
@@ -398,6 +433,12 @@ pub struct ListSentInvitationsQuery {
     /// Only invitations created on or after this date (UTC), `yyyy-MM-dd`. A malformed date is 400 BAD_REQUEST.
     #[serde(rename = "createdOnOrAfter")]
     pub created_on_or_after: ::std::option::Option<::chrono::NaiveDate>,
+    /// With `clientId`: only invitations for this client, named as the agent named it or as the invitation stores it (`ni`, `vrn`, `MTDITID`, `utr`, `urn`, `CGTPDRef` or `EtmpRegistrationNumber`; case is ignored). One of `clientIdType` and `clientId` without the other, or another type, is 400 BAD_REQUEST.
+    #[serde(rename = "clientIdType")]
+    pub client_id_type: ::std::option::Option<::std::string::String>,
+    /// With `clientIdType`: the client's identifier (spaces and case are ignored).
+    #[serde(rename = "clientId")]
+    pub client_id: ::std::option::Option<::std::string::String>,
 }
 /// The `Gov-Test-Scenario` header of this operation: the documented examples it may name.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
@@ -1278,6 +1319,7 @@ pub struct ListReceivedInvitationsPath {
 }
 /// Query parameters of `list_received_invitations`.
 #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ListReceivedInvitationsQuery {
     /// Only invitations with this status: Pending, Partialauth, Accepted, Rejected, Expired, Cancelled or Deauthorised (case is ignored). A pending invitation past its expiry date counts as Expired. Any other value is 400 BAD_REQUEST.
     #[serde(rename = "status")]

@@ -378,7 +378,7 @@ pub trait ServerApi {
     /// Returns every invitation this agent created, newest first (by `created`), whatever its status, narrowed by
     /// the optional filters; an empty array when none match. A pending invitation past its expiry date reads as
     /// Expired. Invitations are never deleted, so the list is not limited to recent ones; use `createdOnOrAfter`
-    /// for that.
+    /// for that. A query parameter not documented here is 400 BAD_REQUEST.
     #[endpoint{method = GET,
     path = "/agent-client-authorisation/agencies/{arn}/invitations/sent",
     tags = ["Agent invitations"]}]

@@ -652,7 +652,7 @@ async fn a_2_0_accept_header_on_1_0_paths_is_400_unsupported_version() {
     for (op, method, path, body) in calls(&agent.arn, &other, &id) {
         for accept in [
             V2_ACCEPT,
-            "application/vnd.hmrc.3.0+json",
+            "application/vnd.hmrc.9.9+json",
             "application/vnd.hmrc.1.1+json",
             "application/vnd.hmrc.0.1+json",
         ] {

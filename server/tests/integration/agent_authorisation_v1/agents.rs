@@ -259,7 +259,7 @@ async fn other_versions_are_400_and_a_missing_accept_header_406_on_every_path() 
     let unserved = call(
         &app,
         &agent,
-        &accept("3.0", "json"),
+        &accept("9.9", "json"),
         Method::GET,
         &path,
         None,

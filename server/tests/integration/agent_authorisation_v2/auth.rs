@@ -154,7 +154,7 @@ async fn an_unserved_version_is_400() {
     for call in calls(&agent.arn, &client) {
         // 1.0 is served on these paths too (but deauthorise): see the 1.0 tests.
         for accept in [
-            "application/vnd.hmrc.3.0+json",
+            "application/vnd.hmrc.9.9+json",
             "application/vnd.hmrc.2.1+json",
             "application/vnd.hmrc.0.9+json",
         ] {
@@ -296,7 +296,7 @@ async fn the_accept_header_is_checked_before_the_body() {
     {
         for (accept, example) in [
             ("application/json", "ACCEPT_HEADER_INVALID"),
-            ("application/vnd.hmrc.3.0+json", "BAD_REQUEST_VERSION"),
+            ("application/vnd.hmrc.9.9+json", "BAD_REQUEST_VERSION"),
             ("application/vnd.hmrc.2.0+xml", "BAD_REQUEST_CONTENT_TYPE"),
         ] {
             let response = app

@@ -1213,7 +1213,7 @@ const UNSUPPORTED_CLIENT_TYPES: &[(&str, &str, &str, &str)] = &[
     ("PERSONAL-INCOME-RECORD", "business", "ni", "AB123456C"),
     ("HMRC-CGT-PD", "alien", "CGTPDRef", "XMCGTP123456789"),
     ("HMRC-TERS-ORG", "personal", "utr", "2134514321"),
-    ("HMRC-TERSNT-ORG", "business", "urn", "XATRUST12345678"),
+    ("HMRC-TERSNT-ORG", "personal", "urn", "XATRUST12345678"),
     (
         "HMRC-PPT-ORG",
         "trust",
@@ -1629,6 +1629,60 @@ async fn the_list_filters_by_service_status_and_creation_date() {
     }
 }
 
+/// `clientIdType` with `clientId` names one client, as the agent named it or as the invitation stores it.
+#[tokio::test]
+async fn the_list_filters_by_client_as_named_or_as_stored() {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let made = three_invitations(&app, &agent).await;
+    let [(vat, vat_id), (itsa, itsa_id), (cgt, cgt_id)] = <[_; 3]>::try_from(made).unwrap();
+    let (stored_type, stored_id) = itsa.stored_client_id();
+    let spaced_vrn = format!("{} {}", &vat.client_id[..3], &vat.client_id[3..]);
+    let cases: Vec<(String, Vec<&String>)> = vec![
+        (
+            format!("?clientIdType=vrn&clientId={}", vat.client_id),
+            vec![&vat_id],
+        ),
+        (
+            format!("?clientIdType=VRN&clientId={}", segment(&spaced_vrn)),
+            vec![&vat_id],
+        ),
+        (
+            format!(
+                "?clientIdType=ni&clientId={}",
+                itsa.client_id.to_lowercase()
+            ),
+            vec![&itsa_id],
+        ),
+        (
+            format!("?clientIdType={stored_type}&clientId={stored_id}"),
+            vec![&itsa_id],
+        ),
+        (
+            format!(
+                "?clientIdType=CGTPDRef&clientId={}&service=HMRC-CGT-PD",
+                cgt.client_id
+            ),
+            vec![&cgt_id],
+        ),
+        (
+            format!(
+                "?clientIdType=CGTPDRef&clientId={}&service=HMRC-MTD-VAT",
+                cgt.client_id
+            ),
+            vec![],
+        ),
+        (
+            format!("?clientIdType=ni&clientId={}", vat.client_id),
+            vec![],
+        ),
+    ];
+    for (query, expected) in cases {
+        let expected: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+        assert_eq!(app.sent_ids(&agent, &query).await, expected, "{query}");
+    }
+}
+
 #[tokio::test]
 async fn an_expired_pending_invitation_lists_as_expired() {
     let app = TestApp::start().await;
@@ -1720,6 +1774,11 @@ async fn the_list_refuses_unknown_filters() {
         "?createdOnOrAfter=2026-13-01",
         "?createdOnOrAfter=2026-03-02T00:00:00Z",
         "?createdOnOrAfter=",
+        "?clientIdType=vrn",
+        "?clientId=101747696",
+        "?clientIdType=vat&clientId=101747696",
+        "?arn=TARN0000001",
+        "?status=Pending&page=2",
     ] {
         assert_backend_error(app.sent_list(&agent, query).await, LIST, "BAD_REQUEST").await;
     }
@@ -2290,4 +2349,25 @@ async fn without_a_relationship_check_is_404_and_end_is_403() {
         .await
         .unwrap();
     assert_backend_error(response, END, "NO_RELATIONSHIP").await;
+}
+
+/// The documentation's trust example names the trust `business`; it is made as the example shows.
+#[tokio::test]
+async fn the_documented_trust_example_naming_a_business_is_accepted() {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    for service in ["HMRC-TERS-ORG", "HMRC-TERSNT-ORG"] {
+        let trust = app.backend_client(service).await;
+        let body = json!({
+            "service": service,
+            "clientType": "business",
+            "clientIdType": trust.client_id_type,
+            "clientId": trust.client_id,
+        });
+        let (_, text) =
+            assert_status(app.sent_create(&agent, &body).await, StatusCode::CREATED).await;
+        let made: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(made["clientType"], "business", "{made}");
+        assert_eq!(made["service"], service, "{made}");
+    }
 }

@@ -308,6 +308,7 @@ async fn a_client_of_every_service_reads_the_invitations_sent_to_it() {
                 "clientId",
                 "created",
                 "expiryDate",
+                "clientActionUrl",
             ] {
                 assert_eq!(one[field], sent[field], "{field} as the agent sees it");
             }
@@ -993,4 +994,40 @@ async fn vat_names_the_vrn_in_a_clients_calls_too() {
         assert_json(read, StatusCode::OK).await["invitationId"],
         id.as_str()
     );
+}
+
+/// `origin` says where a request was made: `agent-authorisation-api` through 1.0 or 2.0; through the backend, its
+/// `Origin` header when that is short visible text, and nothing otherwise.
+#[tokio::test]
+async fn a_received_invitation_says_where_it_was_made() {
+    let app = TestApp::start().await;
+    let client = app.backend_client("HMRC-MTD-VAT").await;
+    let public = app.create_agent().await;
+    let public_body = json!({
+        "service": ["MTD-VAT"],
+        "clientType": "business",
+        "clientIdType": "vrn",
+        "clientId": client.client_id,
+        "knownFact": client.answer["vatRegistrationDate"],
+    });
+    let through_public_api = app.create_invitation_ok(&public, &public_body).await;
+    let mut origins = vec![(through_public_api, Some("agent-authorisation-api"))];
+    for header in ["agent-invitations-frontend", "not visible text"] {
+        let agent = app.create_agent().await;
+        let response = app
+            .backend(Method::POST, &sent_path(&agent.arn), &agent.token)
+            .header("Origin", header)
+            .json(&client.create_body())
+            .send()
+            .await
+            .unwrap();
+        let (headers, _) = assert_status(response, StatusCode::CREATED).await;
+        let id = location(&headers).rsplit('/').next().unwrap().to_owned();
+        let recorded = (header == "agent-invitations-frontend").then_some(header);
+        origins.push((id, recorded));
+    }
+    for (id, expected) in origins {
+        let read = assert_json(app.received_get(&client, &id).await, StatusCode::OK).await;
+        assert_eq!(read["origin"].as_str(), expected, "{read}");
+    }
 }

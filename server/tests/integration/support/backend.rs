@@ -734,9 +734,14 @@ pub fn assert_received_invitation(
         "created",
         "lastUpdated",
         "expiryDate",
+        "isRelationshipEnded",
+        "detailsForEmail",
     ];
     if status == "Deauthorised" {
         expected.push("relationshipEndedBy");
+    }
+    if status == "Pending" {
+        expected.push("clientActionUrl");
     }
     assert_eq!(
         super::keys(body),
@@ -773,4 +778,34 @@ pub fn assert_received_invitation(
     assert_eq!(body["status"], status, "{body}");
     super::assert_timestamp(body, "created");
     super::assert_timestamp(body, "lastUpdated");
+    assert_eq!(
+        body["isRelationshipEnded"],
+        status == "Deauthorised",
+        "{body}"
+    );
+    assert_eq!(
+        body["detailsForEmail"],
+        json!({
+            "agencyEmail": agent.answer["emailAddress"],
+            "agencyName": agent.agency_name,
+            "clientName": client_name(&client.answer),
+        }),
+        "{body}"
+    );
+}
+
+/// The client's name in its Create Test User answer: an organisation's name, else the individual's.
+pub fn client_name(answer: &Value) -> String {
+    match answer["organisationDetails"]["name"].as_str() {
+        Some(name) => name.to_owned(),
+        None => format!(
+            "{} {}",
+            answer["individualDetails"]["firstName"]
+                .as_str()
+                .unwrap_or_default(),
+            answer["individualDetails"]["lastName"]
+                .as_str()
+                .unwrap_or_default()
+        ),
+    }
 }

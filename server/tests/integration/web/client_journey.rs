@@ -1617,3 +1617,57 @@ async fn a_deauthorised_request_shows_the_authorisation_ended() {
         .await;
     assert_not_authorised(&app, &scene, "Deauthorised").await;
 }
+
+/// A multi-invitation link's `Location` opens a page naming the agency, linking to the client page of each journey
+/// a client of that type answers through; another client type, uid or name is not a valid link.
+#[tokio::test]
+async fn a_multi_invitation_link_opens_a_page_of_the_agency_s_journeys() {
+    let app = TestApp::start().await;
+    let scene = itsa_request(&app).await;
+    let body = serde_json::json!({"clientType": "personal", "invitationIds": [scene.id]});
+    let response = app.multi_link(&scene.agent, &body).await;
+    let (headers, _) = assert_status(response, StatusCode::CREATED).await;
+    let location = location(&headers);
+    let page = Browser::new(&app).get(&location).await;
+    let heading = format!(
+        "{} has asked for your authorisation",
+        scene.agent.agency_name
+    );
+    page.assert_page(StatusCode::OK, &heading);
+    let (uid, name, _) = scene.link.segments();
+    let journey_href = |journey: &str| {
+        format!("/appoint-someone-to-deal-with-HMRC-for-you/{uid}/{name}/{journey}\"")
+    };
+    for journey in [
+        "income-tax",
+        "vat",
+        "income-record-viewer",
+        "capital-gains-tax",
+    ] {
+        assert!(
+            page.body.contains(&journey_href(journey)),
+            "{journey}: {}",
+            page.body
+        );
+    }
+    for journey in ["trusts", "plastic-packaging-tax"] {
+        assert!(
+            !page.body.contains(&journey_href(journey)),
+            "{journey}: {}",
+            page.body
+        );
+    }
+    let unknown_uid = if uid == "AAAAAAAA" {
+        "BBBBBBBB"
+    } else {
+        "AAAAAAAA"
+    };
+    for invalid in [
+        format!("/invitations/people/{uid}/{name}"),
+        format!("/invitations/personal/{unknown_uid}/{name}"),
+        format!("/invitations/personal/{uid}/{name}-ltd"),
+    ] {
+        let page = Browser::new(&app).get(&invalid).await;
+        page.assert_page(StatusCode::NOT_FOUND, LINK_NOT_VALID);
+    }
+}
