@@ -381,145 +381,227 @@ struct EndpointCode {
     forward: TokenStream,
 }
 
+/// One operation, as the generator sees it.
+struct Endpoint<'a> {
+    contract: &'a Contract,
+    path: &'a str,
+    method: &'a str,
+    operation: &'a Operation,
+    operation_id: &'a str,
+    name: Ident,
+    pascal: String,
+    module: Ident,
+}
+
+/// What an operation's parameters and body generate: items (parameter structs, the scenario header), the trait
+/// method's arguments in dropshot's order (the body last), and the version range it is routed by.
+#[derive(Default)]
+struct Arguments {
+    items: Vec<TokenStream>,
+    args: Vec<TokenStream>,
+    versions: Option<TokenStream>,
+    scenario: Option<test_scenarios::ScenarioCode>,
+}
+
 impl EndpointCode {
     fn new(contract: &Contract, path: &str, method: &str, operation: &Operation) -> Result<Self> {
         let operation_id = operation
             .operation_id
             .as_deref()
             .with_context(|| format!("{method} {path}: operationId is missing"))?;
+        let endpoint = Endpoint {
+            contract,
+            path,
+            method,
+            operation,
+            operation_id,
+            name: format_ident!("{operation_id}"),
+            pascal: pascal_case(operation_id),
+            module: format_ident!("{}", contract.module),
+        };
         let context = || format!("operation {operation_id} ({method} {path})");
-        let name = format_ident!("{operation_id}");
-        let pascal = pascal_case(operation_id);
-        let module = format_ident!("{}", contract.module);
-        let mut items = Vec::new();
-        let mut args = Vec::new();
-        if contract.is_sandbox() {
-            args.push(quote! { _sandbox: crate::api::SandboxOnly });
-        }
-        if needs_bearer_token(operation).with_context(context)? {
-            args.push(quote! { _bearer: crate::api::BearerToken });
-        }
+        let arguments = endpoint.arguments().with_context(context)?;
+        // The handler answers `response`; the trait method wraps it when errors carry headers.
+        let response = response_type(&endpoint.module, operation).with_context(context)?;
+        let wrapped = errors_have_headers(operation);
+        let method_response = if wrapped {
+            quote!(crate::api::WithErrorHeaders<#response>)
+        } else {
+            response
+        };
+        Ok(Self {
+            method: endpoint.trait_method(&arguments, &method_response),
+            forward: endpoint.forward(&arguments, &method_response, wrapped),
+            items: arguments.items,
+        })
+    }
+}
 
-        let mut path_fields = Vec::new();
-        let mut query_fields = Vec::new();
-        // The version the operation serves, for dropshot to route by: the one its `Accept` header names.
-        let mut versions = None;
-        let mut scenario = None;
-        for parameter in &operation.parameters {
+impl Endpoint<'_> {
+    fn arguments(&self) -> Result<Arguments> {
+        let mut arguments = Arguments::default();
+        if self.contract.is_sandbox() {
+            arguments
+                .args
+                .push(quote! { _sandbox: crate::api::SandboxOnly });
+        }
+        if needs_bearer_token(self.operation)? {
+            arguments
+                .args
+                .push(quote! { _bearer: crate::api::BearerToken });
+        }
+        let (path_fields, query_fields) = self.headers_and_fields(&mut arguments)?;
+        for (suffix, fields) in [("Path", path_fields), ("Query", query_fields)] {
+            self.parameter_struct(&mut arguments, suffix, fields);
+        }
+        // Before the body: dropshot takes the body last.
+        if let Some(scenario) = &arguments.scenario {
+            arguments.args.push(scenario.arg.clone());
+        }
+        if let Some(body) = self.body_argument()? {
+            arguments.args.push(body);
+        }
+        Ok(arguments)
+    }
+
+    /// Reads the parameters: headers become arguments (and the version range), path and query parameters the
+    /// fields of their structs.
+    fn headers_and_fields(
+        &self,
+        arguments: &mut Arguments,
+    ) -> Result<(Vec<TokenStream>, Vec<TokenStream>)> {
+        let (mut path_fields, mut query_fields) = (Vec::new(), Vec::new());
+        for parameter in &self.operation.parameters {
             let ReferenceOr::Item(parameter) = parameter else {
-                bail!("{}: parameter references are not supported", context())
+                bail!("parameter references are not supported")
             };
             match parameter {
                 Parameter::Header { parameter_data, .. }
                     if parameter_data.name == test_scenarios::HEADER =>
                 {
                     let code = test_scenarios::generate(
-                        contract,
-                        &module,
-                        &pascal,
-                        path,
-                        operation,
+                        self.contract,
+                        &self.module,
+                        &self.pascal,
+                        self.path,
+                        self.operation,
                         parameter_data,
-                    )
-                    .with_context(context)?;
-                    items.push(code.items.clone());
-                    scenario = Some(code);
+                    )?;
+                    arguments.items.push(code.items.clone());
+                    arguments.scenario = Some(code);
                 }
                 Parameter::Header { parameter_data, .. }
                     if parameter_data.name.eq_ignore_ascii_case("accept") =>
                 {
-                    let (major, minor) =
-                        accept_version(contract, &parameter_data.format).with_context(context)?;
-                    let (from, until) = (
-                        format!("{major}.{minor}.0"),
-                        format!("{major}.{}.0", u16::from(minor) + 1),
-                    );
-                    versions = Some(quote! { versions = #from..#until, });
-                    let (major, minor) =
-                        (Literal::u8_unsuffixed(major), Literal::u8_unsuffixed(minor));
-                    args.push(quote! { accept: crate::api::Accept<#major, #minor> });
+                    self.accept_argument(arguments, parameter_data)?
                 }
                 Parameter::Path { parameter_data, .. } => {
-                    path_fields.push(field(contract, parameter_data, true)?)
+                    path_fields.push(field(self.contract, parameter_data, true)?)
                 }
-                Parameter::Query { parameter_data, .. } => {
-                    query_fields.push(field(contract, parameter_data, parameter_data.required)?)
-                }
+                Parameter::Query { parameter_data, .. } => query_fields.push(field(
+                    self.contract,
+                    parameter_data,
+                    parameter_data.required,
+                )?),
                 other => bail!(
-                    "{}: parameter {} is not supported",
-                    context(),
+                    "parameter {} is not supported",
                     other.parameter_data_ref().name
                 ),
             }
         }
-        for (suffix, fields, extractor) in [
-            ("Path", path_fields, quote!(Path)),
-            ("Query", query_fields, quote!(Query)),
-        ] {
-            if fields.is_empty() {
-                continue;
-            }
-            let ident = format_ident!("{pascal}{suffix}");
-            let arg = format_ident!("{}", suffix.to_lowercase());
-            let doc = format!(" {suffix} parameters of `{operation_id}`.");
-            // A query parameter the contract does not document is refused, not ignored.
-            let strict = (suffix == "Query").then(|| quote!(#[serde(deny_unknown_fields)]));
-            items.push(quote! {
-                #[doc = #doc]
-                #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
-                #strict
-                pub struct #ident { #(#fields)* }
-            });
-            args.push(quote! { #arg: crate::api::#extractor<#module::#ident> });
-        }
-        // Before the body: dropshot takes the body last.
-        if let Some(scenario) = &scenario {
-            args.push(scenario.arg.clone());
-        }
-        if let Some(body) = &operation.request_body {
-            let ReferenceOr::Item(body) = body else {
-                bail!("{}: request body references are not supported", context())
-            };
-            let schema = body
-                .content
-                .get("application/json")
-                .and_then(|media| media.schema.as_ref())
-                .with_context(|| format!("{}: request body must be application/json", context()))?;
-            let ty = type_of(&module, schema).with_context(context)?;
-            args.push(quote! { body: crate::api::JsonBody<#ty> });
-        }
+        Ok((path_fields, query_fields))
+    }
 
-        // The handler answers `response`; the trait method wraps it when errors carry headers.
-        let response = response_type(&module, operation).with_context(context)?;
-        let wrapped = errors_have_headers(operation);
-        let method_response = if wrapped {
-            quote!(crate::api::WithErrorHeaders<#response>)
-        } else {
-            response.clone()
+    /// The `Accept` header: an argument, and the version range dropshot routes by (the one it names).
+    fn accept_argument(
+        &self,
+        arguments: &mut Arguments,
+        data: &openapiv3::ParameterData,
+    ) -> Result<()> {
+        let (major, minor) = accept_version(self.contract, &data.format)?;
+        let (from, until) = (
+            format!("{major}.{minor}.0"),
+            format!("{major}.{}.0", u16::from(minor) + 1),
+        );
+        arguments.versions = Some(quote! { versions = #from..#until, });
+        let (major, minor) = (Literal::u8_unsuffixed(major), Literal::u8_unsuffixed(minor));
+        arguments
+            .args
+            .push(quote! { accept: crate::api::Accept<#major, #minor> });
+        Ok(())
+    }
+
+    /// The `{Op}Path` or `{Op}Query` struct and its extractor argument, when the operation has such parameters.
+    fn parameter_struct(&self, arguments: &mut Arguments, suffix: &str, fields: Vec<TokenStream>) {
+        if fields.is_empty() {
+            return;
+        }
+        let ident = format_ident!("{}{suffix}", self.pascal);
+        let arg = format_ident!("{}", suffix.to_lowercase());
+        let extractor = format_ident!("{suffix}");
+        let doc = format!(" {suffix} parameters of `{}`.", self.operation_id);
+        // A query parameter the contract does not document is refused, not ignored.
+        let strict = (suffix == "Query").then(|| quote!(#[serde(deny_unknown_fields)]));
+        arguments.items.push(quote! {
+            #[doc = #doc]
+            #[derive(Debug, Clone, ::serde::Deserialize, ::schemars::JsonSchema)]
+            #strict
+            pub struct #ident { #(#fields)* }
+        });
+        let module = &self.module;
+        arguments
+            .args
+            .push(quote! { #arg: crate::api::#extractor<#module::#ident> });
+    }
+
+    fn body_argument(&self) -> Result<Option<TokenStream>> {
+        let Some(body) = &self.operation.request_body else {
+            return Ok(None);
         };
-        let summary = operation.summary.as_deref().unwrap_or(operation_id);
+        let ReferenceOr::Item(body) = body else {
+            bail!("request body references are not supported")
+        };
+        let schema = body
+            .content
+            .get("application/json")
+            .and_then(|media| media.schema.as_ref())
+            .context("request body must be application/json")?;
+        let ty = type_of(&self.module, schema)?;
+        Ok(Some(quote! { body: crate::api::JsonBody<#ty> }))
+    }
+
+    /// The `ServerApi` method, documented with the operation's summary and description.
+    fn trait_method(&self, arguments: &Arguments, response: &TokenStream) -> TokenStream {
+        let summary = self
+            .operation
+            .summary
+            .as_deref()
+            .unwrap_or(self.operation_id);
+        let description = self.operation.description.as_deref();
         let docs: Vec<String> = std::iter::once(summary)
-            .chain(operation.description.as_deref().map(|_| ""))
-            .chain(
-                operation
-                    .description
-                    .iter()
-                    .flat_map(|d| d.trim_end().lines()),
-            )
+            .chain(description.map(|_| ""))
+            .chain(description.iter().flat_map(|d| d.trim_end().lines()))
             .map(|line| format!(" {line}"))
             .collect();
-        let method_ident = format_ident!("{method}");
-        let tags = &operation.tags;
-        let method = quote! {
+        let (name, path, versions) = (&self.name, self.path, &arguments.versions);
+        let method_ident = format_ident!("{}", self.method);
+        let tags = &self.operation.tags;
+        let args = &arguments.args;
+        quote! {
             #(#[doc = #docs])*
             #[endpoint { method = #method_ident, path = #path, #versions tags = [#(#tags),*] }]
             async fn #name(
                 rqctx: dropshot::RequestContext<Self::Context>,
                 #(#args),*
-            ) -> ::std::result::Result<#method_response, crate::api::ApiError>;
-        };
-        // Guards (`_sandbox`) have done their work by the time the method runs, and a test scenario is answered
-        // here: the handler takes neither.
+            ) -> ::std::result::Result<#response, crate::api::ApiError>;
+        }
+    }
+
+    /// The method implemented: a test scenario answered here, else the handler called.
+    fn forward(&self, arguments: &Arguments, response: &TokenStream, wrapped: bool) -> TokenStream {
+        let (name, module, args) = (&self.name, &self.module, &arguments.args);
+        // Guards (`_sandbox`, `_bearer`) have done their work by the time the method runs, and a test scenario
+        // is answered here: the handler takes neither.
         let arg_names: Vec<Ident> = args
             .iter()
             .filter_map(|arg| match arg.clone().into_iter().next() {
@@ -529,46 +611,51 @@ impl EndpointCode {
             .filter(|ident| !ident.to_string().starts_with('_') && *ident != "scenario")
             .collect();
         let mut call = quote! { crate::handlers::#module::#name(rqctx, #(#arg_names),*).await };
-        if let Some(scenario) = &scenario {
-            let secured = args
-                .iter()
-                .any(|arg| arg.to_string().starts_with("_bearer"));
-            let arn = if operation_has_arn(operation) {
-                quote!(Some(path.get().arn.as_str()))
-            } else {
-                quote!(None)
-            };
-            let location = match &scenario.location_base {
-                Some(base) => quote!(Some(#base)),
-                None => quote!(None),
-            };
-            call = quote! {
-                match scenario.example() {
-                    Some(example) => Err(crate::handlers::test_scenarios::answer(
-                        &rqctx, example, #secured, #arn, #location,
-                    ).await),
-                    None => #call,
-                }
-            };
+        if let Some(scenario) = &arguments.scenario {
+            call = self.answering_scenarios(arguments, scenario, call);
         }
         let body = if wrapped {
             quote! { crate::api::WithErrorHeaders::from_result(#call) }
         } else {
             call
         };
-        let forward = quote! {
+        quote! {
             async fn #name(
                 rqctx: dropshot::RequestContext<Self::Context>,
                 #(#args),*
-            ) -> ::std::result::Result<#method_response, crate::api::ApiError> {
+            ) -> ::std::result::Result<#response, crate::api::ApiError> {
                 #body
             }
+        }
+    }
+
+    fn answering_scenarios(
+        &self,
+        arguments: &Arguments,
+        scenario: &test_scenarios::ScenarioCode,
+        call: TokenStream,
+    ) -> TokenStream {
+        let secured = arguments
+            .args
+            .iter()
+            .any(|arg| arg.to_string().starts_with("_bearer"));
+        let arn = if operation_has_arn(self.operation) {
+            quote!(Some(path.get().arn.as_str()))
+        } else {
+            quote!(None)
         };
-        Ok(Self {
-            items,
-            method,
-            forward,
-        })
+        let location = match &scenario.location_base {
+            Some(base) => quote!(Some(#base)),
+            None => quote!(None),
+        };
+        quote! {
+            match scenario.example() {
+                Some(example) => Err(crate::handlers::test_scenarios::answer(
+                    &rqctx, example, #secured, #arn, #location,
+                ).await),
+                None => #call,
+            }
+        }
     }
 }
 
