@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel_async::AsyncConnection;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use rand::Rng;
 use rand::seq::IndexedRandom;
 use sha2::{Digest, Sha256};
@@ -181,101 +181,8 @@ impl Authorisations {
                 created_at: now,
             };
             let id = principals::insert(conn, &principal).await?;
-            let enrolment = |key: &str, name: &str, value: &str| EnrolmentRow {
-                principal_id: id,
-                enrolment_key: key.to_owned(),
-                identifier_name: name.to_owned(),
-                identifier_value: value.to_owned(),
-            };
-            let mut enrolments = Vec::new();
-            if let (Some(arn), Some(name)) = (&user.arn, &user.agency_name) {
-                enrolments.push(enrolment(
-                    AGENT_ENROLMENT,
-                    "AgentReferenceNumber",
-                    arn.as_str(),
-                ));
-                let agency = Agency {
-                    arn: arn.as_str().to_owned(),
-                    name: name.clone(),
-                    email: user.email.clone(),
-                    uid: generate_uid(&mut rand::rng()),
-                };
-                agencies::insert(conn, &agency).await?;
-            }
-            if let Some(nino) = &user.nino {
-                enrolments.push(enrolment("HMRC-NI", "NINO", nino.as_str()));
-                let record = IndividualClient {
-                    nino: nino.as_str().to_owned(),
-                    mtditid: user.mtditid.as_ref().map(|id| id.as_str().to_owned()),
-                    name: user.full_name.clone(),
-                    postcode: normalised_postcode(&user.address.postcode),
-                    date_of_birth: user.date_of_birth,
-                    sa_utr: user.sa_utr.as_ref().map(|utr| utr.as_str().to_owned()),
-                };
-                clients::insert_individual(conn, &record).await?;
-            }
-            if let Some(mtditid) = &user.mtditid {
-                enrolments.push(enrolment("HMRC-MTD-IT", "MTDITID", mtditid.as_str()));
-            }
-            if let Some(utr) = &user.sa_utr {
-                enrolments.push(enrolment("IR-SA", "UTR", utr.as_str()));
-            }
-            if let (Some(vrn), Some(date)) = (&user.vrn, user.vat_registration_date) {
-                enrolments.push(enrolment("HMRC-MTD-VAT", "VRN", vrn.as_str()));
-                let record = VatClient {
-                    vrn: vrn.as_str().to_owned(),
-                    name: user
-                        .organisation_name
-                        .clone()
-                        .unwrap_or_else(|| user.full_name.clone()),
-                    registration_date: date,
-                    insolvent: user.insolvent,
-                };
-                clients::insert_vat(conn, &record).await?;
-            }
-            let name = user
-                .organisation_name
-                .clone()
-                .unwrap_or_else(|| user.full_name.clone());
-            if let Some(reference) = &user.cgt_reference {
-                enrolments.push(enrolment("HMRC-CGT-PD", "CGTPDRef", reference.as_str()));
-                let postcode = Some(normalised_postcode(&user.address.postcode));
-                let record = CgtClient {
-                    cgt_reference: reference.as_str().to_owned(),
-                    name: name.clone(),
-                    postcode,
-                    country_code: "GB".into(),
-                };
-                clients::insert_cgt(conn, &record).await?;
-            }
-            if let (Some(reference), Some(date)) = (&user.ppt_reference, user.ppt_registration_date)
-            {
-                enrolments.push(enrolment(
-                    "HMRC-PPT-ORG",
-                    "EtmpRegistrationNumber",
-                    reference.as_str(),
-                ));
-                let record = PptClient {
-                    ppt_reference: reference.as_str().to_owned(),
-                    name: name.clone(),
-                    registration_date: date,
-                };
-                clients::insert_ppt(conn, &record).await?;
-            }
-            if user.trust_utr.is_some() || user.urn.is_some() {
-                if let Some(utr) = &user.trust_utr {
-                    enrolments.push(enrolment("HMRC-TERS-ORG", "SAUTR", utr.as_str()));
-                }
-                if let Some(urn) = &user.urn {
-                    enrolments.push(enrolment("HMRC-TERSNT-ORG", "URN", urn.as_str()));
-                }
-                let record = NewTrustClient {
-                    name: &name,
-                    utr: user.trust_utr.as_ref().map(Utr::as_str),
-                    urn: user.urn.as_ref().map(Urn::as_str),
-                };
-                clients::insert_trust(conn, &record).await?;
-            }
+            save_records(conn, user).await?;
+            let enrolments = enrolments_of(user, id);
             principals::insert_enrolments(conn, &enrolments).await?;
             let token_hash = Sha256::digest(user.access_token.as_bytes());
             principals::insert_token(conn, &token_hash, id, now + token_lifetime).await?;
@@ -283,6 +190,128 @@ impl Authorisations {
         })
         .await
     }
+}
+
+/// The agency and client records behind a test user's identifiers, as HMRC would hold them.
+async fn save_records(conn: &mut AsyncPgConnection, user: &TestUser) -> Result<(), DieselError> {
+    if let (Some(arn), Some(name)) = (&user.arn, &user.agency_name) {
+        let agency = Agency {
+            arn: arn.as_str().to_owned(),
+            name: name.clone(),
+            email: user.email.clone(),
+            uid: generate_uid(&mut rand::rng()),
+        };
+        agencies::insert(conn, &agency).await?;
+    }
+    if let Some(nino) = &user.nino {
+        let record = IndividualClient {
+            nino: nino.as_str().to_owned(),
+            mtditid: user.mtditid.as_ref().map(|id| id.as_str().to_owned()),
+            name: user.full_name.clone(),
+            postcode: normalised_postcode(&user.address.postcode),
+            date_of_birth: user.date_of_birth,
+            sa_utr: user.sa_utr.as_ref().map(|utr| utr.as_str().to_owned()),
+        };
+        clients::insert_individual(conn, &record).await?;
+    }
+    save_organisation_records(conn, user).await
+}
+
+/// The records named by an organisation's name (else the user's): VAT, CGT, PPT and trusts.
+async fn save_organisation_records(
+    conn: &mut AsyncPgConnection,
+    user: &TestUser,
+) -> Result<(), DieselError> {
+    let name = user
+        .organisation_name
+        .clone()
+        .unwrap_or_else(|| user.full_name.clone());
+    if let (Some(vrn), Some(date)) = (&user.vrn, user.vat_registration_date) {
+        let record = VatClient {
+            vrn: vrn.as_str().to_owned(),
+            name: name.clone(),
+            registration_date: date,
+            insolvent: user.insolvent,
+        };
+        clients::insert_vat(conn, &record).await?;
+    }
+    if let Some(reference) = &user.cgt_reference {
+        let record = CgtClient {
+            cgt_reference: reference.as_str().to_owned(),
+            name: name.clone(),
+            postcode: Some(normalised_postcode(&user.address.postcode)),
+            country_code: "GB".into(),
+        };
+        clients::insert_cgt(conn, &record).await?;
+    }
+    if let (Some(reference), Some(date)) = (&user.ppt_reference, user.ppt_registration_date) {
+        let record = PptClient {
+            ppt_reference: reference.as_str().to_owned(),
+            name: name.clone(),
+            registration_date: date,
+        };
+        clients::insert_ppt(conn, &record).await?;
+    }
+    if user.trust_utr.is_some() || user.urn.is_some() {
+        let record = NewTrustClient {
+            name: &name,
+            utr: user.trust_utr.as_ref().map(Utr::as_str),
+            urn: user.urn.as_ref().map(Urn::as_str),
+        };
+        clients::insert_trust(conn, &record).await?;
+    }
+    Ok(())
+}
+
+/// The enrolments a test user holds, one per identifier it has.
+fn enrolments_of(user: &TestUser, principal_id: i64) -> Vec<EnrolmentRow> {
+    let agent = user.arn.as_ref().filter(|_| user.agency_name.is_some());
+    let vrn = user
+        .vrn
+        .as_ref()
+        .filter(|_| user.vat_registration_date.is_some());
+    let ppt = (user.ppt_reference.as_ref()).filter(|_| user.ppt_registration_date.is_some());
+    let held: [(&str, &str, Option<&str>); 9] = [
+        (
+            AGENT_ENROLMENT,
+            "AgentReferenceNumber",
+            agent.map(|a| a.as_str()),
+        ),
+        ("HMRC-NI", "NINO", user.nino.as_ref().map(|n| n.as_str())),
+        (
+            "HMRC-MTD-IT",
+            "MTDITID",
+            user.mtditid.as_ref().map(|m| m.as_str()),
+        ),
+        ("IR-SA", "UTR", user.sa_utr.as_ref().map(|u| u.as_str())),
+        ("HMRC-MTD-VAT", "VRN", vrn.map(|v| v.as_str())),
+        (
+            "HMRC-CGT-PD",
+            "CGTPDRef",
+            user.cgt_reference.as_ref().map(|c| c.as_str()),
+        ),
+        (
+            "HMRC-PPT-ORG",
+            "EtmpRegistrationNumber",
+            ppt.map(|p| p.as_str()),
+        ),
+        (
+            "HMRC-TERS-ORG",
+            "SAUTR",
+            user.trust_utr.as_ref().map(Utr::as_str),
+        ),
+        ("HMRC-TERSNT-ORG", "URN", user.urn.as_ref().map(Urn::as_str)),
+    ];
+    held.into_iter()
+        .filter_map(|(key, name, value)| {
+            value.map(|value| EnrolmentRow {
+                principal_id,
+                enrolment_key: key.to_owned(),
+                identifier_name: name.to_owned(),
+                identifier_value: value.to_owned(),
+            })
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, Default)]
