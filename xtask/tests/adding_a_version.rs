@@ -111,29 +111,26 @@ fn a_new_version_on_an_old_path_is_new_files_only() {
     std::fs::write(scratch.join(CONTRACT_PATH), CONTRACT).unwrap();
     std::fs::write(scratch.join(HANDLERS_PATH), HANDLERS).unwrap();
 
-    // Builds in the copy share the target directory; the binaries they leave at its top are put back afterwards.
-    let server = {
-        let _kept = KeptBinaries::keep(&target.join("debug"), &["xtask", "agent-auth-server"]);
-        cargo(
-            &scratch,
-            &target,
-            &["run", "-q", "-p", "xtask", "--", "openapi", "generate"],
-        );
-        cargo(
-            &scratch,
-            &target,
-            &["run", "-q", "-p", "xtask", "--", "openapi", "check"],
-        );
-        cargo(
-            &scratch,
-            &target,
-            &["build", "-q", "-p", "agent-auth-server"],
-        );
-        let server = scratch.join("agent-auth-server");
-        std::fs::copy(target.join("debug/agent-auth-server"), &server).unwrap();
-        server
-    };
-
+    // The copy builds in a target directory of its own: cargo names a workspace's artifacts by their paths
+    // inside the workspace, so the copy's would take the place of the original's in a shared one. It is kept
+    // between runs, so only the first build is a full one.
+    let scratch_target = target.join("adding-a-version-target");
+    cargo(
+        &scratch,
+        &scratch_target,
+        &["run", "-q", "-p", "xtask", "--", "openapi", "generate"],
+    );
+    cargo(
+        &scratch,
+        &scratch_target,
+        &["run", "-q", "-p", "xtask", "--", "openapi", "check"],
+    );
+    cargo(
+        &scratch,
+        &scratch_target,
+        &["build", "-q", "-p", "agent-auth-server"],
+    );
+    let server = scratch_target.join("debug/agent-auth-server");
     assert_only_added(&before, &contents(&scratch));
     let served = Served::start(&server, &scratch_database(&database_url));
     assert_versions_side_by_side(&served);
@@ -207,7 +204,7 @@ fn contents(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 walk(root, &path, out);
-            } else if path.file_name() != Some("agent-auth-server".as_ref()) {
+            } else {
                 let relative = path.strip_prefix(root).unwrap().to_path_buf();
                 out.insert(relative, std::fs::read(&path).unwrap());
             }
@@ -232,37 +229,6 @@ fn cargo(dir: &Path, target: &Path, args: &[&str]) {
         "cargo {} failed in the copy",
         args.join(" ")
     );
-}
-
-/// Binaries at the top of a target directory, kept aside and put back when dropped: cargo leaves the last build's
-/// binary there and does not replace it when the original's build is already fresh.
-struct KeptBinaries {
-    kept: Vec<(PathBuf, PathBuf)>,
-}
-
-impl KeptBinaries {
-    fn keep(dir: &Path, names: &[&str]) -> Self {
-        let kept = names
-            .iter()
-            .map(|name| (dir.join(name), dir.join(format!("{name}.kept"))))
-            .filter(|(binary, _)| binary.exists())
-            .inspect(|(binary, kept)| {
-                let _ = std::fs::remove_file(kept);
-                std::fs::hard_link(binary, kept).unwrap();
-            })
-            .collect();
-        Self { kept }
-    }
-}
-
-impl Drop for KeptBinaries {
-    fn drop(&mut self) {
-        for (binary, kept) in &self.kept {
-            // A running binary cannot be written to, but it can be unlinked and replaced.
-            let _ = std::fs::remove_file(binary);
-            let _ = std::fs::rename(kept, binary);
-        }
-    }
 }
 
 /// The copy's own database on the test's server.
