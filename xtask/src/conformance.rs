@@ -17,6 +17,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
 use crate::build::{self, Scope, Variant};
+use crate::db::database_url;
 use crate::postgres::{Cluster, Purpose, StartOptions};
 
 const SERVER_PACKAGE: &str = "agent-auth-server";
@@ -482,19 +483,6 @@ fn tail(text: &str, lines: usize) -> String {
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 
-/// `admin_url` (a PostgreSQL URL) with its database replaced by `database`.
-pub(crate) fn database_url(admin_url: &str, database: &str) -> String {
-    let (base, query) = match admin_url.split_once('?') {
-        Some((base, query)) => (base, format!("?{query}")),
-        None => (admin_url, String::new()),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    match base[scheme_end..].find('/') {
-        Some(slash) => format!("{}/{database}{query}", &base[..scheme_end + slash]),
-        None => format!("{base}/{database}{query}"),
-    }
-}
-
 /// A private server on a free port; stopped when dropped.
 pub(crate) struct Server {
     child: Child,
@@ -628,19 +616,6 @@ impl Drop for Server {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn database_urls_swap_the_database() {
-        assert_eq!(
-            database_url("postgres://postgres@127.0.0.1:5432/postgres", "x"),
-            "postgres://postgres@127.0.0.1:5432/x"
-        );
-        assert_eq!(
-            database_url("postgres://u:p@h/db?sslmode=require", "x"),
-            "postgres://u:p@h/x?sslmode=require"
-        );
-        assert_eq!(database_url("postgres://h:1", "x"), "postgres://h:1/x");
-    }
 
     fn read(relative: &str) -> String {
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)).unwrap()

@@ -365,10 +365,10 @@ impl Cluster {
         purpose: Purpose,
         options: &StartOptions,
     ) -> Result<(Option<Cluster>, String)> {
-        if let Some(url) = crate::database_url_from_env() {
+        if let Some(url) = crate::db::database_url_from_env() {
             println!(
                 "==> using DATABASE_URL from the environment: {}",
-                crate::redact_url(&url)
+                crate::db::redact_url(&url)
             );
             return Ok((None, url));
         }

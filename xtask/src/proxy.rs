@@ -11,7 +11,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 use crate::build::{self, Scope};
-use crate::conformance::{HARNESS_BIN, SERVER_BIN, Server, database_url};
+use crate::conformance::{HARNESS_BIN, SERVER_BIN, Server};
+use crate::db::database_url;
 use crate::interrupt;
 use crate::postgres::{Cluster, Purpose, StartOptions};
 

@@ -13,7 +13,8 @@ use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Value, json};
 
 use crate::build;
-use crate::conformance::{HARNESS_BIN, SERVER_BIN, Server, database_url};
+use crate::conformance::{HARNESS_BIN, SERVER_BIN, Server};
+use crate::db::database_url;
 
 const DATABASE: &str = "agent_auth_bench_proxy";
 const CLIENTS: usize = 16;

@@ -418,7 +418,7 @@ fn print_welcome(base_url: &str, database_url: &str, users: &SandboxUsers) {
     println!();
     println!("{rule}");
     println!("  {SERVER_BIN} is running at {base_url}");
-    println!("  database: {}", crate::redact_url(database_url));
+    println!("  database: {}", crate::db::redact_url(database_url));
     println!();
     println!("  Agent");
     println!("    ARN:       {}", agent.arn);
