@@ -30,8 +30,10 @@ mod openapi;
 mod postgres;
 mod proxy;
 mod proxy_overhead;
+mod sandbox;
 mod schema;
 mod serve;
+mod server;
 mod system;
 mod test;
 
@@ -165,6 +167,12 @@ fn cargo() -> std::process::Command {
     command
 }
 
+/// The last `lines` lines of `text`, for an error that quotes a log or a program's output.
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
 /// Ctrl-C (SIGINT), SIGTERM and SIGHUP handling for the long-running commands.
 ///
 /// While `serve` or `test` runs, these signals do not kill xtask: they are recorded here, so that xtask can forward
@@ -219,5 +227,17 @@ mod interrupt {
             anyhow::bail!("stopped by a signal");
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tail;
+
+    #[test]
+    fn tail_keeps_the_last_lines() {
+        assert_eq!(tail("a\nb\nc\n", 2), "b\nc");
+        assert_eq!(tail("a\n", 30), "a");
+        assert_eq!(tail("", 30), "");
     }
 }

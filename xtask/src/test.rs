@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail};
 
 use crate::browser::BrowserBinaries;
-use crate::postgres::{Cluster, Purpose, StartOptions};
+use crate::postgres::{Purpose, with_postgres};
 use crate::system;
 
 #[derive(clap::Args)]
@@ -110,28 +110,15 @@ fn run_steps(root: &Path, args: &TestArgs, counts: &mut Counts) -> Result<()> {
     check_style(root)?;
     // Before anything long: a missing browser should fail in seconds, not after the tests.
     let browser = BrowserBinaries::locate_or_install(args.install)?;
-    let (cluster, database_url) = Cluster::unless_database_url(
-        &root.join("target/postgres/test"),
-        Purpose::Test,
-        &StartOptions {
-            port: None,
-            install: args.install,
-        },
-    )?;
-    crate::interrupt::check()?;
-
-    // Seconds, and a mismatch would fail the tests in ways that hide its cause.
-    println!("==> cargo xtask schema check");
-    let result = crate::schema::check_in_test(root, &database_url)
-        .context("the schema check failed")
-        .and_then(|()| run_tests_and_checks(root, args, &database_url, &browser, counts));
-
-    let stopped = match cluster {
-        Some(cluster) => cluster.stop(),
-        None => Ok(()),
-    };
-    result?;
-    stopped
+    let dir = root.join("target/postgres/test");
+    with_postgres(&dir, Purpose::Test, args.install, |postgres| {
+        crate::interrupt::check()?;
+        // Seconds, and a mismatch would fail the tests in ways that hide its cause.
+        println!("==> cargo xtask schema check");
+        crate::schema::check_in_test(root, &postgres.admin_url)
+            .context("the schema check failed")?;
+        run_tests_and_checks(root, args, &postgres.admin_url, &browser, counts)
+    })
 }
 
 /// Every test, the browser test, the contract checks, the conformance run and adding a version, against

@@ -15,7 +15,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
-use crate::postgres::{Cluster, Purpose, StartOptions};
+use crate::postgres::{Purpose, with_postgres};
 
 /// The file Diesel's view is kept in, from the workspace root.
 pub const SCHEMA_RS: &str = "server/src/store/schema.rs";
@@ -59,12 +59,12 @@ pub struct SchemaArgs {
 
 /// `cargo xtask schema check`: on a private PostgreSQL, or the server `DATABASE_URL` names.
 pub fn check(root: &Path, args: &SchemaArgs) -> Result<()> {
-    with_postgres(root, args, |admin_url| check_in_test(root, admin_url))
+    with_private_or_env_postgres(root, args, |admin_url| check_in_test(root, admin_url))
 }
 
 /// `cargo xtask schema generate`: rewrites `schema.rs` from the migrations.
 pub fn generate(root: &Path, args: &SchemaArgs) -> Result<()> {
-    with_postgres(root, args, |admin_url| {
+    with_private_or_env_postgres(root, args, |admin_url| {
         let migrated = database::migrated_schema(root, admin_url)?;
         let path = root.join(SCHEMA_RS);
         std::fs::write(&path, file::render(&migrated))
@@ -96,25 +96,13 @@ pub fn check_in_test(root: &Path, admin_url: &str) -> Result<()> {
     )
 }
 
-/// Runs `work` against the server `DATABASE_URL` names, or else a private cluster stopped afterwards.
-fn with_postgres(
+fn with_private_or_env_postgres(
     root: &Path,
     args: &SchemaArgs,
     work: impl FnOnce(&str) -> Result<()>,
 ) -> Result<()> {
-    let (cluster, admin_url) = Cluster::unless_database_url(
-        &root.join("target/postgres/schema/test"),
-        Purpose::Test,
-        &StartOptions {
-            port: None,
-            install: args.install,
-        },
-    )?;
-    let result = work(&admin_url);
-    let stopped = match cluster {
-        Some(cluster) => cluster.stop(),
-        None => Ok(()),
-    };
-    result?;
-    stopped
+    let dir = root.join("target/postgres/schema/test");
+    with_postgres(&dir, Purpose::Test, args.install, |postgres| {
+        work(&postgres.admin_url)
+    })
 }
