@@ -20,7 +20,8 @@ pub fn database_url(admin_url: &str, database: &str) -> String {
     }
 }
 
-/// The URL with any password replaced by `***`, for printing.
+/// The URL with any password replaced by `***`, for printing. The server has its own (`store::redact`, which its
+/// tests use too): xtask does not build the server's crate, since it generates part of it.
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();

@@ -179,53 +179,34 @@ fn client(url: &str, auth: &str, length: Duration) -> Result<Vec<u64>> {
 
 fn report(direct: &[Latency], proxied: &[Latency], rss_kib: Option<u64>, cpu_us: Option<f64>) {
     let spread = |values: Vec<f64>| {
-        let mut values = values;
-        values.sort_by(f64::total_cmp);
-        format!(
-            "min {:.0} / median {:.0} / max {:.0}",
-            values[0],
-            values[values.len() / 2],
-            values[values.len() - 1]
-        )
+        let (min, median, max) = min_median_max(values);
+        format!("min {min:.0} / median {median:.0} / max {max:.0}")
     };
     let ratio = |f: fn(&Latency) -> u64| {
-        let mut values: Vec<f64> = direct
-            .iter()
-            .zip(proxied)
-            .map(|(d, p)| 100.0 * (f(p) as f64 / f(d).max(1) as f64 - 1.0))
-            .collect();
-        values.sort_by(f64::total_cmp);
-        format!(
-            "min {:+.1}% / median {:+.1}% / max {:+.1}%",
-            values[0],
-            values[values.len() / 2],
-            values[values.len() - 1]
-        )
+        let (min, median, max) = min_median_max(
+            direct
+                .iter()
+                .zip(proxied)
+                .map(|(d, p)| 100.0 * (f(p) as f64 / f(d).max(1) as f64 - 1.0))
+                .collect(),
+        );
+        format!("min {min:+.1}% / median {median:+.1}% / max {max:+.1}%")
     };
     println!(
         "==> proxy overhead, GET /agents/{{arn}}/invitations/{{id}}, {CLIENTS} clients, {REPETITIONS} repetitions:"
     );
-    println!(
-        "    direct p50 µs: {}",
-        spread(direct.iter().map(|l| l.p50 as f64).collect())
-    );
-    println!(
-        "    proxy  p50 µs: {}",
-        spread(proxied.iter().map(|l| l.p50 as f64).collect())
-    );
-    println!(
-        "    direct p99 µs: {}",
-        spread(direct.iter().map(|l| l.p99 as f64).collect())
-    );
-    println!(
-        "    proxy  p99 µs: {}",
-        spread(proxied.iter().map(|l| l.p99 as f64).collect())
-    );
-    println!(
-        "    added to p50: {}; to p99: {}",
-        ratio(|l| l.p50),
-        ratio(|l| l.p99)
-    );
+    let p50: fn(&Latency) -> u64 = |l| l.p50;
+    let p99: fn(&Latency) -> u64 = |l| l.p99;
+    for (label, side, f) in [
+        ("direct p50", direct, p50),
+        ("proxy  p50", proxied, p50),
+        ("direct p99", direct, p99),
+        ("proxy  p99", proxied, p99),
+    ] {
+        let values = side.iter().map(|l| f(l) as f64).collect();
+        println!("    {label} µs: {}", spread(values));
+    }
+    println!("    added to p50: {}; to p99: {}", ratio(p50), ratio(p99));
     if let Some(cpu) = cpu_us {
         println!("    proxy CPU time per request: {cpu:.0} µs");
     }
@@ -236,6 +217,16 @@ fn report(direct: &[Latency], proxied: &[Latency], rss_kib: Option<u64>, cpu_us:
         ),
         None => println!("    proxy resident memory: unknown (no /proc)"),
     }
+}
+
+/// The smallest, the median and the largest of `values`, which has one at least (every repetition measures).
+fn min_median_max(mut values: Vec<f64>) -> (f64, f64, f64) {
+    values.sort_by(f64::total_cmp);
+    (
+        values[0],
+        values[values.len() / 2],
+        values[values.len() - 1],
+    )
 }
 
 fn ticks_per_second() -> f64 {
