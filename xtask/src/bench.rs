@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
-use crate::postgres::{Cluster, Purpose, StartOptions};
+use crate::postgres::{Purpose, with_postgres};
 
 #[derive(clap::Args, Default)]
 pub struct BenchArgs {
@@ -23,16 +23,10 @@ enum Benchmark {
 }
 
 pub fn run(root: &Path, args: &BenchArgs) -> Result<()> {
-    let (cluster, url) = Cluster::unless_database_url(
-        &root.join("target/postgres/bench"),
-        Purpose::Bench,
-        &StartOptions::default(),
-    )?;
-    let result = benchmarks(root, &url, args.only);
-    if let Some(cluster) = cluster {
-        cluster.stop()?;
-    }
-    result
+    let dir = root.join("target/postgres/bench");
+    with_postgres(&dir, Purpose::Bench, false, |postgres| {
+        benchmarks(root, &postgres.admin_url, args.only)
+    })
 }
 
 fn benchmarks(root: &Path, url: &str, only: Option<Benchmark>) -> Result<()> {

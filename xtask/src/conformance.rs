@@ -5,22 +5,21 @@
 //! `fault-injection` feature, started once per deliberate fault and seed, must make the harness's fixed scenarios
 //! alone fail, naming the entry or rule the fault breaks, under each of two seeds.
 
-use std::io::Read;
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
 use crate::build::{self, Scope, Variant};
-use crate::postgres::{Cluster, Purpose, StartOptions};
+use crate::db::database_url;
+use crate::postgres::{Purpose, with_postgres};
+use crate::server::{Launch, SERVER_BIN, Server};
 
 const SERVER_PACKAGE: &str = "agent-auth-server";
-pub(crate) const SERVER_BIN: &str = "agent-auth-server";
 pub(crate) const HARNESS_BIN: &str = "conformance";
 const DATABASE: &str = "agent_auth_conformance";
 /// Where the fault-injection build goes, beside the normal one (under `CARGO_TARGET_DIR` when it is set), so that
@@ -32,8 +31,9 @@ fn fault_target_dir() -> String {
     }
 }
 
-/// The server's body timeout in the harness's runs: the slow-body rule (R-ERROR-SLOW-BODY) waits this long.
-const BODY_TIMEOUT_SECONDS: &str = "2";
+/// The server's body timeout in the harness's runs, short so that the slow-body rule (R-ERROR-SLOW-BODY) is proved
+/// in seconds.
+const BODY_TIMEOUT: (&str, &str) = ("REQUEST_BODY_TIMEOUT_SECONDS", "2");
 
 #[derive(clap::Args, Default)]
 pub struct ConformanceArgs {
@@ -93,25 +93,14 @@ pub fn run(root: &Path, args: &ConformanceArgs) -> Result<()> {
         )
         .map(|_| ());
     }
-    let (cluster, admin_url) = Cluster::unless_database_url(
-        &root.join("target/postgres/conformance/test"),
-        Purpose::Test,
-        &StartOptions {
-            port: None,
-            install: args.install,
-        },
-    )?;
-    let result = if args.mutation_proof {
-        mutation_proof(root, harness, &admin_url)
-    } else {
-        against_private_server(root, &binaries, &admin_url, args)
-    };
-    let stopped = match cluster {
-        Some(cluster) => cluster.stop(),
-        None => Ok(()),
-    };
-    result?;
-    stopped
+    let dir = root.join("target/postgres/conformance/test");
+    with_postgres(&dir, Purpose::Test, args.install, |postgres| {
+        if args.mutation_proof {
+            mutation_proof(root, harness, &postgres.admin_url)
+        } else {
+            against_private_server(root, &binaries, &postgres.admin_url, args)
+        }
+    })
 }
 
 /// The run inside `cargo xtask test`, on its PostgreSQL: the harness against our server, then the mutation proof.
@@ -137,12 +126,12 @@ fn against_private_server(
     args: &ConformanceArgs,
 ) -> Result<()> {
     let started = Instant::now();
-    let server = Server::start_for_harness(
+    let server = private_server(
         &binaries[SERVER_BIN],
         root,
         &database_url(admin_url, DATABASE),
-        None,
         "server.log",
+        &[BODY_TIMEOUT],
     )?;
     println!(
         "==> {SERVER_BIN} is up at {} ({:.1}s)",
@@ -382,7 +371,8 @@ fn fault_run(
     } = run;
     let database = database_url(admin_url, &format!("{DATABASE}_fault_{index}_{seed}"));
     let log = format!("server-{fault}-seed-{seed}.log");
-    let server = Server::start_for_harness(faulty, root, &database, Some(fault), &log)?;
+    let env = [BODY_TIMEOUT, ("AGENT_AUTH_FAULT", fault)];
+    let server = private_server(faulty, root, &database, &log, &env)?;
     let report_dir = root.join(format!("target/conformance/mutation/{fault}-seed-{seed}"));
     let output = Command::new(harness)
         .current_dir(root)
@@ -416,8 +406,8 @@ fn fault_run(
     } else {
         format!(
             "the harness exited {exit:?} and reported {entry} as {outcome:?}; it must exit 1 and FAIL {entry}\n{}\n{}",
-            tail(&stdout, 40),
-            tail(&String::from_utf8_lossy(&output.stderr), 20)
+            crate::tail(&stdout, 40),
+            crate::tail(&String::from_utf8_lossy(&output.stderr), 20)
         )
     };
     Ok(Caught {
@@ -477,170 +467,34 @@ fn entry_outcome(report_dir: &Path, entry: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn tail(text: &str, lines: usize) -> String {
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
-}
-
-/// `admin_url` (a PostgreSQL URL) with its database replaced by `database`.
-pub(crate) fn database_url(admin_url: &str, database: &str) -> String {
-    let (base, query) = match admin_url.split_once('?') {
-        Some((base, query)) => (base, format!("?{query}")),
-        None => (admin_url, String::new()),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    match base[scheme_end..].find('/') {
-        Some(slash) => format!("{}/{database}{query}", &base[..scheme_end + slash]),
-        None => format!("{base}/{database}{query}"),
-    }
-}
-
-/// A private server on a free port; stopped when dropped.
-pub(crate) struct Server {
-    child: Child,
-    pub(crate) base_url: String,
-    log: PathBuf,
-}
-
-impl Server {
-    pub(crate) fn start(
-        binary: &Path,
-        root: &Path,
-        database_url: &str,
-        fault: Option<&str>,
-    ) -> Result<Server> {
-        let log = format!(
-            "server{}.log",
-            fault.map(|f| format!("-{f}")).unwrap_or_default()
-        );
-        Self::launch(binary, root, database_url, fault, &log, &[])
-    }
-
-    /// A server for the harness: its body timeout short, so that the slow-body rule is proved in seconds; its log
-    /// under `target/conformance/{log}`.
-    pub(crate) fn start_for_harness(
-        binary: &Path,
-        root: &Path,
-        database_url: &str,
-        fault: Option<&str>,
-        log: &str,
-    ) -> Result<Server> {
-        let env = [("REQUEST_BODY_TIMEOUT_SECONDS", BODY_TIMEOUT_SECONDS)];
-        Self::launch(binary, root, database_url, fault, log, &env)
-    }
-
-    fn launch(
-        binary: &Path,
-        root: &Path,
-        database_url: &str,
-        fault: Option<&str>,
-        log: &str,
-        env: &[(&str, &str)],
-    ) -> Result<Server> {
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let address = SocketAddr::from(([127, 0, 0, 1], port));
-        let base_url = format!("http://{address}");
-        let log_dir = root.join("target/conformance");
-        std::fs::create_dir_all(&log_dir)?;
-        let log = log_dir.join(log);
-        let log_file =
-            std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
-        let mut command = Command::new(binary);
-        command
-            .current_dir(root)
-            .env("DATABASE_URL", database_url)
-            .env("BIND_ADDRESS", address.to_string())
-            .env("PUBLIC_BASE_URL", &base_url)
-            .env("RUST_LOG", "warn")
-            .env("DATABASE_POOL_SIZE", "24")
-            .envs(env.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(log_file.try_clone()?)
-            .stderr(log_file)
-            .process_group(0);
-        match fault {
-            Some(fault) => command.env("AGENT_AUTH_FAULT", fault),
-            None => command.env_remove("AGENT_AUTH_FAULT"),
-        };
-        crate::system::stop_with_xtask(&mut command);
-        let child = command
-            .spawn()
-            .with_context(|| format!("could not start {}", binary.display()))?;
-        let server = Server {
-            child,
-            base_url,
-            log,
-        };
-        server.up(address)
-    }
-
-    /// Waits until the server accepts connections on `address`.
-    fn up(mut self, address: SocketAddr) -> Result<Server> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Some(status) = self.child.try_wait()? {
-                bail!(
-                    "{SERVER_BIN} exited ({status}) before it accepted connections:\n{}",
-                    self.log_tail()
-                );
-            }
-            if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
-                return Ok(self);
-            }
-            if Instant::now() > deadline {
-                bail!(
-                    "{SERVER_BIN} did not accept connections on {address} within 60 s:\n{}",
-                    self.log_tail()
-                );
-            }
-            crate::interrupt::check()?;
-            thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn log_tail(&self) -> String {
-        let mut text = String::new();
-        let _ = std::fs::File::open(&self.log).and_then(|mut f| f.read_to_string(&mut text));
-        tail(&text, 30)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(pid) = libc::pid_t::try_from(self.child.id()) {
-            // SAFETY: kill(2) on our own child, not yet reaped.
-            unsafe {
-                libc::kill(pid, libc::SIGTERM);
-            }
-        }
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A private server on a free port for the harness, the proxy or a benchmark: its output quiet (`RUST_LOG=warn`) in
+/// `target/conformance/{log}`, and a pool of database connections as large as the harness's parallel clients need.
+pub(crate) fn private_server(
+    binary: &Path,
+    root: &Path,
+    database_url: &str,
+    log: &str,
+    env: &[(&str, &str)],
+) -> Result<Server> {
+    let bind = SocketAddr::from(([127, 0, 0, 1], crate::system::free_port()?));
+    let log_dir = root.join("target/conformance");
+    std::fs::create_dir_all(&log_dir)?;
+    let mut all_env = vec![("RUST_LOG", "warn"), ("DATABASE_POOL_SIZE", "24")];
+    all_env.extend_from_slice(env);
+    Server::start(&Launch {
+        binary,
+        root,
+        database_url,
+        bind,
+        base_url: format!("http://{bind}"),
+        env: &all_env,
+        log: Some(log_dir.join(log)),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn database_urls_swap_the_database() {
-        assert_eq!(
-            database_url("postgres://postgres@127.0.0.1:5432/postgres", "x"),
-            "postgres://postgres@127.0.0.1:5432/x"
-        );
-        assert_eq!(
-            database_url("postgres://u:p@h/db?sslmode=require", "x"),
-            "postgres://u:p@h/x?sslmode=require"
-        );
-        assert_eq!(database_url("postgres://h:1", "x"), "postgres://h:1/x");
-    }
 
     fn read(relative: &str) -> String {
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)).unwrap()

@@ -9,10 +9,12 @@
 //!   checking a client's traffic against the contracts.
 //! - `cargo xtask openapi generate | check`: regenerate the server's API traits from `openapi/`, or check that they
 //!   still match.
+//! - `cargo xtask schema generate | check`: rewrite `server/src/store/schema.rs` from the migrations, or check that
+//!   it still matches them.
 //! - `cargo xtask openapi breaking --base GIT_REF | --old OLD.yaml --new NEW.yaml`: report what changed in the
 //!   contracts and fail on a breaking change not acknowledged in `openapi/accepted-breaking-changes.yaml`.
 //!
-//! With `DATABASE_URL` set, `serve` and `test` use that server instead of starting their own.
+//! With `DATABASE_URL` set, `serve`, `test` and `schema` use that server instead of starting their own.
 
 #![allow(
     unsafe_code,
@@ -23,11 +25,15 @@ mod bench;
 mod browser;
 mod build;
 mod conformance;
+mod db;
 mod openapi;
 mod postgres;
 mod proxy;
 mod proxy_overhead;
+mod sandbox;
+mod schema;
 mod serve;
+mod server;
 mod system;
 mod test;
 
@@ -65,6 +71,19 @@ enum Command {
         #[command(subcommand)]
         command: OpenapiCommand,
     },
+    /// Keep server/src/store/schema.rs true to migrations/ (on a private PostgreSQL, or DATABASE_URL's)
+    Schema {
+        #[command(subcommand)]
+        command: SchemaCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SchemaCommand {
+    /// Rewrite server/src/store/schema.rs from the database migrations/ make
+    Generate(schema::SchemaArgs),
+    /// Check that server/src/store/schema.rs declares the tables migrations/ make, column for column
+    Check(schema::SchemaArgs),
 }
 
 #[derive(Subcommand)]
@@ -107,6 +126,13 @@ fn main() -> ExitCode {
             // Its own exit codes: 1 for a breaking change, 2 when the contracts cannot be compared.
             OpenapiCommand::Breaking(args) => return openapi::breaking(&root, &args),
         },
+        Command::Schema { command } => {
+            interrupt::install();
+            match command {
+                SchemaCommand::Generate(args) => schema::generate(&root, &args),
+                SchemaCommand::Check(args) => schema::check(&root, &args),
+            }
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -141,25 +167,10 @@ fn cargo() -> std::process::Command {
     command
 }
 
-/// `DATABASE_URL` from the environment, if set and not empty.
-fn database_url_from_env() -> Option<String> {
-    std::env::var("DATABASE_URL")
-        .ok()
-        .filter(|url| !url.trim().is_empty())
-}
-
-/// The URL with any password replaced by `***`, for printing.
-fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let Some((userinfo, host)) = rest.rsplit_once('@') else {
-        return url.to_string();
-    };
-    match userinfo.split_once(':') {
-        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_string(),
-    }
+/// The last `lines` lines of `text`, for an error that quotes a log or a program's output.
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 /// Ctrl-C (SIGINT), SIGTERM and SIGHUP handling for the long-running commands.
@@ -221,18 +232,12 @@ mod interrupt {
 
 #[cfg(test)]
 mod tests {
-    use super::redact_url;
+    use super::tail;
 
     #[test]
-    fn redacts_passwords_only() {
-        assert_eq!(
-            redact_url("postgres://user:secret@host:5432/db"),
-            "postgres://user:***@host:5432/db"
-        );
-        assert_eq!(
-            redact_url("postgres://postgres@127.0.0.1:5432/postgres"),
-            "postgres://postgres@127.0.0.1:5432/postgres"
-        );
-        assert_eq!(redact_url("not a url"), "not a url");
+    fn tail_keeps_the_last_lines() {
+        assert_eq!(tail("a\nb\nc\n", 2), "b\nc");
+        assert_eq!(tail("a\n", 30), "a");
+        assert_eq!(tail("", 30), "");
     }
 }

@@ -8,7 +8,6 @@ use std::ffi::CString;
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::ErrorKind;
-use std::net::TcpListener;
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
@@ -292,12 +291,6 @@ fn path_hash(path: &Path) -> String {
     format!("{:012x}", hash & 0xffff_ffff_ffff)
 }
 
-fn free_port() -> Result<u16> {
-    let listener =
-        TcpListener::bind("127.0.0.1:0").context("could not find a free TCP port on 127.0.0.1")?;
-    Ok(listener.local_addr()?.port())
-}
-
 /// A held `flock` on a file next to the data directory; released when dropped (or when the process dies).
 struct Lock {
     file: File,
@@ -344,6 +337,38 @@ impl Lock {
     }
 }
 
+/// The PostgreSQL server a command works against.
+pub struct Postgres {
+    /// A superuser URL of its maintenance database, or `DATABASE_URL` as given.
+    pub admin_url: String,
+    /// Whether xtask started it: a private cluster rather than the server `DATABASE_URL` names.
+    pub private: bool,
+}
+
+/// Runs `work` against the server `DATABASE_URL` names, or else a private cluster started in `dir` (see
+/// [`Cluster::start`]) and stopped when `work` ends, whatever it answered.
+pub fn with_postgres<T>(
+    dir: &Path,
+    purpose: Purpose,
+    install: bool,
+    work: impl FnOnce(&Postgres) -> Result<T>,
+) -> Result<T> {
+    let (cluster, admin_url) = Cluster::unless_database_url(
+        dir,
+        purpose,
+        &StartOptions {
+            port: None,
+            install,
+        },
+    )?;
+    let private = cluster.is_some();
+    let result = work(&Postgres { admin_url, private });
+    let stopped = cluster.map_or(Ok(()), Cluster::stop);
+    let value = result?;
+    stopped?;
+    Ok(value)
+}
+
 /// A running PostgreSQL cluster in a data directory of its own.
 ///
 /// Dropping it stops the server (for `serve`, unless another `cargo xtask serve` still uses it).
@@ -360,15 +385,15 @@ pub struct Cluster {
 impl Cluster {
     /// The server `DATABASE_URL` names, if set; otherwise a private cluster started in `dir` (see
     /// [`Cluster::start`]). Answers the cluster, if one was started, and the URL of its `postgres` database.
-    pub fn unless_database_url(
+    fn unless_database_url(
         dir: &Path,
         purpose: Purpose,
         options: &StartOptions,
     ) -> Result<(Option<Cluster>, String)> {
-        if let Some(url) = crate::database_url_from_env() {
+        if let Some(url) = crate::db::database_url_from_env() {
             println!(
                 "==> using DATABASE_URL from the environment: {}",
-                crate::redact_url(&url)
+                crate::db::redact_url(&url)
             );
             return Ok((None, url));
         }
@@ -466,7 +491,7 @@ impl Cluster {
             attempt += 1;
             let chosen = match port {
                 Some(port) => port,
-                None => free_port()?,
+                None => crate::system::free_port()?,
             };
             match self.pg_ctl_start(chosen) {
                 Ok(()) => {
@@ -667,7 +692,7 @@ impl Cluster {
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr),
             log.display(),
-            tail(&fs::read_to_string(&log).unwrap_or_default(), 30)
+            crate::tail(&fs::read_to_string(&log).unwrap_or_default(), 30)
         );
         if new_log.contains("could not bind") || new_log.contains("Address already in use") {
             Err(StartError::PortTaken(error))
@@ -762,21 +787,9 @@ fn read_from(path: &Path, offset: u64) -> String {
     String::from_utf8_lossy(&text[start..]).into_owned()
 }
 
-fn tail(text: &str, lines: usize) -> String {
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tail_keeps_the_last_lines() {
-        assert_eq!(tail("a\nb\nc\n", 2), "b\nc");
-        assert_eq!(tail("a\n", 30), "a");
-        assert_eq!(tail("", 30), "");
-    }
 
     #[test]
     fn path_hash_is_stable() {

@@ -11,9 +11,11 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 use crate::build::{self, Scope};
-use crate::conformance::{HARNESS_BIN, SERVER_BIN, Server, database_url};
+use crate::conformance::{HARNESS_BIN, private_server};
+use crate::db::database_url;
 use crate::interrupt;
-use crate::postgres::{Cluster, Purpose, StartOptions};
+use crate::postgres::{Purpose, with_postgres};
+use crate::server::SERVER_BIN;
 
 const DATABASE: &str = "agent_auth_proxy";
 
@@ -50,32 +52,18 @@ pub fn run(root: &Path, args: &ProxyArgs) -> Result<()> {
     if let Some(upstream) = &args.upstream {
         return run_proxy(root, proxy, upstream, args);
     }
-    let (cluster, admin_url) = Cluster::unless_database_url(
-        &root.join("target/postgres/proxy"),
-        Purpose::Test,
-        &StartOptions {
-            port: None,
-            install: args.install,
-        },
-    )?;
-    let result = Server::start(
-        &binaries[SERVER_BIN],
-        root,
-        &database_url(&admin_url, DATABASE),
-        None,
-    )
-    .and_then(|server| {
+    let dir = root.join("target/postgres/proxy");
+    with_postgres(&dir, Purpose::Test, args.install, |postgres| {
+        let server = private_server(
+            &binaries[SERVER_BIN],
+            root,
+            &database_url(&postgres.admin_url, DATABASE),
+            "server.log",
+            &[],
+        )?;
         println!("==> {SERVER_BIN} is up at {} (private)", server.base_url);
-        let outcome = run_proxy(root, proxy, &server.base_url, args);
-        drop(server);
-        outcome
-    });
-    let stopped = match cluster {
-        Some(cluster) => cluster.stop(),
-        None => Ok(()),
-    };
-    result?;
-    stopped
+        run_proxy(root, proxy, &server.base_url, args)
+    })
 }
 
 fn run_proxy(root: &Path, binary: &Path, upstream: &str, args: &ProxyArgs) -> Result<()> {

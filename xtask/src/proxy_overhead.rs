@@ -3,17 +3,20 @@
 //! clients, each sending its next request when the last is answered), alternating, three times; then the proxy's
 //! resident memory. Release builds of the server and the proxy.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::build;
-use crate::conformance::{HARNESS_BIN, SERVER_BIN, Server, database_url};
+use crate::conformance::{HARNESS_BIN, private_server};
+use crate::db::database_url;
+use crate::sandbox::{self, TestUsers, field};
+use crate::server::SERVER_BIN;
 
 const DATABASE: &str = "agent_auth_bench_proxy";
 const CLIENTS: usize = 16;
@@ -35,11 +38,12 @@ struct Latency {
 /// The measurement against the cluster at `admin_url`.
 pub fn run(root: &Path, admin_url: &str) -> Result<()> {
     let binaries = build::release_binaries(root, &[SERVER_BIN, HARNESS_BIN])?;
-    let server = Server::start(
+    let server = private_server(
         &binaries[SERVER_BIN],
         root,
         &database_url(admin_url, DATABASE),
-        None,
+        "server.log",
+        &[],
     )?;
     let target = invitation(&server.base_url)?;
     let mut proxy = Proxy::start(&binaries[HARNESS_BIN], root, &server.base_url)?;
@@ -73,24 +77,11 @@ struct Target {
 }
 
 fn invitation(base_url: &str) -> Result<Target> {
-    let http = agent();
-    let user = post(
-        &http,
-        &format!("{base_url}/create-test-user/agents"),
-        &json!({"serviceNames": ["agent-services"]}),
-    )?;
-    let client = post(
-        &http,
-        &format!("{base_url}/create-test-user/individuals"),
-        &json!({"serviceNames": ["national-insurance", "mtd-income-tax"]}),
-    )?;
-    let field = |value: &Value, pointer: &str| {
-        value
-            .pointer(pointer)
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .ok_or_else(|| anyhow!("no {pointer} in {value}"))
-    };
+    let http = sandbox::http_client(Duration::from_secs(10));
+    let TestUsers {
+        agent: user,
+        individual: client,
+    } = sandbox::create_test_users(&http, base_url)?;
     let (arn, token) = (
         field(&user, "/agentServicesAccountNumber")?,
         field(&user, "/accessToken")?,
@@ -114,25 +105,6 @@ fn invitation(base_url: &str) -> Result<Target> {
         })?
         .to_owned();
     Ok(Target { path, token })
-}
-
-fn agent() -> ureq::Agent {
-    let config = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(10)))
-        .http_status_as_error(false)
-        .build();
-    ureq::Agent::new_with_config(config)
-}
-
-fn post(http: &ureq::Agent, url: &str, body: &Value) -> Result<Value> {
-    let mut response = http
-        .post(url)
-        .send_json(body)
-        .with_context(|| format!("POST {url}"))?;
-    if response.status() != 201 {
-        bail!("POST {url} answered {}", response.status());
-    }
-    Ok(response.body_mut().read_json()?)
 }
 
 /// Direct and through the proxy, in alternating slices (so that a change in the machine's other load falls on
@@ -186,7 +158,7 @@ fn latency(mut samples: Vec<u64>) -> Result<Latency> {
 
 /// One client: requests one after the other for `length`; each one's latency in microseconds.
 fn client(url: &str, auth: &str, length: Duration) -> Result<Vec<u64>> {
-    let http = agent();
+    let http = sandbox::http_client(Duration::from_secs(10));
     let mut taken = Vec::new();
     let end = Instant::now() + length;
     while Instant::now() < end {
@@ -207,53 +179,34 @@ fn client(url: &str, auth: &str, length: Duration) -> Result<Vec<u64>> {
 
 fn report(direct: &[Latency], proxied: &[Latency], rss_kib: Option<u64>, cpu_us: Option<f64>) {
     let spread = |values: Vec<f64>| {
-        let mut values = values;
-        values.sort_by(f64::total_cmp);
-        format!(
-            "min {:.0} / median {:.0} / max {:.0}",
-            values[0],
-            values[values.len() / 2],
-            values[values.len() - 1]
-        )
+        let (min, median, max) = min_median_max(values);
+        format!("min {min:.0} / median {median:.0} / max {max:.0}")
     };
     let ratio = |f: fn(&Latency) -> u64| {
-        let mut values: Vec<f64> = direct
-            .iter()
-            .zip(proxied)
-            .map(|(d, p)| 100.0 * (f(p) as f64 / f(d).max(1) as f64 - 1.0))
-            .collect();
-        values.sort_by(f64::total_cmp);
-        format!(
-            "min {:+.1}% / median {:+.1}% / max {:+.1}%",
-            values[0],
-            values[values.len() / 2],
-            values[values.len() - 1]
-        )
+        let (min, median, max) = min_median_max(
+            direct
+                .iter()
+                .zip(proxied)
+                .map(|(d, p)| 100.0 * (f(p) as f64 / f(d).max(1) as f64 - 1.0))
+                .collect(),
+        );
+        format!("min {min:+.1}% / median {median:+.1}% / max {max:+.1}%")
     };
     println!(
         "==> proxy overhead, GET /agents/{{arn}}/invitations/{{id}}, {CLIENTS} clients, {REPETITIONS} repetitions:"
     );
-    println!(
-        "    direct p50 µs: {}",
-        spread(direct.iter().map(|l| l.p50 as f64).collect())
-    );
-    println!(
-        "    proxy  p50 µs: {}",
-        spread(proxied.iter().map(|l| l.p50 as f64).collect())
-    );
-    println!(
-        "    direct p99 µs: {}",
-        spread(direct.iter().map(|l| l.p99 as f64).collect())
-    );
-    println!(
-        "    proxy  p99 µs: {}",
-        spread(proxied.iter().map(|l| l.p99 as f64).collect())
-    );
-    println!(
-        "    added to p50: {}; to p99: {}",
-        ratio(|l| l.p50),
-        ratio(|l| l.p99)
-    );
+    let p50: fn(&Latency) -> u64 = |l| l.p50;
+    let p99: fn(&Latency) -> u64 = |l| l.p99;
+    for (label, side, f) in [
+        ("direct p50", direct, p50),
+        ("proxy  p50", proxied, p50),
+        ("direct p99", direct, p99),
+        ("proxy  p99", proxied, p99),
+    ] {
+        let values = side.iter().map(|l| f(l) as f64).collect();
+        println!("    {label} µs: {}", spread(values));
+    }
+    println!("    added to p50: {}; to p99: {}", ratio(p50), ratio(p99));
     if let Some(cpu) = cpu_us {
         println!("    proxy CPU time per request: {cpu:.0} µs");
     }
@@ -264,6 +217,16 @@ fn report(direct: &[Latency], proxied: &[Latency], rss_kib: Option<u64>, cpu_us:
         ),
         None => println!("    proxy resident memory: unknown (no /proc)"),
     }
+}
+
+/// The smallest, the median and the largest of `values`, which has one at least (every repetition measures).
+fn min_median_max(mut values: Vec<f64>) -> (f64, f64, f64) {
+    values.sort_by(f64::total_cmp);
+    (
+        values[0],
+        values[values.len() / 2],
+        values[values.len() - 1],
+    )
 }
 
 fn ticks_per_second() -> f64 {
@@ -280,7 +243,7 @@ struct Proxy {
 
 impl Proxy {
     fn start(binary: &Path, root: &Path, upstream: &str) -> Result<Self> {
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = crate::system::free_port()?;
         let address = SocketAddr::from(([127, 0, 0, 1], port));
         let mut command = Command::new(binary);
         command

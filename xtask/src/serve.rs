@@ -1,28 +1,21 @@
 //! `cargo xtask serve`: run the server locally, PostgreSQL included, and print a ready agent and client.
 
 use std::io::ErrorKind;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::build;
 use crate::interrupt;
-use crate::postgres::{Cluster, Purpose, StartOptions};
+use crate::postgres::{Purpose, with_postgres};
+use crate::sandbox::{self, TestUsers, field};
+use crate::server::{Launch, SERVER_BIN, Server, connect_address};
 
-const SERVER_BIN: &str = "agent-auth-server";
 const DATABASE: &str = "agent_auth";
 const DEFAULT_PORT: u16 = 8080;
-const READY_TIMEOUT: Duration = Duration::from_secs(60);
-/// How long the server gets to shut down gracefully after the first Ctrl-C before it is killed.
-const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
-/// The Accept header HMRC's Create Test User API expects.
-const SANDBOX_ACCEPT: &str = "application/vnd.hmrc.1.0+json";
 
 #[derive(clap::Args)]
 pub struct ServeArgs {
@@ -47,21 +40,26 @@ pub fn run(root: &Path, args: &ServeArgs) -> Result<()> {
         .trim_end_matches('/')
         .to_string();
 
-    let (cluster, database_url) = Cluster::unless_database_url(
-        &root.join("target/postgres/serve"),
-        Purpose::Serve,
-        &StartOptions {
-            port: None,
-            install: args.install,
-        },
-    )?;
-    // The private cluster serves its own database; the environment's URL is used as given.
-    let database_url = match &cluster {
-        Some(cluster) => cluster.url_for(DATABASE),
-        None => database_url,
-    };
-    interrupt::check()?;
+    let dir = root.join("target/postgres/serve");
+    with_postgres(&dir, Purpose::Serve, args.install, |postgres| {
+        // The private cluster serves its own database; the environment's URL is used as given.
+        let database_url = if postgres.private {
+            crate::db::database_url(&postgres.admin_url, DATABASE)
+        } else {
+            postgres.admin_url.clone()
+        };
+        interrupt::check()?;
+        serve_until_stopped(root, bind, &base_url, &database_url)
+    })
+}
 
+/// Builds and starts the server, makes the sandbox users, and waits for the server to stop.
+fn serve_until_stopped(
+    root: &Path,
+    bind: SocketAddr,
+    base_url: &str,
+    database_url: &str,
+) -> Result<()> {
     let binary = build::binaries(root, &[SERVER_BIN], build::Scope::Binaries, None)?
         .remove(SERVER_BIN)
         .context("no server binary")?;
@@ -70,15 +68,23 @@ pub fn run(root: &Path, args: &ServeArgs) -> Result<()> {
     check_port_is_free(bind)?;
 
     println!("==> starting {SERVER_BIN} on {bind}");
-    let mut server = Server::spawn(&binary, root, &database_url, bind, &base_url)?;
-    if !server.wait_until_ready(connect_address(bind))? {
+    let mut server = Server::spawn(&Launch {
+        binary: &binary,
+        root,
+        database_url,
+        bind,
+        base_url: base_url.to_owned(),
+        env: &[],
+        log: None,
+    })?;
+    if !server.wait_until_ready()? {
         // Interrupted while waiting: shut down as on any Ctrl-C.
         server.shut_down()?;
-        return finish(cluster);
+        return Ok(());
     }
 
-    match create_sandbox_users(&base_url) {
-        Ok(users) => print_welcome(&base_url, &database_url, &users),
+    match create_sandbox_users(base_url) {
+        Ok(users) => print_welcome(base_url, database_url, &users),
         Err(error) => {
             println!();
             println!(
@@ -90,23 +96,13 @@ pub fn run(root: &Path, args: &ServeArgs) -> Result<()> {
     }
 
     let status = server.wait_for_exit_or_signal()?;
-    let stopped_by_us = server.signalled;
-    if stopped_by_us || status.success() {
+    if server.signalled() || status.success() {
         println!("==> {SERVER_BIN} stopped");
-        finish(cluster)
+        Ok(())
     } else {
-        finish(cluster)?;
         Err(anyhow!(
             "{SERVER_BIN} exited on its own ({status}); see its output above"
         ))
-    }
-}
-
-/// Stops the cluster if this run started it, reporting failures.
-fn finish(cluster: Option<Cluster>) -> Result<()> {
-    match cluster {
-        Some(cluster) => cluster.stop(),
-        None => Ok(()),
     }
 }
 
@@ -135,19 +131,6 @@ fn bind_address(bind: Option<&str>, port: Option<u16>) -> Result<SocketAddr> {
     Ok(address)
 }
 
-/// Where to connect to reach a server bound to `bind` (loopback for an unspecified address).
-fn connect_address(bind: SocketAddr) -> SocketAddr {
-    match bind.ip() {
-        IpAddr::V4(ip) if ip.is_unspecified() => {
-            SocketAddr::new(Ipv4Addr::LOCALHOST.into(), bind.port())
-        }
-        IpAddr::V6(ip) if ip.is_unspecified() => {
-            SocketAddr::new(Ipv6Addr::LOCALHOST.into(), bind.port())
-        }
-        _ => bind,
-    }
-}
-
 fn check_port_is_free(bind: SocketAddr) -> Result<()> {
     match TcpListener::bind(bind) {
         Ok(_) => Ok(()),
@@ -159,156 +142,6 @@ fn check_port_is_free(bind: SocketAddr) -> Result<()> {
         ),
         Err(error) => {
             Err(error).with_context(|| format!("cannot listen on {bind}; pass --port or --bind"))
-        }
-    }
-}
-
-/// The running server process. Dropping it stops the server (SIGTERM, then SIGKILL), so no error path leaves it
-/// behind.
-struct Server {
-    child: Child,
-    exited: Option<ExitStatus>,
-    /// Whether xtask has asked it to stop.
-    signalled: bool,
-}
-
-impl Server {
-    fn spawn(
-        binary: &Path,
-        root: &Path,
-        database_url: &str,
-        bind: SocketAddr,
-        base_url: &str,
-    ) -> Result<Server> {
-        let mut command = Command::new(binary);
-        command
-            .current_dir(root)
-            .env("DATABASE_URL", database_url)
-            .env("BIND_ADDRESS", bind.to_string())
-            .env("PUBLIC_BASE_URL", base_url)
-            .stdin(Stdio::null())
-            // Its own process group: Ctrl-C reaches xtask only, which forwards it exactly once.
-            .process_group(0);
-        crate::system::stop_with_xtask(&mut command);
-        let child = command
-            .spawn()
-            .with_context(|| format!("could not start {}", binary.display()))?;
-        Ok(Server {
-            child,
-            exited: None,
-            signalled: false,
-        })
-    }
-
-    fn try_wait(&mut self) -> Result<Option<ExitStatus>> {
-        if self.exited.is_none() {
-            self.exited = self
-                .child
-                .try_wait()
-                .context("could not check on the server")?;
-        }
-        Ok(self.exited)
-    }
-
-    /// Waits until the server accepts TCP connections. `Ok(false)` if xtask was interrupted meanwhile.
-    fn wait_until_ready(&mut self, address: SocketAddr) -> Result<bool> {
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.try_wait()? {
-                bail!(
-                    "{SERVER_BIN} exited ({status}) before it accepted connections; see its output above"
-                );
-            }
-            if interrupt::received() {
-                return Ok(false);
-            }
-            if TcpStream::connect_timeout(&address, Duration::from_millis(500)).is_ok() {
-                return Ok(true);
-            }
-            if started.elapsed() > READY_TIMEOUT {
-                bail!(
-                    "{SERVER_BIN} did not accept connections on {address} within {} s",
-                    READY_TIMEOUT.as_secs()
-                );
-            }
-            thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn signal(&mut self, signal: libc::c_int) {
-        if self.exited.is_some() {
-            return;
-        }
-        let Ok(pid) = libc::pid_t::try_from(self.child.id()) else {
-            return;
-        };
-        // SAFETY: plain kill(2) on our own child, which has not been reaped yet (`exited` is None).
-        unsafe {
-            libc::kill(pid, signal);
-        }
-    }
-
-    /// Waits for the server to exit. The first Ctrl-C (or SIGTERM) is forwarded for a graceful shutdown; a second
-    /// one, or `SHUTDOWN_TIMEOUT`, kills it.
-    fn wait_for_exit_or_signal(&mut self) -> Result<ExitStatus> {
-        let mut handled = 0;
-        let mut deadline: Option<Instant> = None;
-        loop {
-            if let Some(status) = self.try_wait()? {
-                return Ok(status);
-            }
-            let received = interrupt::count();
-            if received > handled {
-                handled = received;
-                if deadline.is_none() {
-                    println!();
-                    println!("==> stopping {SERVER_BIN} (press Ctrl-C again to kill it)");
-                    self.signalled = true;
-                    self.signal(interrupt::last_signal());
-                    deadline = Some(Instant::now() + SHUTDOWN_TIMEOUT);
-                } else {
-                    println!("==> killing {SERVER_BIN}");
-                    self.signal(libc::SIGKILL);
-                }
-            }
-            if deadline.is_some_and(|deadline| Instant::now() > deadline) {
-                println!(
-                    "==> {SERVER_BIN} did not stop within {} s; killing it",
-                    SHUTDOWN_TIMEOUT.as_secs()
-                );
-                self.signal(libc::SIGKILL);
-                deadline = Some(Instant::now() + SHUTDOWN_TIMEOUT);
-            }
-            thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// Asks the server to stop and waits for it.
-    fn shut_down(&mut self) -> Result<ExitStatus> {
-        if let Some(status) = self.try_wait()? {
-            return Ok(status);
-        }
-        println!("==> stopping {SERVER_BIN}");
-        self.signalled = true;
-        self.signal(libc::SIGTERM);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Some(status) = self.try_wait()? {
-                return Ok(status);
-            }
-            thread::sleep(Duration::from_millis(100));
-        }
-        self.signal(libc::SIGKILL);
-        let status = self.child.wait().context("could not wait for the server")?;
-        self.exited = Some(status);
-        Ok(status)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Err(error) = self.shut_down() {
-            eprintln!("warning: {error:#}");
         }
     }
 }
@@ -338,22 +171,8 @@ struct Individual {
 
 fn create_sandbox_users(base_url: &str) -> Result<SandboxUsers> {
     println!("==> creating a test agent and a test client through the sandbox API");
-    let config = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(15)))
-        .http_status_as_error(false)
-        .build();
-    let http = ureq::Agent::new_with_config(config);
-
-    let agent = post_json(
-        &http,
-        &format!("{base_url}/create-test-user/agents"),
-        &json!({ "serviceNames": ["agent-services"] }),
-    )?;
-    let client = post_json(
-        &http,
-        &format!("{base_url}/create-test-user/individuals"),
-        &json!({ "serviceNames": ["national-insurance", "mtd-income-tax"] }),
-    )?;
+    let http = sandbox::http_client(Duration::from_secs(15));
+    let TestUsers { agent, individual } = sandbox::create_test_users(&http, base_url)?;
     Ok(SandboxUsers {
         agent: Agent {
             user_id: field(&agent, "/userId")?,
@@ -363,41 +182,14 @@ fn create_sandbox_users(base_url: &str) -> Result<SandboxUsers> {
             token: field(&agent, "/accessToken")?,
         },
         client: Individual {
-            user_id: field(&client, "/userId")?,
-            password: field(&client, "/password")?,
-            nino: field(&client, "/nino")?,
-            mtd_it_id: field(&client, "/mtdItId").unwrap_or_default(),
-            postcode: field(&client, "/individualDetails/address/postcode")?,
-            token: field(&client, "/accessToken")?,
+            user_id: field(&individual, "/userId")?,
+            password: field(&individual, "/password")?,
+            nino: field(&individual, "/nino")?,
+            mtd_it_id: field(&individual, "/mtdItId").unwrap_or_default(),
+            postcode: field(&individual, "/individualDetails/address/postcode")?,
+            token: field(&individual, "/accessToken")?,
         },
     })
-}
-
-fn post_json(http: &ureq::Agent, url: &str, body: &Value) -> Result<Value> {
-    let mut response = http
-        .post(url)
-        .header("Accept", SANDBOX_ACCEPT)
-        .send_json(body)
-        .with_context(|| format!("POST {url} failed"))?;
-    let status = response.status();
-    let text = response
-        .body_mut()
-        .read_to_string()
-        .with_context(|| format!("could not read the answer to POST {url}"))?;
-    if !status.is_success() {
-        bail!("POST {url} answered {status}: {text}");
-    }
-    serde_json::from_str(&text).with_context(|| {
-        format!("POST {url} answered {status} with a body that is not JSON: {text}")
-    })
-}
-
-fn field(value: &Value, pointer: &str) -> Result<String> {
-    match value.pointer(pointer) {
-        Some(Value::String(text)) => Ok(text.clone()),
-        Some(Value::Number(number)) => Ok(number.to_string()),
-        _ => Err(anyhow!("the sandbox's answer has no {pointer}: {value}")),
-    }
 }
 
 /// `text` quoted for a POSIX shell: inside single quotes, with any single quote escaped.
@@ -418,7 +210,7 @@ fn print_welcome(base_url: &str, database_url: &str, users: &SandboxUsers) {
     println!();
     println!("{rule}");
     println!("  {SERVER_BIN} is running at {base_url}");
-    println!("  database: {}", crate::redact_url(database_url));
+    println!("  database: {}", crate::db::redact_url(database_url));
     println!();
     println!("  Agent");
     println!("    ARN:       {}", agent.arn);
@@ -503,22 +295,6 @@ mod tests {
             "127.0.0.1:8080".parse().unwrap()
         );
         assert!(bind_address(Some("nonsense"), None).is_err());
-    }
-
-    #[test]
-    fn connects_to_loopback_for_unspecified_addresses() {
-        assert_eq!(
-            connect_address("0.0.0.0:8080".parse().unwrap()),
-            "127.0.0.1:8080".parse().unwrap()
-        );
-        assert_eq!(
-            connect_address("[::]:8080".parse().unwrap()),
-            "[::1]:8080".parse().unwrap()
-        );
-        assert_eq!(
-            connect_address("127.0.0.2:80".parse().unwrap()),
-            "127.0.0.2:80".parse().unwrap()
-        );
     }
 
     #[test]

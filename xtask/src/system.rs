@@ -2,6 +2,7 @@
 //! (`--install`) or in CI (`CI=true`), as root on a machine with apt-get.
 
 use std::fs;
+use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -31,6 +32,13 @@ pub fn free_bytes(path: &Path) -> Option<u64> {
         stats.assume_init()
     };
     Some(stats.f_bavail.saturating_mul(stats.f_frsize))
+}
+
+/// A TCP port on 127.0.0.1 that nothing listens on now (the caller's process may still lose it to another).
+pub fn free_port() -> Result<u16> {
+    let listener =
+        TcpListener::bind("127.0.0.1:0").context("could not find a free TCP port on 127.0.0.1")?;
+    Ok(listener.local_addr()?.port())
 }
 
 /// Whether `CI` says this is a CI run (`true` or `1`).

@@ -1,5 +1,5 @@
-//! `cargo xtask test`: every test against a fresh private PostgreSQL, then the browser test of the client's
-//! pages in headless Chromium, the OpenAPI round-trip check, the conformance run and its mutation proof.
+//! `cargo xtask test`: the schema check and every test against a fresh private PostgreSQL, then the browser test of
+//! the client's pages in headless Chromium, the OpenAPI round-trip check, the conformance run and its mutation proof.
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Write};
@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail};
 
 use crate::browser::BrowserBinaries;
-use crate::postgres::{Cluster, Purpose, StartOptions};
+use crate::postgres::{Purpose, with_postgres};
 use crate::system;
 
 #[derive(clap::Args)]
@@ -78,14 +78,14 @@ pub fn run(root: &Path, args: &TestArgs) -> Result<()> {
     match outcome {
         Ok(()) => {
             println!(
-                "==> all passed in {elapsed}: cargo test ({} tests in {} suites, {} ignored), the browser test, the openapi \
-                 check and the conformance run",
+                "==> all passed in {elapsed}: the schema check, cargo test ({} tests in {} suites, {} ignored), the \
+                 browser test, the openapi check and the conformance run",
                 counts.passed, counts.suites, counts.ignored
             );
-            // The plain closing line: the openapi check counts as one more passing test.
+            // The plain closing line: the schema check and the openapi check count as two more passing tests.
             println!(
                 "xtask: {} passed, 0 failed, {} skipped",
-                counts.passed + 1,
+                counts.passed + 2,
                 counts.ignored
             );
             Ok(())
@@ -110,55 +110,55 @@ fn run_steps(root: &Path, args: &TestArgs, counts: &mut Counts) -> Result<()> {
     check_style(root)?;
     // Before anything long: a missing browser should fail in seconds, not after the tests.
     let browser = BrowserBinaries::locate_or_install(args.install)?;
-    let (cluster, database_url) = Cluster::unless_database_url(
-        &root.join("target/postgres/test"),
-        Purpose::Test,
-        &StartOptions {
-            port: None,
-            install: args.install,
-        },
-    )?;
-    crate::interrupt::check()?;
+    let dir = root.join("target/postgres/test");
+    with_postgres(&dir, Purpose::Test, args.install, |postgres| {
+        crate::interrupt::check()?;
+        // Seconds, and a mismatch would fail the tests in ways that hide its cause.
+        println!("==> cargo xtask schema check");
+        crate::schema::check_in_test(root, &postgres.admin_url)
+            .context("the schema check failed")?;
+        run_tests_and_checks(root, args, &postgres.admin_url, &browser, counts)
+    })
+}
 
+/// Every test, the browser test, the contract checks, the conformance run and adding a version, against
+/// `database_url`.
+fn run_tests_and_checks(
+    root: &Path,
+    args: &TestArgs,
+    database_url: &str,
+    browser: &BrowserBinaries,
+    counts: &mut Counts,
+) -> Result<()> {
     let mut all_tests = vec!["test", "--workspace", "--all-targets"];
     all_tests.extend(args.cargo_test_args.iter().map(String::as_str));
-    let result = cargo_test(root, &database_url, &all_tests, counts).and_then(|()| {
-        crate::interrupt::check()?;
-        println!(
-            "==> the browser test: headless {}",
-            browser.chromium.display()
-        );
-        let browser_env = [
-            ("CHROMIUM", browser.chromium.as_os_str()),
-            ("CHROMEDRIVER", browser.chromedriver.as_os_str()),
-        ];
-        let mut browser_counts = Counts::default();
-        let outcome = browser_test(root, &database_url, &browser_env, &mut browser_counts);
-        counts.add_second_run(&browser_counts);
-        outcome.context("the browser test failed; its screenshots are in target/browser-test")?;
-        crate::interrupt::check()?;
-        println!("==> cargo xtask openapi check");
-        crate::openapi::check(root).context("the openapi check failed")?;
-        println!("==> cargo xtask openapi breaking");
-        crate::openapi::breaking_in_test(root)
-            .context("the openapi breaking-change check failed")?;
-        crate::interrupt::check()?;
-        println!("==> cargo xtask conformance (and its mutation proof)");
-        crate::conformance::run_in_test(root, &database_url)
-            .context("the conformance run failed")?;
-        crate::interrupt::check()?;
-        let mut version_counts = Counts::default();
-        let outcome = adding_a_version(root, &database_url, &mut version_counts);
-        counts.add_second_run(&version_counts);
-        outcome.context("adding a version in a scratch copy failed")
-    });
-
-    let stopped = match cluster {
-        Some(cluster) => cluster.stop(),
-        None => Ok(()),
-    };
-    result?;
-    stopped
+    cargo_test(root, database_url, &all_tests, counts)?;
+    crate::interrupt::check()?;
+    println!(
+        "==> the browser test: headless {}",
+        browser.chromium.display()
+    );
+    let browser_env = [
+        ("CHROMIUM", browser.chromium.as_os_str()),
+        ("CHROMEDRIVER", browser.chromedriver.as_os_str()),
+    ];
+    let mut browser_counts = Counts::default();
+    let outcome = browser_test(root, database_url, &browser_env, &mut browser_counts);
+    counts.add_second_run(&browser_counts);
+    outcome.context("the browser test failed; its screenshots are in target/browser-test")?;
+    crate::interrupt::check()?;
+    println!("==> cargo xtask openapi check");
+    crate::openapi::check(root).context("the openapi check failed")?;
+    println!("==> cargo xtask openapi breaking");
+    crate::openapi::breaking_in_test(root).context("the openapi breaking-change check failed")?;
+    crate::interrupt::check()?;
+    println!("==> cargo xtask conformance (and its mutation proof)");
+    crate::conformance::run_in_test(root, database_url).context("the conformance run failed")?;
+    crate::interrupt::check()?;
+    let mut version_counts = Counts::default();
+    let outcome = adding_a_version(root, database_url, &mut version_counts);
+    counts.add_second_run(&version_counts);
+    outcome.context("adding a version in a scratch copy failed")
 }
 
 /// `cargo fmt --check`, then clippy with warnings as errors; each failure names the command that fixes or shows it.
@@ -286,7 +286,7 @@ fn test_executable(root: &Path, name: &str) -> Result<PathBuf> {
 
 fn cargo_test(root: &Path, database_url: &str, args: &[&str], counts: &mut Counts) -> Result<()> {
     println!("==> cargo {}", args.join(" "));
-    println!("    DATABASE_URL={}", crate::redact_url(database_url));
+    println!("    DATABASE_URL={}", crate::db::redact_url(database_url));
     let mut command = crate::cargo();
     command
         .args(args)

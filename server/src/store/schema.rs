@@ -1,25 +1,6 @@
-//! Diesel's view of the tables in `migrations/`.
-
-diesel::table! {
-    principals (id) {
-        id -> Int8,
-        user_id -> Text,
-        password_hash -> Text,
-        affinity_group -> Text,
-        full_name -> Text,
-        email -> Text,
-        created_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    enrolments (principal_id, enrolment_key) {
-        principal_id -> Int8,
-        enrolment_key -> Text,
-        identifier_name -> Text,
-        identifier_value -> Text,
-    }
-}
+//! Diesel's view of the tables in `migrations/`, as `diesel print-schema` would write it: written by
+//! `cargo xtask schema generate` and checked against the migrated database by `cargo xtask schema check` (which
+//! `cargo xtask test` runs). Change the migrations, then generate this.
 
 diesel::table! {
     access_tokens (token_hash) {
@@ -39,27 +20,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    individual_clients (nino) {
-        nino -> Text,
-        mtditid -> Nullable<Text>,
-        name -> Text,
-        postcode -> Text,
-        date_of_birth -> Date,
-        sa_utr -> Nullable<Text>,
-        person -> Text,
-    }
-}
-
-diesel::table! {
-    vat_clients (vrn) {
-        vrn -> Text,
-        name -> Text,
-        registration_date -> Date,
-        insolvent -> Bool,
-    }
-}
-
-diesel::table! {
     cgt_clients (cgt_reference) {
         cgt_reference -> Text,
         name -> Text,
@@ -69,19 +29,23 @@ diesel::table! {
 }
 
 diesel::table! {
-    ppt_clients (ppt_reference) {
-        ppt_reference -> Text,
-        name -> Text,
-        registration_date -> Date,
+    enrolments (principal_id, enrolment_key) {
+        principal_id -> Int8,
+        enrolment_key -> Text,
+        identifier_name -> Text,
+        identifier_value -> Text,
     }
 }
 
 diesel::table! {
-    trust_clients (id) {
-        id -> Int8,
+    individual_clients (nino) {
+        nino -> Text,
+        mtditid -> Nullable<Text>,
         name -> Text,
-        utr -> Nullable<Text>,
-        urn -> Nullable<Text>,
+        postcode -> Text,
+        date_of_birth -> Date,
+        sa_utr -> Nullable<Text>,
+        person -> Nullable<Text>,
     }
 }
 
@@ -106,6 +70,26 @@ diesel::table! {
 }
 
 diesel::table! {
+    ppt_clients (ppt_reference) {
+        ppt_reference -> Text,
+        name -> Text,
+        registration_date -> Date,
+    }
+}
+
+diesel::table! {
+    principals (id) {
+        id -> Int8,
+        user_id -> Text,
+        password_hash -> Text,
+        affinity_group -> Text,
+        full_name -> Text,
+        email -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     relationships (id) {
         id -> Int8,
         arn -> Text,
@@ -120,11 +104,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    web_sessions (token_hash) {
-        token_hash -> Bytea,
-        csrf_token -> Text,
-        principal_id -> Int8,
-        expires_at -> Timestamptz,
+    server_secrets (name) {
+        name -> Text,
+        value -> Bytea,
     }
 }
 
@@ -136,13 +118,52 @@ diesel::table! {
     }
 }
 
-diesel::joinable!(enrolments -> principals (principal_id));
-diesel::joinable!(access_tokens -> principals (principal_id));
-diesel::allow_tables_to_appear_in_same_query!(principals, enrolments, access_tokens);
-
 diesel::table! {
-    server_secrets (name) {
+    trust_clients (id) {
+        id -> Int8,
         name -> Text,
-        value -> Bytea,
+        utr -> Nullable<Text>,
+        urn -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    vat_clients (vrn) {
+        vrn -> Text,
+        name -> Text,
+        registration_date -> Date,
+        insolvent -> Bool,
+    }
+}
+
+diesel::table! {
+    web_sessions (token_hash) {
+        token_hash -> Bytea,
+        csrf_token -> Text,
+        principal_id -> Int8,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(access_tokens -> principals (principal_id));
+diesel::joinable!(enrolments -> principals (principal_id));
+diesel::joinable!(relationships -> invitations (invitation_id));
+diesel::joinable!(sign_in_failures -> principals (principal_id));
+diesel::joinable!(web_sessions -> principals (principal_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    access_tokens,
+    agencies,
+    cgt_clients,
+    enrolments,
+    individual_clients,
+    invitations,
+    ppt_clients,
+    principals,
+    relationships,
+    server_secrets,
+    sign_in_failures,
+    trust_clients,
+    vat_clients,
+    web_sessions,
+);

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use agent_auth_server::store::redact;
 use anyhow::{Context, Result};
 use diesel::sql_types::{Bool, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -57,19 +58,6 @@ async fn connect_admin() -> Result<AsyncPgConnection> {
     AsyncPgConnection::establish(&url)
         .await
         .with_context(|| format!("cannot connect to DATABASE_URL ({})", redact(&url)))
-}
-
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
 }
 
 async fn database_exists(conn: &mut AsyncPgConnection, name: &str) -> Result<bool> {
