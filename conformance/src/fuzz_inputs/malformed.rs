@@ -64,16 +64,13 @@ const CONTENT_TYPES: &[&str] = &[
     "Application/JSON",
 ];
 
-/// The path segments of an operation that a malformed segment can go in. `list_invitations` documents no 400
-/// BAD_REQUEST, so its ARN is left alone.
+/// The path segments of an operation that a malformed segment can go in.
 fn segments(op: Op) -> &'static [Segment] {
     match op {
-        Op::Create | Op::Check | Op::Deauthorise => &[Segment::Arn],
+        Op::Create | Op::Check | Op::Deauthorise | Op::List => &[Segment::Arn],
         Op::Get | Op::Cancel => &[Segment::Arn, Segment::Id],
         Op::Accept | Op::Reject | Op::Expire => &[Segment::Id],
-        Op::List | Op::CreateTestAgent | Op::CreateTestIndividual | Op::CreateTestOrganisation => {
-            &[]
-        }
+        Op::CreateTestAgent | Op::CreateTestIndividual | Op::CreateTestOrganisation => &[],
     }
 }
 
