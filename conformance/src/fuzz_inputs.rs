@@ -2,10 +2,15 @@
 //! hand), valid and mutated, sent to every agent-facing operation and the sandbox. The oracle is the contract: the documented order of checks
 //! (`crate::reference`) says which documented response each input must get; at the very least the status must
 //! be documented for the operation, the body must match its schema, there is never a 5xx, and never a success for
-//! an input the contract calls invalid.
+//! an input the contract calls invalid. About one case in five is malformed on top (`malformed`): a `null`
+//! field, data after the JSON value, a NUL byte or another control character in a string or a path segment, an
+//! escape that is no percent-encoding, a body of another content type; each gets the operation's documented 400
+//! with its exact body.
 //!
 //! Cases are drawn from one seeded proptest runner and sent concurrently; a failing case is shrunk (proptest's
 //! value trees) to a minimal one, printed as a curl command with the seed that replays it.
+
+mod malformed;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -23,6 +28,7 @@ use crate::http::{Exchange, Request};
 use crate::paths::{invitation_path, invitations_path};
 use crate::reference::{self, Payload, judge, judge_accept, random_invitation_id};
 use crate::sandbox::{Agent, Individual, Organisation};
+use malformed::{Malformed, PathFault, Segment};
 
 /// A generated case's outcome: the entry it exercised and the exchange, or why it failed.
 type CaseOutcome = Result<(String, Exchange), (String, Option<Exchange>)>;
@@ -99,9 +105,11 @@ pub struct Case {
     pub auth: String,
     /// `$own` or a raw path segment.
     pub arn: String,
-    /// `$real:N`, `$unknown:ID`, or a raw path segment.
+    /// `$real:N`, `$unknown:SEED` (an unknown invitation id), or a raw path segment.
     pub id: String,
     pub body: Option<Body>,
+    /// How the request is malformed, if it is (`malformed`).
+    pub malformed: Option<Malformed>,
 }
 
 #[derive(Debug, Clone)]
@@ -121,6 +129,8 @@ pub struct World {
     invitations: Vec<(usize, String)>,
     unregistered_nino: String,
     unregistered_vrn: String,
+    /// The run's nonce, mixed into the unknown invitation ids a case names.
+    nonce: u64,
 }
 
 impl World {
@@ -146,7 +156,7 @@ impl World {
             ));
             invitations.push((index, s.create_invitation(agent, &vat_body(&v0)).await?));
         }
-        let mut rng = h.rng("generated world");
+        let mut rng = h.fresh_rng("generated world");
         Ok(Self {
             agents,
             itsa: vec![i0, i1],
@@ -156,7 +166,15 @@ impl World {
             invitations,
             unregistered_nino: reference::random_nino(&mut rng),
             unregistered_vrn: reference::random_vrn(&mut rng),
+            nonce: h.nonce,
         })
+    }
+
+    /// The invitation id a case's `$unknown:SEED` names: drawn from the case's seed and the run's nonce, so that
+    /// the case is the same in every run with the seed while the id is one no earlier run's server has made.
+    fn unknown_invitation_id(&self, seed: &str) -> String {
+        let seed = seed.parse::<u64>().unwrap_or_default();
+        random_invitation_id(&mut reference::Rng::new(seed ^ self.nonce), 'A')
     }
 
     fn fill(&self, text: &str) -> String {
@@ -278,7 +296,7 @@ fn arn() -> impl Strategy<Value = String> {
 fn id() -> impl Strategy<Value = String> {
     prop_oneof![
         4 => (0usize..6).prop_map(|i| format!("$real:{i}")),
-        2 => any::<u64>().prop_map(|seed| format!("$unknown:{}", random_invitation_id(&mut reference::Rng::new(seed), 'A'))),
+        2 => any::<u64>().prop_map(|seed| format!("$unknown:{seed}")),
         2 => prop_oneof!["[A-Z0-9]{13}", "[A-Za-z0-9]{1,20}", "[ABCDEFGHJKLMNOPRSTUWXYZ1-9]{12,14}"],
     ]
 }
@@ -455,34 +473,28 @@ pub fn case() -> BoxedStrategy<Case> {
                 Op::CreateTestOrganisation => test_user_body(&["mtd-vat"]),
                 _ => Just(None).boxed(),
             };
-            (Just(op), Just(agent), accept(), auth(), arn(), id(), body).prop_map(
-                |(op, agent, accept, auth, arn, id, body)| Case {
-                    op,
-                    agent,
-                    accept,
-                    auth,
-                    arn,
-                    id,
-                    body,
-                },
+            let malformed = malformed::malformed(op);
+            (
+                (Just(op), Just(agent), accept(), auth()),
+                (arn(), id(), body, malformed),
             )
+                .prop_map(|((op, agent, accept, auth), (arn, id, body, malformed))| {
+                    Case {
+                        op,
+                        agent,
+                        accept,
+                        auth,
+                        arn,
+                        id,
+                        body,
+                        malformed,
+                    }
+                })
         })
         .boxed()
 }
 
 // ---- from a case to a request ----
-
-fn url_segment(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
 
 /// Who the case's Authorization header names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -505,21 +517,29 @@ struct Built {
 fn build(world: &World, fixtures: &Fixtures, case: &Case) -> Built {
     let agent = &world.agents[case.agent % world.agents.len()];
     let other = &world.agents[(case.agent + 1) % world.agents.len()];
+    let malformed = case.malformed.as_ref();
     let arn = if case.arn == "$own" {
         agent.arn.clone()
     } else {
         case.arn.clone()
     };
+    let arn = malformed::raw_segment(&arn, Segment::Arn, malformed);
     let id = if let Some(index) = case.id.strip_prefix("$real:") {
         let index: usize = index.parse().unwrap_or(0);
         let (owner, id) = &world.invitations[index % world.invitations.len()];
         (id.clone(), *owner == case.agent % world.agents.len())
-    } else if let Some(id) = case.id.strip_prefix("$unknown:") {
-        (id.to_owned(), false)
+    } else if let Some(seed) = case.id.strip_prefix("$unknown:") {
+        (world.unknown_invitation_id(seed), false)
     } else {
         (case.id.clone(), false)
     };
-    let mut request = Request::new(method(case.op), path(case.op, &arn, &id.0));
+    let id = (malformed::raw_segment(&id.0, Segment::Id, malformed), id.1);
+    let path = path(
+        case.op,
+        &malformed::segment(&arn, Segment::Arn, malformed),
+        &malformed::segment(&id.0, Segment::Id, malformed),
+    );
+    let mut request = Request::new(method(case.op), path);
     let mut caller = Caller::Agent;
     if case.op.is_v2() {
         if let Some(accept) = &case.accept {
@@ -546,6 +566,7 @@ fn build(world: &World, fixtures: &Fixtures, case: &Case) -> Built {
         Some(Body::Bytes(text)) => request = request.bytes(text.clone().into_bytes()),
         None => {}
     }
+    let request = malformed::apply(request, malformed);
     let names_id = matches!(
         case.op,
         Op::Get | Op::Cancel | Op::Accept | Op::Reject | Op::Expire
@@ -558,21 +579,15 @@ fn build(world: &World, fixtures: &Fixtures, case: &Case) -> Built {
     }
 }
 
-/// The path of an operation for an ARN and invitation id (each percent-encoded as a path segment).
+/// The path of an operation for an ARN and invitation id, each a path segment as sent.
 fn path(op: Op, arn: &str, id: &str) -> String {
     match op {
-        Op::Create | Op::List => invitations_path(&url_segment(arn)),
-        Op::Get | Op::Cancel => invitation_path(&url_segment(arn), &url_segment(id)),
-        Op::Check => format!("/agents/{}/relationships", url_segment(arn)),
-        Op::Deauthorise => format!("/agents/{}/deauthorise-client", url_segment(arn)),
-        Op::Accept | Op::Reject => format!(
-            "/agent-authorisation-test-support/invitations/{}",
-            url_segment(id)
-        ),
-        Op::Expire => format!(
-            "/agent-authorisation-test-support/invitations/{}/expire",
-            url_segment(id)
-        ),
+        Op::Create | Op::List => invitations_path(arn),
+        Op::Get | Op::Cancel => invitation_path(arn, id),
+        Op::Check => format!("/agents/{arn}/relationships"),
+        Op::Deauthorise => format!("/agents/{arn}/deauthorise-client"),
+        Op::Accept | Op::Reject => format!("/agent-authorisation-test-support/invitations/{id}"),
+        Op::Expire => format!("/agent-authorisation-test-support/invitations/{id}/expire"),
         Op::CreateTestAgent => "/create-test-user/agents".into(),
         Op::CreateTestIndividual => "/create-test-user/individuals".into(),
         Op::CreateTestOrganisation => "/create-test-user/organisations".into(),
@@ -636,29 +651,16 @@ impl Entries {
 
 /// The documented responses a case may get (any one of them), by example name or status.
 fn expected(world: &World, case: &Case, built: &Built) -> Vec<String> {
-    let accept = built.request.header_value("Accept");
-    // 1.0 serves the 2.0 operations on the same paths, deauthorise excepted: a case asking for 1.0 proves 1.0's.
-    let versions: &[&str] = match case.op {
-        Op::Deauthorise => &["2.0"],
-        _ => &["2.0", "1.0"],
-    };
-    let as_1_0 = case.op.is_v2() && reference::accept_version(accept) == Some("1.0".into());
-    let entries = if as_1_0 && versions.contains(&"1.0") {
-        Entries(format!("{}_v1", case.op.id()))
-    } else {
-        Entries(case.op.id().to_owned())
-    };
-    if case.op.is_v2()
-        && let Some(name) = judge_accept(accept, versions)
-    {
-        let status = if name.starts_with("ACCEPT") { 406 } else { 400 };
-        return entries.one(&format!("{status}/{name}"));
+    let entries = entries_for(case, built);
+    if let Some(refused) = refused_form(case, built, &entries) {
+        return refused;
     }
+    // A body the server cannot read (not one JSON value, a `null`, a NUL) stands for any body of the wrong shape.
     let body: Option<Value> = built
         .request
         .body
         .as_ref()
-        .map(|b| serde_json::from_slice(b).unwrap_or(json!("\u{0}not json")));
+        .map(|b| malformed::readable_body(b).unwrap_or(json!("\u{0}not json")));
     let payload = match case.op {
         Op::Create => Some(Payload::Create),
         Op::Check => Some(Payload::Check),
@@ -729,6 +731,49 @@ fn refused_caller_or_id(built: &Built, entries: &Entries) -> Option<Vec<String>>
         (None, true) => Some(entries.one("400/BAD_REQUEST")),
         (None, false) => None,
     }
+}
+
+/// The versions whose Accept header an operation serves: 1.0 serves the 2.0 operations on the same paths,
+/// deauthorise excepted.
+fn versions(op: Op) -> &'static [&'static str] {
+    match op {
+        Op::Deauthorise => &["2.0"],
+        _ => &["2.0", "1.0"],
+    }
+}
+
+/// The entries a case proves: 1.0's when it asks for 1.0 of an operation 1.0 serves.
+fn entries_for(case: &Case, built: &Built) -> Entries {
+    let accept = built.request.header_value("Accept");
+    let as_1_0 = case.op.is_v2() && reference::accept_version(accept) == Some("1.0".into());
+    if as_1_0 && versions(case.op).contains(&"1.0") {
+        Entries(format!("{}_v1", case.op.id()))
+    } else {
+        Entries(case.op.id().to_owned())
+    }
+}
+
+/// A case refused for the form of its request before its body is read, in the server's order: a path that does
+/// not decode to UTF-8, then the Accept header, a NUL byte or a malformed escape in the path, a body declared as
+/// another type than JSON.
+fn refused_form(case: &Case, built: &Built, entries: &Entries) -> Option<Vec<String>> {
+    let fault = malformed::path_fault(&built.request.path);
+    if fault == Some(PathFault::NotUtf8) {
+        return Some(entries.one("400/BAD_REQUEST"));
+    }
+    if case.op.is_v2()
+        && let Some(name) = judge_accept(built.request.header_value("Accept"), versions(case.op))
+    {
+        let status = if name.starts_with("ACCEPT") { 406 } else { 400 };
+        return Some(entries.one(&format!("{status}/{name}")));
+    }
+    if fault == Some(PathFault::Unstorable) {
+        return Some(entries.one("400/BAD_REQUEST"));
+    }
+    if built.request.body.is_some() && !malformed::json_content_type(&built.request) {
+        return Some(entries.one("400/BAD_REQUEST_CONTENT_TYPE"));
+    }
+    None
 }
 
 /// The answers to a valid create, check or deauthorise body: by the client's record, then its state.

@@ -111,6 +111,23 @@ pub struct Harness {
     pub sandbox: Sandbox,
     pub fixtures: Fixtures,
     pub progress: Progress,
+    /// Drawn anew for every run and mixed into [`Harness::fresh_rng`]: identifiers the server must not know yet
+    /// (an unregistered NINO, a UTR no trust holds, an unknown invitation id) then differ from one run to the next,
+    /// so that a run repeated with the same seed against the same long-lived server does not meet the ones an
+    /// earlier run created. What a run tests still follows from the seed alone.
+    pub nonce: u64,
+}
+
+/// A number that differs from run to run (the standard library's per-process random hash keys, and the time).
+pub fn run_nonce() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos());
+    hasher.write_u128(now);
+    hasher.write_u32(std::process::id());
+    hasher.finish()
 }
 
 impl Harness {
@@ -119,13 +136,14 @@ impl Harness {
         self.http.send(request).await
     }
 
-    /// A deterministic generator for this purpose, derived from the run's seed.
-    pub fn rng(&self, purpose: &str) -> Rng {
+    /// A generator of identifiers the server must not know yet, for this purpose: derived from the run's seed
+    /// and its nonce, so that they are fresh on a server earlier runs have used (see [`Harness::nonce`]).
+    pub fn fresh_rng(&self, purpose: &str) -> Rng {
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
         for byte in purpose.bytes() {
             hash = (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
         }
-        Rng::new(self.config.seed ^ hash)
+        Rng::new(self.config.seed ^ hash ^ self.nonce.rotate_left(17))
     }
 }
 
@@ -318,8 +336,9 @@ impl Ctx {
         Ok(self.check(entry, &exchange).is_ok().then_some(exchange))
     }
 
-    pub fn rng(&self, purpose: &str) -> Rng {
-        self.h.rng(&format!("{}/{purpose}", self.scenario))
+    /// Identifiers the server must not know yet (see [`Harness::fresh_rng`]).
+    pub fn fresh_rng(&self, purpose: &str) -> Rng {
+        self.h.fresh_rng(&format!("{}/{purpose}", self.scenario))
     }
 }
 

@@ -65,6 +65,8 @@ pub struct RunFacts<'a> {
     pub sequence_failures: usize,
     /// Where the rules came from (or why there are none).
     pub rules: &'a str,
+    /// The run's nonce, behind the fresh identifiers (`Harness::nonce`).
+    pub nonce: u64,
 }
 
 /// Totals of the responses per contract and operation, in ledger order, and overall.
@@ -378,6 +380,7 @@ pub fn json_bundle(ledger: &Ledger, facts: &RunFacts<'_>) -> Value {
         "harness": {"name": "conformance", "version": env!("CARGO_PKG_VERSION")},
         "base_url": facts.config.base_url,
         "seed": facts.config.seed,
+        "nonce": facts.nonce,
         "replay": format!("--seed {} --cases {} --sequences {}", facts.config.seed, facts.config.cases, facts.config.sequences),
         "only": facts.config.only,
         "passed": passed(ledger, facts),

@@ -73,6 +73,7 @@ pub async fn run(
         steps: p.steps.load(Ordering::Relaxed),
         sequence_failures: sequences.len(),
         rules: &rules_source,
+        nonce: harness.nonce,
     };
     report::write(report_dir, &harness.ledger, &facts)?;
     let mut summary = report::summary(&harness.ledger, &facts);
@@ -188,6 +189,7 @@ async fn harness(
         sandbox,
         fixtures,
         progress: Progress::default(),
+        nonce: crate::harness::run_nonce(),
     })
 }
 

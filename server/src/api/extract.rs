@@ -5,8 +5,8 @@
 //!   says so) without reading the rest; a body that trickles is timed out (408); data after the JSON value,
 //!   `null` anywhere (no contract declares a field nullable) and NUL characters are 400 BAD_REQUEST. [`FormBody`]
 //!   reads the client pages' forms the same way.
-//! - [`Path`] and [`Query`]: a NUL byte (`%00`) in the path or the query string is 400 BAD_REQUEST, since
-//!   PostgreSQL cannot store it.
+//! - [`Path`] and [`Query`]: a NUL byte (`%00`) or a malformed escape (`%zz`) in the path or the query string is
+//!   400 BAD_REQUEST: PostgreSQL cannot store the one, and the other is no percent-encoding.
 //! - [`SandboxOnly`]: the sandbox's operations answer 404 NOT_FOUND when the sandbox is off, before their input is
 //!   looked at.
 
@@ -146,16 +146,37 @@ fn storable(value: &Value) -> bool {
     }
 }
 
-/// Whether the request's path and query are free of NUL bytes (`%00`, in either case).
-fn no_nul_in_target<Context: ServerContext>(
+/// Refuses a request whose path or query holds a NUL byte or a malformed escape (docs/domain.md §9).
+fn well_formed_target<Context: ServerContext>(
     rqctx: &RequestContext<Context>,
 ) -> Result<(), HttpError> {
     let uri = rqctx.request.uri();
     let target = uri.path_and_query().map_or("", |target| target.as_str());
-    if target.to_ascii_lowercase().contains("%00") {
-        return Err(ApiError::bad_request().into_http_error());
+    if storable_target(target) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request().into_http_error())
     }
-    Ok(())
+}
+
+/// Whether every `%` in a path and query begins an escape of two hex digits, and none is `%00`. The router
+/// decodes a malformed escape (`%zz`, a trailing `%`) as the text it is, which would turn a broken identifier
+/// into a different one; PostgreSQL cannot store a NUL byte.
+fn storable_target(target: &str) -> bool {
+    let bytes = target.as_bytes();
+    bytes.iter().enumerate().all(|(at, &byte)| {
+        if byte != b'%' {
+            return true;
+        }
+        match bytes.get(at + 1..at + 3) {
+            Some([high, low]) => {
+                high.is_ascii_hexdigit()
+                    && low.is_ascii_hexdigit()
+                    && !(*high == b'0' && *low == b'0')
+            }
+            _ => false,
+        }
+    })
 }
 
 /// An HTML form's body (`application/x-www-form-urlencoded`), read as [`JsonBody`] reads JSON: refused at the
@@ -185,7 +206,7 @@ impl ExclusiveExtractor for FormBody {
     }
 }
 
-/// Path parameters, refused with 400 when the path holds a NUL byte.
+/// Path parameters, refused with 400 when the path holds a NUL byte or a malformed escape.
 #[derive(Debug)]
 pub struct Path<T>(T);
 
@@ -207,7 +228,7 @@ where
     async fn from_request<Context: ServerContext>(
         rqctx: &RequestContext<Context>,
     ) -> Result<Self, HttpError> {
-        no_nul_in_target(rqctx)?;
+        well_formed_target(rqctx)?;
         let parameters = <dropshot::Path<T> as SharedExtractor>::from_request(rqctx).await?;
         Ok(Path(parameters.into_inner()))
     }
@@ -217,7 +238,7 @@ where
     }
 }
 
-/// Query parameters, refused with 400 when the query string holds a NUL byte.
+/// Query parameters, refused with 400 when the query string holds a NUL byte or a malformed escape.
 #[derive(Debug)]
 pub struct Query<T>(T);
 
@@ -235,7 +256,7 @@ where
     async fn from_request<Context: ServerContext>(
         rqctx: &RequestContext<Context>,
     ) -> Result<Self, HttpError> {
-        no_nul_in_target(rqctx)?;
+        well_formed_target(rqctx)?;
         let parameters = <dropshot::Query<T> as SharedExtractor>::from_request(rqctx).await?;
         Ok(Query(parameters.into_inner()))
     }
@@ -334,6 +355,16 @@ mod tests {
             "",
         ] {
             assert_eq!(parsed(text), Err(bad.into()), "{text}");
+        }
+    }
+
+    #[test]
+    fn nul_bytes_and_malformed_escapes_are_refused_in_the_target() {
+        for ok in ["/agents/KARN1/invitations", "/a%2Fb%e9?x=%41", "/"] {
+            assert!(storable_target(ok), "{ok}");
+        }
+        for bad in ["/a%00b", "/a?x=%00", "/a%zz", "/a%4", "/a%", "/a%G1"] {
+            assert!(!storable_target(bad), "{bad}");
         }
     }
 

@@ -186,7 +186,7 @@ async fn trailing_data_null_and_nul_are_400_and_change_nothing() {
 }
 
 #[tokio::test]
-async fn a_nul_byte_in_a_path_or_query_is_400() {
+async fn a_nul_byte_or_a_malformed_escape_in_a_path_or_query_is_400() {
     let app = TestApp::start().await;
     let agent = app.create_agent().await;
     let paths = [
@@ -196,6 +196,10 @@ async fn a_nul_byte_in_a_path_or_query_is_400() {
             "/agent-client-authorisation/agencies/{}/invitations/sent?status=Pending%00",
             agent.arn
         ),
+        // The router would read `%zz` as the text it is: the caller's own ARN with `%zz` after it.
+        format!("/agents/{}%zz/invitations", agent.arn),
+        format!("/agents/{}%4/invitations", agent.arn),
+        format!("{}/ABERULMHCKKW%", invitations_path(&agent.arn)),
     ];
     for path in paths {
         let response = app

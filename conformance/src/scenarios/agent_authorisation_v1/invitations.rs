@@ -90,7 +90,7 @@ pub async fn create_for_an_unsupported_client(ctx: Ctx) -> Result<()> {
         ctx.sandbox().vat_client(false),
         ctx.sandbox().vat_client(true)
     )?;
-    let mut rng = ctx.rng("ids");
+    let mut rng = ctx.fresh_rng("ids");
     let cases = [
         (
             "create_agency_invitation_v1/403/CLIENT_REGISTRATION_NOT_FOUND",
@@ -193,7 +193,7 @@ pub async fn read_missing_malformed_or_another_agencys(ctx: Ctx) -> Result<()> {
         )
         .await?;
     }
-    let mut rng = ctx.rng("ids");
+    let mut rng = ctx.fresh_rng("ids");
     ctx.soft(
         "get_agency_invitation_v1/404/INVITATION_NOT_FOUND",
         get(&f.agent, &random_invitation_id(&mut rng, 'A')),
@@ -228,7 +228,7 @@ pub async fn hmrcs_1_0_bodies(ctx: Ctx) -> Result<()> {
     let unknown = with(
         &itsa(&client),
         "clientId",
-        json!(random_nino(&mut ctx.rng("nino"))),
+        json!(random_nino(&mut ctx.fresh_rng("nino"))),
     );
     let cases = [
         (

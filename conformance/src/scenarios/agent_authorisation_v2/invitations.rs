@@ -179,7 +179,7 @@ pub async fn create_for_an_unsupported_client(ctx: Ctx) -> Result<()> {
         ctx.sandbox().vat_client(false),
         ctx.sandbox().vat_client(true)
     )?;
-    let mut rng = ctx.rng("ids");
+    let mut rng = ctx.fresh_rng("ids");
     let unknown = with(
         &itsa_body(&client, None),
         "clientId",
@@ -305,7 +305,7 @@ pub async fn agent_with_no_requests(ctx: Ctx) -> Result<()> {
 /// Reading requests that are not there, not well formed, or another agency's.
 pub async fn read_missing_malformed_or_another_agencys(ctx: Ctx) -> Result<()> {
     let f = ctx.fixtures().clone();
-    let mut rng = ctx.rng("ids");
+    let mut rng = ctx.fresh_rng("ids");
     let malformed = bad_ids(&f.pending);
     for id in &malformed {
         ctx.soft("get_invitation/400/BAD_REQUEST", get(&f.agent, id))
@@ -376,7 +376,7 @@ pub async fn cancelling(ctx: Ctx) -> Result<()> {
         ctx.soft("cancel_invitation/400/BAD_REQUEST", cancel(&agent, &bad))
             .await?;
     }
-    let mut rng = ctx.rng("ids");
+    let mut rng = ctx.fresh_rng("ids");
     ctx.soft(
         "cancel_invitation/404/INVITATION_NOT_FOUND",
         cancel(&agent, &random_invitation_id(&mut rng, 'C')),

@@ -117,7 +117,7 @@ pub async fn check_with_an_invalid_payload(ctx: Ctx) -> Result<()> {
 pub async fn check_for_an_unsupported_client(ctx: Ctx) -> Result<()> {
     let f = ctx.fixtures().clone();
     let insolvent = ctx.sandbox().vat_client(true).await?;
-    let mut rng = ctx.rng("ids");
+    let mut rng = ctx.fresh_rng("ids");
     let itsa = check_body(&itsa_body(&f.individual, None));
     let vat = check_body(&vat_body(&f.organisation));
     let cases = [

@@ -19,7 +19,7 @@ pub async fn known_facts(ctx: Ctx) -> Result<()> {
         .as_str()
         .ok_or_else(|| anyhow!("a test individual without a dateOfBirth"))?
         .to_owned();
-    let mut rng = ctx.rng("ids");
+    let mut rng = ctx.fresh_rng("ids");
     let unknown_nino = random_nino(&mut rng);
     let unknown_vrn = random_vrn(&mut rng);
     let (nino, postcode) = (&f.individual.nino, &f.individual.postcode);

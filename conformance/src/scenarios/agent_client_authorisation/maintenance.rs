@@ -29,7 +29,11 @@ pub async fn alt_itsa_update(ctx: Ctx) -> Result<()> {
     .await?;
     ctx.soft(
         "update_alt_itsa/404/ALT_ITSA_NOT_FOUND",
-        update(&ctx, "HMRC-MTD-IT", &random_nino(&mut ctx.rng("nino"))),
+        update(
+            &ctx,
+            "HMRC-MTD-IT",
+            &random_nino(&mut ctx.fresh_rng("nino")),
+        ),
     )
     .await?;
     let partial_id = created(&ctx, &agent, &partial).await?;
@@ -89,8 +93,8 @@ pub async fn trust_becomes_taxable(ctx: Ctx) -> Result<()> {
         ctx.sandbox().service_client("HMRC-TERSNT-ORG"),
         ctx.sandbox().service_client("HMRC-TERSNT-ORG"),
     )?;
-    // Fresh UTRs, which no test user holds.
-    let mut rng = ctx.rng("utr");
+    // Fresh UTRs, which no trust holds: drawn with the run's nonce, so not those an earlier run moved trusts to.
+    let mut rng = ctx.fresh_rng("utr");
     let utr = random_utr(&mut rng);
     let accepted_utr = random_utr(&mut rng);
     let rejected_utr = random_utr(&mut rng);

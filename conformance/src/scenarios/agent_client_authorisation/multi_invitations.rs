@@ -60,7 +60,7 @@ pub async fn link_to_several_invitations(ctx: Ctx) -> Result<()> {
         ),
         (
             "create_multi_invitation_link/404/INVITATION_NOT_FOUND",
-            json!({"clientType": "business", "invitationIds": [random_invitation_id(&mut ctx.rng("unknown"), 'C')]}),
+            json!({"clientType": "business", "invitationIds": [random_invitation_id(&mut ctx.fresh_rng("unknown"), 'C')]}),
         ),
     ];
     for (entry, body) in cases {

@@ -119,7 +119,7 @@ async fn malformed_and_unknown(ctx: &Ctx, vat: &ServiceClient, to_accept: &str) 
             .await?;
         }
     }
-    let unknown = random_invitation_id(&mut ctx.rng("unknown"), 'C');
+    let unknown = random_invitation_id(&mut ctx.fresh_rng("unknown"), 'C');
     for (operation, method, action) in CALLS {
         ctx.soft(
             &format!("{operation}/404/INVITATION_NOT_FOUND"),

@@ -41,7 +41,7 @@ pub async fn read_and_cancel_by_id(ctx: Ctx) -> Result<()> {
         )
         .await?;
     }
-    let unknown = random_invitation_id(&mut ctx.rng("unknown"), 'C');
+    let unknown = random_invitation_id(&mut ctx.fresh_rng("unknown"), 'C');
     ctx.soft(
         "get_sent_invitation/404/INVITATION_NOT_FOUND",
         get(&agent, &unknown),
@@ -247,7 +247,7 @@ pub async fn create_refused_by_record_or_state(ctx: Ctx) -> Result<()> {
         ctx.sandbox().service_client("HMRC-MTD-IT"),
         ctx.sandbox().vat_client(true)
     )?;
-    let mut rng = ctx.rng("ids");
+    let mut rng = ctx.fresh_rng("ids");
     let mut unknown = vat.create_body();
     unknown["clientId"] = json!(random_vrn(&mut rng));
     ctx.soft(

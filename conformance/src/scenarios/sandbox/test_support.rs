@@ -63,7 +63,7 @@ pub async fn accepting(ctx: Ctx) -> Result<()> {
         )
         .await?;
     }
-    let mut rng = ctx.rng("ids");
+    let mut rng = ctx.fresh_rng("ids");
     let unknown = random_invitation_id(&mut rng, 'A');
     ctx.soft(
         "accept_invitation/404/INVITATION_NOT_FOUND",
@@ -118,7 +118,7 @@ pub async fn rejecting(ctx: Ctx) -> Result<()> {
         )
         .await?;
     }
-    let mut rng = ctx.rng("ids");
+    let mut rng = ctx.fresh_rng("ids");
     let unknown = random_invitation_id(&mut rng, 'C');
     ctx.soft(
         "reject_invitation/404/INVITATION_NOT_FOUND",
@@ -182,7 +182,7 @@ pub async fn expiring(ctx: Ctx) -> Result<()> {
         )
         .await?;
     }
-    let mut rng = ctx.rng("ids");
+    let mut rng = ctx.fresh_rng("ids");
     let unknown = random_invitation_id(&mut rng, 'A');
     let entry = "expire_invitation/404/INVITATION_NOT_FOUND";
     ctx.soft(entry, support("PUT", &unknown, "/expire", token))
@@ -269,7 +269,7 @@ pub async fn signing_up_to_mtd_income_tax(ctx: Ctx) -> Result<()> {
     }
     let entry = "sign_up_mtd_income_tax/400/CLIENT_ID_FORMAT_INVALID";
     ctx.soft(entry, sign_up("NOTANINO", Some(&staff))).await?;
-    let mut rng = ctx.rng("ids");
+    let mut rng = ctx.fresh_rng("ids");
     let entry = "sign_up_mtd_income_tax/404/CLIENT_REGISTRATION_NOT_FOUND";
     ctx.soft(entry, sign_up(&random_nino(&mut rng), Some(&staff)))
         .await?;

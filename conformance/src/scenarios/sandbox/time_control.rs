@@ -110,7 +110,7 @@ pub async fn refusals_in_order(ctx: Ctx) -> Result<()> {
     let s = ctx.sandbox();
     let (agent, other, client) = tokio::try_join!(s.agent(), s.agent(), s.vat_client(false))?;
     let id = s.create_invitation(&agent, &vat_body(&client)).await?;
-    let unknown = random_invitation_id(&mut ctx.rng("unknown"), 'C');
+    let unknown = random_invitation_id(&mut ctx.fresh_rng("unknown"), 'C');
     let token = Some(agent.token.as_str());
     let cases = [
         (

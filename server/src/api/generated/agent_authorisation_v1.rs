@@ -471,6 +471,8 @@ pub enum ListInvitationsV1ScenarioName {
     BadRequestVersion,
     #[serde(rename = "BAD_REQUEST_CONTENT_TYPE")]
     BadRequestContentType,
+    #[serde(rename = "BAD_REQUEST")]
+    BadRequest,
     #[serde(rename = "UNAUTHORIZED")]
     Unauthorized,
     #[serde(rename = "NOT_AN_AGENT")]
@@ -498,6 +500,13 @@ impl crate::api::TestScenarios for ListInvitationsV1TestScenario {
             status: 400u16,
             code: "BAD_REQUEST",
             message: "Missing or unsupported content-type.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Bad Request",
             location: false,
         },
         crate::api::TestScenarioExample {

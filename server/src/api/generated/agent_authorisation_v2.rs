@@ -80,6 +80,8 @@ pub enum ListInvitationsScenarioName {
     BadRequestVersion,
     #[serde(rename = "BAD_REQUEST_CONTENT_TYPE")]
     BadRequestContentType,
+    #[serde(rename = "BAD_REQUEST")]
+    BadRequest,
     #[serde(rename = "UNAUTHORIZED")]
     Unauthorized,
     #[serde(rename = "NOT_AN_AGENT")]
@@ -107,6 +109,13 @@ impl crate::api::TestScenarios for ListInvitationsTestScenario {
             status: 400u16,
             code: "BAD_REQUEST",
             message: "Missing or unsupported content-type.",
+            location: false,
+        },
+        crate::api::TestScenarioExample {
+            name: "BAD_REQUEST",
+            status: 400u16,
+            code: "BAD_REQUEST",
+            message: "Bad Request",
             location: false,
         },
         crate::api::TestScenarioExample {
