@@ -69,6 +69,23 @@ impl ApiContext {
     }
 }
 
+/// One request, as the generated trait runs it: a unit of work on one database connection.
+pub struct Unit {
+    authorisations: Authorisations,
+}
+
+impl Unit {
+    pub fn start(rqctx: &RequestContext<ApiContext>, _operation: &'static str) -> Self {
+        Self {
+            authorisations: rqctx.context().authorisations.clone(),
+        }
+    }
+
+    pub async fn run<T>(self, work: impl std::future::Future<Output = T>) -> T {
+        self.authorisations.unit_of_work(work).await
+    }
+}
+
 /// The server. `api::generated` implements `ServerApi` for it by calling, for each operation, the function of the
 /// same name in the contract's module here.
 pub enum Server {}

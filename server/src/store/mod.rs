@@ -15,13 +15,16 @@ pub mod web_sessions;
 use anyhow::Context;
 use diesel::ConnectionError;
 use diesel_async::AsyncPgConnection;
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
-use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, PoolableConnection, RecyclingMethod,
+};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
 
-pub type Connection = Object<AsyncPgConnection>;
+mod unit_of_work;
+pub use unit_of_work::Connection;
 
 /// The connection pool.
 #[derive(Clone)]
@@ -73,7 +76,15 @@ impl Outage {
 
 impl Store {
     pub fn new(database_url: &str, pool_size: usize) -> anyhow::Result<Self> {
-        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+        // No test query on check-out: it would cost a round trip per check-out. A connection whose socket has
+        // closed, or whose transaction broke, is discarded at check-out all the same (`is_broken`), and one that
+        // fails on first use reports `Unavailable`, then closes and is discarded the next time.
+        let mut config = ManagerConfig::default();
+        config.recycling_method = RecyclingMethod::Fast;
+        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+            database_url,
+            config,
+        );
         // A request waits this long for a connection, then fails rather than hanging.
         let pool = Pool::builder(manager)
             .max_size(pool_size)
@@ -87,16 +98,34 @@ impl Store {
         })
     }
 
-    pub async fn connection(
-        &self,
-    ) -> Result<Connection, diesel_async::pooled_connection::deadpool::PoolError> {
-        let connection = self.pool.get().await;
+    /// A connection: the one the current unit of work holds (see [`unit_of_work`]), or one from the pool.
+    pub async fn connection(&self) -> Result<Connection, PoolError> {
+        if let Some(held) = unit_of_work::take_held() {
+            return Ok(held);
+        }
+        let connection = self.checkout().await;
         match &connection {
             Ok(_) => self.outage.succeeded(),
             Err(error) => self.outage.failed(error),
         }
         connection
     }
+
+    async fn checkout(&self) -> Result<Connection, PoolError> {
+        let object = self.pool.get().await?;
+        Ok(Connection::new(object))
+    }
+
+    /// Runs `work` as one unit of work: every connection it asks for is the same one, checked out once and
+    /// returned to the pool when `work` ends.
+    pub async fn unit_of_work<F: std::future::Future>(&self, work: F) -> F::Output {
+        unit_of_work::scope(work).await
+    }
+}
+
+/// Whether a pooled connection can no longer be used (its socket closed or its transaction broke).
+fn is_broken(object: &mut Object<AsyncPgConnection>) -> bool {
+    PoolableConnection::is_broken(&mut **object)
 }
 
 /// Runs the embedded migrations on an existing database.

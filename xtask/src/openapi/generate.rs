@@ -515,12 +515,14 @@ impl EndpointCode {
         } else {
             call
         };
+        // Each request is one unit of work: one database connection, checked out once.
         let forward = quote! {
             async fn #name(
                 rqctx: dropshot::RequestContext<Self::Context>,
                 #(#args),*
             ) -> ::std::result::Result<#method_response, crate::api::ApiError> {
-                #body
+                let unit = crate::handlers::Unit::start(&rqctx, #operation_id);
+                unit.run(async move { #body }).await
             }
         };
         Ok(Self {
