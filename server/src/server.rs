@@ -71,6 +71,15 @@ impl RunningServer {
         format!("http://{}", self.local_addr())
     }
 
+    /// Statements sent to the database so far (each one round trip), for tests that count them.
+    pub fn database_statements(&self) -> u64 {
+        self.http
+            .app_private()
+            .authorisations
+            .statement_counts()
+            .statements()
+    }
+
     /// Stops accepting requests, lets those in flight finish, then stops.
     pub async fn shutdown(self) -> anyhow::Result<()> {
         if let Some(sweep) = self.sweep {

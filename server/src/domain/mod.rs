@@ -94,6 +94,11 @@ impl Authorisations {
         Ok(())
     }
 
+    /// The statements the server has sent to the database, and how many failed.
+    pub fn statement_counts(&self) -> &crate::store::StatementCounts {
+        self.store.counts()
+    }
+
     /// Runs `work` (one request) on one connection, checked out once.
     pub async fn unit_of_work<F: std::future::Future>(&self, work: F) -> F::Output {
         self.store.unit_of_work(work).await

@@ -6,6 +6,7 @@ use crate::domain::DomainError;
 use crate::domain::agency::normalise_agency_name;
 use crate::domain::client_journey::Journey;
 use crate::domain::service::Service;
+use crate::store::agencies::Agency;
 
 /// The path every client action link starts with; the client's pages are served under it.
 pub const CLIENT_ACTION_LINK_PREFIX: &str = "/appoint-someone-to-deal-with-HMRC-for-you";
@@ -17,8 +18,14 @@ pub struct ClientActionLinks {
 
 impl ClientActionLinks {
     pub async fn for_agency(ctx: &ApiContext, arn: &str) -> Result<Self, DomainError> {
+        let agency = ctx.authorisations.agency(arn).await?;
+        Ok(Self::of(ctx, agency.as_ref()))
+    }
+
+    /// Links of an agency whose record the caller has already read.
+    pub fn of(ctx: &ApiContext, agency: Option<&Agency>) -> Self {
         let base = format!("{}{CLIENT_ACTION_LINK_PREFIX}", ctx.base_url());
-        let prefix = match ctx.authorisations.agency(arn).await? {
+        let prefix = match agency {
             Some(agency) => format!(
                 "{base}/{}/{}",
                 agency.uid,
@@ -26,7 +33,7 @@ impl ClientActionLinks {
             ),
             None => base,
         };
-        Ok(Self { prefix })
+        Self { prefix }
     }
 
     pub fn link(&self, service: Service) -> String {

@@ -5,6 +5,7 @@ pub mod agencies;
 pub mod clients;
 pub mod invitations;
 pub mod locks;
+pub mod prepared;
 pub mod principals;
 pub mod relationships;
 mod schema;
@@ -23,7 +24,9 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
 
+mod counting;
 mod unit_of_work;
+pub use counting::StatementCounts;
 pub use unit_of_work::Connection;
 
 /// The connection pool.
@@ -31,6 +34,7 @@ pub use unit_of_work::Connection;
 pub struct Store {
     pool: Pool<AsyncPgConnection>,
     outage: std::sync::Arc<Outage>,
+    counts: std::sync::Arc<StatementCounts>,
 }
 
 /// Whether the database is unreachable, so that an outage is logged when it starts and when it ends, not once
@@ -81,6 +85,8 @@ impl Store {
         // fails on first use reports `Unavailable`, then closes and is discarded the next time.
         let mut config = ManagerConfig::default();
         config.recycling_method = RecyclingMethod::Fast;
+        let counts = std::sync::Arc::<StatementCounts>::default();
+        config.custom_setup = counted_setup(counts.clone());
         let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
             database_url,
             config,
@@ -95,7 +101,13 @@ impl Store {
         Ok(Self {
             pool,
             outage: Default::default(),
+            counts,
         })
+    }
+
+    /// The statements this pool's connections have sent, and how many failed.
+    pub fn counts(&self) -> &StatementCounts {
+        &self.counts
     }
 
     /// A connection: the one the current unit of work holds (see [`unit_of_work`]), or one from the pool.
@@ -121,6 +133,22 @@ impl Store {
     pub async fn unit_of_work<F: std::future::Future>(&self, work: F) -> F::Output {
         unit_of_work::scope(work).await
     }
+}
+
+/// Connects as diesel-async does, then counts what the connection sends.
+fn counted_setup(
+    counts: std::sync::Arc<StatementCounts>,
+) -> diesel_async::pooled_connection::SetupCallback<AsyncPgConnection> {
+    Box::new(move |url| {
+        let counts = counts.clone();
+        let url = url.to_owned();
+        Box::pin(async move {
+            use diesel_async::AsyncConnection;
+            let mut connection = AsyncPgConnection::establish(&url).await?;
+            connection.set_instrumentation(counting::Counting(counts));
+            Ok(connection)
+        })
+    })
 }
 
 /// Whether a pooled connection can no longer be used (its socket closed or its transaction broke).

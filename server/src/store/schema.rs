@@ -138,6 +138,9 @@ diesel::table! {
 diesel::joinable!(enrolments -> principals (principal_id));
 diesel::joinable!(access_tokens -> principals (principal_id));
 diesel::allow_tables_to_appear_in_same_query!(principals, enrolments, access_tokens);
+// An invitation's agency (no foreign key: agencies are made by the sandbox or provisioning, not by requests).
+diesel::joinable!(invitations -> agencies (arn));
+diesel::allow_tables_to_appear_in_same_query!(invitations, agencies);
 
 diesel::table! {
     server_secrets (name) {

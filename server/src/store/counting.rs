@@ -1,0 +1,44 @@
+//! What the server's connections send: every statement (one round trip each, `BEGIN` and `COMMIT` included) and
+//! every one that failed, counted on each connection through diesel's instrumentation. Tests hold the number of
+//! round trips per operation to a budget with it; `/metrics` reports it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use diesel::connection::{Instrumentation, InstrumentationEvent};
+
+/// Totals over every connection of one pool.
+#[derive(Debug, Default)]
+pub struct StatementCounts {
+    statements: AtomicU64,
+    errors: AtomicU64,
+}
+
+impl StatementCounts {
+    /// Statements sent so far.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    /// Statements that failed so far, the connection's own failures included.
+    pub fn errors(&self) -> u64 {
+        self.errors.load(Ordering::Relaxed)
+    }
+}
+
+/// The instrumentation each connection of the pool carries.
+pub(super) struct Counting(pub(super) Arc<StatementCounts>);
+
+impl Instrumentation for Counting {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        match event {
+            InstrumentationEvent::StartQuery { .. } => {
+                self.0.statements.fetch_add(1, Ordering::Relaxed);
+            }
+            InstrumentationEvent::FinishQuery { error: Some(_), .. } => {
+                self.0.errors.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => {}
+        }
+    }
+}
