@@ -185,12 +185,14 @@ pub async fn set_trust_utr_if_free(
     urn: &str,
     utr: &str,
 ) -> QueryResult<usize> {
-    diesel::sql_query(
-        "UPDATE trust_clients SET utr = $2 WHERE urn = $1 \
-         AND NOT EXISTS (SELECT 1 FROM trust_clients WHERE utr = $2 AND urn IS DISTINCT FROM $1)",
+    super::prepared::prepared(
+        diesel::sql_query(
+            "UPDATE trust_clients SET utr = $2 WHERE urn = $1 \
+             AND NOT EXISTS (SELECT 1 FROM trust_clients WHERE utr = $2 AND urn IS DISTINCT FROM $1)",
+        )
+        .bind::<diesel::sql_types::Text, _>(urn)
+        .bind::<diesel::sql_types::Text, _>(utr),
     )
-    .bind::<diesel::sql_types::Text, _>(urn)
-    .bind::<diesel::sql_types::Text, _>(utr)
     .execute(conn)
     .await
 }

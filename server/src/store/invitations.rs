@@ -10,8 +10,10 @@ use crate::domain::invitation::{EndedBy, Invitation, Status};
 use crate::domain::invitation_id::InvitationId;
 use crate::domain::service::Service;
 
+/// An absent value is inserted as a bound NULL, never as `DEFAULT`: Diesel does not cache an insert that may
+/// render `DEFAULT`, so PostgreSQL would parse and plan every insert anew.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = invitations)]
+#[diesel(table_name = invitations, treat_none_as_default_value = false)]
 struct InvitationRow {
     invitation_id: String,
     arn: String,
@@ -254,19 +256,21 @@ pub async fn move_client(
     new_status: Option<Status>,
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
-    diesel::sql_query(
-        "UPDATE invitations AS moving SET client_id = $3, client_id_type = 'MTDITID', status = $5, updated_at = $6 \
-         WHERE moving.service = $1 AND moving.client_id = $2 AND moving.status = $4 \
-         AND NOT (moving.status = 'Pending' AND EXISTS (SELECT 1 FROM invitations AS other \
-             WHERE other.arn = moving.arn AND other.service_group = moving.service_group \
-             AND other.client_id = $3 AND other.status = 'Pending'))",
+    super::prepared::prepared(
+        diesel::sql_query(
+            "UPDATE invitations AS moving SET client_id = $3, client_id_type = 'MTDITID', status = $5, updated_at = $6 \
+             WHERE moving.service = $1 AND moving.client_id = $2 AND moving.status = $4 \
+             AND NOT (moving.status = 'Pending' AND EXISTS (SELECT 1 FROM invitations AS other \
+                 WHERE other.arn = moving.arn AND other.service_group = moving.service_group \
+                 AND other.client_id = $3 AND other.status = 'Pending'))",
+        )
+        .bind::<diesel::sql_types::Text, _>(service)
+        .bind::<diesel::sql_types::Text, _>(from_client_id)
+        .bind::<diesel::sql_types::Text, _>(to_mtditid)
+        .bind::<diesel::sql_types::Text, _>(status.as_str())
+        .bind::<diesel::sql_types::Text, _>(new_status.unwrap_or(status).as_str())
+        .bind::<diesel::sql_types::Timestamptz, _>(now),
     )
-    .bind::<diesel::sql_types::Text, _>(service)
-    .bind::<diesel::sql_types::Text, _>(from_client_id)
-    .bind::<diesel::sql_types::Text, _>(to_mtditid)
-    .bind::<diesel::sql_types::Text, _>(status.as_str())
-    .bind::<diesel::sql_types::Text, _>(new_status.unwrap_or(status).as_str())
-    .bind::<diesel::sql_types::Timestamptz, _>(now)
     .execute(conn)
     .await
 }
@@ -419,15 +423,17 @@ pub async fn expire_batch(
     today: NaiveDate,
     batch: i64,
 ) -> QueryResult<usize> {
-    diesel::sql_query(
-        "UPDATE invitations SET status = 'Expired', updated_at = GREATEST(expires_on::timestamp AT TIME ZONE 'UTC', updated_at) \
-         WHERE invitation_id IN ( \
-             SELECT invitation_id FROM invitations \
-             WHERE status = 'Pending' AND expires_on <= $1 \
-             ORDER BY expires_on LIMIT $2 FOR UPDATE SKIP LOCKED)",
+    super::prepared::prepared(
+        diesel::sql_query(
+            "UPDATE invitations SET status = 'Expired', updated_at = GREATEST(expires_on::timestamp AT TIME ZONE 'UTC', updated_at) \
+             WHERE invitation_id IN ( \
+                 SELECT invitation_id FROM invitations \
+                 WHERE status = 'Pending' AND expires_on <= $1 \
+                 ORDER BY expires_on LIMIT $2 FOR UPDATE SKIP LOCKED)",
+        )
+        .bind::<diesel::sql_types::Date, _>(today)
+        .bind::<diesel::sql_types::BigInt, _>(batch),
     )
-    .bind::<diesel::sql_types::Date, _>(today)
-    .bind::<diesel::sql_types::BigInt, _>(batch)
     .execute(conn)
     .await
 }
