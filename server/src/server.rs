@@ -106,6 +106,7 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
         invitation_days: settings.invitation_lifetime_days,
         token: settings.token_lifetime,
     };
+    let metrics = Arc::new(crate::metrics::Metrics::new(store.clone()));
     let authorisations = Authorisations::new(store, clock, lifetimes)
         .with_shared_form_key()
         .await
@@ -115,6 +116,7 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
         sandbox: settings.sandbox,
         body_timeout: settings.request_body_timeout,
         public_base_url: OnceLock::new(),
+        metrics,
     };
     let mut api = server_api_mod::api_description::<Server>()
         .map_err(|e| anyhow::anyhow!("building the API: {e}"))?;

@@ -30,6 +30,8 @@ pub struct ApiContext {
     pub body_timeout: std::time::Duration,
     /// The public base URL used in client action links; known once the server is bound.
     pub public_base_url: OnceLock<String>,
+    /// What `GET /metrics` reports.
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 impl ApiContext {
@@ -69,20 +71,38 @@ impl ApiContext {
     }
 }
 
-/// One request, as the generated trait runs it: a unit of work on one database connection.
+/// One request, as the generated trait runs it: a unit of work on one database connection, counted and timed
+/// under its operation id when it ends.
 pub struct Unit {
     authorisations: Authorisations,
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
+    operation: &'static str,
+    started: std::time::Instant,
 }
 
 impl Unit {
-    pub fn start(rqctx: &RequestContext<ApiContext>, _operation: &'static str) -> Self {
+    pub fn start(rqctx: &RequestContext<ApiContext>, operation: &'static str) -> Self {
+        let ctx = rqctx.context();
         Self {
-            authorisations: rqctx.context().authorisations.clone(),
+            authorisations: ctx.authorisations.clone(),
+            metrics: ctx.metrics.clone(),
+            operation,
+            started: std::time::Instant::now(),
         }
     }
 
-    pub async fn run<T>(self, work: impl std::future::Future<Output = T>) -> T {
-        self.authorisations.unit_of_work(work).await
+    pub async fn run<R: dropshot::HttpResponse>(
+        self,
+        work: impl std::future::Future<Output = Result<R, crate::api::ApiError>>,
+    ) -> Result<R, crate::api::ApiError> {
+        let answer = self.authorisations.unit_of_work(work).await;
+        let status = match &answer {
+            Ok(response) => response.status_code(),
+            Err(error) => error.status(),
+        };
+        self.metrics
+            .observe(self.operation, status.as_u16(), self.started.elapsed());
+        answer
     }
 }
 

@@ -37,6 +37,15 @@ pub struct Store {
     counts: std::sync::Arc<StatementCounts>,
 }
 
+/// The connection pool at one moment.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolStatus {
+    pub max_size: usize,
+    pub size: usize,
+    pub in_use: usize,
+    pub waiting: usize,
+}
+
 /// Whether the database is unreachable, so that an outage is logged when it starts and when it ends, not once
 /// per request.
 #[derive(Default)]
@@ -124,8 +133,21 @@ impl Store {
     }
 
     async fn checkout(&self) -> Result<Connection, PoolError> {
-        let object = self.pool.get().await?;
-        Ok(Connection::new(object))
+        let started = std::time::Instant::now();
+        let object = self.pool.get().await;
+        self.counts.checked_out(started.elapsed(), object.is_ok());
+        Ok(Connection::new(object?))
+    }
+
+    /// The pool now: its largest size, its connections, those checked out, and check-outs waiting for one.
+    pub fn pool_status(&self) -> PoolStatus {
+        let status = self.pool.status();
+        PoolStatus {
+            max_size: status.max_size,
+            size: status.size,
+            in_use: status.size.saturating_sub(status.available),
+            waiting: status.waiting,
+        }
     }
 
     /// Runs `work` as one unit of work: every connection it asks for is the same one, checked out once and

@@ -840,6 +840,15 @@ pub trait ServerApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<platform::ApiContractPath>,
     ) -> ::std::result::Result<crate::api::TextDocument, crate::api::ApiError>;
+    /// The service's metrics, for Prometheus
+    ///
+    /// Counters, gauges and histograms in the OpenMetrics text format: `http_requests_total` by operation and status, `http_request_duration_seconds` by operation, the database connection pool (`db_pool_*`) and the statements sent to the database (`db_statements_total`, `db_statement_errors_total`).
+    #[endpoint{method = GET,
+    path = "/metrics",
+    tags = ["Platform"]}]
+    async fn metrics(
+        rqctx: dropshot::RequestContext<Self::Context>,
+    ) -> ::std::result::Result<crate::api::TextDocument, crate::api::ApiError>;
     /// Every contract, for a person to read
     #[endpoint{method = GET,
     path = "/docs",
@@ -2391,6 +2400,12 @@ impl ServerApi for crate::handlers::Server {
                 crate::handlers::platform::api_contract(rqctx, path).await
             })
             .await
+    }
+    async fn metrics(
+        rqctx: dropshot::RequestContext<Self::Context>,
+    ) -> ::std::result::Result<crate::api::TextDocument, crate::api::ApiError> {
+        let unit = crate::handlers::Unit::start(&rqctx, "metrics");
+        unit.run(async move { crate::handlers::platform::metrics(rqctx).await }).await
     }
     async fn api_docs(
         rqctx: dropshot::RequestContext<Self::Context>,
