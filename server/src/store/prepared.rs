@@ -37,3 +37,17 @@ impl<Q> QueryId for Prepared<Q> {
 impl<Q: Query> Query for Prepared<Q> {
     type SqlType = Q::SqlType;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::sql_types::Text;
+
+    #[test]
+    fn a_constant_statement_is_cached_where_a_plain_sql_query_is_not() {
+        let plain = diesel::sql_query("SELECT $1").bind::<Text, _>("x");
+        assert_eq!(plain.is_safe_to_cache_prepared(&Pg).ok(), Some(false));
+        let wrapped = prepared(diesel::sql_query("SELECT $1").bind::<Text, _>("x"));
+        assert_eq!(wrapped.is_safe_to_cache_prepared(&Pg).ok(), Some(true));
+    }
+}
