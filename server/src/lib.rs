@@ -9,6 +9,7 @@ pub mod domain;
 pub mod fault;
 pub mod handlers;
 mod logging;
+pub mod metrics;
 pub mod server;
 pub mod store;
 mod web;

@@ -71,6 +71,15 @@ impl RunningServer {
         format!("http://{}", self.local_addr())
     }
 
+    /// Statements sent to the database so far (each one round trip), for tests that count them.
+    pub fn database_statements(&self) -> u64 {
+        self.http
+            .app_private()
+            .authorisations
+            .statement_counts()
+            .statements()
+    }
+
     /// Stops accepting requests, lets those in flight finish, then stops.
     pub async fn shutdown(self) -> anyhow::Result<()> {
         if let Some(sweep) = self.sweep {
@@ -97,6 +106,7 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
         invitation_days: settings.invitation_lifetime_days,
         token: settings.token_lifetime,
     };
+    let metrics = Arc::new(crate::metrics::Metrics::new(store.clone()));
     let authorisations = Authorisations::new(store, clock, lifetimes)
         .with_shared_form_key()
         .await
@@ -106,6 +116,7 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
         sandbox: settings.sandbox,
         body_timeout: settings.request_body_timeout,
         public_base_url: OnceLock::new(),
+        metrics,
     };
     let mut api = server_api_mod::api_description::<Server>()
         .map_err(|e| anyhow::anyhow!("building the API: {e}"))?;

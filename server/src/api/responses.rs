@@ -164,7 +164,7 @@ impl HttpResponse for OkEmpty {
 /// 200 with a text document that is not JSON (a contract in YAML, an HTML page), of the media type given.
 pub struct TextDocument {
     pub media_type: &'static str,
-    pub text: &'static str,
+    pub text: std::borrow::Cow<'static, str>,
 }
 
 impl HttpResponse for TextDocument {
@@ -172,7 +172,7 @@ impl HttpResponse for TextDocument {
         Ok(Response::builder()
             .status(StatusCode::OK)
             .header(http::header::CONTENT_TYPE, self.media_type)
-            .body(self.text.into())?)
+            .body(String::from(self.text).into())?)
     }
 
     /// Dropshot describes every body as JSON; the schema, a string, is what the contract says.

@@ -44,6 +44,31 @@ impl ClientRecord {
         })
     }
 
+    /// Takes the transaction-scoped advisory lock `lock_key` if it is free, then finds the record: whether the
+    /// lock was taken, and the record. For a NINO or a VRN both come from one statement.
+    pub async fn find_after_lock(
+        conn: &mut AsyncPgConnection,
+        lock_key: &str,
+        client: &ClientIdentifier,
+    ) -> Result<(bool, Option<Self>), DomainError> {
+        match client {
+            ClientIdentifier::Nino(nino) => {
+                let (locked, record) =
+                    clients::try_lock_then_individual(conn, lock_key, nino.as_str()).await?;
+                Ok((locked, record.map(Self::Individual)))
+            }
+            ClientIdentifier::Vrn(vrn) => {
+                let (locked, record) =
+                    clients::try_lock_then_vat(conn, lock_key, vrn.as_str()).await?;
+                Ok((locked, record.map(Self::Vat)))
+            }
+            _ => {
+                let locked = crate::store::locks::try_lock(conn, lock_key).await?;
+                Ok((locked, Self::find(conn, client).await?))
+            }
+        }
+    }
+
     /// The identifier the client's enrolment for the service carries, as (clientIdType, clientId): the
     /// MTDITID for MTD-IT (the NINO for an "alternative ITSA" client who has none yet), otherwise the
     /// identifier the agent gave.

@@ -13,7 +13,8 @@ use super::relationships::lock_client;
 use super::request::ValidRequest;
 use super::service::{ClientIdType, Service};
 use super::{Authorisations, DomainError};
-use crate::store::{clients, invitations, locks, relationships};
+use crate::store::agencies::Agency;
+use crate::store::{clients, invitations};
 
 /// How far back the agent's list reaches.
 const LIST_DAYS: i64 = 30;
@@ -22,7 +23,9 @@ const ID_ATTEMPTS: i64 = 16;
 
 impl Authorisations {
     /// Creates a pending request, checking in the documented order (docs/domain.md §6, steps 5–9); `origin`
-    /// says where it was made (§12).
+    /// says where it was made (§12). Within the transaction, two statements: the in-flight lock with the
+    /// client's record, then the remaining checks with the insert; the answer is decided here, in the
+    /// documented order, from what they found.
     pub async fn create_invitation(
         &self,
         arn: &Arn,
@@ -33,65 +36,45 @@ impl Authorisations {
         let expires_on = self.expiry_of_new(now);
         let mut conn = self.connection().await?;
         conn.transaction(async |conn| {
-            let service = request.service;
-            let supplied = request.client.value();
-            in_flight_lock(conn, arn, request).await?;
-            let record = ClientRecord::find(conn, &request.client).await?;
-            let (client_id_type, client_id) = match &record {
-                Some(record) => record.client_id(service, &request.client),
-                None => (request.client.id_type(), supplied),
-            };
-            // Every id the client may be named by (an MTD-IT client's NINO and MTDITID).
-            let client_ids = relationship_client_ids(record.as_ref(), &request.client, service);
-            invitations::expire_pending(
+            let record = locked_client_record(conn, arn, request).await?;
+            let client_ids =
+                relationship_client_ids(record.as_ref(), &request.client, request.service);
+            let mut invitation = new_invitation(
+                arn,
+                request,
+                record.as_ref(),
+                (now, expires_on),
+                origin.clone(),
+            );
+            let allowed = record
+                .as_ref()
+                .is_some_and(|r| r.check(request.known_fact.as_ref()).is_ok());
+            let checks = invitations::insert_unless_blocked(
                 conn,
-                arn.as_str(),
-                service.group(),
+                &invitation,
                 &client_ids,
                 now.date_naive(),
+                allowed,
             )
             .await?;
-            if let Some(existing) =
-                invitations::find_pending(conn, arn.as_str(), service.group(), &client_ids).await?
-            {
+            if let Some(existing) = checks.pending {
                 #[cfg(feature = "fault-injection")]
                 if crate::fault::active("no-duplicate-detection") {
-                    return Ok(existing.id);
+                    return Ok(existing);
                 }
-                return Err(DomainError::DuplicateAuthorisationRequest {
-                    existing: existing.id,
-                });
+                return Err(DomainError::DuplicateAuthorisationRequest { existing });
             }
             let record = record
                 .as_ref()
                 .ok_or(DomainError::ClientRegistrationNotFound)?;
             record.check(request.known_fact.as_ref())?;
-            if relationships::is_active(conn, arn.as_str(), &[service.id()], &client_ids).await? {
+            if checks.active {
                 return Err(DomainError::AlreadyAuthorised);
             }
-            let mut invitation = Invitation {
-                id: InvitationId::generate(
-                    service.invitation_prefix(),
-                    arn.as_str(),
-                    supplied,
-                    service.id(),
-                    now,
-                ),
-                arn: arn.as_str().to_owned(),
-                service,
-                client_type: request.client_type.map(|t| t.as_str().to_owned()),
-                client_id_type: client_id_type.to_owned(),
-                client_id: client_id.to_owned(),
-                supplied_client_id_type: request.client.id_type().to_owned(),
-                supplied_client_id: supplied.to_owned(),
-                stored_status: Status::Pending,
-                relationship_ended_by: None,
-                expires_on,
-                created_at: now,
-                updated_at: now,
-                origin: origin.clone(),
-            };
-            insert_with_unique_id(conn, &mut invitation).await?;
+            if !checks.inserted {
+                // The id was taken, or a request went in since the checks read: try again as a collision.
+                insert_with_unique_id(conn, &mut invitation).await?;
+            }
             Ok(invitation.id)
         })
         .await
@@ -114,15 +97,28 @@ impl Authorisations {
         id: &InvitationId,
         services: &[Service],
     ) -> Result<Invitation, DomainError> {
+        Ok(self
+            .agent_invitation_with_agency(arn, id, services)
+            .await?
+            .0)
+    }
+
+    /// Like [`Self::agent_invitation`], with the agency's record for its client action link, read together.
+    pub async fn agent_invitation_with_agency(
+        &self,
+        arn: &Arn,
+        id: &InvitationId,
+        services: &[Service],
+    ) -> Result<(Invitation, Option<Agency>), DomainError> {
         let mut conn = self.connection().await?;
-        let invitation = invitations::find(&mut conn, id).await?;
-        let invitation = invitation
-            .filter(|i| services.contains(&i.service))
+        let found = invitations::find_with_agency(&mut conn, id).await?;
+        let (invitation, agency) = found
+            .filter(|(i, _)| services.contains(&i.service))
             .ok_or(DomainError::InvitationNotFound)?;
         if invitation.arn != arn.as_str() {
             return Err(DomainError::NoPermissionOnAgency);
         }
-        Ok(invitation)
+        Ok((invitation, agency))
     }
 
     /// The agent's most recent request, if it has made any.
@@ -134,30 +130,37 @@ impl Authorisations {
         Ok(invitations::latest_for_agent(&mut conn, arn.as_str()).await?)
     }
 
-    /// The agent's requests of the last 30 days for the services given, newest first.
+    /// The agent's requests of the last 30 days for the services given, newest first, with the agency's record
+    /// for their client action links (none when there are no requests).
     pub async fn recent_agent_invitations(
         &self,
         arn: &Arn,
         services: &[Service],
-    ) -> Result<Vec<Invitation>, DomainError> {
+    ) -> Result<(Vec<Invitation>, Option<Agency>), DomainError> {
         let since = self.now() - Duration::days(LIST_DAYS);
         let ids: Vec<&str> = services.iter().map(|s| s.id()).collect();
         let mut conn = self.connection().await?;
         #[cfg(feature = "fault-injection")]
         if crate::fault::active("list-by-last-change") {
-            let all =
-                invitations::list_for_agent(&mut conn, arn.as_str(), &ids, DateTime::UNIX_EPOCH);
-            let all = all.await?.into_iter();
-            return Ok(all.filter(|i| i.updated_at >= since).collect());
+            let all = invitations::list_for_agent_with_agency(
+                &mut conn,
+                arn.as_str(),
+                &ids,
+                DateTime::UNIX_EPOCH,
+            );
+            let (all, agency) = all.await?;
+            let recent = all.into_iter().filter(|i| i.updated_at >= since).collect();
+            return Ok((recent, agency));
         }
         #[cfg(feature = "fault-injection")]
         if crate::fault::active("list-oldest-first") {
-            let mut listed =
-                invitations::list_for_agent(&mut conn, arn.as_str(), &ids, since).await?;
+            let (mut listed, agency) =
+                invitations::list_for_agent_with_agency(&mut conn, arn.as_str(), &ids, since)
+                    .await?;
             listed.reverse();
-            return Ok(listed);
+            return Ok((listed, agency));
         }
-        Ok(invitations::list_for_agent(&mut conn, arn.as_str(), &ids, since).await?)
+        Ok(invitations::list_for_agent_with_agency(&mut conn, arn.as_str(), &ids, since).await?)
     }
 
     /// The agent's requests, newest first, filtered by service, status (as read now) and creation date.
@@ -494,25 +497,65 @@ impl Answerer<'_> {
 }
 
 /// Identical creates in flight, in any server process, meet at this lock: the one that does not get it is
-/// ALREADY_BEING_PROCESSED. A sandbox hold keeps the lock taken, so that a test meets it every time.
-async fn in_flight_lock(
+/// ALREADY_BEING_PROCESSED. A sandbox hold keeps the lock taken, so that a test meets it every time. The client's
+/// record comes with the lock, in the same statement, for the identifiers the public API takes.
+async fn locked_client_record(
     conn: &mut AsyncPgConnection,
     arn: &Arn,
     request: &ValidRequest,
-) -> Result<(), DomainError> {
+) -> Result<Option<ClientRecord>, DomainError> {
     let person = person_key(request.client.value());
     let lock = format!(
         "create-invitation|{arn}|{}|{person}",
         request.service.group()
     );
-    let locked = locks::try_lock(conn, &lock).await?;
+    let (locked, record) = ClientRecord::find_after_lock(conn, &lock, &request.client).await?;
     #[cfg(feature = "fault-injection")]
     let locked = locked || crate::fault::active("no-in-flight-lock");
     if !locked {
         return Err(DomainError::AlreadyBeingProcessed);
     }
     super::hold::pause().await;
-    Ok(())
+    Ok(record)
+}
+
+/// The pending request a create stores: named by the identifier the client's record says (an MTD-IT client's
+/// MTDITID), as supplied otherwise.
+fn new_invitation(
+    arn: &Arn,
+    request: &ValidRequest,
+    record: Option<&ClientRecord>,
+    (now, expires_on): (DateTime<Utc>, chrono::NaiveDate),
+    origin: Option<String>,
+) -> Invitation {
+    let service = request.service;
+    let supplied = request.client.value();
+    let (client_id_type, client_id) = match record {
+        Some(record) => record.client_id(service, &request.client),
+        None => (request.client.id_type(), supplied),
+    };
+    Invitation {
+        id: InvitationId::generate(
+            service.invitation_prefix(),
+            arn.as_str(),
+            supplied,
+            service.id(),
+            now,
+        ),
+        arn: arn.as_str().to_owned(),
+        service,
+        client_type: request.client_type.map(|t| t.as_str().to_owned()),
+        client_id_type: client_id_type.to_owned(),
+        client_id: client_id.to_owned(),
+        supplied_client_id_type: request.client.id_type().to_owned(),
+        supplied_client_id: supplied.to_owned(),
+        stored_status: Status::Pending,
+        relationship_ended_by: None,
+        expires_on,
+        created_at: now,
+        updated_at: now,
+        origin,
+    }
 }
 
 /// The request to cancel, locked until the cancel ends, so that a cancel waits for an accept holding it.

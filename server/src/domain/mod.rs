@@ -85,9 +85,23 @@ impl Authorisations {
         self.clock.now()
     }
 
-    /// Whether the database can be reached (readiness).
+    /// Whether the database can be reached (readiness): a query, because checking a connection out of the
+    /// pool does not test it.
     pub async fn check_database(&self) -> Result<(), DomainError> {
-        self.connection().await.map(drop)
+        use diesel_async::SimpleAsyncConnection;
+        let mut conn = self.connection().await?;
+        conn.batch_execute("SELECT 1").await?;
+        Ok(())
+    }
+
+    /// The statements the server has sent to the database, and how many failed.
+    pub fn statement_counts(&self) -> &crate::store::StatementCounts {
+        self.store.counts()
+    }
+
+    /// Runs `work` (one request) on one connection, checked out once.
+    pub async fn unit_of_work<F: std::future::Future>(&self, work: F) -> F::Output {
+        self.store.unit_of_work(work).await
     }
 
     async fn connection(&self) -> Result<crate::store::Connection, DomainError> {

@@ -52,9 +52,8 @@ pub async fn get_agency_invitation_v1(
 ) -> Result<HttpResponseOk<types::InvitationV1>, ApiError> {
     let ctx = rqctx.context();
     let path = path.into_inner();
-    let invitation =
+    let (invitation, links) =
         public_api::agent_invitation(&rqctx, &path.arn, &path.invitation_id, shown()).await?;
-    let links = ClientActionLinks::for_agency(ctx, &invitation.arn).await?;
     Ok(HttpResponseOk(view(
         &invitation,
         ctx.authorisations.now(),

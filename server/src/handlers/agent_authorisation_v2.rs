@@ -100,14 +100,14 @@ pub(super) async fn list(
 ) -> Result<OkOrNoContent<types::InvitationList>, ApiError> {
     let ctx = rqctx.context();
     let arn = ctx.agent(rqctx, path_arn).await?;
-    let invitations = ctx
+    let (invitations, agency) = ctx
         .authorisations
         .recent_agent_invitations(&arn, &SERVICES)
         .await?;
     if invitations.is_empty() {
         return Ok(OkOrNoContent::NoContent);
     }
-    let views = InvitationViews::new(ctx, arn.as_str()).await?;
+    let views = InvitationViews::new(ctx, ClientActionLinks::of(ctx, agency.as_ref()));
     Ok(OkOrNoContent::Ok(types::InvitationList(
         invitations.iter().map(|i| views.view(i)).collect(),
     )))
@@ -138,8 +138,9 @@ pub(super) async fn get(
     path_arn: &str,
     path_id: &str,
 ) -> Result<HttpResponseOk<types::Invitation>, ApiError> {
-    let invitation = public_api::agent_invitation(rqctx, path_arn, path_id, &SERVICES).await?;
-    let views = InvitationViews::new(rqctx.context(), &invitation.arn).await?;
+    let (invitation, links) =
+        public_api::agent_invitation(rqctx, path_arn, path_id, &SERVICES).await?;
+    let views = InvitationViews::new(rqctx.context(), links);
     Ok(HttpResponseOk(views.view(&invitation)))
 }
 
@@ -191,12 +192,11 @@ struct InvitationViews {
 }
 
 impl InvitationViews {
-    async fn new(ctx: &ApiContext, arn: &str) -> Result<Self, DomainError> {
-        let links = ClientActionLinks::for_agency(ctx, arn).await?;
-        Ok(Self {
+    fn new(ctx: &ApiContext, links: ClientActionLinks) -> Self {
+        Self {
             now: ctx.authorisations.now(),
             links,
-        })
+        }
     }
 
     fn view(&self, invitation: &Invitation) -> types::Invitation {

@@ -27,6 +27,8 @@ pub struct ApiContext {
     pub body_timeout: std::time::Duration,
     /// The public base URL used in client action links; known once the server is bound.
     pub public_base_url: OnceLock<String>,
+    /// What `GET /metrics` reports.
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 impl ApiContext {
@@ -63,6 +65,41 @@ impl ApiContext {
         path_arn: &str,
     ) -> Result<Arn, DomainError> {
         self.principal(rqctx).await?.agent_for(path_arn)
+    }
+}
+
+/// One request, as the generated trait runs it: a unit of work on one database connection, counted and timed
+/// under its operation id when it ends.
+pub struct Unit {
+    authorisations: Authorisations,
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
+    operation: &'static str,
+    started: std::time::Instant,
+}
+
+impl Unit {
+    pub fn start(rqctx: &RequestContext<ApiContext>, operation: &'static str) -> Self {
+        let ctx = rqctx.context();
+        Self {
+            authorisations: ctx.authorisations.clone(),
+            metrics: ctx.metrics.clone(),
+            operation,
+            started: std::time::Instant::now(),
+        }
+    }
+
+    pub async fn run<R: dropshot::HttpResponse>(
+        self,
+        work: impl std::future::Future<Output = Result<R, crate::api::ApiError>>,
+    ) -> Result<R, crate::api::ApiError> {
+        let answer = self.authorisations.unit_of_work(work).await;
+        let status = match &answer {
+            Ok(response) => response.status_code(),
+            Err(error) => error.status(),
+        };
+        self.metrics
+            .observe(self.operation, status.as_u16(), self.started.elapsed());
+        answer
     }
 }
 

@@ -62,13 +62,26 @@ pub async fn api_contract(
         .ok_or_else(ApiError::not_found)?;
     Ok(TextDocument {
         media_type: "application/yaml",
-        text: contract.text,
+        text: contract.text.into(),
     })
 }
 
 pub async fn api_docs(_rqctx: RequestContext<ApiContext>) -> Result<TextDocument, ApiError> {
     Ok(TextDocument {
         media_type: "text/html; charset=utf-8",
-        text: DOCS_HTML,
+        text: DOCS_HTML.into(),
+    })
+}
+
+/// The server's metrics (requests, latency, the connection pool, the database), for Prometheus to scrape.
+pub async fn metrics(rqctx: RequestContext<ApiContext>) -> Result<TextDocument, ApiError> {
+    let text = rqctx.context().metrics.encode().map_err(|error| {
+        ApiError::from(crate::domain::DomainError::Internal(format!(
+            "encoding the metrics: {error}"
+        )))
+    })?;
+    Ok(TextDocument {
+        media_type: crate::metrics::CONTENT_TYPE,
+        text: text.into(),
     })
 }

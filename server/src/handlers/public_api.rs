@@ -5,6 +5,7 @@
 use dropshot::RequestContext;
 
 use super::ApiContext;
+use super::client_action_link::ClientActionLinks;
 use crate::api::ApiError;
 use crate::api::generated::shared;
 use crate::domain::invitation::{Invitation, PUBLIC_API_ORIGIN};
@@ -48,20 +49,22 @@ pub async fn create_invitation(
     })
 }
 
-/// One of the caller's requests, among the services a version shows. A malformed id is 400 BAD_REQUEST
-/// before the caller is looked at.
+/// One of the caller's requests, among the services a version shows, and the links of its agency. A malformed
+/// id is 400 BAD_REQUEST before the caller is looked at.
 pub async fn agent_invitation(
     rqctx: &RequestContext<ApiContext>,
     path_arn: &str,
     path_id: &str,
     services: &[Service],
-) -> Result<Invitation, DomainError> {
+) -> Result<(Invitation, ClientActionLinks), DomainError> {
     let ctx = rqctx.context();
     let id = InvitationId::parse(path_id).ok_or(DomainError::BadRequest)?;
     let arn = ctx.agent(rqctx, path_arn).await?;
-    ctx.authorisations
-        .agent_invitation(&arn, &id, services)
-        .await
+    let (invitation, agency) = ctx
+        .authorisations
+        .agent_invitation_with_agency(&arn, &id, services)
+        .await?;
+    Ok((invitation, ClientActionLinks::of(ctx, agency.as_ref())))
 }
 
 /// A `service` sent as a string or a one-element array (every version of the API shares the shape).

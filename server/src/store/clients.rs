@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Date, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::schema::{cgt_clients, individual_clients, ppt_clients, trust_clients, vat_clients};
@@ -184,12 +185,14 @@ pub async fn set_trust_utr_if_free(
     urn: &str,
     utr: &str,
 ) -> QueryResult<usize> {
-    diesel::sql_query(
-        "UPDATE trust_clients SET utr = $2 WHERE urn = $1 \
-         AND NOT EXISTS (SELECT 1 FROM trust_clients WHERE utr = $2 AND urn IS DISTINCT FROM $1)",
+    super::prepared::prepared(
+        diesel::sql_query(
+            "UPDATE trust_clients SET utr = $2 WHERE urn = $1 \
+             AND NOT EXISTS (SELECT 1 FROM trust_clients WHERE utr = $2 AND urn IS DISTINCT FROM $1)",
+        )
+        .bind::<diesel::sql_types::Text, _>(urn)
+        .bind::<diesel::sql_types::Text, _>(utr),
     )
-    .bind::<diesel::sql_types::Text, _>(urn)
-    .bind::<diesel::sql_types::Text, _>(utr)
     .execute(conn)
     .await
 }
@@ -204,4 +207,113 @@ pub async fn set_mtditid(
         .set(individual_clients::mtditid.eq(mtditid))
         .execute(conn)
         .await
+}
+
+/// Takes the transaction-scoped advisory lock named `lock_key` if no other transaction holds it, and reads
+/// the individual a NINO names, in one statement: whether the lock was taken, and the record.
+pub async fn try_lock_then_individual(
+    conn: &mut AsyncPgConnection,
+    lock_key: &str,
+    nino: &str,
+) -> QueryResult<(bool, Option<IndividualClient>)> {
+    let row: LockedIndividual = super::prepared::prepared(
+        diesel::sql_query(
+            "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS acquired, \
+             c.nino, c.mtditid, c.name, c.postcode, c.date_of_birth, c.sa_utr \
+             FROM (SELECT 1) AS one LEFT JOIN individual_clients AS c ON c.person = $2",
+        )
+        .bind::<Text, _>(lock_key)
+        .bind::<Text, _>(nino.get(..8).unwrap_or(nino)),
+    )
+    .get_result(conn)
+    .await?;
+    Ok(row.split())
+}
+
+/// Like [`try_lock_then_individual`], for the VAT customer a VRN names.
+pub async fn try_lock_then_vat(
+    conn: &mut AsyncPgConnection,
+    lock_key: &str,
+    vrn: &str,
+) -> QueryResult<(bool, Option<VatClient>)> {
+    let row: LockedVat = super::prepared::prepared(
+        diesel::sql_query(
+            "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS acquired, \
+             c.vrn, c.name, c.registration_date, c.insolvent \
+             FROM (SELECT 1) AS one LEFT JOIN vat_clients AS c ON c.vrn = $2",
+        )
+        .bind::<Text, _>(lock_key)
+        .bind::<Text, _>(vrn),
+    )
+    .get_result(conn)
+    .await?;
+    Ok(row.split())
+}
+
+/// A row of [`try_lock_then_individual`]: the record's columns are null when there is none.
+#[derive(QueryableByName)]
+struct LockedIndividual {
+    #[diesel(sql_type = Bool)]
+    acquired: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    nino: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    mtditid: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    postcode: Option<String>,
+    #[diesel(sql_type = Nullable<Date>)]
+    date_of_birth: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<Text>)]
+    sa_utr: Option<String>,
+}
+
+impl LockedIndividual {
+    fn split(self) -> (bool, Option<IndividualClient>) {
+        let record = match (self.nino, self.name, self.postcode, self.date_of_birth) {
+            (Some(nino), Some(name), Some(postcode), Some(date_of_birth)) => {
+                Some(IndividualClient {
+                    nino,
+                    mtditid: self.mtditid,
+                    name,
+                    postcode,
+                    date_of_birth,
+                    sa_utr: self.sa_utr,
+                })
+            }
+            _ => None,
+        };
+        (self.acquired, record)
+    }
+}
+
+/// A row of [`try_lock_then_vat`].
+#[derive(QueryableByName)]
+struct LockedVat {
+    #[diesel(sql_type = Bool)]
+    acquired: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    vrn: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    name: Option<String>,
+    #[diesel(sql_type = Nullable<Date>)]
+    registration_date: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<Bool>)]
+    insolvent: Option<bool>,
+}
+
+impl LockedVat {
+    fn split(self) -> (bool, Option<VatClient>) {
+        let record = match (self.vrn, self.name, self.registration_date, self.insolvent) {
+            (Some(vrn), Some(name), Some(registration_date), Some(insolvent)) => Some(VatClient {
+                vrn,
+                name,
+                registration_date,
+                insolvent,
+            }),
+            _ => None,
+        };
+        (self.acquired, record)
+    }
 }

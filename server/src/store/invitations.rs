@@ -4,13 +4,20 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use super::schema::invitations;
+use super::agencies::Agency;
+use super::schema::{agencies, invitations};
 use crate::domain::invitation::{EndedBy, Invitation, Status};
 use crate::domain::invitation_id::InvitationId;
 use crate::domain::service::Service;
 
+// An invitation's agency, read with it. There is no foreign key (agencies are made by the sandbox or by
+// provisioning, not by requests), so `schema.rs`, which follows the migrations, has no join for it.
+diesel::joinable!(invitations -> agencies (arn));
+
+/// An absent value is inserted as a bound NULL, never as `DEFAULT`: Diesel does not cache an insert that may
+/// render `DEFAULT`, so PostgreSQL would parse and plan every insert anew.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = invitations)]
+#[diesel(table_name = invitations, treat_none_as_default_value = false)]
 struct InvitationRow {
     invitation_id: String,
     arn: String,
@@ -110,6 +117,22 @@ pub async fn find(
     row.map(Invitation::try_from).transpose()
 }
 
+/// Like [`find`], with the agency of the request (for its client action link), in one statement.
+pub async fn find_with_agency(
+    conn: &mut AsyncPgConnection,
+    id: &InvitationId,
+) -> QueryResult<Option<(Invitation, Option<Agency>)>> {
+    let row: Option<(InvitationRow, Option<Agency>)> = invitations::table
+        .left_join(agencies::table)
+        .filter(invitations::invitation_id.eq(id.as_str()))
+        .select((InvitationRow::as_select(), agencies::all_columns.nullable()))
+        .first(conn)
+        .await
+        .optional()?;
+    row.map(|(row, agency)| Ok((Invitation::try_from(row)?, agency)))
+        .transpose()
+}
+
 /// Like [`find`], holding the row until the transaction ends.
 pub async fn find_for_update(
     conn: &mut AsyncPgConnection,
@@ -166,6 +189,31 @@ pub async fn list_for_agent(
     convert(rows)
 }
 
+/// Like [`list_for_agent`], with the agency's record (for the client action links), in one statement: each row
+/// carries it. No agency when the list is empty.
+pub async fn list_for_agent_with_agency(
+    conn: &mut AsyncPgConnection,
+    arn: &str,
+    services: &[&str],
+    since: DateTime<Utc>,
+) -> QueryResult<(Vec<Invitation>, Option<Agency>)> {
+    let rows: Vec<(InvitationRow, Option<Agency>)> = invitations::table
+        .left_join(agencies::table)
+        .filter(invitations::arn.eq(arn))
+        .filter(invitations::service.eq_any(services))
+        .filter(invitations::created_at.ge(since))
+        .order((
+            invitations::created_at.desc(),
+            invitations::invitation_id.desc(),
+        ))
+        .select((InvitationRow::as_select(), agencies::all_columns.nullable()))
+        .load(conn)
+        .await?;
+    let agency = <[_]>::first(&rows).and_then(|(_, agency)| agency.clone());
+    let invitations = convert(rows.into_iter().map(|(row, _)| row).collect())?;
+    Ok((invitations, agency))
+}
+
 /// The id of the agent's most recent request.
 pub async fn latest_for_agent(
     conn: &mut AsyncPgConnection,
@@ -215,19 +263,21 @@ pub async fn move_client(
     new_status: Option<Status>,
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
-    diesel::sql_query(
-        "UPDATE invitations AS moving SET client_id = $3, client_id_type = 'MTDITID', status = $5, updated_at = $6 \
-         WHERE moving.service = $1 AND moving.client_id = $2 AND moving.status = $4 \
-         AND NOT (moving.status = 'Pending' AND EXISTS (SELECT 1 FROM invitations AS other \
-             WHERE other.arn = moving.arn AND other.service_group = moving.service_group \
-             AND other.client_id = $3 AND other.status = 'Pending'))",
+    super::prepared::prepared(
+        diesel::sql_query(
+            "UPDATE invitations AS moving SET client_id = $3, client_id_type = 'MTDITID', status = $5, updated_at = $6 \
+             WHERE moving.service = $1 AND moving.client_id = $2 AND moving.status = $4 \
+             AND NOT (moving.status = 'Pending' AND EXISTS (SELECT 1 FROM invitations AS other \
+                 WHERE other.arn = moving.arn AND other.service_group = moving.service_group \
+                 AND other.client_id = $3 AND other.status = 'Pending'))",
+        )
+        .bind::<diesel::sql_types::Text, _>(service)
+        .bind::<diesel::sql_types::Text, _>(from_client_id)
+        .bind::<diesel::sql_types::Text, _>(to_mtditid)
+        .bind::<diesel::sql_types::Text, _>(status.as_str())
+        .bind::<diesel::sql_types::Text, _>(new_status.unwrap_or(status).as_str())
+        .bind::<diesel::sql_types::Timestamptz, _>(now),
     )
-    .bind::<diesel::sql_types::Text, _>(service)
-    .bind::<diesel::sql_types::Text, _>(from_client_id)
-    .bind::<diesel::sql_types::Text, _>(to_mtditid)
-    .bind::<diesel::sql_types::Text, _>(status.as_str())
-    .bind::<diesel::sql_types::Text, _>(new_status.unwrap_or(status).as_str())
-    .bind::<diesel::sql_types::Timestamptz, _>(now)
     .execute(conn)
     .await
 }
@@ -373,34 +423,6 @@ pub async fn set_deauthorised(
     Ok(())
 }
 
-/// Persists expiry for this agent, client and service group: a stale pending row must not block a new
-/// request through the one-pending index.
-pub async fn expire_pending(
-    conn: &mut AsyncPgConnection,
-    arn: &str,
-    service_group: &str,
-    client_ids: &[&str],
-    today: NaiveDate,
-) -> QueryResult<()> {
-    diesel::update(
-        invitations::table
-            .filter(invitations::arn.eq(arn))
-            .filter(invitations::service_group.eq(service_group))
-            .filter(invitations::client_id.eq_any(client_ids))
-            .filter(invitations::status.eq(Status::Pending.as_str()))
-            .filter(invitations::expires_on.le(today)),
-    )
-    .set((
-        invitations::status.eq(Status::Expired.as_str()),
-        invitations::updated_at.eq(diesel::dsl::sql::<diesel::sql_types::Timestamptz>(
-            "GREATEST(expires_on::timestamp AT TIME ZONE 'UTC', updated_at)",
-        )),
-    ))
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 /// Persists expiry for at most `batch` pending requests whose expiry day has begun, skipping rows
 /// other transactions hold; answers how many it changed. Walks the partial expiry index.
 pub async fn expire_batch(
@@ -408,15 +430,155 @@ pub async fn expire_batch(
     today: NaiveDate,
     batch: i64,
 ) -> QueryResult<usize> {
-    diesel::sql_query(
-        "UPDATE invitations SET status = 'Expired', updated_at = GREATEST(expires_on::timestamp AT TIME ZONE 'UTC', updated_at) \
-         WHERE invitation_id IN ( \
-             SELECT invitation_id FROM invitations \
-             WHERE status = 'Pending' AND expires_on <= $1 \
-             ORDER BY expires_on LIMIT $2 FOR UPDATE SKIP LOCKED)",
+    super::prepared::prepared(
+        diesel::sql_query(
+            "UPDATE invitations SET status = 'Expired', updated_at = GREATEST(expires_on::timestamp AT TIME ZONE 'UTC', updated_at) \
+             WHERE invitation_id IN ( \
+                 SELECT invitation_id FROM invitations \
+                 WHERE status = 'Pending' AND expires_on <= $1 \
+                 ORDER BY expires_on LIMIT $2 FOR UPDATE SKIP LOCKED)",
+        )
+        .bind::<diesel::sql_types::Date, _>(today)
+        .bind::<diesel::sql_types::BigInt, _>(batch),
     )
-    .bind::<diesel::sql_types::Date, _>(today)
-    .bind::<diesel::sql_types::BigInt, _>(batch)
     .execute(conn)
     .await
+}
+
+/// What a create learned from [`insert_unless_blocked`].
+#[derive(Debug, Clone)]
+pub struct CreateChecks {
+    /// The pending request for this agent, service group and client, if any (expired ones no longer count).
+    pub pending: Option<InvitationId>,
+    /// Whether the agent has an active relationship for the service with the client.
+    pub active: bool,
+    /// Whether the new request went in.
+    pub inserted: bool,
+}
+
+/// A create's checks and its insert in one statement (docs/domain.md §6, steps 6–9): persists the expiry of the
+/// agent's pending requests for the client that are past their day finds a pending one
+/// (as [`find_pending`]) and an active relationship (as `relationships::is_active`), and inserts `invitation`
+/// only when neither exists and `allowed` (the caller's own checks passed). The caller decides, in the documented
+/// order, from what it answers. `client_ids` are every id the client may be named by.
+pub async fn insert_unless_blocked(
+    conn: &mut AsyncPgConnection,
+    invitation: &Invitation,
+    client_ids: &[&str],
+    today: NaiveDate,
+    allowed: bool,
+) -> QueryResult<CreateChecks> {
+    use diesel::sql_types::{Array, Bool, Date, Nullable, Text, Timestamptz};
+    // The insert reads `expired`, so the expiry is persisted before it: the stale row's place in the
+    // one-pending index is free by then.
+    let row: CreateChecksRow = super::prepared::prepared(
+        diesel::sql_query(
+            "WITH expired AS ( \
+                UPDATE invitations SET status = 'Expired', \
+                    updated_at = GREATEST(expires_on::timestamp AT TIME ZONE 'UTC', updated_at) \
+                WHERE arn = $1 AND service_group = $2 AND client_id = ANY($3) \
+                    AND status = 'Pending' AND expires_on <= $4 \
+                RETURNING 1), \
+             pending AS ( \
+                SELECT invitation_id FROM invitations \
+                WHERE arn = $1 AND service_group = $2 AND client_id = ANY($3) \
+                    AND status = 'Pending' AND expires_on > $4 \
+                LIMIT 1), \
+             active AS ( \
+                SELECT EXISTS (SELECT 1 FROM relationships \
+                    WHERE arn = $1 AND service = $5 AND client_id = ANY($3) AND ended_at IS NULL) AS active), \
+             inserted AS ( \
+                INSERT INTO invitations (invitation_id, arn, service, service_group, client_type, client_id_type, \
+                    client_id, supplied_client_id_type, supplied_client_id, status, relationship_ended_by, \
+                    expires_on, created_at, updated_at, origin) \
+                SELECT $6, $1, $5, $2, $7, $8, $9, $10, $11, $12, NULL, $13, $14, $14, $16 \
+                WHERE $15 AND (SELECT count(*) FROM expired) >= 0 \
+                    AND NOT EXISTS (SELECT 1 FROM pending) AND NOT (SELECT active FROM active) \
+                ON CONFLICT DO NOTHING \
+                RETURNING 1) \
+             SELECT (SELECT invitation_id FROM pending) AS pending, \
+                (SELECT active FROM active) AS active, \
+                EXISTS (SELECT 1 FROM inserted) AS inserted",
+        )
+        .bind::<Text, _>(&invitation.arn)
+        .bind::<Text, _>(invitation.service.group())
+        .bind::<Array<Text>, _>(client_ids)
+        .bind::<Date, _>(today)
+        .bind::<Text, _>(invitation.service.id())
+        .bind::<Text, _>(invitation.id.as_str())
+        .bind::<Nullable<Text>, _>(invitation.client_type.as_deref())
+        .bind::<Text, _>(&invitation.client_id_type)
+        .bind::<Text, _>(&invitation.client_id)
+        .bind::<Text, _>(&invitation.supplied_client_id_type)
+        .bind::<Text, _>(&invitation.supplied_client_id)
+        .bind::<Text, _>(invitation.stored_status.as_str())
+        .bind::<Date, _>(invitation.expires_on)
+        .bind::<Timestamptz, _>(invitation.created_at)
+        .bind::<Bool, _>(allowed)
+        .bind::<Nullable<Text>, _>(invitation.origin.as_deref()),
+    )
+    .get_result(conn)
+    .await?;
+    let pending = row
+        .pending
+        .map(|id| {
+            InvitationId::parse(&id).ok_or_else(|| {
+                diesel::result::Error::DeserializationError(
+                    format!("invitation {id}: bad id").into(),
+                )
+            })
+        })
+        .transpose()?;
+    Ok(CreateChecks {
+        pending,
+        active: row.active,
+        inserted: row.inserted,
+    })
+}
+
+#[derive(QueryableByName)]
+struct CreateChecksRow {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pending: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    active: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    inserted: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::pg::Pg;
+    use diesel::query_builder::QueryFragment;
+
+    fn row() -> InvitationRow {
+        let now = DateTime::UNIX_EPOCH;
+        InvitationRow {
+            invitation_id: "ABERULMHCKKW3".into(),
+            arn: "TARN0000001".into(),
+            service: "HMRC-MTD-IT".into(),
+            service_group: "HMRC-MTD-IT".into(),
+            client_type: None,
+            client_id_type: "ni".into(),
+            client_id: "AB123456C".into(),
+            supplied_client_id_type: "ni".into(),
+            supplied_client_id: "AB123456C".into(),
+            status: "Pending".into(),
+            relationship_ended_by: None,
+            expires_on: now.date_naive(),
+            created_at: now,
+            updated_at: now,
+            origin: None,
+        }
+    }
+
+    /// An absent client type must not render DEFAULT, which Diesel never caches.
+    #[test]
+    fn the_insert_of_a_request_is_prepared_once_even_with_absent_values() {
+        let insert = diesel::insert_into(invitations::table)
+            .values(row())
+            .on_conflict_do_nothing();
+        assert_eq!(insert.is_safe_to_cache_prepared(&Pg).ok(), Some(true));
+    }
 }

@@ -4,6 +4,8 @@ use diesel::QueryableByName;
 use diesel::sql_types::{Bool, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use super::prepared::prepared;
+
 #[derive(QueryableByName)]
 struct Acquired {
     #[diesel(sql_type = Bool)]
@@ -13,11 +15,12 @@ struct Acquired {
 /// Takes the lock named `key` until the transaction ends, or answers false at once if another
 /// transaction holds it.
 pub async fn try_lock(conn: &mut AsyncPgConnection, key: &str) -> diesel::QueryResult<bool> {
-    let row: Acquired =
+    let row: Acquired = prepared(
         diesel::sql_query("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS acquired")
-            .bind::<Text, _>(key)
-            .get_result(conn)
-            .await?;
+            .bind::<Text, _>(key),
+    )
+    .get_result(conn)
+    .await?;
     Ok(row.acquired)
 }
 
@@ -28,12 +31,18 @@ const LOCK_TIMEOUT: &str = "10s";
 /// Takes the lock named `key` until the transaction ends, waiting for it if need be, up to
 /// [`LOCK_TIMEOUT`].
 pub async fn lock(conn: &mut AsyncPgConnection, key: &str) -> diesel::QueryResult<()> {
-    diesel::sql_query(format!("SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
-        .execute(conn)
-        .await?;
-    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-        .bind::<Text, _>(key)
-        .execute(conn)
-        .await?;
+    // `set_config(..., true)` is `SET LOCAL` with the value bound, so the statement is prepared once.
+    prepared(
+        diesel::sql_query("SELECT set_config('lock_timeout', $1, true)")
+            .bind::<Text, _>(LOCK_TIMEOUT),
+    )
+    .execute(conn)
+    .await?;
+    prepared(
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind::<Text, _>(key),
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }

@@ -5,6 +5,7 @@ pub mod agencies;
 pub mod clients;
 pub mod invitations;
 pub mod locks;
+pub mod prepared;
 pub mod principals;
 pub mod relationships;
 mod schema;
@@ -15,19 +16,34 @@ pub mod web_sessions;
 use anyhow::Context;
 use diesel::ConnectionError;
 use diesel_async::AsyncPgConnection;
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
-use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, PoolableConnection, RecyclingMethod,
+};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
 
-pub type Connection = Object<AsyncPgConnection>;
+mod counting;
+mod unit_of_work;
+pub use counting::StatementCounts;
+pub use unit_of_work::Connection;
 
 /// The connection pool.
 #[derive(Clone)]
 pub struct Store {
     pool: Pool<AsyncPgConnection>,
     outage: std::sync::Arc<Outage>,
+    counts: std::sync::Arc<StatementCounts>,
+}
+
+/// The connection pool at one moment.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolStatus {
+    pub max_size: usize,
+    pub size: usize,
+    pub in_use: usize,
+    pub waiting: usize,
 }
 
 /// Whether the database is unreachable, so that an outage is logged when it starts and when it ends, not once
@@ -73,7 +89,17 @@ impl Outage {
 
 impl Store {
     pub fn new(database_url: &str, pool_size: usize) -> anyhow::Result<Self> {
-        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+        // No test query on check-out: it would cost a round trip per check-out. A connection whose socket has
+        // closed, or whose transaction broke, is discarded at check-out all the same (`is_broken`), and one that
+        // fails on first use reports `Unavailable`, then closes and is discarded the next time.
+        let mut config = ManagerConfig::default();
+        config.recycling_method = RecyclingMethod::Fast;
+        let counts = std::sync::Arc::<StatementCounts>::default();
+        config.custom_setup = counted_setup(counts.clone());
+        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+            database_url,
+            config,
+        );
         // A request waits this long for a connection, then fails rather than hanging.
         let pool = Pool::builder(manager)
             .max_size(pool_size)
@@ -84,19 +110,72 @@ impl Store {
         Ok(Self {
             pool,
             outage: Default::default(),
+            counts,
         })
     }
 
-    pub async fn connection(
-        &self,
-    ) -> Result<Connection, diesel_async::pooled_connection::deadpool::PoolError> {
-        let connection = self.pool.get().await;
+    /// The statements this pool's connections have sent, and how many failed.
+    pub fn counts(&self) -> &StatementCounts {
+        &self.counts
+    }
+
+    /// A connection: the one the current unit of work holds (see [`unit_of_work`]), or one from the pool.
+    pub async fn connection(&self) -> Result<Connection, PoolError> {
+        if let Some(held) = unit_of_work::take_held() {
+            return Ok(held);
+        }
+        let connection = self.checkout().await;
         match &connection {
             Ok(_) => self.outage.succeeded(),
             Err(error) => self.outage.failed(error),
         }
         connection
     }
+
+    async fn checkout(&self) -> Result<Connection, PoolError> {
+        let started = std::time::Instant::now();
+        let object = self.pool.get().await;
+        self.counts.checked_out(started.elapsed(), object.is_ok());
+        Ok(Connection::new(object?))
+    }
+
+    /// The pool now: its largest size, its connections, those checked out, and check-outs waiting for one.
+    pub fn pool_status(&self) -> PoolStatus {
+        let status = self.pool.status();
+        PoolStatus {
+            max_size: status.max_size,
+            size: status.size,
+            in_use: status.size.saturating_sub(status.available),
+            waiting: status.waiting,
+        }
+    }
+
+    /// Runs `work` as one unit of work: every connection it asks for is the same one, checked out once and
+    /// returned to the pool when `work` ends.
+    pub async fn unit_of_work<F: std::future::Future>(&self, work: F) -> F::Output {
+        unit_of_work::scope(work).await
+    }
+}
+
+/// Connects as diesel-async does, then counts what the connection sends.
+fn counted_setup(
+    counts: std::sync::Arc<StatementCounts>,
+) -> diesel_async::pooled_connection::SetupCallback<AsyncPgConnection> {
+    Box::new(move |url| {
+        let counts = counts.clone();
+        let url = url.to_owned();
+        Box::pin(async move {
+            use diesel_async::AsyncConnection;
+            let mut connection = AsyncPgConnection::establish(&url).await?;
+            connection.set_instrumentation(counting::Counting(counts));
+            Ok(connection)
+        })
+    })
+}
+
+/// Whether a pooled connection can no longer be used (its socket closed or its transaction broke).
+fn is_broken(object: &mut Object<AsyncPgConnection>) -> bool {
+    PoolableConnection::is_broken(&mut **object)
 }
 
 /// Runs the embedded migrations on an existing database.

@@ -66,25 +66,30 @@ pub async fn insert_token(
 }
 
 /// The principal a token names, if the token exists and has not expired at `now`:
-/// its id, affinity group and enrolments.
+/// its id, affinity group and enrolments, in one statement (a principal without enrolments is one row
+/// with none).
 pub async fn by_token(
     conn: &mut AsyncPgConnection,
     token_hash: &[u8],
     now: DateTime<Utc>,
 ) -> QueryResult<Option<(i64, String, Vec<EnrolmentRow>)>> {
-    let found: Option<(i64, String)> = access_tokens::table
-        .inner_join(principals::table)
+    let rows: Vec<(i64, String, Option<EnrolmentRow>)> = access_tokens::table
+        .inner_join(principals::table.left_join(enrolments::table))
         .filter(access_tokens::token_hash.eq(token_hash))
         .filter(access_tokens::expires_at.gt(now))
-        .select((principals::id, principals::affinity_group))
-        .first(conn)
-        .await
-        .optional()?;
-    let Some((id, affinity_group)) = found else {
+        .select((
+            principals::id,
+            principals::affinity_group,
+            enrolments::all_columns.nullable(),
+        ))
+        .load(conn)
+        .await?;
+    let mut rows = rows.into_iter().peekable();
+    let Some((id, affinity_group)) = rows.peek().map(|(id, group, _)| (*id, group.clone())) else {
         return Ok(None);
     };
-    let rows = enrolments_of(conn, id).await?;
-    Ok(Some((id, affinity_group, rows)))
+    let enrolments = rows.filter_map(|(_, _, enrolment)| enrolment).collect();
+    Ok(Some((id, affinity_group, enrolments)))
 }
 
 /// The principal signing in with `user_id`: its id and stored password hash.

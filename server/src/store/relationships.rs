@@ -7,8 +7,9 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use super::schema::relationships;
 use crate::domain::invitation::EndedBy;
 
+/// No `DEFAULT` for an absent invitation id: a bound NULL keeps the insert prepared once (see `invitations`).
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = relationships)]
+#[diesel(table_name = relationships, treat_none_as_default_value = false)]
 pub struct NewRelationship<'a> {
     pub arn: &'a str,
     pub service: &'a str,

@@ -12,6 +12,7 @@ mod bad_input;
 mod malformed_input;
 mod outage;
 mod platform;
+mod round_trips;
 mod sandbox;
 mod support;
 mod test_scenarios;

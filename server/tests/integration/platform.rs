@@ -120,3 +120,73 @@ async fn the_docs_page_shows_every_operation_and_error_without_a_script() {
         assert!(page.contains(example), "{example}");
     }
 }
+
+/// The value of the sample `name` (with its labels, as written) in an OpenMetrics text.
+fn sample(text: &str, name: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_operation_and_status_and_report_the_database() {
+    let app = TestApp::start().await;
+    let agent = app.create_agent().await;
+    let id = app
+        .create_invitation_ok(&agent, &itsa_main(&app.create_itsa_client().await))
+        .await;
+    app.invitation(&agent, &id).await;
+    app.invitation(&agent, &id).await;
+    let unknown = app.get_invitation(&agent, "ABERULMHCKKW3").await.status();
+    assert_eq!(unknown, StatusCode::NOT_FOUND);
+
+    let response = app.bare(Method::GET, "/metrics").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    );
+    let text = response.text().await.unwrap();
+    assert!(text.ends_with("# EOF\n"), "{text}");
+    let requests = |labels: &str| sample(&text, &format!("http_requests_total{{{labels}}}"));
+    assert_eq!(
+        requests("operation=\"get_invitation\",status=\"200\""),
+        Some(2.0),
+        "{text}"
+    );
+    assert_eq!(
+        requests("operation=\"get_invitation\",status=\"404\""),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        requests("operation=\"create_invitation\",status=\"204\""),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "http_request_duration_seconds_count{operation=\"get_invitation\"}"
+        ),
+        Some(3.0),
+        "{text}"
+    );
+    for name in [
+        "db_pool_max_connections",
+        "db_pool_connections",
+        "db_pool_connections_in_use",
+        "db_pool_waiting",
+        "db_pool_checkouts_total",
+        "db_pool_checkout_errors_total",
+        "db_pool_checkout_wait_seconds_total",
+        "db_statements_total",
+        "db_statement_errors_total",
+    ] {
+        assert!(sample(&text, name).is_some(), "{name} missing: {text}");
+    }
+    assert_eq!(sample(&text, "db_pool_max_connections"), Some(16.0));
+    assert!(
+        sample(&text, "db_statements_total").unwrap() >= 5.0,
+        "{text}"
+    );
+}

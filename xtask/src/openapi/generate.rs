@@ -619,12 +619,15 @@ impl Endpoint<'_> {
         } else {
             call
         };
+        let operation_id = self.operation_id;
+        // Each request is one unit of work: one database connection, checked out once.
         quote! {
             async fn #name(
                 rqctx: dropshot::RequestContext<Self::Context>,
                 #(#args),*
             ) -> ::std::result::Result<#response, crate::api::ApiError> {
-                #body
+                let unit = crate::handlers::Unit::start(&rqctx, #operation_id);
+                unit.run(async move { #body }).await
             }
         }
     }

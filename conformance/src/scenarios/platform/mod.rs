@@ -1,5 +1,5 @@
 //! Scenarios of the platform routes (`openapi/platform.yaml`): health, the API's definition, each contract byte
-//! for byte, the docs page. No token, no `Accept` header.
+//! for byte, the docs page, the metrics. No token, no `Accept` header.
 
 use anyhow::{Result, ensure};
 
@@ -10,12 +10,13 @@ use crate::http::Request;
 pub fn scenarios() -> Vec<Scenario> {
     vec![
         Scenario::new(
-            "platform: health, definition and docs",
+            "platform: health, definition, docs and metrics",
             &[
                 "ping/200",
                 "ready/200",
                 "api_definition/200",
                 "api_docs/200",
+                "metrics/200",
                 "rule/R-PLATFORM-ENDPOINTS",
             ],
             health_definition_and_docs,
@@ -56,6 +57,8 @@ async fn health_definition_and_docs(ctx: Ctx) -> Result<()> {
         )
     })?;
     ctx.expect("api_docs/200", Request::new("GET", "/docs"))
+        .await?;
+    ctx.expect("metrics/200", Request::new("GET", "/metrics"))
         .await?;
     Ok(())
 }

@@ -293,8 +293,8 @@ yet both pairs are the NINO. For every other service the two pairs are the same.
 | HMRC-MTD-VAT | personal or business | vrn | VAT registration number: 9 digits, e.g. 101747696 |
 | PERSONAL-INCOME-RECORD | personal | ni | NINO |
 | HMRC-CGT-PD | personal, business or trust | CGTPDRef | CGT reference, e.g. XMCGTP123456789 |
-| HMRC-TERS-ORG | trust | utr | UTR: 10 digits, the first being the check digit, e.g. 2134514321 |
-| HMRC-TERSNT-ORG | trust | urn | URN: up to 15 letters and digits, e.g. XATRUST12345678 |
+| HMRC-TERS-ORG | trust or business | utr | UTR: 10 digits, the first being the check digit, e.g. 2134514321 |
+| HMRC-TERSNT-ORG | trust or business | urn | URN: up to 15 letters and digits, e.g. XATRUST12345678 |
 | HMRC-PPT-ORG | business | EtmpRegistrationNumber | PPT reference, e.g. XAPPT0001234567 |
 
 Any other service is 501 SERVICE_NOT_SUPPORTED; a client type the service does not allow is 400

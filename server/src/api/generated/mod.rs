@@ -840,6 +840,15 @@ pub trait ServerApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<platform::ApiContractPath>,
     ) -> ::std::result::Result<crate::api::TextDocument, crate::api::ApiError>;
+    /// The service's metrics, for Prometheus
+    ///
+    /// Counters, gauges and histograms in the OpenMetrics text format: `http_requests_total` by operation and status, `http_request_duration_seconds` by operation, the database connection pool (`db_pool_*`) and the statements sent to the database (`db_statements_total`, `db_statement_errors_total`).
+    #[endpoint{method = GET,
+    path = "/metrics",
+    tags = ["Platform"]}]
+    async fn metrics(
+        rqctx: dropshot::RequestContext<Self::Context>,
+    ) -> ::std::result::Result<crate::api::TextDocument, crate::api::ApiError>;
     /// Every contract, for a person to read
     #[endpoint{method = GET,
     path = "/docs",
@@ -1039,31 +1048,35 @@ impl ServerApi for crate::handlers::Server {
         >,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                Some(path.get().arn.as_str()),
-                                Some("/agencies/{arn}/invitations"),
+        let unit = crate::handlers::Unit::start(&rqctx, "create_agency_invitation_v1");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        Some(path.get().arn.as_str()),
+                                        Some("/agencies/{arn}/invitations"),
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_authorisation_v1::create_agency_invitation_v1(
-                            rqctx,
-                            accept,
-                            path,
-                            body,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_authorisation_v1::create_agency_invitation_v1(
+                                    rqctx,
+                                    accept,
+                                    path,
+                                    body,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn get_agency_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -1079,30 +1092,34 @@ impl ServerApi for crate::handlers::Server {
         >,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                Some(path.get().arn.as_str()),
-                                None,
+        let unit = crate::handlers::Unit::start(&rqctx, "get_agency_invitation_v1");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        Some(path.get().arn.as_str()),
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_authorisation_v1::get_agency_invitation_v1(
-                            rqctx,
-                            accept,
-                            path,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_authorisation_v1::get_agency_invitation_v1(
+                                    rqctx,
+                                    accept,
+                                    path,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn list_invitations_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -1118,30 +1135,34 @@ impl ServerApi for crate::handlers::Server {
         >,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                Some(path.get().arn.as_str()),
-                                None,
+        let unit = crate::handlers::Unit::start(&rqctx, "list_invitations_v1");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        Some(path.get().arn.as_str()),
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_authorisation_v1::list_invitations_v1(
-                            rqctx,
-                            accept,
-                            path,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_authorisation_v1::list_invitations_v1(
+                                    rqctx,
+                                    accept,
+                                    path,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn create_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -1163,31 +1184,35 @@ impl ServerApi for crate::handlers::Server {
         >,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                Some(path.get().arn.as_str()),
-                                Some("/agents/{arn}/invitations"),
+        let unit = crate::handlers::Unit::start(&rqctx, "create_invitation_v1");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        Some(path.get().arn.as_str()),
+                                        Some("/agents/{arn}/invitations"),
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_authorisation_v1::create_invitation_v1(
-                            rqctx,
-                            accept,
-                            path,
-                            body,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_authorisation_v1::create_invitation_v1(
+                                    rqctx,
+                                    accept,
+                                    path,
+                                    body,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn get_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -1203,30 +1228,34 @@ impl ServerApi for crate::handlers::Server {
         >,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                Some(path.get().arn.as_str()),
-                                None,
+        let unit = crate::handlers::Unit::start(&rqctx, "get_invitation_v1");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        Some(path.get().arn.as_str()),
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_authorisation_v1::get_invitation_v1(
-                            rqctx,
-                            accept,
-                            path,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_authorisation_v1::get_invitation_v1(
+                                    rqctx,
+                                    accept,
+                                    path,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn cancel_invitation_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -1240,30 +1269,34 @@ impl ServerApi for crate::handlers::Server {
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                Some(path.get().arn.as_str()),
-                                None,
+        let unit = crate::handlers::Unit::start(&rqctx, "cancel_invitation_v1");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        Some(path.get().arn.as_str()),
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_authorisation_v1::cancel_invitation_v1(
-                            rqctx,
-                            accept,
-                            path,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_authorisation_v1::cancel_invitation_v1(
+                                    rqctx,
+                                    accept,
+                                    path,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn check_relationship_v1(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -1280,31 +1313,35 @@ impl ServerApi for crate::handlers::Server {
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                Some(path.get().arn.as_str()),
-                                None,
+        let unit = crate::handlers::Unit::start(&rqctx, "check_relationship_v1");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        Some(path.get().arn.as_str()),
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_authorisation_v1::check_relationship_v1(
-                            rqctx,
-                            accept,
-                            path,
-                            body,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_authorisation_v1::check_relationship_v1(
+                                    rqctx,
+                                    accept,
+                                    path,
+                                    body,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn list_invitations(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -1320,30 +1357,34 @@ impl ServerApi for crate::handlers::Server {
         >,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                Some(path.get().arn.as_str()),
-                                None,
+        let unit = crate::handlers::Unit::start(&rqctx, "list_invitations");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        Some(path.get().arn.as_str()),
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_authorisation_v2::list_invitations(
-                            rqctx,
-                            accept,
-                            path,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_authorisation_v2::list_invitations(
+                                    rqctx,
+                                    accept,
+                                    path,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn create_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -1365,31 +1406,35 @@ impl ServerApi for crate::handlers::Server {
         >,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                Some(path.get().arn.as_str()),
-                                Some("/agents/{arn}/invitations"),
+        let unit = crate::handlers::Unit::start(&rqctx, "create_invitation");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        Some(path.get().arn.as_str()),
+                                        Some("/agents/{arn}/invitations"),
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_authorisation_v2::create_invitation(
-                            rqctx,
-                            accept,
-                            path,
-                            body,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_authorisation_v2::create_invitation(
+                                    rqctx,
+                                    accept,
+                                    path,
+                                    body,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn get_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -1405,30 +1450,34 @@ impl ServerApi for crate::handlers::Server {
         >,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                Some(path.get().arn.as_str()),
-                                None,
+        let unit = crate::handlers::Unit::start(&rqctx, "get_invitation");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        Some(path.get().arn.as_str()),
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_authorisation_v2::get_invitation(
-                            rqctx,
-                            accept,
-                            path,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_authorisation_v2::get_invitation(
+                                    rqctx,
+                                    accept,
+                                    path,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn cancel_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -1442,30 +1491,34 @@ impl ServerApi for crate::handlers::Server {
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                Some(path.get().arn.as_str()),
-                                None,
+        let unit = crate::handlers::Unit::start(&rqctx, "cancel_invitation");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        Some(path.get().arn.as_str()),
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_authorisation_v2::cancel_invitation(
-                            rqctx,
-                            accept,
-                            path,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_authorisation_v2::cancel_invitation(
+                                    rqctx,
+                                    accept,
+                                    path,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn check_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -1482,31 +1535,35 @@ impl ServerApi for crate::handlers::Server {
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                Some(path.get().arn.as_str()),
-                                None,
+        let unit = crate::handlers::Unit::start(&rqctx, "check_relationship");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        Some(path.get().arn.as_str()),
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_authorisation_v2::check_relationship(
-                            rqctx,
-                            accept,
-                            path,
-                            body,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_authorisation_v2::check_relationship(
+                                    rqctx,
+                                    accept,
+                                    path,
+                                    body,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn deauthorise_client(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -1523,31 +1580,35 @@ impl ServerApi for crate::handlers::Server {
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                Some(path.get().arn.as_str()),
-                                None,
+        let unit = crate::handlers::Unit::start(&rqctx, "deauthorise_client");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        Some(path.get().arn.as_str()),
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_authorisation_v2::deauthorise_client(
-                            rqctx,
-                            accept,
-                            path,
-                            body,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_authorisation_v2::deauthorise_client(
+                                    rqctx,
+                                    accept,
+                                    path,
+                                    body,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn list_sent_invitations(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -1565,30 +1626,34 @@ impl ServerApi for crate::handlers::Server {
         >,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                Some(path.get().arn.as_str()),
-                                None,
+        let unit = crate::handlers::Unit::start(&rqctx, "list_sent_invitations");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        Some(path.get().arn.as_str()),
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_client_authorisation::list_sent_invitations(
-                            rqctx,
-                            path,
-                            query,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_client_authorisation::list_sent_invitations(
+                                    rqctx,
+                                    path,
+                                    query,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn create_sent_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -1611,32 +1676,36 @@ impl ServerApi for crate::handlers::Server {
         >,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                Some(path.get().arn.as_str()),
-                                Some(
-                                    "/agent-client-authorisation/agencies/{arn}/invitations/sent",
-                                ),
+        let unit = crate::handlers::Unit::start(&rqctx, "create_sent_invitation");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        Some(path.get().arn.as_str()),
+                                        Some(
+                                            "/agent-client-authorisation/agencies/{arn}/invitations/sent",
+                                        ),
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_client_authorisation::create_sent_invitation(
-                            rqctx,
-                            path,
-                            body,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_client_authorisation::create_sent_invitation(
+                                    rqctx,
+                                    path,
+                                    body,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn get_sent_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -1651,29 +1720,33 @@ impl ServerApi for crate::handlers::Server {
         >,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                Some(path.get().arn.as_str()),
-                                None,
+        let unit = crate::handlers::Unit::start(&rqctx, "get_sent_invitation");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        Some(path.get().arn.as_str()),
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_client_authorisation::get_sent_invitation(
-                            rqctx,
-                            path,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_client_authorisation::get_sent_invitation(
+                                    rqctx,
+                                    path,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn cancel_sent_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -1686,29 +1759,33 @@ impl ServerApi for crate::handlers::Server {
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                Some(path.get().arn.as_str()),
-                                None,
+        let unit = crate::handlers::Unit::start(&rqctx, "cancel_sent_invitation");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        Some(path.get().arn.as_str()),
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_client_authorisation::cancel_sent_invitation(
-                            rqctx,
-                            path,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_client_authorisation::cancel_sent_invitation(
+                                    rqctx,
+                                    path,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn create_multi_invitation_link(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -1726,30 +1803,34 @@ impl ServerApi for crate::handlers::Server {
         crate::api::WithErrorHeaders<crate::api::CreatedWithLocation>,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                Some(path.get().arn.as_str()),
-                                None,
+        let unit = crate::handlers::Unit::start(&rqctx, "create_multi_invitation_link");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        Some(path.get().arn.as_str()),
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_client_authorisation::create_multi_invitation_link(
-                            rqctx,
-                            path,
-                            body,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_client_authorisation::create_multi_invitation_link(
+                                    rqctx,
+                                    path,
+                                    body,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn check_known_fact_postcode(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -1762,29 +1843,33 @@ impl ServerApi for crate::handlers::Server {
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                None,
-                                None,
+        let unit = crate::handlers::Unit::start(&rqctx, "check_known_fact_postcode");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        None,
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_client_authorisation::check_known_fact_postcode(
-                            rqctx,
-                            path,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_client_authorisation::check_known_fact_postcode(
+                                    rqctx,
+                                    path,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn check_known_fact_date_of_birth(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -1799,29 +1884,36 @@ impl ServerApi for crate::handlers::Server {
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                None,
-                                None,
+        let unit = crate::handlers::Unit::start(
+            &rqctx,
+            "check_known_fact_date_of_birth",
+        );
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        None,
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_client_authorisation::check_known_fact_date_of_birth(
-                            rqctx,
-                            path,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_client_authorisation::check_known_fact_date_of_birth(
+                                    rqctx,
+                                    path,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn check_known_fact_vat_registration_date(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -1836,29 +1928,36 @@ impl ServerApi for crate::handlers::Server {
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                None,
-                                None,
+        let unit = crate::handlers::Unit::start(
+            &rqctx,
+            "check_known_fact_vat_registration_date",
+        );
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        None,
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_client_authorisation::check_known_fact_vat_registration_date(
-                            rqctx,
-                            path,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_client_authorisation::check_known_fact_vat_registration_date(
+                                    rqctx,
+                                    path,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn check_agent_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -1871,29 +1970,33 @@ impl ServerApi for crate::handlers::Server {
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                Some(path.get().arn.as_str()),
-                                None,
+        let unit = crate::handlers::Unit::start(&rqctx, "check_agent_relationship");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        Some(path.get().arn.as_str()),
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_client_authorisation::check_agent_relationship(
-                            rqctx,
-                            path,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_client_authorisation::check_agent_relationship(
+                                    rqctx,
+                                    path,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn end_agent_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -1906,29 +2009,33 @@ impl ServerApi for crate::handlers::Server {
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                Some(path.get().arn.as_str()),
-                                None,
+        let unit = crate::handlers::Unit::start(&rqctx, "end_agent_relationship");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        Some(path.get().arn.as_str()),
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_client_authorisation::end_agent_relationship(
-                            rqctx,
-                            path,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_client_authorisation::end_agent_relationship(
+                                    rqctx,
+                                    path,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn list_received_invitations(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -1948,30 +2055,34 @@ impl ServerApi for crate::handlers::Server {
         >,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                None,
-                                None,
+        let unit = crate::handlers::Unit::start(&rqctx, "list_received_invitations");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        None,
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_client_authorisation::list_received_invitations(
-                            rqctx,
-                            path,
-                            query,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_client_authorisation::list_received_invitations(
+                                    rqctx,
+                                    path,
+                                    query,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn get_received_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -1988,29 +2099,33 @@ impl ServerApi for crate::handlers::Server {
         >,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                None,
-                                None,
+        let unit = crate::handlers::Unit::start(&rqctx, "get_received_invitation");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        None,
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_client_authorisation::get_received_invitation(
-                            rqctx,
-                            path,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_client_authorisation::get_received_invitation(
+                                    rqctx,
+                                    path,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn accept_received_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -2023,29 +2138,33 @@ impl ServerApi for crate::handlers::Server {
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                None,
-                                None,
+        let unit = crate::handlers::Unit::start(&rqctx, "accept_received_invitation");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        None,
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_client_authorisation::accept_received_invitation(
-                            rqctx,
-                            path,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_client_authorisation::accept_received_invitation(
+                                    rqctx,
+                                    path,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn reject_received_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -2058,29 +2177,33 @@ impl ServerApi for crate::handlers::Server {
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                None,
-                                None,
+        let unit = crate::handlers::Unit::start(&rqctx, "reject_received_invitation");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        None,
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_client_authorisation::reject_received_invitation(
-                            rqctx,
-                            path,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_client_authorisation::reject_received_invitation(
+                                    rqctx,
+                                    path,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn end_client_relationship(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -2093,29 +2216,33 @@ impl ServerApi for crate::handlers::Server {
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                None,
-                                None,
+        let unit = crate::handlers::Unit::start(&rqctx, "end_client_relationship");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        None,
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_client_authorisation::end_client_relationship(
-                            rqctx,
-                            path,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_client_authorisation::end_client_relationship(
+                                    rqctx,
+                                    path,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn client_status(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -2129,26 +2256,32 @@ impl ServerApi for crate::handlers::Server {
         >,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                None,
-                                None,
+        let unit = crate::handlers::Unit::start(&rqctx, "client_status");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        None,
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_client_authorisation::client_status(rqctx)
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_client_authorisation::client_status(
+                                    rqctx,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn update_alt_itsa(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -2161,29 +2294,33 @@ impl ServerApi for crate::handlers::Server {
         crate::api::WithErrorHeaders<crate::api::CreatedOrNoContent>,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                None,
-                                None,
+        let unit = crate::handlers::Unit::start(&rqctx, "update_alt_itsa");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        None,
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_client_authorisation::update_alt_itsa(
-                            rqctx,
-                            path,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_client_authorisation::update_alt_itsa(
+                                    rqctx,
+                                    path,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn replace_urn_with_utr(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -2196,34 +2333,39 @@ impl ServerApi for crate::handlers::Server {
         crate::api::WithErrorHeaders<crate::api::CreatedOrNoContent>,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            match scenario.example() {
-                Some(example) => {
-                    Err(
-                        crate::handlers::test_scenarios::answer(
-                                &rqctx,
-                                example,
-                                true,
-                                None,
-                                None,
+        let unit = crate::handlers::Unit::start(&rqctx, "replace_urn_with_utr");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    match scenario.example() {
+                        Some(example) => {
+                            Err(
+                                crate::handlers::test_scenarios::answer(
+                                        &rqctx,
+                                        example,
+                                        true,
+                                        None,
+                                        None,
+                                    )
+                                    .await,
                             )
-                            .await,
-                    )
-                }
-                None => {
-                    crate::handlers::agent_client_authorisation::replace_urn_with_utr(
-                            rqctx,
-                            path,
-                        )
-                        .await
-                }
-            },
-        )
+                        }
+                        None => {
+                            crate::handlers::agent_client_authorisation::replace_urn_with_utr(
+                                    rqctx,
+                                    path,
+                                )
+                                .await
+                        }
+                    },
+                )
+            })
+            .await
     }
     async fn ping(
         rqctx: dropshot::RequestContext<Self::Context>,
     ) -> ::std::result::Result<crate::api::OkEmpty, crate::api::ApiError> {
-        crate::handlers::platform::ping(rqctx).await
+        let unit = crate::handlers::Unit::start(&rqctx, "ping");
+        unit.run(async move { crate::handlers::platform::ping(rqctx).await }).await
     }
     async fn ready(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -2231,9 +2373,13 @@ impl ServerApi for crate::handlers::Server {
         crate::api::WithErrorHeaders<crate::api::OkEmpty>,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            crate::handlers::platform::ready(rqctx).await,
-        )
+        let unit = crate::handlers::Unit::start(&rqctx, "ready");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    crate::handlers::platform::ready(rqctx).await,
+                )
+            })
+            .await
     }
     async fn api_definition(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -2241,18 +2387,31 @@ impl ServerApi for crate::handlers::Server {
         dropshot::HttpResponseOk<platform::types::ApiDefinition>,
         crate::api::ApiError,
     > {
-        crate::handlers::platform::api_definition(rqctx).await
+        let unit = crate::handlers::Unit::start(&rqctx, "api_definition");
+        unit.run(async move { crate::handlers::platform::api_definition(rqctx).await })
+            .await
     }
     async fn api_contract(
         rqctx: dropshot::RequestContext<Self::Context>,
         path: crate::api::Path<platform::ApiContractPath>,
     ) -> ::std::result::Result<crate::api::TextDocument, crate::api::ApiError> {
-        crate::handlers::platform::api_contract(rqctx, path).await
+        let unit = crate::handlers::Unit::start(&rqctx, "api_contract");
+        unit.run(async move {
+                crate::handlers::platform::api_contract(rqctx, path).await
+            })
+            .await
+    }
+    async fn metrics(
+        rqctx: dropshot::RequestContext<Self::Context>,
+    ) -> ::std::result::Result<crate::api::TextDocument, crate::api::ApiError> {
+        let unit = crate::handlers::Unit::start(&rqctx, "metrics");
+        unit.run(async move { crate::handlers::platform::metrics(rqctx).await }).await
     }
     async fn api_docs(
         rqctx: dropshot::RequestContext<Self::Context>,
     ) -> ::std::result::Result<crate::api::TextDocument, crate::api::ApiError> {
-        crate::handlers::platform::api_docs(rqctx).await
+        let unit = crate::handlers::Unit::start(&rqctx, "api_docs");
+        unit.run(async move { crate::handlers::platform::api_docs(rqctx).await }).await
     }
     async fn create_test_agent(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -2264,9 +2423,13 @@ impl ServerApi for crate::handlers::Server {
         >,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            crate::handlers::sandbox::create_test_agent(rqctx, body).await,
-        )
+        let unit = crate::handlers::Unit::start(&rqctx, "create_test_agent");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    crate::handlers::sandbox::create_test_agent(rqctx, body).await,
+                )
+            })
+            .await
     }
     async fn create_test_individual(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -2278,9 +2441,13 @@ impl ServerApi for crate::handlers::Server {
         >,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            crate::handlers::sandbox::create_test_individual(rqctx, body).await,
-        )
+        let unit = crate::handlers::Unit::start(&rqctx, "create_test_individual");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    crate::handlers::sandbox::create_test_individual(rqctx, body).await,
+                )
+            })
+            .await
     }
     async fn create_test_organisation(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -2292,9 +2459,13 @@ impl ServerApi for crate::handlers::Server {
         >,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            crate::handlers::sandbox::create_test_organisation(rqctx, body).await,
-        )
+        let unit = crate::handlers::Unit::start(&rqctx, "create_test_organisation");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    crate::handlers::sandbox::create_test_organisation(rqctx, body).await,
+                )
+            })
+            .await
     }
     async fn create_test_hmrc_staff(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -2306,9 +2477,13 @@ impl ServerApi for crate::handlers::Server {
         >,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            crate::handlers::sandbox::create_test_hmrc_staff(rqctx, body).await,
-        )
+        let unit = crate::handlers::Unit::start(&rqctx, "create_test_hmrc_staff");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    crate::handlers::sandbox::create_test_hmrc_staff(rqctx, body).await,
+                )
+            })
+            .await
     }
     async fn accept_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -2319,9 +2494,13 @@ impl ServerApi for crate::handlers::Server {
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            crate::handlers::sandbox::accept_invitation(rqctx, path).await,
-        )
+        let unit = crate::handlers::Unit::start(&rqctx, "accept_invitation");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    crate::handlers::sandbox::accept_invitation(rqctx, path).await,
+                )
+            })
+            .await
     }
     async fn reject_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -2332,9 +2511,13 @@ impl ServerApi for crate::handlers::Server {
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            crate::handlers::sandbox::reject_invitation(rqctx, path).await,
-        )
+        let unit = crate::handlers::Unit::start(&rqctx, "reject_invitation");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    crate::handlers::sandbox::reject_invitation(rqctx, path).await,
+                )
+            })
+            .await
     }
     async fn expire_invitation(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -2345,9 +2528,13 @@ impl ServerApi for crate::handlers::Server {
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            crate::handlers::sandbox::expire_invitation(rqctx, path).await,
-        )
+        let unit = crate::handlers::Unit::start(&rqctx, "expire_invitation");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    crate::handlers::sandbox::expire_invitation(rqctx, path).await,
+                )
+            })
+            .await
     }
     async fn set_invitation_created(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -2359,9 +2546,14 @@ impl ServerApi for crate::handlers::Server {
         crate::api::WithErrorHeaders<dropshot::HttpResponseUpdatedNoContent>,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            crate::handlers::sandbox::set_invitation_created(rqctx, path, body).await,
-        )
+        let unit = crate::handlers::Unit::start(&rqctx, "set_invitation_created");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    crate::handlers::sandbox::set_invitation_created(rqctx, path, body)
+                        .await,
+                )
+            })
+            .await
     }
     async fn sign_up_mtd_income_tax(
         rqctx: dropshot::RequestContext<Self::Context>,
@@ -2374,8 +2566,12 @@ impl ServerApi for crate::handlers::Server {
         >,
         crate::api::ApiError,
     > {
-        crate::api::WithErrorHeaders::from_result(
-            crate::handlers::sandbox::sign_up_mtd_income_tax(rqctx, path).await,
-        )
+        let unit = crate::handlers::Unit::start(&rqctx, "sign_up_mtd_income_tax");
+        unit.run(async move {
+                crate::api::WithErrorHeaders::from_result(
+                    crate::handlers::sandbox::sign_up_mtd_income_tax(rqctx, path).await,
+                )
+            })
+            .await
     }
 }

@@ -103,6 +103,11 @@ impl TestApp {
         self.servers[0].local_addr()
     }
 
+    /// Statements the first server has sent to the database so far: each is one round trip.
+    pub fn database_statements(&self) -> u64 {
+        self.servers[0].database_statements()
+    }
+
     /// Moves the clock forward.
     pub fn advance(&self, by: Duration) {
         self.clock.advance(by);
