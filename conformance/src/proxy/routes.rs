@@ -428,7 +428,16 @@ mod tests {
             .unwrap()
             .operation;
         let names: Vec<&str> = list.query.iter().map(|q| q.name.as_str()).collect();
-        assert_eq!(names, ["service", "status", "createdOnOrAfter"]);
+        assert_eq!(
+            names,
+            [
+                "service",
+                "status",
+                "createdOnOrAfter",
+                "clientIdType",
+                "clientId"
+            ]
+        );
         assert!(list.needs_token && list.accept.is_empty());
     }
 }
