@@ -79,7 +79,8 @@ pub fn run(root: &Path, args: &TestArgs) -> Result<()> {
         Ok(()) => {
             println!(
                 "==> all passed in {elapsed}: the schema check, cargo test ({} tests in {} suites, {} ignored), the \
-                 browser test, the openapi check and the conformance run",
+                 browser test, the openapi checks, the conformance run and its mutation proof, and a new version \
+                 added in a scratch copy",
                 counts.passed, counts.suites, counts.ignored
             );
             // The plain closing line: the schema check and the openapi check count as two more passing tests.
