@@ -16,22 +16,32 @@ impl Drain for TracingDrain {
     type Err = slog::Never;
 
     fn log(&self, record: &Record<'_>, values: &OwnedKVList) -> Result<(), slog::Never> {
-        let mut fields = Fields(String::new());
-        let _ = record.kv().serialize(record, &mut fields);
-        let _ = values.serialize(record, &mut fields);
-        let message = record.msg();
-        let fields = fields.0;
+        // Dropshot logs every request at info level: the fields are only formatted when the record is kept.
+        macro_rules! forward {
+            ($level:expr) => {
+                if tracing::enabled!(target: "dropshot", $level) {
+                    let fields = fields(record, values);
+                    tracing::event!(target: "dropshot", $level, "{}{fields}", record.msg());
+                }
+            };
+        }
         match record.level() {
-            Level::Critical | Level::Error => {
-                tracing::error!(target: "dropshot", "{message}{fields}")
-            }
-            Level::Warning => tracing::warn!(target: "dropshot", "{message}{fields}"),
-            Level::Info => tracing::info!(target: "dropshot", "{message}{fields}"),
-            Level::Debug => tracing::debug!(target: "dropshot", "{message}{fields}"),
-            Level::Trace => tracing::trace!(target: "dropshot", "{message}{fields}"),
+            Level::Critical | Level::Error => forward!(tracing::Level::ERROR),
+            Level::Warning => forward!(tracing::Level::WARN),
+            Level::Info => forward!(tracing::Level::INFO),
+            Level::Debug => forward!(tracing::Level::DEBUG),
+            Level::Trace => forward!(tracing::Level::TRACE),
         }
         Ok(())
     }
+}
+
+/// The record's and its logger's key-values, as ` key=value` pairs.
+fn fields(record: &Record<'_>, values: &OwnedKVList) -> String {
+    let mut fields = Fields(String::new());
+    let _ = record.kv().serialize(record, &mut fields);
+    let _ = values.serialize(record, &mut fields);
+    fields.0
 }
 
 struct Fields(String);

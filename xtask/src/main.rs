@@ -26,6 +26,7 @@ mod browser;
 mod build;
 mod conformance;
 mod db;
+mod load;
 mod openapi;
 mod postgres;
 mod proxy;

@@ -337,12 +337,15 @@ impl Lock {
     }
 }
 
+/// A private cluster's log, in its data directory.
+pub const LOG_FILE: &str = "postgres.log";
+
 /// The PostgreSQL server a command works against.
 pub struct Postgres {
     /// A superuser URL of its maintenance database, or `DATABASE_URL` as given.
     pub admin_url: String,
-    /// Whether xtask started it: a private cluster rather than the server `DATABASE_URL` names.
-    pub private: bool,
+    /// The data directory when xtask started it: a private cluster rather than the server `DATABASE_URL` names.
+    pub private_dir: Option<PathBuf>,
 }
 
 /// Runs `work` against the server `DATABASE_URL` names, or else a private cluster started in `dir` (see
@@ -361,8 +364,11 @@ pub fn with_postgres<T>(
             install,
         },
     )?;
-    let private = cluster.is_some();
-    let result = work(&Postgres { admin_url, private });
+    let private_dir = cluster.as_ref().map(|cluster| cluster.dir.clone());
+    let result = work(&Postgres {
+        admin_url,
+        private_dir,
+    });
     let stopped = cluster.map_or(Ok(()), Cluster::stop);
     let value = result?;
     stopped?;
@@ -660,7 +666,7 @@ impl Cluster {
     }
 
     fn log_file(&self) -> PathBuf {
-        self.dir.join("postgres.log")
+        self.dir.join(LOG_FILE)
     }
 
     fn pg_ctl_start(&self, port: u16) -> Result<(), StartError> {

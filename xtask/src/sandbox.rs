@@ -25,17 +25,22 @@ pub fn http_client(timeout: Duration) -> ureq::Agent {
 }
 
 pub fn create_test_users(http: &ureq::Agent, base_url: &str) -> Result<TestUsers> {
-    let agent = post_json(
-        http,
-        &format!("{base_url}/create-test-user/agents"),
-        &json!({ "serviceNames": ["agent-services"] }),
-    )?;
+    let agent = create_test_agent(http, base_url)?;
     let individual = post_json(
         http,
         &format!("{base_url}/create-test-user/individuals"),
         &json!({ "serviceNames": ["national-insurance", "mtd-income-tax"] }),
     )?;
     Ok(TestUsers { agent, individual })
+}
+
+/// An agent through the Create Test User API: its ARN, access token and sign-in details.
+pub fn create_test_agent(http: &ureq::Agent, base_url: &str) -> Result<Value> {
+    post_json(
+        http,
+        &format!("{base_url}/create-test-user/agents"),
+        &json!({ "serviceNames": ["agent-services"] }),
+    )
 }
 
 fn post_json(http: &ureq::Agent, url: &str, body: &Value) -> Result<Value> {

@@ -43,7 +43,7 @@ pub fn run(root: &Path, args: &ServeArgs) -> Result<()> {
     let dir = root.join("target/postgres/serve");
     with_postgres(&dir, Purpose::Serve, args.install, |postgres| {
         // The private cluster serves its own database; the environment's URL is used as given.
-        let database_url = if postgres.private {
+        let database_url = if postgres.private_dir.is_some() {
             crate::db::database_url(&postgres.admin_url, DATABASE)
         } else {
             postgres.admin_url.clone()

@@ -126,6 +126,11 @@ impl Server {
         }
     }
 
+    /// The server's process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Whether xtask asked the server to stop (rather than it stopping on its own).
     pub fn signalled(&self) -> bool {
         self.signalled

@@ -1,0 +1,392 @@
+//! The load benchmark of `cargo xtask bench`: a release server under create, read, list and check, side by side
+//! with pgbench running the very statements that server sent in the same run, then read and list at 10,000 and
+//! 1,000,000 stored requests.
+//!
+//! 1. The server starts on a fresh database of the private cluster; two agents and 200,000 VAT clients are seeded.
+//! 2. Each operation is sent once with PostgreSQL's statement log on: what it logs is that request's statements,
+//!    their count its round trips, and the pgbench script ([`pgbench`]).
+//! 3. For 16 and 32 connections, each operation three times: the server driven by as many HTTP clients, each
+//!    sending its next request when the last is answered, then pgbench on as many connections running the script.
+//!    Creates name a new client every time; the requests they made are deleted after each run.
+//! 4. [`scale`]: read and list at 10k and 1M stored requests.
+
+mod capture;
+mod client;
+mod pgbench;
+mod processes;
+mod scale;
+mod sql;
+mod workload;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use crate::conformance::private_server;
+use crate::db::database_url;
+use crate::server::SERVER_BIN;
+use capture::Statement;
+use pgbench::{PARAMETERS_TABLE, Script};
+use processes::Processes;
+use sql::Sql;
+use workload::{CREATE_POOL, CREATE_VRNS, Fixture, Operation};
+
+const DATABASE: &str = "agent_auth_bench_load";
+const CONNECTIONS: [usize; 2] = [16, 32];
+const REPETITIONS: usize = 3;
+const WARM_UP: Duration = Duration::from_millis(500);
+/// Per side, operation, connection count and repetition; pgbench takes whole seconds.
+const LENGTH: Duration = Duration::from_secs(3);
+
+/// The benchmark against the private cluster at `admin_url` whose data directory is `cluster_dir`, with the
+/// server `binary` (a release build of this tree when `None`).
+pub fn run(root: &Path, admin_url: &str, cluster_dir: &Path, binary: Option<&Path>) -> Result<()> {
+    let binary = match binary {
+        Some(binary) => binary.to_path_buf(),
+        None => crate::build::release_binaries(root, &[SERVER_BIN])?
+            .remove(SERVER_BIN)
+            .context("the release build made no server")?,
+    };
+    println!("==> load: {}", binary.display());
+    let url = database_url(admin_url, DATABASE);
+    let pool_size = CONNECTIONS.iter().max().unwrap_or(&32).to_string();
+    let server = private_server(
+        &binary,
+        root,
+        &url,
+        "bench-load-server.log",
+        &[
+            ("DATABASE_POOL_SIZE", pool_size.as_str()),
+            ("EXPIRY_SWEEP_SECONDS", "86400"),
+        ],
+    )?;
+    let sql = Sql::connect(&url)?;
+    let fixture = Fixture::seed(&server.base_url, &sql)?;
+    let postgres = Processes::of_cluster(cluster_dir)?;
+    let log = cluster_dir.join(crate::postgres::LOG_FILE);
+    let scripts = capture_all(&fixture, &sql, &log)?;
+    let bench = Bench {
+        fixture: &fixture,
+        server: server.id(),
+        sql: &sql,
+        postgres: &postgres,
+        pgbench: pgbench_binary(),
+        url: &url,
+        dir: root.join("target/bench"),
+    };
+    std::fs::create_dir_all(&bench.dir)?;
+    let mut rows = Vec::new();
+    for connections in CONNECTIONS {
+        for (operation, script) in &scripts {
+            crate::interrupt::check()?;
+            rows.push(bench.measure(*operation, script, connections)?);
+        }
+    }
+    report(&rows);
+    let list = &scripts_statements(&fixture, &sql, &log, Operation::List)?;
+    scale::run(&fixture, &sql, &postgres, list)?;
+    match processes::peak_resident_kib(server.id()) {
+        Some(kib) => println!(
+            "    server peak resident memory: {:.1} MiB",
+            kib as f64 / 1024.0
+        ),
+        None => println!("    server peak resident memory: unknown (no /proc)"),
+    }
+    Ok(())
+}
+
+/// pgbench beside the cluster's own binaries, or on PATH.
+fn pgbench_binary() -> PathBuf {
+    crate::postgres::PgBinaries::locate()
+        .map(|binaries| binaries.postgres.with_file_name("pgbench"))
+        .filter(|path| path.exists())
+        .unwrap_or_else(|| PathBuf::from("pgbench"))
+}
+
+/// Each operation's pgbench script, from one request of it sent with the statement log on.
+fn capture_all(fixture: &Fixture, sql: &Sql, log: &Path) -> Result<Vec<(Operation, Script)>> {
+    let mut scripts = Vec::new();
+    for operation in Operation::ALL {
+        let script = if operation == Operation::Create {
+            capture_create(fixture, sql, log)?
+        } else {
+            pgbench::script(&scripts_statements(fixture, sql, log, operation)?, &[])
+        };
+        scripts.push((operation, script));
+    }
+    Ok(scripts)
+}
+
+/// The statements one request of `operation` makes.
+fn scripts_statements(
+    fixture: &Fixture,
+    sql: &Sql,
+    log: &Path,
+    operation: Operation,
+) -> Result<Vec<Statement>> {
+    Ok(capture(sql, log, || fixture.send_one(operation, 0))?.0)
+}
+
+/// A create's script: the pool's last client, whose VRN and new request id, wherever they appear in a parameter,
+/// become client `n`'s and a new id in row `n` of the parameters table.
+fn capture_create(fixture: &Fixture, sql: &Sql, log: &Path) -> Result<Script> {
+    let last = CREATE_POOL - 1;
+    let (statements, location) = capture(sql, log, || fixture.send_one(Operation::Create, last))?;
+    reset(fixture, sql)?;
+    let id = location
+        .as_deref()
+        .and_then(|l| l.rsplit('/').next())
+        .context("the captured create answered no Location")?
+        .to_owned();
+    let vrn = (CREATE_VRNS + last).to_string();
+    let mut varying = Vec::new();
+    let mut values = Vec::new();
+    for (s, statement) in statements.iter().enumerate() {
+        for (p, value) in statement.params.iter().enumerate() {
+            if let Some(value) = value
+                .as_ref()
+                .filter(|v| v.contains(&vrn) || v.contains(&id))
+            {
+                varying.push((s, p));
+                values.push(value.clone());
+            }
+        }
+    }
+    let columns: Vec<String> = (0..values.len()).map(|i| format!("v{i} text")).collect();
+    let expressions: Vec<String> = (0..values.len())
+        .map(|i| {
+            format!(
+                "replace(replace(${}, $1, ($3::text::bigint + n)::text), $2, 'BENCH' || n)",
+                i + 5
+            )
+        })
+        .collect();
+    sql.batch(&format!(
+        "DROP TABLE IF EXISTS {PARAMETERS_TABLE}; CREATE TABLE {PARAMETERS_TABLE} (n bigint PRIMARY KEY, {})",
+        columns.join(", ")
+    ))?;
+    let (base, pool) = (CREATE_VRNS.to_string(), CREATE_POOL.to_string());
+    let mut params = vec![vrn.as_str(), id.as_str(), base.as_str(), pool.as_str()];
+    params.extend(values.iter().map(String::as_str));
+    sql.execute(
+        &format!(
+            "INSERT INTO {PARAMETERS_TABLE} SELECT n, {} FROM generate_series(0, $4::text::bigint - 1) AS n",
+            expressions.join(", ")
+        ),
+        &params,
+    )?;
+    sql.batch(&format!("VACUUM ANALYZE {PARAMETERS_TABLE}"))?;
+    Ok(pgbench::script(&statements, &varying))
+}
+
+/// The statements PostgreSQL logs while `request` runs (its answer too), the benchmark's own left out.
+fn capture<T>(
+    sql: &Sql,
+    log: &Path,
+    request: impl FnOnce() -> Result<T>,
+) -> Result<(Vec<Statement>, T)> {
+    // Sessions take up a reloaded setting between statements; the pauses let every one of the server's do so, and
+    // let the last line reach the file.
+    let settle = || std::thread::sleep(Duration::from_millis(300));
+    let configure = |settings: &[&str]| -> Result<()> {
+        // One statement a call: ALTER SYSTEM refuses to run in the transaction several would share.
+        for setting in settings {
+            sql.batch(setting)?;
+        }
+        sql.batch("SELECT pg_reload_conf()")?;
+        settle();
+        Ok(())
+    };
+    configure(&[
+        "ALTER SYSTEM SET log_statement = 'all'",
+        "ALTER SYSTEM SET log_line_prefix = '%m [%p] '",
+    ])?;
+    let from = std::fs::metadata(log).map(|m| m.len()).unwrap_or(0);
+    let answer = request();
+    settle();
+    let text = std::fs::read(log).with_context(|| format!("could not read {}", log.display()))?;
+    configure(&[
+        "ALTER SYSTEM RESET log_statement",
+        "ALTER SYSTEM RESET log_line_prefix",
+    ])?;
+    let answer = answer?;
+    let logged = String::from_utf8_lossy(text.get(from as usize..).unwrap_or_default());
+    Ok((capture::statements(&logged, sql.pid), answer))
+}
+
+/// Deletes the creating agent's requests, so that the pool's clients can be asked again.
+fn reset(fixture: &Fixture, sql: &Sql) -> Result<()> {
+    sql.execute(
+        "DELETE FROM invitations WHERE arn = $1",
+        &[&fixture.creating_arn],
+    )?;
+    sql.batch("VACUUM invitations")
+}
+
+struct Bench<'a> {
+    fixture: &'a Fixture,
+    /// The server's process id.
+    server: u32,
+    sql: &'a Sql,
+    postgres: &'a Processes,
+    pgbench: PathBuf,
+    url: &'a str,
+    dir: PathBuf,
+}
+
+/// One operation at one connection count: each repetition's measurements.
+struct Row {
+    operation: Operation,
+    connections: usize,
+    round_trips: usize,
+    repetitions: Vec<Repetition>,
+}
+
+struct Repetition {
+    server_per_second: f64,
+    p50: u64,
+    p99: u64,
+    pgbench_per_second: f64,
+    /// CPU time per request, in microseconds: PostgreSQL's under the server, under pgbench; the server's; the
+    /// HTTP clients' (this process).
+    server_postgres_cpu: f64,
+    pgbench_postgres_cpu: f64,
+    server_cpu: f64,
+    client_cpu: f64,
+}
+
+/// CPU microseconds used so far by PostgreSQL, the server and this process (the HTTP clients).
+#[derive(Clone, Copy)]
+struct Cpu {
+    postgres: f64,
+    server: f64,
+    clients: f64,
+}
+
+impl Bench<'_> {
+    fn measure(&self, operation: Operation, script: &Script, connections: usize) -> Result<Row> {
+        let mut repetitions = Vec::new();
+        for _ in 0..REPETITIONS {
+            client::drive(self.fixture, operation, connections, WARM_UP)?;
+            self.after(operation)?;
+            let (cpu, started) = (self.cpu(), Instant::now());
+            let mut latencies = client::drive(self.fixture, operation, connections, LENGTH)?;
+            let elapsed = started.elapsed().as_secs_f64();
+            let used = self.cpu().since(cpu, latencies.len());
+            self.after(operation)?;
+            let cpu = self.postgres.cpu_micros();
+            let file = self.dir.join(format!("{}.pgb", operation.name()));
+            let pgbench =
+                pgbench::run(&self.pgbench, self.url, &file, script, connections, LENGTH)?;
+            let pgbench_cpu =
+                (self.postgres.cpu_micros() - cpu) / pgbench.transactions.max(1) as f64;
+            self.after(operation)?;
+            latencies.sort_unstable();
+            repetitions.push(Repetition {
+                server_per_second: latencies.len() as f64 / elapsed,
+                p50: percentile(&latencies, 0.50),
+                p99: percentile(&latencies, 0.99),
+                pgbench_per_second: pgbench.per_second,
+                server_postgres_cpu: used.postgres,
+                pgbench_postgres_cpu: pgbench_cpu,
+                server_cpu: used.server,
+                client_cpu: used.clients,
+            });
+        }
+        Ok(Row {
+            operation,
+            connections,
+            round_trips: script.round_trips,
+            repetitions,
+        })
+    }
+
+    fn cpu(&self) -> Cpu {
+        Cpu {
+            postgres: self.postgres.cpu_micros(),
+            server: processes::cpu_micros(self.server),
+            clients: processes::cpu_micros(std::process::id()),
+        }
+    }
+
+    /// After a run of creates, their requests go.
+    fn after(&self, operation: Operation) -> Result<()> {
+        if operation == Operation::Create {
+            reset(self.fixture, self.sql)?;
+        }
+        Ok(())
+    }
+}
+
+impl Cpu {
+    /// What was used since `before`, per request of `requests`.
+    fn since(self, before: Cpu, requests: usize) -> Cpu {
+        let per = |now: f64, then: f64| (now - then) / requests.max(1) as f64;
+        Cpu {
+            postgres: per(self.postgres, before.postgres),
+            server: per(self.server, before.server),
+            clients: per(self.clients, before.clients),
+        }
+    }
+}
+
+/// The value at `fraction` of sorted `values` (0 when there are none).
+pub fn percentile(values: &[u64], fraction: f64) -> u64 {
+    let at = ((values.len() as f64 * fraction) as usize).min(values.len().saturating_sub(1));
+    values.get(at).copied().unwrap_or(0)
+}
+
+/// `min / median / max` of `values`, with `digits` decimals.
+pub fn spread(values: impl IntoIterator<Item = f64>, digits: usize) -> String {
+    let mut values: Vec<f64> = values.into_iter().collect();
+    values.sort_by(f64::total_cmp);
+    match (values.first(), values.get(values.len() / 2), values.last()) {
+        (Some(min), Some(median), Some(max)) => {
+            format!("{min:.digits$} / {median:.digits$} / {max:.digits$}")
+        }
+        _ => "none".to_owned(),
+    }
+}
+
+fn median(values: impl IntoIterator<Item = f64>) -> f64 {
+    let mut values: Vec<f64> = values.into_iter().collect();
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
+}
+
+fn report(rows: &[Row]) {
+    println!(
+        "==> load, {REPETITIONS} repetitions of {} s per side; min / median / max where three values are given",
+        LENGTH.as_secs()
+    );
+    println!(
+        "| operation | connections | round trips | server req/s | pgbench tps | server / pgbench | p50 µs | p99 µs | p99/p50 | CPU µs per request: PostgreSQL under server / under pgbench, server, HTTP clients |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for row in rows {
+        let r = &row.repetitions;
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.0} / {:.0}, {:.0}, {:.0} |",
+            row.operation.name(),
+            row.connections,
+            row.round_trips,
+            spread(r.iter().map(|r| r.server_per_second), 0),
+            spread(r.iter().map(|r| r.pgbench_per_second), 0),
+            spread(
+                r.iter().map(|r| r.server_per_second / r.pgbench_per_second),
+                2
+            ),
+            median(r.iter().map(|r| r.p50 as f64)),
+            median(r.iter().map(|r| r.p99 as f64)),
+            median(r.iter().map(|r| r.p99 as f64 / r.p50.max(1) as f64)),
+            median(r.iter().map(|r| r.server_postgres_cpu)),
+            median(r.iter().map(|r| r.pgbench_postgres_cpu)),
+            median(r.iter().map(|r| r.server_cpu)),
+            median(r.iter().map(|r| r.client_cpu)),
+        );
+    }
+    println!(
+        "    pgbench's create reads each request's new client and id from {PARAMETERS_TABLE} first: one statement more than the server's"
+    );
+}
