@@ -49,7 +49,7 @@ pub fn run(root: &Path, admin_url: &str) -> Result<()> {
     let mut proxy = Proxy::start(&binaries[HARNESS_BIN], root, &server.base_url)?;
     let mut direct = Vec::new();
     let mut proxied = Vec::new();
-    let cpu_before = proxy.cpu_ticks();
+    let cpu_before = proxy.cpu_micros();
     for repetition in 1..=REPETITIONS {
         crate::interrupt::check()?;
         let (d, p) = measure_both(&server.base_url, &proxy.base_url, &target)?;
@@ -61,9 +61,9 @@ pub fn run(root: &Path, admin_url: &str) -> Result<()> {
         proxied.push(p);
     }
     let requests: usize = proxied.iter().map(|l| l.requests).sum();
-    let cpu = cpu_before.zip(proxy.cpu_ticks()).map(|(before, after)| {
-        (after - before) as f64 * 1e6 / ticks_per_second() / requests.max(1) as f64
-    });
+    let cpu = cpu_before
+        .zip(proxy.cpu_micros())
+        .map(|(before, after)| (after - before) / requests.max(1) as f64);
     let rss = proxy.resident_kib();
     proxy.stop();
     report(&direct, &proxied, rss, cpu);
@@ -229,12 +229,6 @@ fn min_median_max(mut values: Vec<f64>) -> (f64, f64, f64) {
     )
 }
 
-fn ticks_per_second() -> f64 {
-    // SAFETY: sysconf has no preconditions.
-    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    if ticks > 0 { ticks as f64 } else { 100.0 }
-}
-
 /// The proxy, a release build, on a free port; stopped when dropped.
 struct Proxy {
     child: Child,
@@ -276,13 +270,9 @@ impl Proxy {
         Ok(proxy)
     }
 
-    /// User and system CPU time so far, in clock ticks, from /proc.
-    fn cpu_ticks(&self) -> Option<u64> {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).ok()?;
-        // The fields after the command name (which is in parentheses and may hold spaces): utime is the 12th, stime
-        // the 13th.
-        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-        Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+    /// User and system CPU time so far, in microseconds, from /proc.
+    fn cpu_micros(&self) -> Option<f64> {
+        crate::load::cpu_micros(self.child.id())
     }
 
     /// VmRSS from /proc.

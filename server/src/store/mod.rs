@@ -103,6 +103,9 @@ impl Store {
         // A request waits this long for a connection, then fails rather than hanging.
         let pool = Pool::builder(manager)
             .max_size(pool_size)
+            // The connection used last is taken first: under light load a few warm sessions do the work, rather
+            // than every connection of the pool in turn.
+            .queue_mode(deadpool::managed::QueueMode::Lifo)
             .wait_timeout(Some(std::time::Duration::from_secs(10)))
             .runtime(deadpool::Runtime::Tokio1)
             .build()

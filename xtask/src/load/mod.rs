@@ -29,6 +29,7 @@ use crate::server::SERVER_BIN;
 use capture::Statement;
 use pgbench::{PARAMETERS_TABLE, Script};
 use processes::Processes;
+pub use processes::cpu_micros;
 use sql::Sql;
 use workload::{CREATE_POOL, CREATE_VRNS, Fixture, Operation};
 
@@ -63,7 +64,7 @@ pub fn run(root: &Path, admin_url: &str, cluster_dir: &Path, binary: Option<&Pat
     )?;
     let sql = Sql::connect(&url)?;
     let fixture = Fixture::seed(&server.base_url, &sql)?;
-    let postgres = Processes::of_cluster(cluster_dir)?;
+    let postgres = Processes::of_database(cluster_dir, DATABASE)?;
     let log = cluster_dir.join(crate::postgres::LOG_FILE);
     let scripts = capture_all(&fixture, &sql, &log)?;
     let bench = Bench {
@@ -215,6 +216,11 @@ fn capture<T>(
     Ok((capture::statements(&logged, sql.pid), answer))
 }
 
+/// Writes out what earlier work left in PostgreSQL's buffers, so that a checkpoint does not fall in the next run.
+fn checkpoint(sql: &Sql) -> Result<()> {
+    sql.batch("CHECKPOINT")
+}
+
 /// Deletes the creating agent's requests, so that the pool's clients can be asked again.
 fn reset(fixture: &Fixture, sql: &Sql) -> Result<()> {
     sql.execute(
@@ -270,11 +276,13 @@ impl Bench<'_> {
         for _ in 0..REPETITIONS {
             client::drive(self.fixture, operation, connections, WARM_UP)?;
             self.after(operation)?;
+            checkpoint(self.sql)?;
             let (cpu, started) = (self.cpu(), Instant::now());
             let mut latencies = client::drive(self.fixture, operation, connections, LENGTH)?;
             let elapsed = started.elapsed().as_secs_f64();
             let used = self.cpu().since(cpu, latencies.len());
             self.after(operation)?;
+            checkpoint(self.sql)?;
             let cpu = self.postgres.cpu_micros();
             let file = self.dir.join(format!("{}.pgb", operation.name()));
             let pgbench =
@@ -305,8 +313,8 @@ impl Bench<'_> {
     fn cpu(&self) -> Cpu {
         Cpu {
             postgres: self.postgres.cpu_micros(),
-            server: processes::cpu_micros(self.server),
-            clients: processes::cpu_micros(std::process::id()),
+            server: cpu_micros(self.server).unwrap_or(0.0),
+            clients: cpu_micros(std::process::id()).unwrap_or(0.0),
         }
     }
 

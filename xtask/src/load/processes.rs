@@ -5,14 +5,17 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-/// A PostgreSQL cluster's processes.
+/// The sessions of one database of a PostgreSQL cluster: the backends serving its clients.
 pub struct Processes {
     postmaster: u32,
+    /// A backend's command line names its database (`postgres: user database host(port) state`).
+    database: String,
 }
 
 impl Processes {
-    /// The cluster whose data directory is `dir`, by the postmaster's process id in `postmaster.pid`.
-    pub fn of_cluster(dir: &Path) -> Result<Processes> {
+    /// Database `database` of the cluster whose data directory is `dir`, whose postmaster's process id is in
+    /// `postmaster.pid`.
+    pub fn of_database(dir: &Path, database: &str) -> Result<Processes> {
         let file = dir.join("postmaster.pid");
         let text = std::fs::read_to_string(&file)
             .with_context(|| format!("could not read {}", file.display()))?;
@@ -21,35 +24,48 @@ impl Processes {
             .next()
             .and_then(|line| line.trim().parse().ok())
             .with_context(|| format!("{} names no process", file.display()))?;
-        Ok(Processes { postmaster })
+        Ok(Processes {
+            postmaster,
+            database: format!(" {database} "),
+        })
     }
 
-    /// The CPU time, in microseconds, the cluster's processes have used so far: the postmaster's, its live
-    /// children's, and that of the children it has reaped (a pgbench connection's backend is gone by the time its
-    /// run is counted). 0 without `/proc`.
+    /// The CPU time, in microseconds, the database's backends have used so far: the live ones', and that of the
+    /// children the postmaster has reaped (a pgbench connection's backend is gone by the time its run is counted).
+    /// The checkpointer, background writer and other housekeeping processes are left out. 0 without `/proc`.
     pub fn cpu_micros(&self) -> f64 {
         let Some(postmaster) = stat(self.postmaster) else {
             return 0.0;
         };
-        let mut ticks = postmaster.own + postmaster.reaped;
+        let mut ticks = postmaster.reaped;
         if let Ok(entries) = std::fs::read_dir("/proc") {
             for entry in entries.flatten() {
-                let pid = entry
+                let Some(pid) = entry
                     .file_name()
                     .to_str()
-                    .and_then(|name| name.parse().ok());
-                if let Some(child) = pid.and_then(stat).filter(|s| s.parent == self.postmaster) {
+                    .and_then(|name| name.parse().ok())
+                else {
+                    continue;
+                };
+                if let Some(child) = stat(pid).filter(|s| s.parent == self.postmaster)
+                    && self.serves_database(pid)
+                {
                     ticks += child.own;
                 }
             }
         }
         ticks as f64 * 1e6 / ticks_per_second()
     }
+
+    fn serves_database(&self, pid: u32) -> bool {
+        std::fs::read(format!("/proc/{pid}/cmdline"))
+            .is_ok_and(|line| String::from_utf8_lossy(&line).contains(&self.database))
+    }
 }
 
-/// The CPU time, in microseconds, process `pid` (all its threads) has used so far; 0 without `/proc`.
-pub fn cpu_micros(pid: u32) -> f64 {
-    stat(pid).map_or(0.0, |s| s.own as f64 * 1e6 / ticks_per_second())
+/// The CPU time, in microseconds, process `pid` (all its threads) has used so far; `None` without `/proc`.
+pub fn cpu_micros(pid: u32) -> Option<f64> {
+    stat(pid).map(|s| s.own as f64 * 1e6 / ticks_per_second())
 }
 
 /// The parts of `/proc/{pid}/stat` counted here.
@@ -81,7 +97,7 @@ pub fn peak_resident_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-pub fn ticks_per_second() -> f64 {
+fn ticks_per_second() -> f64 {
     // SAFETY: sysconf has no preconditions.
     let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
     if ticks > 0 { ticks as f64 } else { 100.0 }

@@ -35,6 +35,7 @@ pub fn run(fixture: &Fixture, sql: &Sql, postgres: &Processes, list: &[Statement
             let mut each = Vec::new();
             for _ in 0..REPETITIONS {
                 crate::interrupt::check()?;
+                super::checkpoint(sql)?;
                 let cpu = postgres.cpu_micros();
                 let mut latencies = super::client::drive(fixture, operation, CONNECTIONS, LENGTH)?;
                 let cpu = (postgres.cpu_micros() - cpu) / latencies.len().max(1) as f64;
