@@ -7,7 +7,8 @@
 //!    their count its round trips, and the pgbench script ([`pgbench`]).
 //! 3. For 16 and 32 connections, each operation three times: the server driven by as many HTTP clients, each
 //!    sending its next request when the last is answered, then pgbench on as many connections running the script.
-//!    Creates name a new client every time; the requests they made are deleted after each run.
+//!    Creates name a new client every time; the requests they made are deleted after each run. A checkpoint comes
+//!    before each run, so that none falls inside one.
 //! 4. [`scale`]: read and list at 10k and 1M stored requests.
 
 mod capture;
@@ -85,7 +86,7 @@ pub fn run(root: &Path, admin_url: &str, cluster_dir: &Path, binary: Option<&Pat
         }
     }
     report(&rows);
-    let list = &scripts_statements(&fixture, &sql, &log, Operation::List)?;
+    let list = &statements_of(&fixture, &sql, &log, Operation::List)?;
     scale::run(&fixture, &sql, &postgres, list)?;
     match processes::peak_resident_kib(server.id()) {
         Some(kib) => println!(
@@ -112,7 +113,7 @@ fn capture_all(fixture: &Fixture, sql: &Sql, log: &Path) -> Result<Vec<(Operatio
         let script = if operation == Operation::Create {
             capture_create(fixture, sql, log)?
         } else {
-            pgbench::script(&scripts_statements(fixture, sql, log, operation)?, &[])
+            pgbench::script(&statements_of(fixture, sql, log, operation)?, &[])
         };
         scripts.push((operation, script));
     }
@@ -120,7 +121,7 @@ fn capture_all(fixture: &Fixture, sql: &Sql, log: &Path) -> Result<Vec<(Operatio
 }
 
 /// The statements one request of `operation` makes.
-fn scripts_statements(
+fn statements_of(
     fixture: &Fixture,
     sql: &Sql,
     log: &Path,
@@ -129,8 +130,8 @@ fn scripts_statements(
     Ok(capture(sql, log, || fixture.send_one(operation, 0))?.0)
 }
 
-/// A create's script: the pool's last client, whose VRN and new request id, wherever they appear in a parameter,
-/// become client `n`'s and a new id in row `n` of the parameters table.
+/// A create's script, from a request for the pool's last client. Its VRN and the new request's id, wherever they
+/// appear in a parameter, become client `n`'s VRN and a new id in row `n` of the parameters table.
 fn capture_create(fixture: &Fixture, sql: &Sql, log: &Path) -> Result<Script> {
     let last = CREATE_POOL - 1;
     let (statements, location) = capture(sql, log, || fixture.send_one(Operation::Create, last))?;
@@ -141,20 +142,39 @@ fn capture_create(fixture: &Fixture, sql: &Sql, log: &Path) -> Result<Script> {
         .context("the captured create answered no Location")?
         .to_owned();
     let vrn = (CREATE_VRNS + last).to_string();
-    let mut varying = Vec::new();
-    let mut values = Vec::new();
-    for (s, statement) in statements.iter().enumerate() {
-        for (p, value) in statement.params.iter().enumerate() {
-            if let Some(value) = value
-                .as_ref()
-                .filter(|v| v.contains(&vrn) || v.contains(&id))
-            {
-                varying.push((s, p));
-                values.push(value.clone());
-            }
-        }
-    }
+    let (vrn, id) = (vrn.as_str(), id.as_str());
+    let varying: Vec<(usize, usize)> = statements
+        .iter()
+        .enumerate()
+        .flat_map(|(s, statement)| {
+            statement
+                .params
+                .iter()
+                .enumerate()
+                .filter_map(move |(p, value)| {
+                    let value = value.as_deref()?;
+                    (value.contains(vrn) || value.contains(id)).then_some((s, p))
+                })
+        })
+        .collect();
+    let values: Vec<&str> = varying
+        .iter()
+        .filter_map(|&(s, p)| statements[s].params[p].as_deref())
+        .collect();
+    fill_parameters_table(sql, vrn, id, &values)?;
+    Ok(pgbench::script(&statements, &varying))
+}
+
+/// Row `n` of [`PARAMETERS_TABLE`] for `n` in the client pool: column `v{i}` is `values[i]` with `vrn` replaced by
+/// client `n`'s VRN and `id` by a request id of its own.
+fn fill_parameters_table(sql: &Sql, vrn: &str, id: &str, values: &[&str]) -> Result<()> {
     let columns: Vec<String> = (0..values.len()).map(|i| format!("v{i} text")).collect();
+    sql.batch(&format!("DROP TABLE IF EXISTS {PARAMETERS_TABLE}"))?;
+    sql.batch(&format!(
+        "CREATE TABLE {PARAMETERS_TABLE} (n bigint PRIMARY KEY, {})",
+        columns.join(", ")
+    ))?;
+    // $1 the VRN, $2 the id, $3 the pool's first VRN, $4 its size, then the values.
     let expressions: Vec<String> = (0..values.len())
         .map(|i| {
             format!(
@@ -163,13 +183,9 @@ fn capture_create(fixture: &Fixture, sql: &Sql, log: &Path) -> Result<Script> {
             )
         })
         .collect();
-    sql.batch(&format!(
-        "DROP TABLE IF EXISTS {PARAMETERS_TABLE}; CREATE TABLE {PARAMETERS_TABLE} (n bigint PRIMARY KEY, {})",
-        columns.join(", ")
-    ))?;
     let (base, pool) = (CREATE_VRNS.to_string(), CREATE_POOL.to_string());
-    let mut params = vec![vrn.as_str(), id.as_str(), base.as_str(), pool.as_str()];
-    params.extend(values.iter().map(String::as_str));
+    let mut params = vec![vrn, id, base.as_str(), pool.as_str()];
+    params.extend_from_slice(values);
     sql.execute(
         &format!(
             "INSERT INTO {PARAMETERS_TABLE} SELECT n, {} FROM generate_series(0, $4::text::bigint - 1) AS n",
@@ -177,8 +193,7 @@ fn capture_create(fixture: &Fixture, sql: &Sql, log: &Path) -> Result<Script> {
         ),
         &params,
     )?;
-    sql.batch(&format!("VACUUM ANALYZE {PARAMETERS_TABLE}"))?;
-    Ok(pgbench::script(&statements, &varying))
+    sql.batch(&format!("VACUUM ANALYZE {PARAMETERS_TABLE}"))
 }
 
 /// The statements PostgreSQL logs while `request` runs (its answer too), the benchmark's own left out.
