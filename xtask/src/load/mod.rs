@@ -9,7 +9,7 @@
 //!    sending its next request when the last is answered, then pgbench on as many connections running the script.
 //!    Creates name a new client every time; the requests they made are deleted after each run. A checkpoint comes
 //!    before each run, so that none falls inside one.
-//! 4. [`scale`]: read and list at 10k and 1M stored requests.
+//! 4. [`scale`]: read and list at 10k and 1M stored requests, each on a server and database of its own.
 
 mod capture;
 mod client;
@@ -26,7 +26,7 @@ use anyhow::{Context, Result};
 
 use crate::conformance::private_server;
 use crate::db::database_url;
-use crate::server::SERVER_BIN;
+use crate::server::{SERVER_BIN, Server};
 use capture::Statement;
 use pgbench::{PARAMETERS_TABLE, Script};
 use processes::Processes;
@@ -51,30 +51,19 @@ pub fn run(root: &Path, admin_url: &str, cluster_dir: &Path, binary: Option<&Pat
             .context("the release build made no server")?,
     };
     println!("==> load: {}", binary.display());
-    let url = database_url(admin_url, DATABASE);
-    let pool_size = CONNECTIONS.iter().max().unwrap_or(&32).to_string();
-    let server = private_server(
-        &binary,
+    let cluster = Cluster {
         root,
-        &url,
-        "bench-load-server.log",
-        &[
-            ("DATABASE_POOL_SIZE", pool_size.as_str()),
-            ("EXPIRY_SWEEP_SECONDS", "86400"),
-        ],
-    )?;
-    let sql = Sql::connect(&url)?;
-    let fixture = Fixture::seed(&server.base_url, &sql)?;
-    let postgres = Processes::of_database(cluster_dir, DATABASE)?;
+        binary: &binary,
+        admin_url,
+        dir: cluster_dir,
+    };
+    let main = cluster.deploy(DATABASE)?;
     let log = cluster_dir.join(crate::postgres::LOG_FILE);
-    let scripts = capture_all(&fixture, &sql, &log)?;
+    let scripts = capture_all(&main.fixture, &main.sql, &log)?;
+    let list = statements_of(&main.fixture, &main.sql, &log, Operation::List)?;
     let bench = Bench {
-        fixture: &fixture,
-        server: server.id(),
-        sql: &sql,
-        postgres: &postgres,
+        main: &main,
         pgbench: pgbench_binary(),
-        url: &url,
         dir: root.join("target/bench"),
     };
     std::fs::create_dir_all(&bench.dir)?;
@@ -86,16 +75,59 @@ pub fn run(root: &Path, admin_url: &str, cluster_dir: &Path, binary: Option<&Pat
         }
     }
     report(&rows);
-    let list = &statements_of(&fixture, &sql, &log, Operation::List)?;
-    scale::run(&fixture, &sql, &postgres, list)?;
-    match processes::peak_resident_kib(server.id()) {
+    match processes::peak_resident_kib(main.server.id()) {
         Some(kib) => println!(
             "    server peak resident memory: {:.1} MiB",
             kib as f64 / 1024.0
         ),
         None => println!("    server peak resident memory: unknown (no /proc)"),
     }
-    Ok(())
+    drop(main);
+    scale::run(&cluster, &list)
+}
+
+/// Where the benchmark's servers run: the binary, and the private cluster with its data directory.
+struct Cluster<'a> {
+    root: &'a Path,
+    binary: &'a Path,
+    admin_url: &'a str,
+    dir: &'a Path,
+}
+
+/// A server on a database of its own, seeded with a [`Fixture`], and that database's backends.
+struct Deployment {
+    server: Server,
+    url: String,
+    sql: Sql,
+    fixture: Fixture,
+    postgres: Processes,
+}
+
+impl Cluster<'_> {
+    fn deploy(&self, database: &str) -> Result<Deployment> {
+        let url = database_url(self.admin_url, database);
+        let pool_size = CONNECTIONS.iter().max().unwrap_or(&32).to_string();
+        let server = private_server(
+            self.binary,
+            self.root,
+            &url,
+            &format!("bench-{database}.log"),
+            &[
+                ("DATABASE_POOL_SIZE", pool_size.as_str()),
+                ("EXPIRY_SWEEP_SECONDS", "86400"),
+            ],
+        )?;
+        let sql = Sql::connect(&url)?;
+        let fixture = Fixture::seed(&server.base_url, &sql)?;
+        let postgres = Processes::of_database(self.dir, database)?;
+        Ok(Deployment {
+            server,
+            url,
+            sql,
+            fixture,
+            postgres,
+        })
+    }
 }
 
 /// pgbench beside the cluster's own binaries, or on PATH.
@@ -246,13 +278,8 @@ fn reset(fixture: &Fixture, sql: &Sql) -> Result<()> {
 }
 
 struct Bench<'a> {
-    fixture: &'a Fixture,
-    /// The server's process id.
-    server: u32,
-    sql: &'a Sql,
-    postgres: &'a Processes,
+    main: &'a Deployment,
     pgbench: PathBuf,
-    url: &'a str,
     dir: PathBuf,
 }
 
@@ -289,21 +316,22 @@ impl Bench<'_> {
     fn measure(&self, operation: Operation, script: &Script, connections: usize) -> Result<Row> {
         let mut repetitions = Vec::new();
         for _ in 0..REPETITIONS {
-            client::drive(self.fixture, operation, connections, WARM_UP)?;
+            let main = self.main;
+            client::drive(&main.fixture, operation, connections, WARM_UP)?;
             self.after(operation)?;
-            checkpoint(self.sql)?;
+            checkpoint(&main.sql)?;
             let (cpu, started) = (self.cpu(), Instant::now());
-            let mut latencies = client::drive(self.fixture, operation, connections, LENGTH)?;
+            let mut latencies = client::drive(&main.fixture, operation, connections, LENGTH)?;
             let elapsed = started.elapsed().as_secs_f64();
             let used = self.cpu().since(cpu, latencies.len());
             self.after(operation)?;
-            checkpoint(self.sql)?;
-            let cpu = self.postgres.cpu_micros();
+            checkpoint(&main.sql)?;
+            let cpu = main.postgres.cpu_micros();
             let file = self.dir.join(format!("{}.pgb", operation.name()));
             let pgbench =
-                pgbench::run(&self.pgbench, self.url, &file, script, connections, LENGTH)?;
+                pgbench::run(&self.pgbench, &main.url, &file, script, connections, LENGTH)?;
             let pgbench_cpu =
-                (self.postgres.cpu_micros() - cpu) / pgbench.transactions.max(1) as f64;
+                (main.postgres.cpu_micros() - cpu) / pgbench.transactions.max(1) as f64;
             self.after(operation)?;
             latencies.sort_unstable();
             repetitions.push(Repetition {
@@ -327,8 +355,8 @@ impl Bench<'_> {
 
     fn cpu(&self) -> Cpu {
         Cpu {
-            postgres: self.postgres.cpu_micros(),
-            server: cpu_micros(self.server).unwrap_or(0.0),
+            postgres: self.main.postgres.cpu_micros(),
+            server: cpu_micros(self.main.server.id()).unwrap_or(0.0),
             clients: cpu_micros(std::process::id()).unwrap_or(0.0),
         }
     }
@@ -336,7 +364,7 @@ impl Bench<'_> {
     /// After a run of creates, their requests go.
     fn after(&self, operation: Operation) -> Result<()> {
         if operation == Operation::Create {
-            reset(self.fixture, self.sql)?;
+            reset(&self.main.fixture, &self.main.sql)?;
         }
         Ok(())
     }

@@ -1,19 +1,21 @@
-//! Read and list at 10,000 and at 1,000,000 stored requests: the same reading agent's ten requests among others
-//! of 10,000 agents, bulk-loaded. For each size, three runs of each at 16 connections; then the ratios 1M / 10k
-//! of p50 and of PostgreSQL's CPU time per request, pairing the runs in order. Last, whether PostgreSQL keeps a
-//! generic plan of the list statement at 1M.
+//! Read and list at 10,000 and at 1,000,000 stored requests: each size on a database and server of its own, the
+//! reading agent's ten requests among others of 10,000 agents, bulk-loaded. Three runs of each operation at 16
+//! connections, alternating between the sizes so that a change in the machine's other load falls on both alike; then
+//! the ratios 1M / 10k of p50 and of PostgreSQL's CPU time per request, pairing the runs in order. Last, whether
+//! PostgreSQL keeps a generic plan of the list statement at 1M.
 
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 
 use super::capture::Statement;
-use super::processes::Processes;
 use super::sql::Sql;
-use super::workload::{Fixture, Operation};
-use super::{REPETITIONS, percentile, spread};
+use super::workload::Operation;
+use super::{Cluster, Deployment, REPETITIONS, percentile, spread};
 
 const SIZES: [u64; 2] = [10_000, 1_000_000];
+const SMALL: &str = "agent_auth_bench_10k";
+const LARGE: &str = "agent_auth_bench_1m";
 const CONNECTIONS: usize = 16;
 const LENGTH: Duration = Duration::from_secs(3);
 /// Executions of the list statement before its plans are counted; PostgreSQL weighs a generic plan after five.
@@ -26,31 +28,41 @@ struct Run {
     cpu: f64,
 }
 
-pub fn run(fixture: &Fixture, sql: &Sql, postgres: &Processes, list: &[Statement]) -> Result<()> {
-    let mut measured = Vec::new();
-    for size in SIZES {
-        fill(sql, size)?;
-        let mut runs = Vec::new();
-        for operation in [Operation::Read, Operation::List] {
-            let mut each = Vec::new();
-            for _ in 0..REPETITIONS {
+pub fn run(cluster: &Cluster<'_>, list: &[Statement]) -> Result<()> {
+    let sizes = [
+        (cluster.deploy(SMALL)?, SIZES[0]),
+        (cluster.deploy(LARGE)?, SIZES[1]),
+    ];
+    for (deployment, size) in &sizes {
+        fill(&deployment.sql, *size)?;
+    }
+    let mut measured: [Vec<(Operation, Vec<Run>)>; 2] = Default::default();
+    for operation in [Operation::Read, Operation::List] {
+        let mut each: [Vec<Run>; 2] = Default::default();
+        for _ in 0..REPETITIONS {
+            for ((deployment, _), runs) in sizes.iter().zip(&mut each) {
                 crate::interrupt::check()?;
-                super::checkpoint(sql)?;
-                let cpu = postgres.cpu_micros();
-                let mut latencies = super::client::drive(fixture, operation, CONNECTIONS, LENGTH)?;
-                let cpu = (postgres.cpu_micros() - cpu) / latencies.len().max(1) as f64;
-                latencies.sort_unstable();
-                each.push(Run {
-                    p50: percentile(&latencies, 0.5) as f64,
-                    cpu,
-                });
+                runs.push(measure(deployment, operation)?);
             }
-            runs.push((operation, each));
         }
-        measured.push(runs);
+        for (runs, size) in each.into_iter().zip(&mut measured) {
+            size.push((operation, runs));
+        }
     }
     report(&measured);
-    plan_of_list(sql, list)
+    plan_of_list(&sizes[1].0.sql, list)
+}
+
+fn measure(deployment: &Deployment, operation: Operation) -> Result<Run> {
+    super::checkpoint(&deployment.sql)?;
+    let cpu = deployment.postgres.cpu_micros();
+    let mut latencies = super::client::drive(&deployment.fixture, operation, CONNECTIONS, LENGTH)?;
+    let cpu = (deployment.postgres.cpu_micros() - cpu) / latencies.len().max(1) as f64;
+    latencies.sort_unstable();
+    Ok(Run {
+        p50: percentile(&latencies, 0.5) as f64,
+        cpu,
+    })
 }
 
 /// Bulk-loads requests of other agents until `total` are stored, then brings PostgreSQL's statistics up to date.
@@ -75,10 +87,7 @@ fn fill(sql: &Sql, total: u64) -> Result<()> {
     sql.batch("VACUUM ANALYZE invitations")
 }
 
-fn report(measured: &[Vec<(Operation, Vec<Run>)>]) {
-    let [small, large] = measured else {
-        return;
-    };
+fn report([small, large]: &[Vec<(Operation, Vec<Run>)>; 2]) {
     println!(
         "==> load: {} vs {} stored requests, {CONNECTIONS} connections, {REPETITIONS} runs each",
         SIZES[0], SIZES[1]
