@@ -35,6 +35,7 @@ mod sandbox;
 mod schema;
 mod serve;
 mod server;
+mod stats;
 mod system;
 mod test;
 

@@ -17,6 +17,7 @@ use crate::conformance::{HARNESS_BIN, private_server};
 use crate::db::database_url;
 use crate::sandbox::{self, TestUsers, field};
 use crate::server::SERVER_BIN;
+use crate::stats::{min_median_max, percentile};
 
 const DATABASE: &str = "agent_auth_bench_proxy";
 const CLIENTS: usize = 16;
@@ -146,12 +147,9 @@ fn latency(mut samples: Vec<u64>) -> Result<Latency> {
         bail!("no request was answered");
     }
     samples.sort_unstable();
-    let at = |fraction: f64| {
-        samples[((samples.len() as f64 * fraction) as usize).min(samples.len() - 1)]
-    };
     Ok(Latency {
-        p50: at(0.50),
-        p99: at(0.99),
+        p50: percentile(&samples, 0.50),
+        p99: percentile(&samples, 0.99),
         requests: samples.len(),
     })
 }
@@ -187,8 +185,7 @@ fn report(direct: &[Latency], proxied: &[Latency], rss_kib: Option<u64>, cpu_us:
             direct
                 .iter()
                 .zip(proxied)
-                .map(|(d, p)| 100.0 * (f(p) as f64 / f(d).max(1) as f64 - 1.0))
-                .collect(),
+                .map(|(d, p)| 100.0 * (f(p) as f64 / f(d).max(1) as f64 - 1.0)),
         );
         format!("min {min:+.1}% / median {median:+.1}% / max {max:+.1}%")
     };
@@ -217,16 +214,6 @@ fn report(direct: &[Latency], proxied: &[Latency], rss_kib: Option<u64>, cpu_us:
         ),
         None => println!("    proxy resident memory: unknown (no /proc)"),
     }
-}
-
-/// The smallest, the median and the largest of `values`, which has one at least (every repetition measures).
-fn min_median_max(mut values: Vec<f64>) -> (f64, f64, f64) {
-    values.sort_by(f64::total_cmp);
-    (
-        values[0],
-        values[values.len() / 2],
-        values[values.len() - 1],
-    )
 }
 
 /// The proxy, a release build, on a free port; stopped when dropped.

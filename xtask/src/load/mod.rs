@@ -27,6 +27,7 @@ use anyhow::{Context, Result};
 use crate::conformance::private_server;
 use crate::db::database_url;
 use crate::server::{SERVER_BIN, Server};
+use crate::stats::{median, percentile, spread};
 use capture::Statement;
 use pgbench::{PARAMETERS_TABLE, Script};
 use processes::Processes;
@@ -380,30 +381,6 @@ impl Cpu {
             clients: per(self.clients, before.clients),
         }
     }
-}
-
-/// The value at `fraction` of sorted `values` (0 when there are none).
-pub fn percentile(values: &[u64], fraction: f64) -> u64 {
-    let at = ((values.len() as f64 * fraction) as usize).min(values.len().saturating_sub(1));
-    values.get(at).copied().unwrap_or(0)
-}
-
-/// `min / median / max` of `values`, with `digits` decimals.
-pub fn spread(values: impl IntoIterator<Item = f64>, digits: usize) -> String {
-    let mut values: Vec<f64> = values.into_iter().collect();
-    values.sort_by(f64::total_cmp);
-    match (values.first(), values.get(values.len() / 2), values.last()) {
-        (Some(min), Some(median), Some(max)) => {
-            format!("{min:.digits$} / {median:.digits$} / {max:.digits$}")
-        }
-        _ => "none".to_owned(),
-    }
-}
-
-fn median(values: impl IntoIterator<Item = f64>) -> f64 {
-    let mut values: Vec<f64> = values.into_iter().collect();
-    values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied().unwrap_or(0.0)
 }
 
 fn report(rows: &[Row]) {

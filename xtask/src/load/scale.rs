@@ -11,7 +11,8 @@ use anyhow::{Context, Result};
 use super::capture::Statement;
 use super::sql::Sql;
 use super::workload::Operation;
-use super::{Cluster, Deployment, REPETITIONS, percentile, spread};
+use super::{Cluster, Deployment, REPETITIONS};
+use crate::stats::{percentile, spread};
 
 const SIZES: [u64; 2] = [10_000, 1_000_000];
 const SMALL: &str = "agent_auth_bench_10k";
